@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+/// @title IInvestorRegistry
+/// @notice The platform's shared register of verified investors, read by every asset token.
+/// @dev Each wallet's compliance data sits in one storage slot (see {Wallet}), so a token checks
+/// both parties of a transfer with one external call and two storage reads.
+interface IInvestorRegistry {
+    /// @notice Investor classes a rule can admit or refuse (professional-investor-only offerings).
+    enum InvestorClass {
+        Retail,
+        Professional,
+        Institutional
+    }
+
+    /// @notice What a token needs to know about one wallet, packed into a single slot.
+    /// @param investor Internal investor number (0: the wallet is not registered).
+    /// @param kycExpiry Unix time at which the investor's KYC stops being valid.
+    /// @param country ISO 3166-1 numeric country code (1..999).
+    /// @param investorClass The investor's {InvestorClass}.
+    /// @param revoked True once the registrar revoked the investor (AML hit, withdrawn consent).
+    struct Wallet {
+        uint64 investor;
+        uint40 kycExpiry;
+        uint16 country;
+        InvestorClass investorClass;
+        bool revoked;
+    }
+
+    /// @notice One investor, as the registrar records them.
+    struct InvestorData {
+        bytes32 investorId;
+        address[] wallets;
+        uint16 country;
+        InvestorClass investorClass;
+        uint40 kycExpiry;
+    }
+
+    /// @dev The investor id is already registered.
+    error RegistryInvestorExists(bytes32 investorId);
+    /// @dev No investor has this id.
+    error RegistryUnknownInvestor(bytes32 investorId);
+    /// @dev The wallet already belongs to an investor.
+    error RegistryWalletTaken(address wallet, bytes32 owner);
+    /// @dev The wallet belongs to no investor.
+    error RegistryUnknownWallet(address wallet);
+    /// @dev The zero address cannot be an investor's wallet.
+    error RegistryZeroWallet();
+    /// @dev An investor needs at least one and at most `max` wallets.
+    error RegistryWalletCount(bytes32 investorId, uint256 count, uint256 max);
+    /// @dev Country codes are ISO 3166-1 numeric: 1..999.
+    error RegistryInvalidCountry(uint16 country);
+    /// @dev The investor id 0 is reserved.
+    error RegistryInvalidInvestorId();
+
+    event InvestorRegistered(
+        bytes32 indexed investorId, uint16 country, InvestorClass investorClass, uint40 kycExpiry
+    );
+    event InvestorUpdated(
+        bytes32 indexed investorId, uint16 country, InvestorClass investorClass, uint40 kycExpiry
+    );
+    event InvestorRevoked(bytes32 indexed investorId);
+    event InvestorReinstated(bytes32 indexed investorId);
+    event WalletAdded(bytes32 indexed investorId, address indexed wallet);
+    event WalletRemoved(bytes32 indexed investorId, address indexed wallet);
+
+    function registerInvestor(InvestorData calldata data) external;
+    function batchRegisterInvestors(InvestorData[] calldata data) external;
+    function updateInvestor(bytes32 investorId, uint16 country, InvestorClass investorClass, uint40 kycExpiry)
+        external;
+    function revokeInvestor(bytes32 investorId) external;
+    function batchRevokeInvestors(bytes32[] calldata investorIds) external;
+    function reinstateInvestor(bytes32 investorId) external;
+    function addWallet(bytes32 investorId, address wallet) external;
+    function removeWallet(address wallet) external;
+
+    function wallet(address account) external view returns (Wallet memory);
+    function transferParties(address from, address to) external view returns (Wallet memory, Wallet memory);
+    function investorOf(address account) external view returns (bytes32);
+    function investor(bytes32 investorId) external view returns (Wallet memory);
+    function walletsOf(bytes32 investorId) external view returns (address[] memory);
+    function isVerified(address account) external view returns (bool);
+    function investorCountry(address account) external view returns (uint16);
+    function investorCount() external view returns (uint256);
+}

@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {IInvestorRegistry} from "../interfaces/IInvestorRegistry.sol";
+
+/// @title InvestorRegistry
+/// @notice One register of KYC-verified investors shared by every asset of a platform. Off-chain
+/// KYC is recorded here by a registrar; tokens read it on every move of a share.
+/// @dev Each wallet slot holds a full copy of its investor's compliance data, so a transfer check
+/// costs one storage read per party. Writes pay for that: an update rewrites every wallet of the
+/// investor, which {MAX_WALLETS} bounds.
+contract InvestorRegistry is IInvestorRegistry, AccessControl {
+    /// @notice Records, updates and revokes investors and their wallets.
+    bytes32 public constant REGISTRAR_ROLE = keccak256("REGISTRAR_ROLE");
+    /// @notice Most wallets one investor may hold, bounding the cost of an update.
+    uint256 public constant MAX_WALLETS = 16;
+
+    mapping(bytes32 investorId => Wallet record) private _investors;
+    mapping(bytes32 investorId => address[] wallets) private _wallets;
+    mapping(address account => Wallet record) private _walletRecords;
+    mapping(uint64 investor => bytes32 investorId) private _investorIds;
+    uint64 private _investorCount;
+
+    constructor(address admin) {
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _grantRole(REGISTRAR_ROLE, admin);
+    }
+
+    /// @notice Registers an investor with their wallets and KYC result.
+    /// Requirements: caller has REGISTRAR_ROLE; the id is new and non-zero; 1..MAX_WALLETS wallets,
+    /// none zero or already registered; country in 1..999.
+    /// Emits {InvestorRegistered} and one {WalletAdded} per wallet.
+    function registerInvestor(InvestorData calldata data) external onlyRole(REGISTRAR_ROLE) {
+        _register(data);
+    }
+
+    /// @notice {registerInvestor} for many investors; all or none are registered.
+    function batchRegisterInvestors(InvestorData[] calldata data) external onlyRole(REGISTRAR_ROLE) {
+        for (uint256 i = 0; i < data.length; ++i) {
+            _register(data[i]);
+        }
+    }
+
+    /// @notice Replaces an investor's country, class and KYC expiry on every wallet they hold.
+    /// Emits {InvestorUpdated}.
+    function updateInvestor(bytes32 investorId, uint16 country, InvestorClass investorClass, uint40 kycExpiry)
+        external
+        onlyRole(REGISTRAR_ROLE)
+    {
+        _checkCountry(country);
+        Wallet memory record = _existing(investorId);
+        record.country = country;
+        record.investorClass = investorClass;
+        record.kycExpiry = kycExpiry;
+        _store(investorId, record);
+        emit InvestorUpdated(investorId, country, investorClass, kycExpiry);
+    }
+
+    /// @notice Revokes an investor: every token then refuses their wallets as sender and receiver.
+    /// Emits {InvestorRevoked}.
+    function revokeInvestor(bytes32 investorId) external onlyRole(REGISTRAR_ROLE) {
+        _setRevoked(investorId, true);
+        emit InvestorRevoked(investorId);
+    }
+
+    /// @notice {revokeInvestor} for many investors; all or none are revoked.
+    function batchRevokeInvestors(bytes32[] calldata investorIds) external onlyRole(REGISTRAR_ROLE) {
+        for (uint256 i = 0; i < investorIds.length; ++i) {
+            _setRevoked(investorIds[i], true);
+            emit InvestorRevoked(investorIds[i]);
+        }
+    }
+
+    /// @notice Lifts a revocation. Emits {InvestorReinstated}.
+    function reinstateInvestor(bytes32 investorId) external onlyRole(REGISTRAR_ROLE) {
+        _setRevoked(investorId, false);
+        emit InvestorReinstated(investorId);
+    }
+
+    /// @notice Adds a wallet to an existing investor. Emits {WalletAdded}.
+    function addWallet(bytes32 investorId, address account) external onlyRole(REGISTRAR_ROLE) {
+        Wallet memory record = _existing(investorId);
+        _addWallet(investorId, record, account);
+        if (_wallets[investorId].length > MAX_WALLETS) {
+            revert RegistryWalletCount(investorId, _wallets[investorId].length, MAX_WALLETS);
+        }
+    }
+
+    /// @notice Removes a wallet from its investor; an investor keeps at least one wallet.
+    /// Tokens the wallet still holds stay there but can no longer move until it is registered
+    /// again or the issuer recovers them. Emits {WalletRemoved}.
+    function removeWallet(address account) external onlyRole(REGISTRAR_ROLE) {
+        uint64 investor = _walletRecords[account].investor;
+        if (investor == 0) revert RegistryUnknownWallet(account);
+        bytes32 investorId = _investorIds[investor];
+        address[] storage wallets = _wallets[investorId];
+        uint256 count = wallets.length;
+        if (count == 1) revert RegistryWalletCount(investorId, 0, MAX_WALLETS);
+        for (uint256 i = 0; i < count; ++i) {
+            if (wallets[i] == account) {
+                wallets[i] = wallets[count - 1];
+                wallets.pop();
+                break;
+            }
+        }
+        delete _walletRecords[account];
+        emit WalletRemoved(investorId, account);
+    }
+
+    /// @notice The compliance record of `account` (all zero if unregistered).
+    function wallet(address account) external view returns (Wallet memory) {
+        return _walletRecords[account];
+    }
+
+    /// @notice Both parties' records in one call: what a token reads on every transfer.
+    function transferParties(address from, address to) external view returns (Wallet memory, Wallet memory) {
+        return (_walletRecords[from], _walletRecords[to]);
+    }
+
+    /// @notice The investor id owning `account`, or zero.
+    function investorOf(address account) external view returns (bytes32) {
+        uint64 investor = _walletRecords[account].investor;
+        return investor == 0 ? bytes32(0) : _investorIds[investor];
+    }
+
+    /// @notice The wallets of an investor.
+    function walletsOf(bytes32 investorId) external view returns (address[] memory) {
+        return _wallets[investorId];
+    }
+
+    /// @notice The investor's current record (the template copied to each wallet).
+    function investor(bytes32 investorId) external view returns (Wallet memory) {
+        return _existing(investorId);
+    }
+
+    /// @notice ERC-3643 name: true if `account` belongs to an investor with current, unrevoked KYC.
+    function isVerified(address account) external view returns (bool) {
+        Wallet memory record = _walletRecords[account];
+        return record.investor != 0 && !record.revoked && record.kycExpiry > block.timestamp;
+    }
+
+    /// @notice ERC-3643 name: the ISO 3166-1 numeric country of the wallet's investor (0 if none).
+    function investorCountry(address account) external view returns (uint16) {
+        return _walletRecords[account].country;
+    }
+
+    /// @notice How many investors were ever registered.
+    function investorCount() external view returns (uint256) {
+        return _investorCount;
+    }
+
+    function _register(InvestorData calldata data) private {
+        bytes32 investorId = data.investorId;
+        if (investorId == bytes32(0)) revert RegistryInvalidInvestorId();
+        if (_investors[investorId].investor != 0) revert RegistryInvestorExists(investorId);
+        uint256 count = data.wallets.length;
+        if (count == 0 || count > MAX_WALLETS) revert RegistryWalletCount(investorId, count, MAX_WALLETS);
+        _checkCountry(data.country);
+        Wallet memory record = Wallet({
+            investor: ++_investorCount,
+            kycExpiry: data.kycExpiry,
+            country: data.country,
+            investorClass: data.investorClass,
+            revoked: false
+        });
+        _investors[investorId] = record;
+        _investorIds[record.investor] = investorId;
+        emit InvestorRegistered(investorId, data.country, data.investorClass, data.kycExpiry);
+        for (uint256 i = 0; i < count; ++i) {
+            _addWallet(investorId, record, data.wallets[i]);
+        }
+    }
+
+    function _addWallet(bytes32 investorId, Wallet memory record, address account) private {
+        if (account == address(0)) revert RegistryZeroWallet();
+        uint64 owner = _walletRecords[account].investor;
+        if (owner != 0) revert RegistryWalletTaken(account, _investorIds[owner]);
+        _walletRecords[account] = record;
+        _wallets[investorId].push(account);
+        emit WalletAdded(investorId, account);
+    }
+
+    function _setRevoked(bytes32 investorId, bool revoked) private {
+        Wallet memory record = _existing(investorId);
+        record.revoked = revoked;
+        _store(investorId, record);
+    }
+
+    /// @dev Writes `record` as the investor's template and into each of their wallets.
+    function _store(bytes32 investorId, Wallet memory record) private {
+        _investors[investorId] = record;
+        address[] storage wallets = _wallets[investorId];
+        uint256 count = wallets.length;
+        for (uint256 i = 0; i < count; ++i) {
+            _walletRecords[wallets[i]] = record;
+        }
+    }
+
+    function _existing(bytes32 investorId) private view returns (Wallet memory record) {
+        record = _investors[investorId];
+        if (record.investor == 0) revert RegistryUnknownInvestor(investorId);
+    }
+
+    function _checkCountry(uint16 country) private pure {
+        if (country == 0 || country > 999) revert RegistryInvalidCountry(country);
+    }
+}

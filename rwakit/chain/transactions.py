@@ -1,0 +1,180 @@
+"""The one way rwakit writes to a chain.
+
+Every transaction is estimated (a revert is caught before anything is signed), given a nonce
+from local bookkeeping, signed by a :class:`Signer`, journalled before it is broadcast, then
+followed to its receipt. Reverts come back as typed errors decoded from our own ABIs.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal, Protocol
+
+from eth_typing import ChecksumAddress
+from hexbytes import HexBytes
+from web3 import Web3
+from web3.contract.contract import ContractConstructor, ContractFunction
+from web3.exceptions import ContractCustomError, ContractLogicError, TimeExhausted, Web3RPCError
+from web3.types import TxParams, TxReceipt
+
+from rwakit.chain.signer import Signer
+from rwakit.contracts.reverts import decode_revert, revert_error
+from rwakit.errors import ChainError, ChainUnavailable, TransactionFailed
+
+TxStatus = Literal["signed", "sent", "mined", "reverted", "failed"]
+GAS_MARGIN = 1.2  # estimates can shift with block.timestamp checks (KYC expiry) between estimate and inclusion
+
+
+@dataclass
+class TxRecord:
+    """What the journal keeps of one transaction, updated as it progresses."""
+
+    label: str
+    sender: str
+    nonce: int
+    to: str | None
+    data: str
+    status: TxStatus = "signed"
+    tx_hash: str | None = None
+    block_number: int | None = None
+    gas_used: int | None = None
+    error: str | None = None
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+class TxJournal(Protocol):
+    """Receives every state change of every transaction, before the next step is taken."""
+
+    def record(self, record: TxRecord) -> None: ...
+
+
+class MemoryJournal:
+    """Keeps records in this process: enough for scripts; the API persists them in SQL."""
+
+    def __init__(self) -> None:
+        self.records: list[TxRecord] = []
+
+    def record(self, record: TxRecord) -> None:
+        if not self.records or self.records[-1] is not record:
+            self.records.append(record)
+
+
+Transactable = ContractFunction | ContractConstructor
+
+
+class TransactionManager:
+    """Sends transactions for any number of signers on one chain; safe to share between threads."""
+
+    def __init__(
+        self,
+        w3: Web3,
+        *,
+        journal: TxJournal | None = None,
+        poll_latency: float = 0.01,
+        timeout: float = 120.0,
+    ) -> None:
+        self.w3 = w3
+        self.journal: TxJournal = journal or MemoryJournal()
+        self._poll_latency = poll_latency
+        self._timeout = timeout
+        self._lock = threading.Lock()
+        self._nonces: dict[ChecksumAddress, int] = {}
+        self._chain_id: int | None = None
+
+    @property
+    def chain_id(self) -> int:
+        if self._chain_id is None:
+            self._chain_id = int(self.w3.eth.chain_id)
+        return self._chain_id
+
+    def transact(self, signer: Signer, call: Transactable, *, label: str, value: int = 0) -> TxReceipt:
+        """Send `call` signed by `signer` and return its receipt; raise a typed error on revert."""
+        base: TxParams = {"from": signer.address, "value": value, "chainId": self.chain_id}
+        try:
+            tx = dict(call.build_transaction(base))
+        except (ContractCustomError, ContractLogicError) as exc:
+            raise _revert_error(exc.data, label) from exc
+        except (ConnectionError, OSError) as exc:
+            raise ChainUnavailable(f"Chain unreachable while preparing {label}: {exc}") from exc
+        tx["gas"] = int(int(tx["gas"]) * GAS_MARGIN)
+        return self._send(signer, tx, label)
+
+    def deploy(self, signer: Signer, constructor: ContractConstructor, *, label: str) -> tuple[ChecksumAddress, TxReceipt]:
+        receipt = self.transact(signer, constructor, label=label)
+        address = receipt["contractAddress"]
+        if address is None:
+            raise TransactionFailed(f"{label}: the receipt has no contract address")
+        return address, receipt
+
+    def reset_nonce(self, address: ChecksumAddress) -> None:
+        """Forget local bookkeeping (after a chain revert or an outside transaction)."""
+        with self._lock:
+            self._nonces.pop(address, None)
+
+    def _send(self, signer: Signer, tx: dict[str, Any], label: str) -> TxReceipt:
+        for attempt in range(2):
+            record, raw = self._sign_and_journal(signer, tx, label)
+            try:
+                tx_hash = self.w3.eth.send_raw_transaction(raw)
+            except Web3RPCError as exc:
+                self._fail(record, str(exc), signer)
+                if attempt == 0 and "nonce" in str(exc).lower():
+                    continue  # our count was stale (a transaction sent from elsewhere): resync once
+                raise TransactionFailed(f"{label}: the node refused the transaction: {exc}") from exc
+            except (ConnectionError, OSError) as exc:
+                self._fail(record, f"broadcast failed: {exc}", signer)
+                raise ChainUnavailable(f"Chain unreachable while sending {label}") from exc
+            record.status, record.tx_hash = "sent", tx_hash.to_0x_hex()
+            self.journal.record(record)
+            return self._wait(record, tx, tx_hash)
+        raise AssertionError("unreachable: the loop returns or raises")
+
+    def _sign_and_journal(self, signer: Signer, tx: dict[str, Any], label: str) -> tuple[TxRecord, bytes]:
+        with self._lock:
+            address = signer.address
+            if address not in self._nonces:
+                self._nonces[address] = int(self.w3.eth.get_transaction_count(address, "pending"))
+            nonce = self._nonces[address]
+            self._nonces[address] = nonce + 1
+        tx = {**tx, "nonce": nonce}
+        raw = signer.sign_transaction(tx)
+        record = TxRecord(label=label, sender=address, nonce=nonce, to=tx.get("to"), data=str(tx.get("data", "0x")))
+        self.journal.record(record)
+        return record, raw
+
+    def _fail(self, record: TxRecord, error: str, signer: Signer) -> None:
+        record.status, record.error = "failed", error
+        self.journal.record(record)
+        self.reset_nonce(signer.address)
+
+    def _wait(self, record: TxRecord, tx: dict[str, Any], tx_hash: HexBytes) -> TxReceipt:
+        try:
+            receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, self._timeout, self._poll_latency)
+        except TimeExhausted as exc:
+            raise ChainError(f"{record.label}: no receipt for {record.tx_hash} after {self._timeout:.0f} s", code="tx_pending") from exc
+        record.block_number, record.gas_used = receipt["blockNumber"], receipt["gasUsed"]
+        if receipt["status"] == 1:
+            record.status = "mined"
+            self.journal.record(record)
+            return receipt
+        error = self._replay_revert(tx, receipt, record.label)
+        record.status, record.error = "reverted", error.message
+        self.journal.record(record)
+        raise error
+
+    def _replay_revert(self, tx: dict[str, Any], receipt: TxReceipt, label: str) -> ChainError:
+        """Re-run a reverted transaction as a call in its block to recover the revert data."""
+        call: TxParams = {k: tx[k] for k in ("from", "to", "data", "value") if k in tx}  # type: ignore[assignment]
+        try:
+            self.w3.eth.call(call, receipt["blockNumber"] - 1)
+        except (ContractCustomError, ContractLogicError) as exc:
+            return _revert_error(exc.data, label)
+        return TransactionFailed(f"{label} reverted in block {receipt['blockNumber']} (reason not recoverable)")
+
+
+
+def _revert_error(data: Any, label: str) -> ChainError:
+    raw = data.get("data") if isinstance(data, dict) else data
+    return revert_error(decode_revert(raw) if isinstance(raw, str) else None, label)

@@ -1,0 +1,72 @@
+"""Deploy the platform (registry and factory) and keep a record later commands read."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rwakit.chain.connection import Chain
+from rwakit.chain.transactions import TransactionManager
+from rwakit.contracts import load_artifact
+from rwakit.errors import DeploymentMissing
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """Where the platform lives on one chain."""
+
+    chain_id: int
+    registry: str
+    factory: str
+    block_number: int
+    operator: str
+    compiler_version: str
+    deployed_at: str
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(asdict(self), indent=2) + "\n")
+
+    @classmethod
+    def load(cls, path: Path) -> Deployment:
+        if not path.exists():
+            raise DeploymentMissing(f"No deployment record at {path}: run `rwakit deploy` first", path=str(path))
+        return cls(**json.loads(path.read_text()))
+
+    def check_chain(self, chain: Chain) -> None:
+        """Refuse a record made on another chain, or one whose contracts are gone (a restarted node)."""
+        if chain.chain_id != self.chain_id:
+            raise DeploymentMissing(
+                f"The deployment record is for chain {self.chain_id}, but the node is chain {chain.chain_id}: "
+                "run `rwakit deploy` on this chain",
+            )
+        if not chain.w3.eth.get_code(chain.w3.to_checksum_address(self.registry)):
+            raise DeploymentMissing(
+                f"No registry contract at {self.registry} on this chain (was the node restarted without state?): "
+                "run `rwakit deploy` again",
+            )
+
+
+def deploy_platform(chain: Chain, txm: TransactionManager) -> Deployment:
+    """Deploy InvestorRegistry and AssetFactory, both administered by the chain's operator."""
+    operator = chain.operator
+    registry_artifact = load_artifact("InvestorRegistry")
+    registry, receipt = txm.deploy(
+        operator, registry_artifact.factory(chain.w3).constructor(operator.address), label="deploy InvestorRegistry"
+    )
+    factory, _ = txm.deploy(
+        operator,
+        load_artifact("AssetFactory").factory(chain.w3).constructor(registry, operator.address),
+        label="deploy AssetFactory",
+    )
+    return Deployment(
+        chain_id=chain.chain_id,
+        registry=registry,
+        factory=factory,
+        block_number=int(receipt["blockNumber"]),
+        operator=operator.address,
+        compiler_version=registry_artifact.compiler_version,
+        deployed_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )

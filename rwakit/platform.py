@@ -1,0 +1,68 @@
+"""Wire a chain, its deployment and the services together: the entry point for Python scripts.
+
+    from rwakit.platform import Platform
+    platform = Platform.from_settings()
+    platform.assets.issue("HVT", "INV-001", "12.5")
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from rwakit.chain.connection import Chain, connect_tester, connect_url, dev_signers
+from rwakit.chain.transactions import TransactionManager, TxJournal
+from rwakit.config import Settings, get_settings
+from rwakit.deployment import Deployment, deploy_platform
+from rwakit.errors import ChainUnavailable
+from rwakit.registry.service import RegistryService
+from rwakit.tokenize.service import AssetService
+
+
+@dataclass
+class Platform:
+    chain: Chain
+    txm: TransactionManager
+    deployment: Deployment
+    registry: RegistryService
+    assets: AssetService
+
+    @classmethod
+    def open(cls, chain: Chain, deployment: Deployment, *, journal: TxJournal | None = None) -> Platform:
+        """Services over an existing deployment; the chain's operator signs as registrar and issuer."""
+        deployment.check_chain(chain)
+        txm = TransactionManager(chain.w3, journal=journal)
+        registry = RegistryService(chain, txm, deployment.registry, chain.operator)
+        assets = AssetService(chain, txm, deployment.factory, registry, chain.operator, from_block=deployment.block_number)
+        return cls(chain=chain, txm=txm, deployment=deployment, registry=registry, assets=assets)
+
+    @classmethod
+    def deploy(cls, chain: Chain, *, journal: TxJournal | None = None) -> Platform:
+        """Deploy a fresh platform on `chain` and open it."""
+        txm = TransactionManager(chain.w3, journal=journal)
+        return cls.open(chain, deploy_platform(chain, txm), journal=journal)
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> Platform:
+        settings = settings or get_settings()
+        return cls.open(connect(settings), Deployment.load(settings.deployment_file))
+
+
+def node_record_path(settings: Settings) -> Path:
+    return settings.data_dir / "node.json"
+
+
+def connect(settings: Settings) -> Chain:
+    """The chain settings point at: RWAKIT_RPC_URL, else the node `rwakit chain` is running."""
+    signers = dev_signers(settings)
+    if settings.chain_kind == "tester":
+        return connect_tester()
+    if settings.rpc_url:
+        return connect_url(settings.rpc_url, signers)
+    record = node_record_path(settings)
+    if not record.exists():
+        raise ChainUnavailable(
+            "No chain to connect to: start one with `rwakit chain` or set RWAKIT_RPC_URL", code="chain_unavailable"
+        )
+    return connect_url(json.loads(record.read_text())["url"], signers)

@@ -1,0 +1,111 @@
+"""Exact conversions between decimal strings and integer base units, and other input parsing.
+
+Amounts are integers in base units everywhere inside rwakit; floats are refused because a float
+cannot hold 0.1 exactly.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+
+import pycountry
+from eth_typing import ChecksumAddress
+from web3 import Web3
+
+from rwakit.errors import InvalidInput
+
+_DECIMAL = re.compile(r"^\d+(\.\d+)?$")
+_INVESTOR_ID = re.compile(r"^[A-Za-z0-9._:-]{1,32}$")
+
+
+def to_base_units(amount: str | int, decimals: int) -> int:
+    """'12.5' with 6 decimals -> 12_500_000. Ints are taken as base units already."""
+    if isinstance(amount, bool) or not isinstance(amount, str | int):
+        raise InvalidInput(f"Amount must be a decimal string or an integer, not {type(amount).__name__}", code="invalid_amount")
+    if isinstance(amount, int):
+        if amount < 0:
+            raise InvalidInput("Amount must not be negative", code="invalid_amount", amount=str(amount))
+        return amount
+    text = amount.strip()
+    if not _DECIMAL.match(text):
+        raise InvalidInput(f"Amount {amount!r} is not a plain non-negative decimal such as '12.5'", code="invalid_amount")
+    try:
+        value = Decimal(text)
+    except InvalidOperation as exc:  # pragma: no cover - the pattern already excludes it
+        raise InvalidInput(f"Amount {amount!r} is not a decimal", code="invalid_amount") from exc
+    if "." in text and len(text.split(".")[1].rstrip("0")) > decimals:
+        raise InvalidInput(
+            f"Amount {amount} has more than the asset's {decimals} decimals",
+            code="too_many_decimals",
+            amount=amount,
+            decimals=decimals,
+        )
+    return int(value.scaleb(decimals))
+
+
+def format_units(value: int, decimals: int) -> str:
+    """12_500_000 with 6 decimals -> '12.5' (exact; trailing zeros dropped)."""
+    sign = "-" if value < 0 else ""
+    whole, fraction = divmod(abs(value), 10**decimals)
+    if fraction == 0:
+        return f"{sign}{whole}"
+    return f"{sign}{whole}.{str(fraction).rjust(decimals, '0').rstrip('0')}"
+
+
+def to_address(value: str) -> ChecksumAddress:
+    """A checksummed address, or a clear error for anything else."""
+    if not isinstance(value, str) or not Web3.is_address(value):
+        raise InvalidInput(f"{value!r} is not an Ethereum address (0x followed by 40 hex digits)", code="invalid_address")
+    return Web3.to_checksum_address(value)
+
+
+def investor_id_to_bytes32(investor_id: str) -> bytes:
+    """Investor ids are short readable strings stored right-padded in a bytes32, so they read back."""
+    if not isinstance(investor_id, str) or not _INVESTOR_ID.match(investor_id):
+        raise InvalidInput(
+            f"Investor id {investor_id!r} must be 1-32 characters of letters, digits and . _ : -",
+            code="invalid_investor_id",
+        )
+    return investor_id.encode("ascii").ljust(32, b"\0")
+
+
+def bytes32_to_investor_id(raw: bytes) -> str:
+    return raw.rstrip(b"\0").decode("ascii")
+
+
+def to_country_code(country: str | int) -> int:
+    """ISO 3166-1 numeric code from a number, or an alpha-2 / alpha-3 code ('HK' -> 344)."""
+    if isinstance(country, int) and not isinstance(country, bool):
+        if 1 <= country <= 999:
+            return country
+    elif isinstance(country, str):
+        text = country.strip()
+        if text.isdigit() and 1 <= int(text) <= 999:
+            return int(text)
+        found = pycountry.countries.get(alpha_2=text.upper()) if len(text) == 2 else None
+        found = found or (pycountry.countries.get(alpha_3=text.upper()) if len(text) == 3 else None)
+        if found is not None:
+            return int(found.numeric)
+    raise InvalidInput(f"{country!r} is not an ISO 3166-1 country (e.g. 'HK', 'SGP' or 344)", code="invalid_country")
+
+
+def country_alpha2(code: int) -> str | None:
+    found = pycountry.countries.get(numeric=f"{code:03d}")
+    return None if found is None else str(found.alpha_2)
+
+
+def to_timestamp(moment: datetime | int) -> int:
+    """Unix seconds from a timezone-aware datetime or an int."""
+    if isinstance(moment, datetime):
+        if moment.tzinfo is None:
+            raise InvalidInput("Datetimes must carry a timezone (e.g. 2027-01-01T00:00:00Z)", code="naive_datetime")
+        return int(moment.timestamp())
+    if isinstance(moment, int) and 0 <= moment < 2**40:
+        return moment
+    raise InvalidInput(f"{moment!r} is not a time", code="invalid_time")
+
+
+def from_timestamp(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
