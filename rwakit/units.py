@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
 
 import pycountry
 from eth_typing import ChecksumAddress
@@ -31,18 +30,17 @@ def to_base_units(amount: str | int, decimals: int) -> int:
     text = amount.strip()
     if not _DECIMAL.match(text):
         raise InvalidInput(f"Amount {amount!r} is not a plain non-negative decimal such as '12.5'", code="invalid_amount")
-    try:
-        value = Decimal(text)
-    except InvalidOperation as exc:  # pragma: no cover - the pattern already excludes it
-        raise InvalidInput(f"Amount {amount!r} is not a decimal", code="invalid_amount") from exc
-    if "." in text and len(text.split(".")[1].rstrip("0")) > decimals:
+    whole, _, fraction = text.partition(".")
+    fraction = fraction.rstrip("0")
+    if len(fraction) > decimals:
         raise InvalidInput(
             f"Amount {amount} has more than the asset's {decimals} decimals",
             code="too_many_decimals",
             amount=amount,
             decimals=decimals,
         )
-    return int(value.scaleb(decimals))
+    # Integer arithmetic only: Decimal's default context keeps 28 digits and would round.
+    return int(whole) * 10**decimals + int(fraction.ljust(decimals, "0") or "0")
 
 
 def format_units(value: int, decimals: int) -> str:

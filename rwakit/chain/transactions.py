@@ -7,6 +7,7 @@ followed to its receipt. Reverts come back as typed errors decoded from our own 
 
 from __future__ import annotations
 
+import ast
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -98,6 +99,10 @@ class TransactionManager:
             raise _revert_error(exc.data, label) from exc
         except (ConnectionError, OSError) as exc:
             raise ChainUnavailable(f"Chain unreachable while preparing {label}: {exc}") from exc
+        except Exception as exc:
+            if (data := _in_process_revert_data(exc)) is None:
+                raise
+            raise _revert_error(data, label) from exc
         tx["gas"] = int(int(tx["gas"]) * GAS_MARGIN)
         return self._send(signer, tx, label)
 
@@ -108,10 +113,13 @@ class TransactionManager:
             raise TransactionFailed(f"{label}: the receipt has no contract address")
         return address, receipt
 
-    def reset_nonce(self, address: ChecksumAddress) -> None:
-        """Forget local bookkeeping (after a chain revert or an outside transaction)."""
+    def reset_nonce(self, address: ChecksumAddress | None = None) -> None:
+        """Forget local nonce bookkeeping for one address or all (after a chain revert or an outside transaction)."""
         with self._lock:
-            self._nonces.pop(address, None)
+            if address is None:
+                self._nonces.clear()
+            else:
+                self._nonces.pop(address, None)
 
     def _send(self, signer: Signer, tx: dict[str, Any], label: str) -> TxReceipt:
         for attempt in range(2):
@@ -165,16 +173,31 @@ class TransactionManager:
         raise error
 
     def _replay_revert(self, tx: dict[str, Any], receipt: TxReceipt, label: str) -> ChainError:
-        """Re-run a reverted transaction as a call in its block to recover the revert data."""
+        """Re-run a reverted transaction as a call to recover the revert data: in the state before
+        its block when the node keeps history, else in the latest state (Anvil with pruned history)."""
         call: TxParams = {k: tx[k] for k in ("from", "to", "data", "value") if k in tx}  # type: ignore[assignment]
-        try:
-            self.w3.eth.call(call, receipt["blockNumber"] - 1)
-        except (ContractCustomError, ContractLogicError) as exc:
-            return _revert_error(exc.data, label)
+        for block in (receipt["blockNumber"] - 1, "latest"):
+            try:
+                self.w3.eth.call(call, block)
+            except (ContractCustomError, ContractLogicError) as exc:
+                return _revert_error(exc.data, label)
+            except Web3RPCError:
+                continue  # that block's state is gone
+            break
         return TransactionFailed(f"{label} reverted in block {receipt['blockNumber']} (reason not recoverable)")
 
+def _in_process_revert_data(exc: Exception) -> bytes | None:
+    """eth-tester reports a custom-error revert as TransactionFailed("execution reverted: b'...'")."""
+    if type(exc).__module__.split(".")[0] != "eth_tester":
+        return None
+    _, _, literal = str(exc).partition("execution reverted: ")
+    try:
+        data = ast.literal_eval(literal)
+    except (ValueError, SyntaxError):
+        return None
+    return data if isinstance(data, bytes) else None
 
 
 def _revert_error(data: Any, label: str) -> ChainError:
-    raw = data.get("data") if isinstance(data, dict) else data
-    return revert_error(decode_revert(raw) if isinstance(raw, str) else None, label)
+    raw = data.get("data") if isinstance(data, dict) else data  # a hex string from nodes, bytes from eth-tester
+    return revert_error(decode_revert(raw) if isinstance(raw, str | bytes) else None, label)

@@ -1,0 +1,40 @@
+# Two commands on a fresh machine: `make run` (the platform's main job) and `make test`.
+# Both install what they need first: a virtualenv from constraints.txt, npm tools from package-lock.json.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+
+.PHONY: deps run demo test lint compile bench clean
+
+deps: $(STAMP) $(NODE_STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+run: deps
+	$(BIN)/rwakit demo
+
+test: deps
+	$(BIN)/python -m pytest
+
+lint: deps
+	$(BIN)/ruff check rwakit tests bench scripts
+	$(BIN)/mypy
+
+compile: deps
+	$(BIN)/rwakit compile
+
+bench: deps
+	$(BIN)/python bench/gas.py
+
+clean:
+	rm -rf $(VENV) node_modules .rwakit .pytest_cache .hypothesis

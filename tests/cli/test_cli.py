@@ -1,0 +1,71 @@
+"""The `rwakit` command end to end: a chain in the background, then deploy, register, create, issue."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from rwakit.chain.node import free_port
+
+RWAKIT = [sys.executable, "-m", "rwakit.cli"]
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return {**os.environ, "RWAKIT_DATA_DIR": str(tmp_path / "data")}
+
+
+@pytest.fixture
+def running_chain(env: dict[str, str], tmp_path: Path) -> Iterator[subprocess.Popen[str]]:
+    process = subprocess.Popen([*RWAKIT, "chain", "--port", str(free_port())], env=env, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
+    record = tmp_path / "data" / "node.json"
+    deadline = time.monotonic() + 30
+    while not record.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert record.exists(), "rwakit chain did not start"
+    yield process
+    process.terminate()
+    process.wait(15)
+    assert not record.exists(), "rwakit chain left its node record behind"
+
+
+def rwakit(env: dict[str, str], *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run([*RWAKIT, *args], env=env, capture_output=True, text=True, timeout=120)
+    assert (done.returncode == 0) == ok, done.stdout + done.stderr
+    return done
+
+
+def test_issuer_workflow_through_the_cli(env: dict[str, str], running_chain: subprocess.Popen[str]) -> None:
+    rwakit(env, "deploy")
+    wallet = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"  # the local chain's second funded account
+    rwakit(env, "investor", "register", "HK-0001", "--wallet", wallet, "--country", "HK",
+           "--class", "professional", "--kyc-expiry", "2099-01-01")  # fmt: skip
+    assert "verified" in rwakit(env, "investor", "show", "HK-0001").stdout
+    rwakit(env, "asset", "create", "--name", "Harbour View Tower", "--symbol", "HVT", "--shares", "1000000")
+    rwakit(env, "issue", "HVT", "HK-0001", "12.5")
+    assert "12.5" in rwakit(env, "holdings", "HK-0001").stdout
+    assert "HK-0001" in rwakit(env, "asset", "cap-table", "HVT").stdout
+    refused = rwakit(env, "issue", "HVT", "0x" + "11" * 20, "1", ok=False)
+    assert "error [compliance_refused]" in refused.stderr and "receiver_not_registered" in refused.stderr
+
+
+def test_commands_without_a_chain_say_what_to_do(env: dict[str, str]) -> None:
+    refused = rwakit(env, "deploy", ok=False)
+    assert "error [chain_unavailable]" in refused.stderr and "rwakit chain" in refused.stderr
+
+
+def test_demo_runs_on_the_in_process_chain(env: dict[str, str]) -> None:
+    out = rwakit(env, "demo", "--kind", "tester").stdout
+    assert "Refused" in out and "receiver_not_registered" in out and "Cap table of Harbour View Tower" in out
+
+
+def test_compile_check_passes_on_the_shipped_artifacts(env: dict[str, str]) -> None:
+    assert "match" in rwakit(env, "compile", "--check").stdout

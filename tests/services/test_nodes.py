@@ -1,0 +1,59 @@
+"""Local chains: Anvil state across restarts, stop by PID, Ganache, and the in-process chain."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from rwakit.chain.connection import connect_tester, connect_url, dev_signers
+from rwakit.chain.signer import Signer
+from rwakit.chain.node import GANACHE_CHAIN_ID, start_node
+from rwakit.config import Settings
+from rwakit.errors import DeploymentMissing
+from rwakit.platform import Platform
+from rwakit.tokenize import AssetSpec
+
+
+def _signers() -> list[Signer]:
+    return dev_signers(Settings(_env_file=None))  # type: ignore[call-arg]
+
+
+def test_anvil_keeps_its_state_across_restarts(tmp_path: Path) -> None:
+    state = tmp_path / "anvil-state.json"
+    with start_node("anvil", state_path=state) as node:
+        deployment = Platform.deploy(connect_url(node.url, _signers())).deployment
+    assert state.exists()
+    with start_node("anvil", state_path=state) as node:
+        reopened = Platform.open(connect_url(node.url, _signers()), deployment)
+        assert reopened.registry.count() == 0 and reopened.assets.list() == []
+
+
+def test_a_record_from_a_wiped_chain_is_refused(tmp_path: Path) -> None:
+    with start_node("anvil") as node:
+        deployment = Platform.deploy(connect_url(node.url, _signers())).deployment
+    with start_node("anvil") as node, pytest.raises(DeploymentMissing):
+        Platform.open(connect_url(node.url, _signers()), deployment)
+
+
+def test_stop_ends_the_process_by_pid() -> None:
+    node = start_node("anvil")
+    pid = node.pid
+    node.stop()
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+
+def test_ganache_runs_the_platform() -> None:
+    with start_node("ganache") as node:
+        platform = Platform.deploy(connect_url(node.url, _signers()))
+        assert platform.chain.chain_id == GANACHE_CHAIN_ID
+        asset = platform.assets.create(AssetSpec("Tower", "TWR", 6, "property", "1000"))
+        assert asset.shares_authorised == 1000 * 10**6
+
+
+def test_the_in_process_chain_needs_no_node() -> None:
+    platform = Platform.deploy(connect_tester())
+    asset = platform.assets.create(AssetSpec("Fund", "FND", 2, "fund", "10"))
+    assert platform.assets.get("FND") == asset
