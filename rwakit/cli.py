@@ -97,8 +97,8 @@ def chain(
 @app.command()
 def deploy() -> None:
     """Deploy the registry and the factory, and write the deployment record."""
-    from rwakit.deployment import deploy_platform
     from rwakit.chain.transactions import TransactionManager
+    from rwakit.deployment import deploy_platform
     from rwakit.platform import connect
 
     settings = get_settings()
