@@ -38,3 +38,6 @@ bench: deps
 
 clean:
 	rm -rf $(VENV) node_modules .rwakit .pytest_cache .hypothesis
+
+# Brownie, Ganache and Slither targets (see README "Using Brownie").
+-include brownie.mk
