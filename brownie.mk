@@ -28,3 +28,30 @@ brownie: $(BROWNIE_STAMP) $(NODE_STAMP)
 
 brownie-compile: brownie
 	$(BROWNIE_ENV) $(BROWNIE) compile
+
+$(SLITHER_STAMP): tools/slither-constraints.txt
+	test -x $(SLITHER_VENV)/bin/python || $(PYTHON) -m venv $(SLITHER_VENV)
+	$(SLITHER_VENV)/bin/python -m pip install -q --disable-pip-version-check -c tools/slither-constraints.txt slither-analyzer==0.11.6
+	touch $@
+
+# Brownie must not attach to a node someone else is running on the network's port.
+port_free = $(BROWNIE_VENV)/bin/python -c 'import socket, sys; p = $(1); sys.exit(f"port {p} is in use: Brownie would attach to that node. Stop it, or run on other ports: make $@ ANVIL_PORT=... GANACHE_PORT=..." if socket.socket().connect_ex(("127.0.0.1", p)) == 0 else 0)'
+CHECK_ENV := ANVIL_PORT=$(ANVIL_PORT) GANACHE_PORT=$(GANACHE_PORT)
+
+# Brownie's build equals rwakit's (bytecode and metadata), the deploy script under Brownie writes
+# the record the rwakit CLI then uses, and the Brownie contract tests pass on Anvil.
+brownie-test: brownie deps
+	$(BROWNIE_ENV) $(BROWNIE) compile
+	$(CHECK_ENV) $(BIN)/python -m pytest -q tools/brownie_checks.py -k "bytecode or anvil"
+	$(call port_free,$(ANVIL_PORT))
+	$(BROWNIE_ENV) $(BROWNIE) test --network rwakit-anvil
+
+# The same Brownie contract tests and deploy check on Ganache 7.9.
+ganache-test: brownie deps
+	$(CHECK_ENV) $(BIN)/python -m pytest -q tools/brownie_checks.py -k ganache
+	$(call port_free,$(GANACHE_PORT))
+	$(BROWNIE_ENV) $(BROWNIE) test --network rwakit-ganache
+
+# Slither over contracts/, failing on high/medium findings not in contracts/SLITHER_TRIAGE.md.
+slither: $(SLITHER_STAMP) deps
+	$(BIN)/python tools/slither_check.py --slither $(SLITHER_VENV)/bin/slither
