@@ -2,7 +2,7 @@
 
 1. solc: Brownie (through py-solc-x) only uses compilers in py-solc-x's install folder
    (~/.solcx, or $SOLCX_BINARY_PATH), and cannot download one here. Link tools/solc there as
-   solc-v0.8.28, unless a real (native) solc of that version already sits there.
+   solc-v0.8.28, unless a working solc of that version already sits there.
 2. anvil and ganache: Brownie picks its launcher by the first word of a network's `cmd`, so the
    commands must be called `anvil` and `ganache`; link the npm-pinned ones into the venv's bin/.
 3. networks: `rwakit-anvil` and `rwakit-ganache` in ~/.brownie/network-config.yaml, added or
@@ -33,7 +33,7 @@ def link(target: Path, link_path: Path) -> None:
             return
         link_path.unlink()
     elif link_path.exists():
-        print(f"kept {link_path}: a real file, not a link of ours")
+        print(f"kept {link_path}: a real file, not a link of ours (remove it to use {target})")
         return
     link_path.parent.mkdir(parents=True, exist_ok=True)
     link_path.symlink_to(target)
@@ -41,7 +41,21 @@ def link(target: Path, link_path: Path) -> None:
 
 
 def link_solc() -> None:
-    link(ROOT / "tools" / "solc", solcx.get_solcx_install_folder() / f"solc-v{SOLC_VERSION}")
+    """Keep a solc-v0.8.28 that answers as one (a native solc, or another checkout's wrapper: same
+    pinned solc-js), so CI in a fresh clone on this machine leaves a developer's link alone; else
+    point it at this checkout's wrapper (replacing a dangling link, e.g. to a deleted clone)."""
+    path = solcx.get_solcx_install_folder() / f"solc-v{SOLC_VERSION}"
+    if path.exists() and _answers_version(path):
+        return
+    link(ROOT / "tools" / "solc", path)
+
+
+def _answers_version(solc: Path) -> bool:
+    try:
+        answer = subprocess.run([str(solc), "--version"], capture_output=True, text=True, timeout=60).stdout
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return f"Version: {SOLC_VERSION}+" in answer
 
 
 def link_nodes() -> None:
