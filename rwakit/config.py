@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ChainKind = Literal["anvil", "ganache", "tester", "rpc"]
@@ -31,9 +31,36 @@ class Settings(BaseSettings):
     chain_state: bool = Field(False, description="Persist the launched chain's state under data_dir")
     mnemonic: str = Field(DEV_MNEMONIC, description="Mnemonic of the local chain's funded accounts")
 
+    # -- the HTTP API -------------------------------------------------------------------------
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL of the API's database; default: SQLite file data_dir/rwakit.db"
+    )
+    api_host: str = Field("127.0.0.1", description="Interface `rwakit serve` listens on")
+    api_port: int = Field(8000, ge=1, le=65535, description="Port `rwakit serve` listens on")
+    custody: Literal["none", "dev"] = Field(
+        "dev", description="Custodial wallet keys the platform holds: 'dev' = the local chain's mnemonic accounts"
+    )
+    issuance_chunk_size: int = Field(200, ge=1, le=1000, description="Rows per batchMint transaction")
+    issuance_max_rows: int = Field(10_000, ge=1, description="Rows one batch issuance request may carry")
+    registration_batch_max: int = Field(100, ge=1, le=150, description="Investors per batch registration (one tx)")
+    issuance_lease_seconds: float = Field(
+        300.0, gt=0, description="After this, a pending issuance is treated as interrupted and reconciled"
+    )
+
+    @model_validator(mode="after")
+    def _no_dev_custody_in_production(self) -> Settings:
+        if self.environment == "production" and self.custody == "dev":
+            raise ValueError("RWAKIT_CUSTODY=dev holds publicly known keys: set RWAKIT_CUSTODY=none in production")
+        return self
+
     @property
     def deployment_file(self) -> Path:
         return self.data_dir / "deployment.json"
+
+    @property
+    def db_url(self) -> str:
+        """The database the API uses: RWAKIT_DATABASE_URL, else a SQLite file in the data dir."""
+        return self.database_url or f"sqlite:///{(self.data_dir / 'rwakit.db').as_posix()}"
 
     @property
     def chain_kind(self) -> ChainKind:

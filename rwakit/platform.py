@@ -44,9 +44,9 @@ class Platform:
         return cls.open(chain, deploy_platform(chain, txm), journal=journal)
 
     @classmethod
-    def from_settings(cls, settings: Settings | None = None) -> Platform:
+    def from_settings(cls, settings: Settings | None = None, *, journal: TxJournal | None = None) -> Platform:
         settings = settings or get_settings()
-        return cls.open(connect(settings), Deployment.load(settings.deployment_file))
+        return cls.open(connect(settings), Deployment.load(settings.deployment_file), journal=journal)
 
 
 def node_record_path(settings: Settings) -> Path:

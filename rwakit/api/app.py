@@ -1,0 +1,61 @@
+"""The application factory: ``create_app(settings)`` builds a FastAPI app; nothing happens at import.
+
+from rwakit.api import create_app
+app = create_app(Settings())                 # platform from the deployment record, DB from settings
+app = create_app(settings, platform=p)       # tests and `rwakit serve --demo`: a platform in hand
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from rwakit import __version__
+from rwakit.api.errors import install_error_handlers
+from rwakit.api.routes import api_router
+from rwakit.api.runtime import Runtime
+from rwakit.config import Settings
+from rwakit.platform import Platform
+
+log = logging.getLogger("rwakit.api")
+
+DESCRIPTION = """
+Issuers create assets, register investors and issue shares; investors read their holdings and
+transfer from custodial wallets. Send an API key as `Authorization: Bearer <key>` (or `X-API-Key`).
+Amounts are exact decimal strings. Every error is `{"code": ..., "message": ...}` plus details.
+"""
+
+
+def create_app(settings: Settings, *, platform: Platform | None = None, engine: Engine | None = None) -> FastAPI:
+    runtime = Runtime(settings, engine=engine, platform=platform)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        runtime.startup()
+        _reconcile_interrupted(runtime)
+        yield
+
+    app = FastAPI(title="rwakit", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app.state.runtime = runtime
+    install_error_handlers(app)
+    app.include_router(api_router)
+    return app
+
+
+def _reconcile_interrupted(runtime: Runtime) -> None:
+    """Settle issuances a previous process left pending (it crashed mid-request) from the tx log."""
+    from rwakit.api.services.issuances import reconcile_stale
+
+    try:
+        with Session(runtime.engine, expire_on_commit=False) as session:
+            settled = reconcile_stale(session, runtime.platform, runtime.settings.issuance_lease_seconds)
+    except Exception as exc:
+        log.warning("interrupted issuances not reconciled at startup: %s", exc)
+        return
+    if settled:
+        log.info("reconciled %d interrupted issuances", settled)

@@ -1,0 +1,122 @@
+"""Dependencies the routes declare: the database session, the platform, the caller and their role.
+
+@router.post("/assets")
+def create_asset(body: AssetCreate, session: SessionDep, platform: PlatformDep, _: IssuerDep) -> ...
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel import Session
+
+from rwakit.api.errors import Forbidden, Unauthorized
+from rwakit.api.runtime import Runtime
+from rwakit.api.services.custody import Custody
+from rwakit.config import Settings
+from rwakit.db.keys import ApiKey, Role, authenticate
+from rwakit.platform import Platform
+
+_bearer = HTTPBearer(auto_error=False, description="An rwakit API key: `Authorization: Bearer rwk_...`")
+_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="The same key in an X-API-Key header")
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_session(runtime: RuntimeDep) -> Iterator[Session]:
+    runtime.ensure_tables()
+    with Session(runtime.engine, expire_on_commit=False) as session:
+        yield session
+
+
+def get_platform(runtime: RuntimeDep) -> Platform:
+    return runtime.platform
+
+
+def get_custody(runtime: RuntimeDep) -> Custody:
+    return runtime.custody
+
+
+def get_settings(runtime: RuntimeDep) -> Settings:
+    return runtime.settings
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+PlatformDep = Annotated[Platform, Depends(get_platform)]
+CustodyDep = Annotated[Custody, Depends(get_custody)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: an API key's role, and for an investor key the investor it is bound to."""
+
+    prefix: str
+    role: Role
+    investor_id: str | None = None
+    name: str = ""
+
+    @classmethod
+    def of(cls, key: ApiKey) -> Principal:
+        return cls(prefix=key.prefix, role=Role(key.role), investor_id=key.investor_id, name=key.name)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role is not Role.INVESTOR
+
+    def ensure_investor(self, investor_id: str) -> None:
+        """Staff see every investor; an investor key sees only its own investor."""
+        if self.role is Role.INVESTOR and self.investor_id != investor_id:
+            raise Forbidden(
+                f"This key belongs to investor {self.investor_id}; it cannot see {investor_id}'s data",
+                code="forbidden_investor",
+            )
+
+
+def get_principal(
+    session: SessionDep,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
+    header_key: Annotated[str | None, Security(_header)],
+) -> Principal:
+    presented = bearer.credentials if bearer is not None else header_key
+    if not presented:
+        raise Unauthorized("An API key is required: send `Authorization: Bearer <key>` or `X-API-Key: <key>`")
+    key = authenticate(session, presented)
+    if key is None:
+        raise Unauthorized("The API key is unknown or revoked", code="invalid_api_key")
+    return Principal.of(key)
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def require(*roles: Role) -> Callable[[Principal], Principal]:
+    """A dependency admitting the named roles (and admin, always)."""
+    allowed = {Role.ADMIN, *roles}
+
+    def check(principal: PrincipalDep) -> Principal:
+        if principal.role not in allowed:
+            names = ", ".join(sorted(r.value for r in allowed))
+            raise Forbidden(
+                f"A {principal.role.value} key may not do this; it needs one of: {names}", role=principal.role.value
+            )
+        return principal
+
+    return check
+
+
+AdminDep = Annotated[Principal, Depends(require(Role.ADMIN))]
+IssuerDep = Annotated[Principal, Depends(require(Role.ISSUER))]
+RegistrarDep = Annotated[Principal, Depends(require(Role.REGISTRAR))]
+StaffDep = Annotated[Principal, Depends(require(Role.ISSUER, Role.REGISTRAR))]
+HolderDep = Annotated[Principal, Depends(require(Role.INVESTOR))]  # an investor for itself, or admin

@@ -1,0 +1,199 @@
+"""Every error leaves the API in one JSON shape: ``{"code": ..., "message": ..., <details>}``.
+
+Status codes, by class of rwakit error:
+
+| error | status |
+|---|---|
+| InvalidInput (bad amount, address, too many decimals, idempotency key reused), request validation | 422 |
+| Unauthorized (no key, unknown key) | 401 |
+| Forbidden (wrong role, another investor's data); AccessDenied (the platform's account lacks a contract role) | 403 |
+| NotFound (unknown asset, investor, key) | 404 |
+| ComplianceError (with ``reason_code`` and ``reason``), Conflict, other contract reverts | 409 |
+| ChainUnavailable, DeploymentMissing, DatabaseUnavailable | 503 |
+| other chain errors (node refused a transaction), a receipt that does not come | 502, 504 |
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import requests
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from web3.exceptions import Web3Exception
+
+from rwakit.db.engine import DB_ERRORS, DatabaseUnavailable
+from rwakit.errors import (
+    AccessDenied,
+    ChainError,
+    ChainUnavailable,
+    ComplianceError,
+    ConfigError,
+    ContractRevert,
+    DeploymentMissing,
+    InvalidInput,
+    NotFound,
+    RwakitError,
+)
+
+log = logging.getLogger("rwakit.api")
+MAX_SAFE_INT = 2**53 - 1
+
+
+class Unauthorized(RwakitError):
+    """No API key, or one the platform does not know (or revoked)."""
+
+    code = "unauthorized"
+
+
+class Forbidden(RwakitError, PermissionError):
+    """The key's role may not do this, or an investor key asked for another investor's data."""
+
+    code = "forbidden"
+
+
+class Conflict(RwakitError):
+    """The request clashes with the platform's state (an idempotency key in use, a duplicate)."""
+
+    code = "conflict"
+
+
+# Contract errors a caller can cause, by Solidity error name: (status, code).
+_REVERTS = {
+    "FactorySymbolTaken": (409, "symbol_taken"),
+    "RegistryInvestorExists": (409, "investor_exists"),
+    "RegistryWalletTaken": (409, "wallet_taken"),
+    "RegistryUnknownInvestor": (404, "investor_not_found"),
+    "RegistryUnknownWallet": (404, "wallet_not_found"),
+    "RegistryWalletCount": (422, "too_many_wallets"),
+    "RegistryInvalidCountry": (422, "invalid_country"),
+    "AssetPaused": (409, "pause_unchanged"),
+}
+
+_STATUS: list[tuple[type[BaseException], int]] = [
+    (Unauthorized, 401),
+    (Forbidden, 403),
+    (AccessDenied, 403),
+    (ComplianceError, 409),
+    (ContractRevert, 409),
+    (Conflict, 409),
+    (InvalidInput, 422),
+    (NotFound, 404),
+    (ChainUnavailable, 503),
+    (DeploymentMissing, 503),
+    (DatabaseUnavailable, 503),
+    (ConfigError, 500),
+    (ChainError, 502),
+]
+
+
+def status_for(exc: RwakitError) -> int:
+    if isinstance(exc, ChainError) and exc.code == "tx_pending":
+        return 504
+    for cls, status in _STATUS:
+        if isinstance(exc, cls):
+            return status
+    return 400
+
+
+def error_body(exc: RwakitError) -> tuple[int, dict[str, Any]]:
+    body = {"code": exc.code, "message": exc.message, **_json_safe(exc.details)}
+    status = status_for(exc)
+    mapped = _REVERTS.get(exc.error) if isinstance(exc, ContractRevert) else None
+    if mapped is not None and not isinstance(exc, ComplianceError | AccessDenied):
+        status, body["code"] = mapped
+    return status, body
+
+
+def _json_safe(value: Any) -> Any:
+    """uint256 values do not survive a JavaScript number: send big integers as strings."""
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, bool) or value is None or isinstance(value, str | float):
+        return value
+    if isinstance(value, int):
+        return value if abs(value) <= MAX_SAFE_INT else str(value)
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    return str(value)
+
+
+def _response(status: int, body: dict[str, Any]) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+async def _rwakit_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RwakitError)
+    status, body = error_body(exc)
+    if status >= 500:
+        log.warning("%s: %s", body["code"], body["message"])
+    return _response(status, body)
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    """FastAPI's 422, in our shape; a field whose validator raised one of our errors lends its code."""
+    assert isinstance(exc, RequestValidationError)
+    errors = []
+    domain: RwakitError | None = None
+    for error in exc.errors():
+        cause = (error.get("ctx") or {}).get("error")
+        if isinstance(cause, RwakitError) and domain is None:
+            domain = cause
+        loc = [str(part) for part in error.get("loc", ())]
+        message = cause.message if isinstance(cause, RwakitError) else str(error.get("msg", ""))
+        errors.append({"field": ".".join(loc), "message": message, "type": str(error.get("type", ""))})
+    if domain is not None:
+        body = {"code": domain.code, "message": domain.message, **_json_safe(domain.details), "errors": errors}
+    else:
+        summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+        body = {"code": "invalid_request", "message": f"The request is not valid: {summary}", "errors": errors}
+    return _response(422, body)
+
+
+async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden"}
+    code = codes.get(exc.status_code, f"http_{exc.status_code}")
+    message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+    return JSONResponse({"code": code, "message": message}, status_code=exc.status_code, headers=exc.headers)
+
+
+async def _database_error(_request: Request, exc: Exception) -> JSONResponse:
+    log.warning("database error: %s", exc)
+    first = str(getattr(exc, "orig", exc)).strip().splitlines()
+    return _response(
+        503, {"code": "database_unavailable", "message": f"The database does not answer: {first[0] if first else exc}"}
+    )
+
+
+async def _chain_connection_error(_request: Request, exc: Exception) -> JSONResponse:
+    log.warning("chain unreachable: %s", exc)
+    return _response(503, {"code": "chain_unavailable", "message": "The chain's JSON-RPC node does not answer"})
+
+
+async def _web3_error(_request: Request, exc: Exception) -> JSONResponse:
+    log.warning("node error: %s", exc)
+    return _response(502, {"code": "chain_error", "message": f"The chain's node returned an error: {exc}"})
+
+
+async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unexpected error", exc_info=exc)
+    return _response(500, {"code": "internal_error", "message": "An unexpected error occurred; see the server log"})
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RwakitError, _rwakit_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    for db_error in DB_ERRORS:
+        app.add_exception_handler(db_error, _database_error)
+    app.add_exception_handler(requests.exceptions.ConnectionError, _chain_connection_error)
+    app.add_exception_handler(requests.exceptions.Timeout, _chain_connection_error)
+    app.add_exception_handler(Web3Exception, _web3_error)
+    app.add_exception_handler(Exception, _unexpected)

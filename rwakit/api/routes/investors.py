@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from rwakit.api.deps import PlatformDep, PrincipalDep, RegistrarDep, SessionDep, SettingsDep, StaffDep
+from rwakit.api.schemas.holdings import HistoryPublic, HoldingsPublic
+from rwakit.api.schemas.investors import (
+    InvestorBatchCreate,
+    InvestorBatchResult,
+    InvestorCreate,
+    InvestorPublic,
+    InvestorSummary,
+    InvestorUpdate,
+)
+from rwakit.api.services import holdings as holdings_service
+from rwakit.api.services import investors as service
+
+router = APIRouter(prefix="/investors", tags=["investors"])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def register_investor(
+    body: InvestorCreate, session: SessionDep, platform: PlatformDep, _: RegistrarDep
+) -> InvestorPublic:
+    """Register an investor whose KYC was done off chain: on chain (wallets, country, class, KYC
+    expiry) and in the database (KYC reference and provider)."""
+    return service.register(session=session, platform=platform, data=body)
+
+
+@router.post("/batch", status_code=status.HTTP_201_CREATED)
+def register_investors(
+    body: InvestorBatchCreate, session: SessionDep, platform: PlatformDep, settings: SettingsDep, _: RegistrarDep
+) -> InvestorBatchResult:
+    """Register many investors in one transaction: all or none (at most `registration_batch_max`)."""
+    return service.register_batch(session=session, platform=platform, settings=settings, data=body)
+
+
+@router.get("")
+def list_investors(
+    session: SessionDep,
+    _: StaffDep,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[InvestorSummary]:
+    """Investors registered through the API (their profiles), by id; GET one for its on-chain state."""
+    return service.list_investors(session=session, offset=offset, limit=limit)
+
+
+@router.get("/{investor_id}")
+def get_investor(
+    investor_id: str, session: SessionDep, platform: PlatformDep, principal: PrincipalDep
+) -> InvestorPublic:
+    """An investor's registry record and profile (an investor key: only its own)."""
+    principal.ensure_investor(investor_id)
+    return service.get_investor(session=session, platform=platform, investor_id=investor_id)
+
+
+@router.patch("/{investor_id}")
+def update_investor(
+    investor_id: str, body: InvestorUpdate, session: SessionDep, platform: PlatformDep, _: RegistrarDep
+) -> InvestorPublic:
+    """Change country, class or KYC expiry (one transaction) and the profile's fields."""
+    return service.update(session=session, platform=platform, investor_id=investor_id, data=body)
+
+
+@router.post("/{investor_id}/revoke")
+def revoke_investor(investor_id: str, session: SessionDep, platform: PlatformDep, _: RegistrarDep) -> InvestorPublic:
+    """Revoke an investor: every asset refuses their wallets, as sender and as receiver."""
+    return service.set_revoked(session=session, platform=platform, investor_id=investor_id, revoked=True)
+
+
+@router.post("/{investor_id}/reinstate")
+def reinstate_investor(investor_id: str, session: SessionDep, platform: PlatformDep, _: RegistrarDep) -> InvestorPublic:
+    return service.set_revoked(session=session, platform=platform, investor_id=investor_id, revoked=False)
+
+
+@router.get("/{investor_id}/holdings")
+def get_holdings(investor_id: str, platform: PlatformDep, principal: PrincipalDep) -> HoldingsPublic:
+    """What the investor holds in every asset, summed over their wallets, all read at one block."""
+    principal.ensure_investor(investor_id)
+    return holdings_service.holdings(platform=platform, investor_id=investor_id)
+
+
+@router.get("/{investor_id}/transfers")
+def get_history(investor_id: str, platform: PlatformDep, principal: PrincipalDep) -> HistoryPublic:
+    """Every issuance, transfer and redemption touching the investor's wallets."""
+    principal.ensure_investor(investor_id)
+    return holdings_service.history(platform=platform, investor_id=investor_id)

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Response, status
+
+from rwakit.api.deps import IssuerDep, PlatformDep, SessionDep, SettingsDep, StaffDep
+from rwakit.api.schemas.issuances import BatchIssuanceCreate, IssuanceCreate, IssuancePublic
+from rwakit.api.services.issuances import IssuanceService, Outcome, public
+from rwakit.db import issuances as store
+from rwakit.errors import NotFound
+
+router = APIRouter(prefix="/issuances", tags=["issuances"])
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", description="Required. Retrying with the same key returns the first result."),
+]
+
+
+def _reply(outcome: Outcome, response: Response) -> IssuancePublic:
+    if outcome.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return outcome.issuance
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def issue(
+    body: IssuanceCreate,
+    idempotency_key: IdempotencyKey,
+    response: Response,
+    session: SessionDep,
+    platform: PlatformDep,
+    settings: SettingsDep,
+    principal: IssuerDep,
+) -> IssuancePublic:
+    """Issue shares of an asset to one investor (their first wallet) or wallet, in one transaction."""
+    service = IssuanceService(session=session, platform=platform, settings=settings, principal=principal)
+    return _reply(service.issue(idempotency_key, body), response)
+
+
+@router.post("/batch", status_code=status.HTTP_201_CREATED)
+def issue_batch(
+    body: BatchIssuanceCreate,
+    idempotency_key: IdempotencyKey,
+    response: Response,
+    session: SessionDep,
+    platform: PlatformDep,
+    settings: SettingsDep,
+    principal: IssuerDep,
+) -> IssuancePublic:
+    """Issue to many investors: chunks of `issuance_chunk_size` rows, one batchMint transaction each,
+    all-or-nothing per chunk; the result reports every row."""
+    service = IssuanceService(session=session, platform=platform, settings=settings, principal=principal)
+    return _reply(service.issue(idempotency_key, body), response)
+
+
+@router.get("")
+def list_issuances(
+    session: SessionDep,
+    _: StaffDep,
+    asset: str | None = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> list[IssuancePublic]:
+    """Issuances, newest first."""
+    return [public(row) for row in store.list_issuances(session, asset=asset, offset=offset, limit=limit)]
+
+
+@router.get("/{issuance_id}")
+def get_issuance(issuance_id: int, session: SessionDep, _: StaffDep) -> IssuancePublic:
+    row = session.get(store.Issuance, issuance_id)
+    if row is None:
+        raise NotFound(f"No issuance {issuance_id}", code="issuance_not_found", issuance_id=issuance_id)
+    return public(row)

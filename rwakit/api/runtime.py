@@ -1,0 +1,77 @@
+"""What one running API holds: settings, the database engine, the platform (opened lazily, so the
+API starts and answers /health while the chain is down) and the custody of custodial keys."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from sqlalchemy.engine import Engine
+
+from rwakit.api.services.custody import Custody, DevCustody, NoCustody
+from rwakit.config import Settings
+from rwakit.db import SqlJournal, create_tables, make_engine
+from rwakit.db.engine import DatabaseUnavailable
+from rwakit.platform import Platform
+
+log = logging.getLogger("rwakit.api")
+
+
+class Runtime:
+    def __init__(self, settings: Settings, *, engine: Engine | None = None, platform: Platform | None = None) -> None:
+        self.settings = settings
+        self.engine = engine if engine is not None else make_engine(settings.db_url)
+        self.journal = SqlJournal(self.engine)
+        self._platform = platform
+        self._custody: Custody | None = None
+        self._tables_ready = False
+        self._lock = threading.Lock()
+        if platform is not None:
+            self._adopt(platform)
+
+    def _adopt(self, platform: Platform) -> None:
+        """Route the platform's transactions into the SQL journal."""
+        platform.txm.journal = self.journal
+        self.journal.attach(platform.txm)
+
+    def startup(self) -> None:
+        """Create the tables if the database answers; if not, the API starts anyway and retries."""
+        try:
+            self.ensure_tables()
+        except DatabaseUnavailable as exc:
+            log.warning("%s (the API will retry on each request)", exc.message)
+
+    def ensure_tables(self) -> None:
+        if self._tables_ready:
+            return
+        with self._lock:
+            if not self._tables_ready:
+                create_tables(self.engine)
+                self._tables_ready = True
+
+    @property
+    def platform(self) -> Platform:
+        """The platform over the deployment in settings; raises ChainUnavailable/DeploymentMissing (503)."""
+        if self._platform is None:
+            with self._lock:
+                if self._platform is None:
+                    platform = Platform.from_settings(self.settings, journal=self.journal)
+                    self._adopt(platform)
+                    self._platform = platform
+        return self._platform
+
+    @property
+    def platform_if_open(self) -> Platform | None:
+        return self._platform
+
+    @property
+    def custody(self) -> Custody:
+        if self._custody is None:
+            if self.settings.custody == "dev":
+                self._custody = DevCustody(self.platform.chain.signers)
+            else:
+                self._custody = NoCustody()
+        return self._custody
+
+    def close(self) -> None:
+        self.engine.dispose()

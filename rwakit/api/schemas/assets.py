@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+from rwakit.api.schemas.common import Body
+
+
+class AssetKindName(StrEnum):
+    PROPERTY = "property"
+    FUND = "fund"
+
+
+class AssetCreate(Body):
+    name: str = Field(min_length=1, max_length=100, examples=["Harbour View Tower"])
+    symbol: str = Field(pattern=r"^[A-Za-z0-9._-]{1,16}$", examples=["HVT"])
+    kind: AssetKindName = AssetKindName.PROPERTY
+    decimals: int = Field(6, ge=0, le=18, description="Decimal places of one share")
+    shares_authorised: str = Field(
+        pattern=r"^[1-9]\d*$", description="Whole shares that may ever be issued", examples=["1000000"]
+    )
+    description: str = Field("", max_length=4000)
+    jurisdiction: str = Field("", max_length=64, examples=["HK"])
+    document_uri: str = Field("", max_length=2000, examples=["ipfs://harbour-view-tower/offering.pdf"])
+    document_hash: str = Field(
+        "0x" + "00" * 32, pattern=r"^0x[0-9a-fA-F]{64}$", description="SHA-256 of the offering document"
+    )
+
+
+class AssetPublic(BaseModel):
+    address: str
+    symbol: str
+    name: str
+    kind: AssetKindName
+    decimals: int
+    shares_authorised: str
+    total_supply: str
+    paused: bool
+    document_uri: str
+    document_hash: str
+    description: str = ""
+    jurisdiction: str = ""
+
+
+class CapTableEntryPublic(BaseModel):
+    investor_id: str | None = Field(description="None: a wallet the registry no longer knows")
+    amount: str
+    share_of_supply: str = Field(description="Percent of issued shares, 4 decimal places, rounded down")
+    wallets: dict[str, str]
+
+
+class CapTablePublic(BaseModel):
+    symbol: str
+    block_number: int
+    total_supply: str
+    shares_authorised: str
+    holders: int
+    entries: list[CapTableEntryPublic]
+
+
+class AssetDetail(AssetPublic):
+    holders: int
+    block_number: int
+    cap_table: list[CapTableEntryPublic] | None = Field(
+        None, description="Holders grouped by investor; only for admin, issuer and registrar keys"
+    )

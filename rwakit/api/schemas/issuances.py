@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from rwakit.api.schemas.common import Amount, Body, Recipient
+
+
+class IssuanceCreate(Body):
+    asset: str = Field(description="Symbol or address", examples=["HVT"])
+    to: Recipient
+    amount: Amount
+
+
+class Allocation(Body):
+    to: Recipient
+    amount: Amount
+
+
+class BatchIssuanceCreate(Body):
+    asset: str = Field(description="Symbol or address", examples=["HVT"])
+    allocations: list[Allocation] = Field(min_length=1)
+
+
+RowStatus = Literal["issued", "not_issued", "pending", "in_doubt"]
+
+
+class IssuanceRow(BaseModel):
+    index: int
+    to: str
+    wallet: str
+    amount: str
+    chunk: int
+    status: RowStatus
+    error: dict[str, Any] | None = None
+
+
+class IssuanceChunk(BaseModel):
+    index: int
+    first_row: int
+    last_row: int
+    status: Literal["issued", "refused", "not_sent", "pending", "in_doubt"]
+    tx_hash: str | None = None
+    block_number: int | None = None
+    gas_used: int | None = None
+    error: dict[str, Any] | None = None
+
+
+class IssuancePublic(BaseModel):
+    id: int
+    idempotency_key: str
+    kind: Literal["single", "batch"]
+    status: Literal["pending", "completed", "partial", "in_doubt"]
+    asset: str
+    asset_address: str
+    issued_rows: int
+    refused_rows: int
+    tx_hash: str | None = Field(None, description="The transaction of a single issuance")
+    rows: list[IssuanceRow]
+    chunks: list[IssuanceChunk]
+    reconciled: bool = Field(
+        False, description="The outcome was recovered from the transaction log after an interruption"
+    )
+    created_at: datetime

@@ -1,0 +1,141 @@
+"""Investors: the registry on chain (wallets, country, class, KYC expiry, revoked) and the profile
+in the database (KYC reference and provider, display name). The chain is written first and the
+profile committed after it, so a refused registration leaves no row."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from rwakit.api.errors import Conflict
+from rwakit.api.schemas.common import to_datetime
+from rwakit.api.schemas.investors import (
+    InvestorBatchCreate,
+    InvestorBatchResult,
+    InvestorClassName,
+    InvestorCreate,
+    InvestorPublic,
+    InvestorSummary,
+    InvestorUpdate,
+)
+from rwakit.config import Settings
+from rwakit.db.engine import utcnow
+from rwakit.db.records import InvestorProfile, list_profiles
+from rwakit.errors import InvalidInput
+from rwakit.platform import Platform
+from rwakit.registry import InvestorInput
+from rwakit.units import country_alpha2
+
+
+def register(*, session: Session, platform: Platform, data: InvestorCreate) -> InvestorPublic:
+    _refuse_known(session, [data.investor_id])
+    platform.registry.register(_input(data))
+    session.add(_profile(data))
+    session.commit()
+    return get_investor(session=session, platform=platform, investor_id=data.investor_id)
+
+
+def register_batch(
+    *, session: Session, platform: Platform, settings: Settings, data: InvestorBatchCreate
+) -> InvestorBatchResult:
+    """Up to ``registration_batch_max`` investors in one transaction: all are registered or none."""
+    if len(data.investors) > settings.registration_batch_max:
+        raise InvalidInput(
+            f"At most {settings.registration_batch_max} investors per request (one transaction); split the batch",
+            code="batch_too_large",
+            limit=settings.registration_batch_max,
+        )
+    ids = [i.investor_id for i in data.investors]
+    _refuse_known(session, ids)
+    receipt = platform.registry.register_batch([_input(i) for i in data.investors])
+    session.add_all([_profile(i) for i in data.investors])
+    session.commit()
+    return InvestorBatchResult(
+        registered=len(ids),
+        investor_ids=ids,
+        tx_hash=receipt["transactionHash"].to_0x_hex(),
+        block_number=receipt["blockNumber"],
+        gas_used=receipt["gasUsed"],
+    )
+
+
+def get_investor(*, session: Session, platform: Platform, investor_id: str) -> InvestorPublic:
+    found = platform.registry.get(investor_id)
+    profile = session.get(InvestorProfile, investor_id)
+    return InvestorPublic(
+        investor_id=found.investor_id,
+        number=found.number,
+        wallets=found.wallets,
+        country=country_alpha2(found.country),
+        country_code=found.country,
+        investor_class=InvestorClassName(found.investor_class.name.lower()),
+        kyc_expiry=found.kyc_expiry,
+        revoked=found.revoked,
+        verified=found.verified,
+        kyc_reference=profile.kyc_reference if profile else "",
+        kyc_provider=profile.kyc_provider if profile else "",
+        name=profile.name if profile else "",
+    )
+
+
+def update(*, session: Session, platform: Platform, investor_id: str, data: InvestorUpdate) -> InvestorPublic:
+    """On-chain fields first (one transaction), then the profile (created if the investor had none)."""
+    if data.country is not None or data.investor_class is not None or data.kyc_expiry is not None:
+        platform.registry.update(
+            investor_id,
+            country=data.country,
+            investor_class=data.investor_class.value if data.investor_class else None,
+            kyc_expiry=to_datetime(data.kyc_expiry) if data.kyc_expiry is not None else None,
+        )
+    else:
+        platform.registry.get(investor_id)  # 404 for an unknown investor
+    changes = data.model_dump(include={"kyc_reference", "kyc_provider", "name"}, exclude_none=True)
+    if changes:
+        profile = session.get(InvestorProfile, investor_id) or InvestorProfile(investor_id=investor_id)
+        for field, value in changes.items():
+            setattr(profile, field, value)
+        profile.updated_at = utcnow()
+        session.add(profile)
+        session.commit()
+    return get_investor(session=session, platform=platform, investor_id=investor_id)
+
+
+def set_revoked(*, session: Session, platform: Platform, investor_id: str, revoked: bool) -> InvestorPublic:
+    if revoked:
+        platform.registry.revoke(investor_id)
+    else:
+        platform.registry.reinstate(investor_id)
+    return get_investor(session=session, platform=platform, investor_id=investor_id)
+
+
+def list_investors(*, session: Session, offset: int, limit: int) -> list[InvestorSummary]:
+    return [
+        InvestorSummary(
+            investor_id=p.investor_id,
+            name=p.name,
+            kyc_reference=p.kyc_reference,
+            kyc_provider=p.kyc_provider,
+            created_at=p.created_at,
+        )
+        for p in list_profiles(session, offset=offset, limit=limit)
+    ]
+
+
+def _refuse_known(session: Session, ids: list[str]) -> None:
+    if len(set(ids)) != len(ids):
+        raise InvalidInput("The batch names an investor id twice", code="duplicate_investor")
+    query = select(InvestorProfile.investor_id).where(InvestorProfile.investor_id.in_(ids))  # type: ignore[attr-defined]
+    known = sorted(session.exec(query).all())
+    if known:
+        raise Conflict(f"Already registered: {', '.join(known[:10])}", code="investor_exists", investor_ids=known)
+
+
+def _input(data: InvestorCreate) -> InvestorInput:
+    return InvestorInput(
+        data.investor_id, list(data.wallets), data.country, data.investor_class.value, to_datetime(data.kyc_expiry)
+    )
+
+
+def _profile(data: InvestorCreate) -> InvestorProfile:
+    return InvestorProfile(
+        investor_id=data.investor_id, kyc_reference=data.kyc_reference, kyc_provider=data.kyc_provider, name=data.name
+    )

@@ -1,0 +1,454 @@
+"""Issuance with idempotency keys: a retried request returns the first result and never mints twice.
+
+The steps of one request:
+
+1. The key is looked up. Known with another body: 422 ``idempotency_key_reused``. Known and
+   finished: the stored result is returned again. Known and still running: 409
+   ``idempotency_key_in_progress`` (an interrupted one is first reconciled, see below).
+2. The request is validated without writing anything (asset, recipients, amounts and their
+   decimals); an invalid request leaves no row, and can be retried with the same key.
+3. A ``pending`` row is committed; the unique key makes a concurrent duplicate lose here.
+4. The shares are minted: one ``mint`` for a single issuance, ``batchMint`` chunks of
+   ``issuance_chunk_size`` rows for a batch, each chunk all-or-nothing. Every transaction is
+   journalled in ``tx_log`` under ``issuance:<id>/<chunk>`` before it is broadcast. Progress is
+   committed after each chunk.
+5. If nothing was minted (every transaction refused), the row is deleted: a row exists only for
+   shares that were (or may have been) issued. If a transaction was broadcast but its outcome is
+   unknown (the node went away, no receipt), the row stays ``in_doubt`` and its key answers 409
+   until a later request (or startup) reconciles it from the journal's transaction hashes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlmodel import Session
+from web3.exceptions import TransactionNotFound
+
+from rwakit.api.deps import Principal
+from rwakit.api.errors import Conflict, error_body
+from rwakit.api.schemas.issuances import BatchIssuanceCreate, IssuanceCreate, IssuancePublic
+from rwakit.api.services.reads import call_all
+from rwakit.config import Settings
+from rwakit.db import issuances as store
+from rwakit.db.engine import as_utc, utcnow
+from rwakit.db.issuances import Issuance
+from rwakit.db.journal import TxLog, journal_ref, records_for
+from rwakit.errors import ComplianceError, ContractRevert, InvalidInput, NotFound, RwakitError
+from rwakit.platform import Platform
+from rwakit.units import format_units, investor_id_to_bytes32, to_base_units
+
+MAX_KEY_LENGTH = 255
+
+
+@dataclass
+class Outcome:
+    issuance: IssuancePublic
+    replayed: bool
+
+
+class IssuanceService:
+    def __init__(self, *, session: Session, platform: Platform, settings: Settings, principal: Principal) -> None:
+        self.session = session
+        self.platform = platform
+        self.settings = settings
+        self.principal = principal
+
+    # -- the request ------------------------------------------------------------------------
+
+    def issue(self, key: str | None, body: IssuanceCreate | BatchIssuanceCreate) -> Outcome:
+        key = _check_key(key)
+        kind = "single" if isinstance(body, IssuanceCreate) else "batch"
+        request_hash = _request_hash(kind, body)
+        for _ in range(3):  # a reconciled key that turned out to have issued nothing is run afresh
+            existing = store.get_by_key(self.session, key)
+            if existing is not None:
+                answered = self._answer_existing(existing, request_hash)
+                if answered is not None:
+                    return Outcome(answered, replayed=True)
+                continue
+            row = self._plan(key, kind, request_hash, body)
+            if store.claim(self.session, row):
+                return Outcome(self._execute(row), replayed=False)
+        raise Conflict(
+            f"The idempotency key {key!r} is being used by another request", code="idempotency_key_in_progress"
+        )
+
+    def _answer_existing(self, row: Issuance, request_hash: str) -> IssuancePublic | None:
+        if row.request_hash != request_hash:
+            raise InvalidInput(
+                f"The idempotency key {row.idempotency_key!r} was used for a different request (issuance {row.id}); "
+                "use a new key for a new issuance",
+                code="idempotency_key_reused",
+                issuance_id=row.id,
+            )
+        if row.status in ("completed", "partial"):
+            return public(row)
+        if row.status == "pending" and utcnow() - as_utc(row.updated_at) < timedelta(
+            seconds=self.settings.issuance_lease_seconds
+        ):
+            raise Conflict(
+                f"Issuance {row.id} with this idempotency key is still being processed; retry later",
+                code="idempotency_key_in_progress",
+                issuance_id=row.id,
+            )
+        reconciled = reconcile(self.session, self.platform, row)
+        return None if reconciled is None else public(reconciled)
+
+    # -- validation, before anything is written ----------------------------------------------
+
+    def _plan(self, key: str, kind: str, request_hash: str, body: IssuanceCreate | BatchIssuanceCreate) -> Issuance:
+        allocations = (
+            [(body.to, body.amount)]
+            if isinstance(body, IssuanceCreate)
+            else [(a.to, a.amount) for a in body.allocations]
+        )
+        if len(allocations) > self.settings.issuance_max_rows:
+            raise InvalidInput(
+                f"At most {self.settings.issuance_max_rows} rows per batch issuance",
+                code="batch_too_large",
+                limit=self.settings.issuance_max_rows,
+            )
+        assets = self.platform.assets
+        address = assets.resolve(body.asset)
+        token = assets.token(address)
+        symbol, decimals = call_all(self.platform.chain.w3, [token.functions.symbol(), token.functions.decimals()])
+        wallets = self._wallets([to for to, _ in allocations])
+        rows: list[dict[str, Any]] = []
+        problems: list[dict[str, Any]] = []
+        size = self.settings.issuance_chunk_size
+        for index, (to, amount) in enumerate(allocations):
+            try:
+                wallet = wallets[to]
+                if isinstance(wallet, RwakitError):
+                    raise wallet
+                units = to_base_units(amount, decimals)
+                if units == 0:
+                    raise InvalidInput("Amount must be greater than zero", code="invalid_amount")
+            except RwakitError as exc:
+                if kind == "single":
+                    raise
+                problems.append({"index": index, "to": to, "code": exc.code, "message": exc.message})
+                continue
+            rows.append(
+                {
+                    "index": index,
+                    "to": to,
+                    "wallet": wallet,
+                    "amount": format_units(units, decimals),
+                    "base_units": str(units),
+                    "chunk": index // size,
+                    "status": "pending",
+                    "error": None,
+                }
+            )
+        if problems:
+            raise InvalidInput(
+                f"{len(problems)} of {len(allocations)} rows are not valid; nothing was issued",
+                code="invalid_rows",
+                rows=problems,
+            )
+        chunks = [
+            {
+                "index": i,
+                "first_row": start,
+                "last_row": min(start + size, len(rows)) - 1,
+                "status": "pending",
+                "tx_hash": None,
+                "block_number": None,
+                "gas_used": None,
+                "error": None,
+            }
+            for i, start in enumerate(range(0, len(rows), size))
+        ]
+        return Issuance(
+            idempotency_key=key,
+            request_hash=request_hash,
+            kind=kind,
+            asset_symbol=symbol,
+            asset_address=address,
+            row_count=len(rows),
+            api_key_prefix=self.principal.prefix,
+            result={"decimals": decimals, "rows": rows, "chunks": chunks, "reconciled": False},
+        )
+
+    def _wallets(self, recipients: list[str]) -> dict[str, str | RwakitError]:
+        """Each recipient's wallet: an address as given, an investor id's first registered wallet."""
+        found: dict[str, str | RwakitError] = {to: to for to in recipients if to.lower().startswith("0x")}
+        ids = sorted({to for to in recipients if to not in found})
+        registry = self.platform.registry.contract
+        lists = call_all(self.platform.chain.w3, [registry.functions.walletsOf(investor_id_to_bytes32(i)) for i in ids])
+        for investor_id, wallets in zip(ids, lists, strict=True):
+            found[investor_id] = (
+                wallets[0]
+                if wallets
+                else NotFound(
+                    f"No investor {investor_id!r} in the registry", code="investor_not_found", investor_id=investor_id
+                )
+            )
+        return found
+
+    # -- minting ------------------------------------------------------------------------------
+
+    def _execute(self, row: Issuance) -> IssuancePublic:
+        result = json.loads(json.dumps(row.result))
+        rows, chunks = result["rows"], result["chunks"]
+        failure: Exception | None = None
+        for chunk in chunks:
+            members = rows[chunk["first_row"] : chunk["last_row"] + 1]
+            ref = f"issuance:{row.id}/{chunk['index']}"
+            try:
+                with journal_ref(ref):
+                    if row.kind == "single":
+                        receipt = self.platform.assets.issue(
+                            row.asset_address, members[0]["wallet"], int(members[0]["base_units"])
+                        )
+                    else:
+                        allocations = [(m["wallet"], int(m["base_units"])) for m in members]
+                        receipt = self.platform.assets.issue_batch(row.asset_address, allocations)
+            except ContractRevert as exc:  # refused: at estimation (nothing signed) or mined and reverted
+                _refuse(chunk, members, exc)
+                if row.kind == "single":
+                    failure = exc
+            except Exception as exc:  # the chain or the database failed: was anything broadcast?
+                failure = exc
+                if _broadcast_unresolved(records_for(self.session, ref)):
+                    _mark(chunk, members, "in_doubt", {"code": "in_doubt", "message": str(exc)})
+                else:
+                    for rest in chunks[chunk["index"] :]:
+                        _mark(
+                            rest,
+                            rows[rest["first_row"] : rest["last_row"] + 1],
+                            "not_sent",
+                            {"code": getattr(exc, "code", "not_sent"), "message": f"Not sent: {exc}"},
+                        )
+                break
+            else:
+                chunk.update(
+                    status="issued",
+                    tx_hash=receipt["transactionHash"].to_0x_hex(),
+                    block_number=receipt["blockNumber"],
+                    gas_used=receipt["gasUsed"],
+                )
+                for member in members:
+                    member["status"] = "issued"
+            self._save_progress(row, result)
+        return self._finish(row, result, failure)
+
+    def _save_progress(self, row: Issuance, result: dict[str, Any]) -> None:
+        row.result = json.loads(json.dumps(result))
+        store.save(self.session, row)
+
+    def _finish(self, row: Issuance, result: dict[str, Any], failure: Exception | None) -> IssuancePublic:
+        chunks = result["chunks"]
+        if any(c["status"] == "in_doubt" for c in chunks):
+            row.status = "in_doubt"
+            self._save_progress(row, result)
+            assert failure is not None
+            raise failure
+        issued = [c for c in chunks if c["status"] == "issued"]
+        if not issued:
+            store.delete(self.session, row)  # nothing happened on chain: no row
+            if failure is not None:
+                raise failure
+            raise Conflict(
+                "No row of the batch was issued: every transaction was refused",
+                code="batch_refused",
+                rows=[r for r in result["rows"] if r["error"]],
+                chunks=chunks,
+            )
+        row.status = "completed" if len(issued) == len(chunks) else "partial"
+        row.tx_hash = issued[0]["tx_hash"] if row.kind == "single" else None
+        self._save_progress(row, result)
+        return public(row)
+
+
+# -- reconciliation ---------------------------------------------------------------------------
+
+
+def reconcile(session: Session, platform: Platform, row: Issuance) -> Issuance | None:
+    """Settle an interrupted issuance from its journalled transactions and their receipts.
+
+    Returns the settled row, or None when nothing was issued (the row is then deleted). Raises 409
+    ``issuance_in_doubt`` while a transaction's outcome cannot be known yet.
+    """
+    result = json.loads(json.dumps(row.result))
+    rows, chunks = result["rows"], result["chunks"]
+    unresolved = []
+    for chunk in chunks:
+        if chunk["status"] not in ("pending", "in_doubt"):
+            continue
+        members = rows[chunk["first_row"] : chunk["last_row"] + 1]
+        outcome = _settle(session, platform, records_for(session, f"issuance:{row.id}/{chunk['index']}"))
+        if outcome is None:
+            unresolved.append(chunk["index"])
+            _mark(chunk, members, "in_doubt", {"code": "in_doubt", "message": "Broadcast, outcome not known yet"})
+        elif outcome[0] == "issued" and outcome[1] is not None:
+            mined = outcome[1]
+            chunk.update(
+                status="issued",
+                tx_hash=mined.tx_hash,
+                block_number=mined.block_number,
+                gas_used=mined.gas_used,
+                error=None,
+            )
+            for member in members:
+                member.update(status="issued", error=None)
+        else:
+            _mark(
+                chunk,
+                members,
+                outcome[0],
+                {"code": "not_issued", "message": f"Not issued ({outcome[0]}) before an interruption"},
+            )
+    result["reconciled"] = True
+    row.result = result
+    if unresolved:
+        row.status = "in_doubt"
+        store.save(session, row)
+        hashes = [r.tx_hash for c in unresolved for r in records_for(session, f"issuance:{row.id}/{c}") if r.tx_hash]
+        raise Conflict(
+            f"Issuance {row.id} sent transactions whose outcome is not known yet; retry later",
+            code="issuance_in_doubt",
+            issuance_id=row.id,
+            tx_hashes=hashes,
+        )
+    issued = [c for c in chunks if c["status"] == "issued"]
+    if not issued:
+        store.delete(session, row)
+        return None
+    row.status = "completed" if len(issued) == len(chunks) else "partial"
+    row.tx_hash = issued[0]["tx_hash"] if row.kind == "single" else None
+    store.save(session, row)
+    return row
+
+
+def reconcile_stale(session: Session, platform: Platform, lease_seconds: float) -> int:
+    """Reconcile every pending or in-doubt issuance older than the lease (at startup); returns how many settled."""
+    from sqlmodel import select
+
+    cutoff = utcnow() - timedelta(seconds=lease_seconds)
+    settled = 0
+    for row in session.exec(select(Issuance).where(Issuance.status.in_(["pending", "in_doubt"]))).all():  # type: ignore[attr-defined]
+        if as_utc(row.updated_at) > cutoff and row.status == "pending":
+            continue
+        try:
+            reconcile(session, platform, row)
+            settled += 1
+        except Conflict:
+            continue
+    return settled
+
+
+def _settle(session: Session, platform: Platform, records: list[TxLog]) -> tuple[str, TxLog | None] | None:
+    """How a chunk ended, from its journalled transactions: ("issued", the mined record),
+    ("refused", the reverted record) or ("not_sent", None); None while a broadcast transaction's
+    outcome is unknown. Records still 'signed' or 'sent' are looked up on chain and updated."""
+    w3 = platform.chain.w3
+    for record in records:
+        if record.status in ("signed", "sent") and record.tx_hash:
+            try:
+                receipt = w3.eth.get_transaction_receipt(record.tx_hash)  # type: ignore[arg-type]
+            except TransactionNotFound:
+                continue
+            record.status = "mined" if receipt["status"] == 1 else "reverted"
+            record.block_number, record.gas_used, record.updated_at = (
+                receipt["blockNumber"],
+                receipt["gasUsed"],
+                utcnow(),
+            )
+            session.add(record)
+            session.commit()
+        elif record.status in ("signed", "failed") and not record.tx_hash and _never_broadcast(platform, record):
+            record.status, record.error, record.updated_at = "failed", record.error or "never broadcast", utcnow()
+            session.add(record)
+            session.commit()
+    if mined := [r for r in records if r.status == "mined"]:
+        return "issued", mined[-1]
+    if _broadcast_unresolved(records):
+        return None
+    if reverted := [r for r in records if r.status == "reverted"]:
+        return "refused", reverted[-1]
+    return "not_sent", None
+
+
+def _never_broadcast(platform: Platform, record: TxLog) -> bool:
+    """A transaction without a known hash never reached the node if the node's next nonce for its
+    sender (counting its pending pool) has not passed the journalled nonce."""
+    pending = platform.chain.w3.eth.get_transaction_count(record.sender, "pending")  # type: ignore[arg-type]
+    return int(pending) <= record.nonce
+
+
+def _broadcast_unresolved(records: list[TxLog]) -> bool:
+    """True if some transaction may have reached the node and its outcome is unknown."""
+    return any(
+        r.status in ("signed", "sent") or (r.status == "failed" and (r.error or "").startswith("broadcast failed"))
+        for r in records
+    )
+
+
+def _refuse(chunk: dict[str, Any], members: list[dict[str, Any]], exc: ContractRevert) -> None:
+    _status, body = error_body(exc)
+    culprit = exc.args_by_name.get("to") if isinstance(exc, ComplianceError) else None
+    chunk.update(status="refused", error=body)
+    for member in members:
+        if len(members) == 1 or (culprit is not None and member["wallet"].lower() == str(culprit).lower()):
+            member.update(status="not_issued", error=body)
+        else:
+            member.update(
+                status="not_issued",
+                error={
+                    "code": "chunk_refused",
+                    "message": f"Not issued: its transaction (chunk {chunk['index']}) was refused: {body['code']}",
+                },
+            )
+
+
+def _mark(chunk: dict[str, Any], members: list[dict[str, Any]], status: str, error: dict[str, Any]) -> None:
+    chunk.update(status=status, error=error)
+    row_status = {"in_doubt": "in_doubt"}.get(status, "not_issued")
+    for member in members:
+        member.update(status=row_status, error=error)
+
+
+def public(row: Issuance) -> IssuancePublic:
+    result = row.result
+    rows = result.get("rows", [])
+    chunks = result.get("chunks", [])
+    return IssuancePublic(
+        id=row.id or 0,
+        idempotency_key=row.idempotency_key,
+        kind=row.kind,  # type: ignore[arg-type]
+        status=row.status,  # type: ignore[arg-type]
+        asset=row.asset_symbol,
+        asset_address=row.asset_address,
+        issued_rows=sum(r["status"] == "issued" for r in rows),
+        refused_rows=sum(r["status"] == "not_issued" for r in rows),
+        tx_hash=row.tx_hash,
+        rows=[{k: v for k, v in r.items() if k != "base_units"} for r in rows],  # type: ignore[misc]
+        chunks=chunks,  # type: ignore[arg-type]
+        reconciled=bool(result.get("reconciled")),
+        created_at=as_utc(row.created_at),
+    )
+
+
+def _check_key(key: str | None) -> str:
+    if key is None or not key.strip():
+        raise InvalidInput(
+            "An Idempotency-Key header is required (e.g. a UUID); reuse it to retry safely",
+            code="idempotency_key_required",
+        )
+    if len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        raise InvalidInput(
+            f"The Idempotency-Key must be 1-{MAX_KEY_LENGTH} printable characters", code="invalid_idempotency_key"
+        )
+    return key.strip()
+
+
+def _request_hash(kind: str, body: IssuanceCreate | BatchIssuanceCreate) -> str:
+    canonical = json.dumps({"kind": kind, **body.model_dump(mode="json")}, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
