@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import fields
@@ -77,7 +78,7 @@ def test_deploy_script_under_brownie_writes_the_record_rwakit_uses(network: str,
         env.pop("RWAKIT_RPC_URL", None)
         run = subprocess.run(
             [str(BROWNIE_BIN / "brownie"), "run", "scripts/deploy.py", "--network", network],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+            cwd=project_dir_for_brownie_run(tmp_path), env=env, capture_output=True, text=True, timeout=300,
         )  # fmt: skip
         assert run.returncode == 0, run.stdout + run.stderr
         assert "Attached to local RPC client" in run.stdout  # deployed to rwakit's node, not one of its own
@@ -109,6 +110,24 @@ def test_deploy_script_under_brownie_writes_the_record_rwakit_uses(network: str,
         platform = Platform.from_settings(Settings(_env_file=None, rpc_url=node.url, data_dir=data_dir))  # type: ignore[call-arg]
         assert platform.registry.count() == 1
         assert [a.symbol for a in platform.assets.list()] == ["HVT"]
+
+
+def project_dir_for_brownie_run(tmp_path: Path) -> Path:
+    """This checkout, unless a folder on its path has a dot in its name (as `mktemp -d` makes):
+    Brownie 1.22 imports a script as a module named after its absolute path (/tmp/tmp.x/... ->
+    `tmp.tmp.x...`), which a dot breaks. Then a copy of what `brownie run` needs, on a path without one."""
+    if not any("." in part for part in ROOT.parts[1:]):
+        return ROOT
+    mirror = tmp_path / "project"
+    assert not any("." in part for part in mirror.parts[1:]), f"{mirror} has a dot too"
+    mirror.mkdir()
+    shutil.copy2(ROOT / "brownie-config.yaml", mirror)
+    for folder in ("contracts", "scripts", "build"):
+        if (ROOT / folder).is_dir():
+            shutil.copytree(ROOT / folder, mirror / folder)
+    (mirror / "node_modules").symlink_to(ROOT / "node_modules")
+    (mirror / "tests" / "brownie").mkdir(parents=True)  # Brownie creates its folders, but not parents
+    return mirror
 
 
 def cli(args: list[str], env: dict[str, str], cwd: Path) -> str:
