@@ -23,6 +23,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from web3 import Web3
 from web3.exceptions import Web3Exception
 
 from rwakit.db.engine import DB_ERRORS, DatabaseUnavailable
@@ -109,11 +110,13 @@ def error_body(exc: RwakitError) -> tuple[int, dict[str, Any]]:
 
 
 def _json_safe(value: Any) -> Any:
-    """uint256 values do not survive a JavaScript number: send big integers as strings."""
+    """JSON a client can use as is: big integers (uint256) as strings, addresses checksummed."""
     if isinstance(value, dict):
         return {str(k): _json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_json_safe(v) for v in value]
+    if isinstance(value, str) and len(value) == 42 and Web3.is_address(value):
+        return Web3.to_checksum_address(value)  # revert data decodes addresses in lower case
     if isinstance(value, bool) or value is None or isinstance(value, str | float):
         return value
     if isinstance(value, int):

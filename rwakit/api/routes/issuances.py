@@ -27,12 +27,12 @@ def _reply(outcome: Outcome, response: Response) -> IssuancePublic:
 @router.post("", status_code=status.HTTP_201_CREATED)
 def issue(
     body: IssuanceCreate,
-    idempotency_key: IdempotencyKey,
     response: Response,
     session: SessionDep,
     platform: PlatformDep,
     settings: SettingsDep,
     principal: IssuerDep,
+    idempotency_key: IdempotencyKey = None,
 ) -> IssuancePublic:
     """Issue shares of an asset to one investor (their first wallet) or wallet, in one transaction."""
     service = IssuanceService(session=session, platform=platform, settings=settings, principal=principal)
@@ -42,12 +42,12 @@ def issue(
 @router.post("/batch", status_code=status.HTTP_201_CREATED)
 def issue_batch(
     body: BatchIssuanceCreate,
-    idempotency_key: IdempotencyKey,
     response: Response,
     session: SessionDep,
     platform: PlatformDep,
     settings: SettingsDep,
     principal: IssuerDep,
+    idempotency_key: IdempotencyKey = None,
 ) -> IssuancePublic:
     """Issue to many investors: chunks of `issuance_chunk_size` rows, one batchMint transaction each,
     all-or-nothing per chunk; the result reports every row."""

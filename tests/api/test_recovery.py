@@ -1,0 +1,152 @@
+"""Crashes and lost receipts: the transaction log lets an interrupted issuance be settled without
+minting twice; every signed transaction is in the log before it is broadcast."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlmodel import Session, select
+
+from rwakit.api.services.issuances import IssuanceService
+from rwakit.chain.transactions import TxRecord
+from rwakit.db import SqlJournal, make_engine
+from rwakit.db.issuances import Issuance
+from rwakit.db.journal import TxLog
+from rwakit.errors import RwakitError
+from tests.api.conftest import Api, TestClient, ok, refused
+
+
+@pytest.fixture
+def hvt(api: Api, wallets: list[str]) -> Api:
+    api.create_asset("HVT", "1000000", 6)
+    api.register("HK-0001", wallets[0])
+    return api
+
+
+@pytest.fixture
+def short_lease(api: Api) -> Iterator[None]:
+    settings = api.client.app.state.runtime.settings  # type: ignore[attr-defined]
+    before, settings.issuance_lease_seconds = settings.issuance_lease_seconds, 0.001
+    yield
+    settings.issuance_lease_seconds = before
+
+
+def stored(api: Api) -> list[Issuance]:
+    with Session(api.engine) as session:
+        return list(session.exec(select(Issuance)).all())
+
+
+def test_a_crash_after_the_mint_is_settled_at_startup_from_the_journal(
+    hvt: Api, short_lease: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api = hvt
+
+    def crash(*_: Any) -> None:
+        raise RuntimeError("the process died here")
+
+    monkeypatch.setattr(IssuanceService, "_save_progress", crash)
+    with pytest.raises(RuntimeError):
+        api.issue("HVT", "HK-0001", "5", key="crashed")
+    monkeypatch.undo()
+    (row,) = stored(api)
+    assert row.status == "pending" and api.total_supply("HVT") == 5 * 10**6  # minted, but the row does not say so
+
+    with TestClient(api.client.app):  # a restart: the lifespan reconciles what was left pending
+        pass
+    (row,) = stored(api)
+    assert row.status == "completed" and row.tx_hash is not None
+    replay = api.issue("HVT", "HK-0001", "5", key="crashed")
+    assert ok(replay, 201)["reconciled"] is True and replay.headers["Idempotent-Replayed"] == "true"
+    assert replay.json()["rows"][0]["status"] == "issued"
+    assert api.total_supply("HVT") == 5 * 10**6
+
+
+def test_an_error_before_signing_leaves_no_row(hvt: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    api = hvt
+
+    def broken(*_: Any, **__: Any) -> None:
+        raise RuntimeError("a bug before signing")
+
+    monkeypatch.setattr(api.platform.assets, "issue", broken)
+    with pytest.raises(RuntimeError):
+        api.issue("HVT", "HK-0001", "5", key="bug")
+    assert stored(api) == []
+
+
+def test_a_crash_before_anything_was_sent_frees_the_key(
+    hvt: Api, short_lease: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api = hvt
+
+    def crash(*_: Any) -> None:
+        raise RuntimeError("the process died after claiming the key, before signing")
+
+    monkeypatch.setattr(IssuanceService, "_execute", crash)
+    with pytest.raises(RuntimeError):
+        api.issue("HVT", "HK-0001", "5", key="early")
+    monkeypatch.undo()
+    assert [r.status for r in stored(api)] == ["pending"]
+    assert ok(api.issue("HVT", "HK-0001", "5", key="early"), 201)["reconciled"] is False  # settled, then run afresh
+    assert api.total_supply("HVT") == 5 * 10**6 and len(stored(api)) == 1
+
+
+def test_a_lost_receipt_leaves_the_issuance_in_doubt_until_the_chain_answers(hvt: Api) -> None:
+    api = hvt
+    w3 = api.platform.chain.w3
+    txm = api.platform.txm
+    timeout, txm._timeout = txm._timeout, 0.3
+    w3.provider.make_request("evm_setAutomine", [False])  # type: ignore[arg-type]
+    try:
+        refused(api.issue("HVT", "HK-0001", "3", key="lost"), 504, "tx_pending")
+        (row,) = stored(api)
+        assert row.status == "in_doubt"
+        body = refused(api.issue("HVT", "HK-0001", "3", key="lost"), 409, "issuance_in_doubt")
+        assert len(body["tx_hashes"]) == 1
+        w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    finally:
+        w3.provider.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
+        txm._timeout = timeout
+    settled = ok(api.issue("HVT", "HK-0001", "3", key="lost"), 201)
+    assert settled["status"] == "completed" and settled["reconciled"] and settled["tx_hash"] == body["tx_hashes"][0]
+    assert api.total_supply("HVT") == 3 * 10**6
+
+
+def test_every_signed_transaction_is_logged_before_it_is_broadcast(hvt: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    api = hvt
+    eth = api.platform.chain.w3.eth
+    send = eth.send_raw_transaction
+    seen: list[tuple[str, int]] = []
+
+    def checked_send(raw: bytes) -> Any:
+        with Session(api.engine) as session:
+            latest = session.exec(select(TxLog).order_by(TxLog.id.desc())).first()  # type: ignore[union-attr]
+        assert latest is not None and latest.status == "signed"
+        seen.append((latest.status, latest.nonce))
+        return send(raw)
+
+    monkeypatch.setattr(eth, "send_raw_transaction", checked_send)
+    ok(api.issue("HVT", "HK-0001", "1", key="watched"), 201)
+    assert len(seen) == 1
+    with Session(api.engine) as session:
+        (row,) = session.exec(select(TxLog).where(TxLog.ref.startswith("issuance:"))).all()  # type: ignore[union-attr]
+    assert row.status == "mined" and row.nonce == seen[0][1] and row.tx_hash and row.gas_used and row.block_number
+    log = ok(api.admin.get("/transactions", params={"ref": "issuance:"}))
+    assert [(t["status"], t["tx_hash"]) for t in log] == [("mined", row.tx_hash)]
+    refused(api.issuer.get("/transactions"), 403, "forbidden")
+
+
+def test_a_journal_that_cannot_record_a_signed_transaction_forgets_the_nonce() -> None:
+    """Nothing is broadcast without its log row, so the next transaction must reuse the nonce."""
+    journal = SqlJournal(make_engine("postgresql://nobody@127.0.0.1:1/none"))
+    forgotten: list[str | None] = []
+
+    class Nonces:
+        def reset_nonce(self, address: str | None = None) -> None:
+            forgotten.append(address)
+
+    journal.attach(Nonces())
+    with pytest.raises(Exception) as failed:
+        journal.record(TxRecord(label="x", sender="0xabc", nonce=7, to=None, data="0x"))
+    assert not isinstance(failed.value, RwakitError) and forgotten == ["0xabc"]
