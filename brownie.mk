@@ -14,7 +14,7 @@ GANACHE_PORT ?= 8555
 # Brownie finds `anvil` and `ganache` on PATH (it picks its launcher by the command's name).
 BROWNIE_ENV := PATH="$(CURDIR)/$(BROWNIE_VENV)/bin:$$PATH"
 
-.PHONY: brownie brownie-compile brownie-test ganache-test slither
+.PHONY: brownie brownie-compile brownie-test ganache-test slither clean-toolchain
 
 $(BROWNIE_STAMP): tools/brownie-constraints.txt
 	test -x $(BROWNIE_VENV)/bin/python || $(PYTHON) -m venv $(BROWNIE_VENV)
@@ -55,3 +55,9 @@ ganache-test: brownie deps
 # Slither over contracts/, failing on high/medium findings not in contracts/SLITHER_TRIAGE.md.
 slither: $(SLITHER_STAMP) deps
 	$(BIN)/python tools/slither_check.py --slither $(SLITHER_VENV)/bin/slither
+
+# `make clean` removes these environments and builds too (the solc link in ~/.solcx and the
+# networks in ~/.brownie stay: they are shared by every checkout and re-made by `make brownie`).
+clean: clean-toolchain
+clean-toolchain:
+	rm -rf $(BROWNIE_VENV) $(SLITHER_VENV) build reports

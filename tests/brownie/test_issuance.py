@@ -75,3 +75,12 @@ def test_burn_checks_no_party(token, registry, alice, operator):
     registry.revokeInvestor(investor_id("HK-0001"), {"from": operator})
     token.burn(alice, 4, {"from": operator})
     assert token.balanceOf(alice) == 6
+
+
+def test_batch_burn_is_all_or_nothing(token, alice, bob, operator):
+    token.batchMint([alice, bob], [100, 100], {"from": operator})
+    with brownie.reverts(f"ERC20InsufficientBalance: {str(bob).lower()}, 100, 101"):
+        token.batchBurn([alice, bob], [50, 101], {"from": operator})
+    assert token.balanceOf(alice) == token.balanceOf(bob) == 100
+    token.batchBurn([alice, bob], [50, 100], {"from": operator})
+    assert token.totalSupply() == 50
