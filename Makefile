@@ -21,7 +21,7 @@ $(NODE_STAMP): package.json package-lock.json
 	touch $@
 
 run: deps
-	$(BIN)/rwakit demo
+	$(BIN)/rwakit serve --demo
 
 test: deps
 	$(BIN)/python -m pytest

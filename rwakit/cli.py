@@ -15,13 +15,17 @@ from rwakit.config import get_settings
 from rwakit.errors import RwakitError
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
     from rwakit.platform import Platform
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 investor_app = typer.Typer(no_args_is_help=True, help="Register, update and revoke investors.")
 asset_app = typer.Typer(no_args_is_help=True, help="Create and inspect assets.")
+api_key_app = typer.Typer(no_args_is_help=True, help="Create, list and revoke the HTTP API's keys.")
 app.add_typer(investor_app, name="investor")
 app.add_typer(asset_app, name="asset")
+app.add_typer(api_key_app, name="api-key")
 
 NodeKindOpt = Annotated[str, typer.Option("--kind", help="anvil or ganache")]
 
@@ -267,6 +271,79 @@ def demo(kind: Annotated[str, typer.Option("--kind", help="anvil, ganache or tes
             run_demo(Platform.deploy(connect_url(node.url, dev_signers(settings))))
     except RwakitError as exc:
         _fail(exc)
+
+
+@app.command()
+def serve(
+    demo: Annotated[bool, typer.Option("--demo", help="Start Anvil, deploy, seed the demo, print demo keys")] = False,
+    host: Annotated[str | None, typer.Option(help="Interface (default RWAKIT_API_HOST, 127.0.0.1)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default RWAKIT_API_PORT, 8000)")] = None,
+    kind: Annotated[str, typer.Option("--kind", help="With --demo: anvil or ganache")] = "anvil",
+) -> None:
+    """Serve the HTTP API (docs at /docs): over the deployment in the data dir, or a fresh demo chain."""
+    from rwakit.api.server import serve as run_server
+
+    try:
+        run_server(get_settings(), demo=demo, host=host, port=port, kind=kind, say=typer.echo)
+    except RwakitError as exc:
+        _fail(exc)
+    except KeyboardInterrupt:
+        pass
+
+
+def _key_session() -> Session:
+    from sqlmodel import Session
+
+    from rwakit.db import create_tables, make_engine
+
+    engine = make_engine(get_settings().db_url)
+    create_tables(engine)
+    return Session(engine)
+
+
+@api_key_app.command("create")
+def api_key_create(
+    role: Annotated[str, typer.Option(help="admin, issuer, registrar or investor")],
+    investor: Annotated[str | None, typer.Option(help="The investor id an investor key is bound to")] = None,
+    name: Annotated[str, typer.Option(help="A label for the key")] = "",
+) -> None:
+    """Create an API key in the API's database (RWAKIT_DATABASE_URL) and print it: it is shown only once."""
+    from rwakit.db.keys import create_api_key
+
+    try:
+        with _key_session() as session:
+            row, key = create_api_key(session, role=role, investor_id=investor, name=name)
+    except RwakitError as exc:
+        _fail(exc)
+    typer.echo(f"{row.role} key {row.prefix}" + (f" for {row.investor_id}" if row.investor_id else "") + f":\n{key}")
+
+
+@api_key_app.command("list")
+def api_key_list() -> None:
+    """List API keys (prefix, role, investor, status); the keys themselves are not stored."""
+    from rwakit.db.keys import list_api_keys
+
+    try:
+        with _key_session() as session:
+            rows = list_api_keys(session)
+    except RwakitError as exc:
+        _fail(exc)
+    for row in rows:
+        state = "revoked" if row.revoked_at else "active"
+        typer.echo(f"{row.prefix}  {row.role:<10} {row.investor_id or '-':<12} {state:<8} {row.name}")
+
+
+@api_key_app.command("revoke")
+def api_key_revoke(prefix: str) -> None:
+    """Revoke a key by its prefix (the 8 hex digits after rwk_)."""
+    from rwakit.db.keys import revoke_api_key
+
+    try:
+        with _key_session() as session:
+            revoke_api_key(session, prefix=prefix)
+    except RwakitError as exc:
+        _fail(exc)
+    typer.echo(f"revoked {prefix}")
 
 
 if __name__ == "__main__":

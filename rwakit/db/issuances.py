@@ -30,10 +30,10 @@ class Issuance(SQLModel, table=True):
     status: str = Field(default="pending", max_length=16, index=True)
     tx_hash: str | None = Field(default=None, max_length=66)
     row_count: int = 0
-    result: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)  # type: ignore[call-overload]
+    result: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     api_key_prefix: str | None = Field(default=None, max_length=8)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))  # type: ignore[call-overload]
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))  # type: ignore[call-overload]
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 
 
 def get_by_key(session: Session, key: str) -> Issuance | None:

@@ -16,6 +16,7 @@ from contextvars import ContextVar
 from datetime import datetime
 from typing import Protocol
 
+from eth_typing import ChecksumAddress
 from sqlalchemy import BigInteger, DateTime, Text
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel, select
@@ -34,16 +35,16 @@ class TxLog(SQLModel, table=True):
     ref: str | None = Field(default=None, index=True, max_length=100)
     label: str = Field(max_length=500)
     sender: str = Field(max_length=42, index=True)
-    nonce: int = Field(sa_type=BigInteger)  # type: ignore[call-overload]
+    nonce: int = Field(sa_type=BigInteger)
     to: str | None = Field(default=None, max_length=42)
-    data: str = Field(sa_type=Text)  # type: ignore[call-overload]
+    data: str = Field(sa_type=Text)
     status: str = Field(max_length=16, index=True)
     tx_hash: str | None = Field(default=None, max_length=66, index=True)
-    block_number: int | None = Field(default=None, sa_type=BigInteger)  # type: ignore[call-overload]
-    gas_used: int | None = Field(default=None, sa_type=BigInteger)  # type: ignore[call-overload]
-    error: str | None = Field(default=None, sa_type=Text)  # type: ignore[call-overload]
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))  # type: ignore[call-overload]
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))  # type: ignore[call-overload]
+    block_number: int | None = Field(default=None, sa_type=BigInteger)
+    gas_used: int | None = Field(default=None, sa_type=BigInteger)
+    error: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 
 
 @contextmanager
@@ -57,7 +58,7 @@ def journal_ref(ref: str) -> Iterator[None]:
 
 
 class _NonceKeeper(Protocol):
-    def reset_nonce(self, address: str | None = None) -> None: ...
+    def reset_nonce(self, address: ChecksumAddress | None = None) -> None: ...
 
 
 class SqlJournal:
@@ -99,7 +100,7 @@ class SqlJournal:
                 row_id = row.id
         except Exception:
             if record.status == "signed" and self._nonces is not None:
-                self._nonces.reset_nonce(record.sender)
+                self._nonces.reset_nonce(ChecksumAddress(record.sender))  # type: ignore[arg-type]
             raise
         with self._lock:
             if record.status in FINAL:

@@ -42,8 +42,8 @@ class ApiKey(SQLModel, table=True):
     role: str = Field(max_length=16)
     investor_id: str | None = Field(default=None, max_length=32, index=True)
     name: str = Field(default="", max_length=200)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))  # type: ignore[call-overload]
-    revoked_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))  # type: ignore[call-overload]
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    revoked_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
 
 def hash_key(key: str) -> str:

@@ -27,7 +27,7 @@ class AssetRecord(AssetRecordBase, table=True):
     address: str | None = Field(default=None, index=True, max_length=42)
     document_uri: str = Field(default="", max_length=2000)
     document_hash: str = Field(default="0x" + "00" * 32, max_length=66)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))  # type: ignore[call-overload]
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 
 
 class InvestorProfileBase(SQLModel):
@@ -42,8 +42,8 @@ class InvestorProfile(InvestorProfileBase, table=True):
     __tablename__ = "investor_profile"
 
     investor_id: str = Field(primary_key=True, max_length=32)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))  # type: ignore[call-overload]
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))  # type: ignore[call-overload]
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 
 
 class CustodialWallet(SQLModel, table=True):
@@ -58,7 +58,7 @@ class CustodialWallet(SQLModel, table=True):
     address: str = Field(primary_key=True, max_length=42)
     key_ref: str = Field(max_length=200)
     label: str = Field(default="", max_length=200)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))  # type: ignore[call-overload]
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 
 
 def get_asset_record(session: Session, *, symbol: str) -> AssetRecord | None:
@@ -70,7 +70,7 @@ def asset_records_by_address(session: Session) -> dict[str, AssetRecord]:
 
 
 def list_profiles(session: Session, *, offset: int = 0, limit: int = 100) -> list[InvestorProfile]:
-    query = select(InvestorProfile).order_by(InvestorProfile.investor_id).offset(offset).limit(limit)  # type: ignore[arg-type]
+    query = select(InvestorProfile).order_by(InvestorProfile.investor_id).offset(offset).limit(limit)
     return list(session.exec(query).all())
 
 
@@ -79,4 +79,4 @@ def get_custodial_wallet(session: Session, *, address: str) -> CustodialWallet |
 
 
 def list_custodial_wallets(session: Session) -> list[CustodialWallet]:
-    return list(session.exec(select(CustodialWallet).order_by(CustodialWallet.address)).all())  # type: ignore[arg-type]
+    return list(session.exec(select(CustodialWallet).order_by(CustodialWallet.address)).all())

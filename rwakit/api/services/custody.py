@@ -51,7 +51,7 @@ class DevCustody(Custody):
     name = "dev"
 
     def __init__(self, signers: list[Signer]) -> None:
-        self._signers = {s.address: s for s in signers}
+        self._signers: dict[str, Signer] = {s.address: s for s in signers}
 
     def key_ref(self, address: str) -> str | None:
         return f"dev:{address}" if address in self._signers else None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from web3 import Web3
 
@@ -84,17 +84,7 @@ def history(*, platform: Platform, investor_id: str) -> HistoryPublic:
         args = tokens[address].events.Transfer().process_log(log)["args"]
         sender, receiver = args["from"], args["to"]
         symbol, decimals = info[address]
-        kind = (
-            "issue"
-            if sender == ZERO
-            else "redeem"
-            if receiver == ZERO
-            else "internal"
-            if sender in mine and receiver in mine
-            else "out"
-            if sender in mine
-            else "in"
-        )
+        kind = _kind(sender, receiver, mine)
         events.append(
             TransferEvent(
                 asset=address,
@@ -109,3 +99,13 @@ def history(*, platform: Platform, investor_id: str) -> HistoryPublic:
             )
         )
     return HistoryPublic(investor_id=investor_id, to_block=to_block, transfers=events)
+
+
+def _kind(sender: str, receiver: str, mine: set[str]) -> Literal["issue", "redeem", "in", "out", "internal"]:
+    if sender == ZERO:
+        return "issue"
+    if receiver == ZERO:
+        return "redeem"
+    if sender in mine:
+        return "internal" if receiver in mine else "out"
+    return "in"

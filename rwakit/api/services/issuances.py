@@ -430,7 +430,7 @@ def public(row: Issuance) -> IssuancePublic:
         refused_rows=sum(r["status"] == "not_issued" for r in rows),
         tx_hash=row.tx_hash,
         rows=[{k: v for k, v in r.items() if k != "base_units"} for r in rows],  # type: ignore[misc]
-        chunks=chunks,  # type: ignore[arg-type]
+        chunks=chunks,
         reconciled=bool(result.get("reconciled")),
         created_at=as_utc(row.created_at),
     )

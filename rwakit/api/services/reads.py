@@ -16,6 +16,7 @@ from web3 import Web3
 from web3.contract.contract import ContractFunction
 from web3.exceptions import Web3RPCError
 from web3.providers.rpc import HTTPProvider
+from web3.types import BlockIdentifier
 
 from rwakit.errors import ChainError
 
@@ -32,7 +33,7 @@ _STALE_BLOCK = (
 )
 
 
-def call_all(w3: Web3, calls: Sequence[ContractFunction], *, block: int | str = "latest") -> list[Any]:
+def call_all(w3: Web3, calls: Sequence[ContractFunction], *, block: BlockIdentifier = "latest") -> list[Any]:
     """The results of `calls`, in order, read at `block`; batched when the provider allows it."""
     if not calls:
         return []
