@@ -73,6 +73,14 @@ def bytes32_to_investor_id(raw: bytes) -> str:
     return raw.rstrip(b"\0").decode("ascii")
 
 
+def to_bytes32(value: str, what: str = "document hash") -> bytes:
+    """32 bytes from 64 hex digits (with or without 0x), e.g. a SHA-256 of a document."""
+    text = value.removeprefix("0x") if isinstance(value, str) else ""
+    if len(text) != 64 or any(c not in "0123456789abcdefABCDEF" for c in text):
+        raise InvalidInput(f"A {what} is 32 bytes of hex (e.g. a SHA-256)", code="invalid_bytes32", field=what)
+    return bytes.fromhex(text)
+
+
 def to_country_code(country: str | int) -> int:
     """ISO 3166-1 numeric code from a number, or an alpha-2 / alpha-3 code ('HK' -> 344)."""
     if isinstance(country, int) and not isinstance(country, bool):

@@ -78,7 +78,7 @@ def compile_sources(project_root: Path = PACKAGE_ROOT, solc: Path | None = None)
             solc_binary=binary,
         )
     except SolcError as exc:
-        raise ToolchainError(f"Compilation failed:\n{exc.stderr_data or exc}", code="compile_failed") from exc
+        raise ToolchainError(f"Compilation failed:\n{_compiler_errors(exc)}", code="compile_failed") from exc
     version = solcx.wrapper.get_version_str_from_solc_binary(binary)
     artifacts: dict[str, dict[str, Any]] = {}
     for source_name, contracts in output["contracts"].items():
@@ -112,6 +112,15 @@ def write_artifacts(artifacts: dict[str, dict[str, Any]], directory: Path = ARTI
         path.write_text(json.dumps(artifact, indent=1, sort_keys=True) + "\n")
         written.append(path)
     return written
+
+
+def _compiler_errors(exc: SolcError) -> str:
+    """The compiler's own error messages, not the whole JSON it printed."""
+    try:
+        errors = json.loads(exc.stdout_data)["errors"]
+    except (TypeError, ValueError, KeyError):
+        return str(exc.stderr_data or exc)
+    return "\n".join(e["formattedMessage"] for e in errors if e.get("severity") == "error")
 
 
 def _without_output_selection() -> dict[str, Any]:

@@ -21,7 +21,7 @@ from rwakit.contracts.restrictions import Restriction
 from rwakit.errors import InvalidInput, NotFound
 from rwakit.registry.service import RegistryService
 from rwakit.tokenize.models import Asset, AssetKind, AssetSpec, CapTable, CapTableEntry, Holding
-from rwakit.units import to_address, to_base_units
+from rwakit.units import to_address, to_base_units, to_bytes32
 
 ZERO_ADDRESS = "0x" + "00" * 20
 MAX_DECIMALS = 18
@@ -74,7 +74,7 @@ class AssetService:
             raise InvalidInput(f"Decimals must be 0 to {MAX_DECIMALS}", code="invalid_decimals")
         if not spec.name.strip() or not spec.symbol.strip():
             raise InvalidInput("An asset needs a name and a symbol", code="invalid_asset")
-        document_hash = _bytes32(spec.document_hash)
+        document_hash = to_bytes32(spec.document_hash)
         authorised = to_base_units(spec.shares_authorised, 0) * 10**spec.decimals
         params = (spec.name, spec.symbol, spec.decimals, int(AssetKind.parse(spec.kind)), authorised,
                   spec.document_uri, document_hash)  # fmt: skip
@@ -85,7 +85,7 @@ class AssetService:
     def issue(self, asset: str, to: str, amount: str | int) -> TxReceipt:
         """Mint shares to a wallet, or to an investor id's first wallet. '1.5' is 1.5 shares; an int is base units."""
         token = self.token(asset)
-        wallet = self._recipient(to)
+        wallet = self.recipient(to)
         value = self._amount(token, amount)
         return self._send(token.functions.mint(wallet, value), f"issue {value} {asset} to {to}")
 
@@ -94,7 +94,7 @@ class AssetService:
         if not allocations:
             raise InvalidInput("Nothing to issue", code="empty_batch")
         token = self.token(asset)
-        wallets = [self._recipient(to) for to, _ in allocations]
+        wallets = [self.recipient(to) for to, _ in allocations]
         values = [self._amount(token, amount) for _, amount in allocations]
         return self._send(token.functions.batchMint(wallets, values), f"issue {asset} to {len(wallets)} holders")
 
@@ -113,7 +113,7 @@ class AssetService:
         """A holder's own transfer, signed by the holder's (custodial) signer."""
         token = self.token(asset)
         value = self._amount(token, amount)
-        call = token.functions.transfer(self._recipient(to), value)
+        call = token.functions.transfer(self.recipient(to), value)
         return self._txm.transact(sender, call, label=f"transfer {value} {asset} to {to}")
 
     # -- reads ----------------------------------------------------------------------------
@@ -122,7 +122,7 @@ class AssetService:
         """Would this transfer pass compliance now? (``sender`` zero address: an issuance.)"""
         token = self.token(asset)
         code = token.functions.detectTransferRestriction(
-            to_address(sender), self._recipient(to), self._amount(token, amount)
+            to_address(sender), self.recipient(to), self._amount(token, amount)
         ).call()
         return Restriction.parse(code)
 
@@ -184,10 +184,20 @@ class AssetService:
 
     # -- helpers --------------------------------------------------------------------------
 
-    def _recipient(self, to: str) -> ChecksumAddress:
+    def recipient(self, to: str) -> ChecksumAddress:
+        """A wallet address as given, or an investor id's first wallet."""
         if Web3.is_address(to):
             return Web3.to_checksum_address(to)
         return to_address(self._registry.get(to).wallets[0])
+
+    def amount(self, asset: str, amount: str | int) -> int:
+        """Base units of `asset` for '1.5' shares (an int is already base units); zero is refused."""
+        return self._amount(self.token(asset), amount)
+
+    @property
+    def from_block(self) -> int:
+        """The platform's deployment block: where event scans start."""
+        return self._from_block
 
     def _amount(self, token: Contract, amount: str | int) -> int:
         value = to_base_units(amount, token.functions.decimals().call())
@@ -198,9 +208,3 @@ class AssetService:
     def _send(self, call: Any, label: str) -> TxReceipt:
         return self._txm.transact(self._issuer, call, label=label)
 
-
-def _bytes32(value: str) -> bytes:
-    text = value.removeprefix("0x")
-    if len(text) != 64 or any(c not in "0123456789abcdefABCDEF" for c in text):
-        raise InvalidInput("A document hash is 32 bytes of hex (e.g. a SHA-256)", code="invalid_document_hash")
-    return bytes.fromhex(text)
