@@ -20,6 +20,7 @@ class Deployment:
     chain_id: int
     registry: str
     factory: str
+    deployer: str
     block_number: int
     operator: str
     compiler_version: str
@@ -50,21 +51,29 @@ class Deployment:
 
 
 def deploy_platform(chain: Chain, txm: TransactionManager) -> Deployment:
-    """Deploy InvestorRegistry and AssetFactory, both administered by the chain's operator."""
+    """Deploy InvestorRegistry, AssetTokenDeployer and AssetFactory, administered by the chain's
+    operator, and let the factory register new assets with the registry."""
     operator = chain.operator
     registry_artifact = load_artifact("InvestorRegistry")
     registry, receipt = txm.deploy(
         operator, registry_artifact.factory(chain.w3).constructor(operator.address), label="deploy InvestorRegistry"
     )
+    deployer, _ = txm.deploy(
+        operator, load_artifact("AssetTokenDeployer").factory(chain.w3).constructor(), label="deploy AssetTokenDeployer"
+    )
     factory, _ = txm.deploy(
         operator,
-        load_artifact("AssetFactory").factory(chain.w3).constructor(registry, operator.address),
+        load_artifact("AssetFactory").factory(chain.w3).constructor(registry, deployer, operator.address),
         label="deploy AssetFactory",
     )
+    registry_contract = registry_artifact.at(chain.w3, registry)
+    asset_role = registry_contract.functions.ASSET_ROLE().call()
+    txm.transact(operator, registry_contract.functions.grantRole(asset_role, factory), label="grant ASSET_ROLE to factory")
     return Deployment(
         chain_id=chain.chain_id,
         registry=registry,
         factory=factory,
+        deployer=deployer,
         block_number=int(receipt["blockNumber"]),
         operator=operator.address,
         compiler_version=registry_artifact.compiler_version,

@@ -17,6 +17,9 @@ from rwakit.config import Settings, get_settings
 from rwakit.deployment import Deployment, deploy_platform
 from rwakit.errors import ChainUnavailable
 from rwakit.registry.service import RegistryService
+from rwakit.tokenize.audit import AuditLog, MemoryAuditLog
+from rwakit.tokenize.compliance import ComplianceService
+from rwakit.tokenize.controls import ControlsService
 from rwakit.tokenize.service import AssetService
 
 
@@ -27,21 +30,35 @@ class Platform:
     deployment: Deployment
     registry: RegistryService
     assets: AssetService
+    compliance: ComplianceService
+    controls: ControlsService
 
     @classmethod
-    def open(cls, chain: Chain, deployment: Deployment, *, journal: TxJournal | None = None) -> Platform:
-        """Services over an existing deployment; the chain's operator signs as registrar and issuer."""
+    def open(
+        cls, chain: Chain, deployment: Deployment, *, journal: TxJournal | None = None, audit: AuditLog | None = None
+    ) -> Platform:
+        """Services over an existing deployment; the chain's operator signs as registrar, issuer,
+        compliance officer and agent (separate signers per role come with custody integration)."""
         deployment.check_chain(chain)
         txm = TransactionManager(chain.w3, journal=journal)
-        registry = RegistryService(chain, txm, deployment.registry, chain.operator)
-        assets = AssetService(chain, txm, deployment.factory, registry, chain.operator, from_block=deployment.block_number)
-        return cls(chain=chain, txm=txm, deployment=deployment, registry=registry, assets=assets)
+        operator = chain.operator
+        registry = RegistryService(chain, txm, deployment.registry, operator)
+        assets = AssetService(chain, txm, deployment.factory, registry, operator, from_block=deployment.block_number)
+        return cls(
+            chain=chain,
+            txm=txm,
+            deployment=deployment,
+            registry=registry,
+            assets=assets,
+            compliance=ComplianceService(txm, assets, operator),
+            controls=ControlsService(txm, assets, registry, operator, audit or MemoryAuditLog()),
+        )
 
     @classmethod
-    def deploy(cls, chain: Chain, *, journal: TxJournal | None = None) -> Platform:
+    def deploy(cls, chain: Chain, *, journal: TxJournal | None = None, audit: AuditLog | None = None) -> Platform:
         """Deploy a fresh platform on `chain` and open it."""
         txm = TransactionManager(chain.w3, journal=journal)
-        return cls.open(chain, deploy_platform(chain, txm), journal=journal)
+        return cls.open(chain, deploy_platform(chain, txm), journal=journal, audit=audit)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, *, journal: TxJournal | None = None) -> Platform:

@@ -1,4 +1,4 @@
-"""Deploy the platform (InvestorRegistry + AssetFactory) and write the deployment record.
+"""Deploy the platform (InvestorRegistry, AssetTokenDeployer, AssetFactory) and write the deployment record.
 
     python scripts/deploy.py                                  # the chain from RWAKIT_RPC_URL or `rwakit chain`
     brownie run scripts/deploy.py --network rwakit-anvil      # the same, through Brownie (.venv-brownie)
@@ -43,16 +43,19 @@ def deploy_with_rwakit() -> Any:
 
 
 def deploy_with_brownie() -> dict[str, Any]:
-    from brownie import AssetFactory, InvestorRegistry, accounts, chain  # type: ignore[attr-defined]
+    from brownie import AssetFactory, AssetTokenDeployer, InvestorRegistry, accounts, chain  # type: ignore[attr-defined]
 
     key = _setting("RWAKIT_PRIVATE_KEY")
     operator = accounts.add(key) if key else accounts[0]
     registry = InvestorRegistry.deploy(operator, {"from": operator})
-    factory = AssetFactory.deploy(registry, operator, {"from": operator})
+    deployer = AssetTokenDeployer.deploy({"from": operator})
+    factory = AssetFactory.deploy(registry, deployer, operator, {"from": operator})
+    registry.grantRole(registry.ASSET_ROLE(), factory, {"from": operator})
     record = {  # the fields of rwakit.deployment.Deployment, in its order
         "chain_id": chain.id,
         "registry": registry.address,
         "factory": factory.address,
+        "deployer": deployer.address,
         "block_number": registry.tx.block_number,
         "operator": operator.address,
         "compiler_version": InvestorRegistry._build["compiler"]["version"],

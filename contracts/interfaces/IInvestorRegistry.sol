@@ -1,6 +1,13 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+/// @title IRegistrySubscriber
+/// @notice An asset that keeps copies of registry records and takes their changes.
+interface IRegistrySubscriber {
+    /// @notice The record of `wallets` is now `word` (zero: they left the registry).
+    function syncWallets(address[] calldata wallets, uint256 word) external;
+}
+
 /// @title IInvestorRegistry
 /// @notice The platform's shared register of verified investors, read by every asset token.
 /// @dev Each wallet's compliance data sits in one storage slot (see {Wallet}), so a token checks
@@ -13,14 +20,16 @@ interface IInvestorRegistry {
         Institutional
     }
 
-    /// @notice What a token needs to know about one wallet, packed into a single slot.
+    /// @notice What a token needs to know about one wallet, packed into a single slot. Tokens read the
+    /// slot as a raw word ({walletWord}): investor bits 0-47, KYC expiry 48-87, country 88-103,
+    /// class 104-111, revoked 112-119.
     /// @param investor Internal investor number (0: the wallet is not registered).
     /// @param kycExpiry Unix time at which the investor's KYC stops being valid.
     /// @param country ISO 3166-1 numeric country code (1..999).
     /// @param investorClass The investor's {InvestorClass}.
     /// @param revoked True once the registrar revoked the investor (AML hit, withdrawn consent).
     struct Wallet {
-        uint64 investor;
+        uint48 investor;
         uint40 kycExpiry;
         uint16 country;
         InvestorClass investorClass;
@@ -63,6 +72,7 @@ interface IInvestorRegistry {
     event InvestorReinstated(bytes32 indexed investorId);
     event WalletAdded(bytes32 indexed investorId, address indexed wallet);
     event WalletRemoved(bytes32 indexed investorId, address indexed wallet);
+    event AssetAdded(address indexed asset);
 
     function registerInvestor(InvestorData calldata data) external;
     function batchRegisterInvestors(InvestorData[] calldata data) external;
@@ -75,7 +85,9 @@ interface IInvestorRegistry {
     function removeWallet(address wallet) external;
 
     function wallet(address account) external view returns (Wallet memory);
-    function transferParties(address from, address to) external view returns (Wallet memory, Wallet memory);
+    function walletWord(address account) external view returns (uint256);
+    function addAsset(address asset) external;
+    function assets() external view returns (address[] memory);
     function investorOf(address account) external view returns (bytes32);
     function investor(bytes32 investorId) external view returns (Wallet memory);
     function walletsOf(bytes32 investorId) external view returns (address[] memory);

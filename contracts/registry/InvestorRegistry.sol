@@ -2,25 +2,30 @@
 pragma solidity ^0.8.24;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
-import {IInvestorRegistry} from "../interfaces/IInvestorRegistry.sol";
+import {IInvestorRegistry, IRegistrySubscriber} from "../interfaces/IInvestorRegistry.sol";
 
 /// @title InvestorRegistry
 /// @notice One register of KYC-verified investors shared by every asset of a platform. Off-chain
 /// KYC is recorded here by a registrar; tokens read it on every move of a share.
-/// @dev Each wallet slot holds a full copy of its investor's compliance data, so a transfer check
-/// costs one storage read per party. Writes pay for that: an update rewrites every wallet of the
-/// investor, which {MAX_WALLETS} bounds.
+/// @dev Each wallet slot holds a full copy of its investor's compliance data, read by a token as one
+/// word. Assets keep a copy of it beside each holder's balance; every change of a record that
+/// exists in a copy (update, revocation, reinstatement, wallet removal) is pushed to every asset
+/// of the platform in the same transaction, so the copies are exact. Writes pay for that: an update
+/// costs a call per asset and rewrites every wallet of the investor, which {MAX_WALLETS} bounds.
 contract InvestorRegistry is IInvestorRegistry, AccessControl {
     /// @notice Records, updates and revokes investors and their wallets.
     bytes32 public constant REGISTRAR_ROLE = keccak256("REGISTRAR_ROLE");
+    /// @notice Adds assets whose copies the registry keeps in step (given to the platform's factory).
+    bytes32 public constant ASSET_ROLE = keccak256("ASSET_ROLE");
     /// @notice Most wallets one investor may hold, bounding the cost of an update.
     uint256 public constant MAX_WALLETS = 16;
 
     mapping(bytes32 investorId => Wallet record) private _investors;
     mapping(bytes32 investorId => address[] wallets) private _wallets;
     mapping(address account => Wallet record) private _walletRecords;
-    mapping(uint64 investor => bytes32 investorId) private _investorIds;
-    uint64 private _investorCount;
+    mapping(uint48 investor => bytes32 investorId) private _investorIds;
+    uint48 private _investorCount;
+    address[] private _assets;
 
     constructor(address admin) {
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
@@ -91,9 +96,9 @@ contract InvestorRegistry is IInvestorRegistry, AccessControl {
     /// Tokens the wallet still holds stay there but can no longer move until it is registered
     /// again or the issuer recovers them. Emits {WalletRemoved}.
     function removeWallet(address account) external onlyRole(REGISTRAR_ROLE) {
-        uint64 investor = _walletRecords[account].investor;
-        if (investor == 0) revert RegistryUnknownWallet(account);
-        bytes32 investorId = _investorIds[investor];
+        uint48 number = _walletRecords[account].investor;
+        if (number == 0) revert RegistryUnknownWallet(account);
+        bytes32 investorId = _investorIds[number];
         address[] storage wallets = _wallets[investorId];
         uint256 count = wallets.length;
         if (count == 1) revert RegistryWalletCount(investorId, 0, MAX_WALLETS);
@@ -105,7 +110,22 @@ contract InvestorRegistry is IInvestorRegistry, AccessControl {
             }
         }
         delete _walletRecords[account];
+        address[] memory removed = new address[](1);
+        removed[0] = account;
+        _push(removed, 0);
         emit WalletRemoved(investorId, account);
+    }
+
+    /// @notice Registers an asset to receive record changes ({IRegistrySubscriber-syncWallets}).
+    /// Requirements: caller has ASSET_ROLE. Emits {AssetAdded}.
+    function addAsset(address asset) external onlyRole(ASSET_ROLE) {
+        _assets.push(asset);
+        emit AssetAdded(asset);
+    }
+
+    /// @notice The assets kept in step with this registry.
+    function assets() external view returns (address[] memory) {
+        return _assets;
     }
 
     /// @notice The compliance record of `account` (all zero if unregistered).
@@ -113,15 +133,19 @@ contract InvestorRegistry is IInvestorRegistry, AccessControl {
         return _walletRecords[account];
     }
 
-    /// @notice Both parties' records in one call: what a token reads on every transfer.
-    function transferParties(address from, address to) external view returns (Wallet memory, Wallet memory) {
-        return (_walletRecords[from], _walletRecords[to]);
+    /// @notice The wallet's record as one raw word (layout in {IInvestorRegistry-Wallet}): what a
+    /// token reads on every issuance, without ABI-decoding a struct.
+    function walletWord(address account) external view returns (uint256 word) {
+        Wallet storage record = _walletRecords[account];
+        assembly ("memory-safe") {
+            word := sload(record.slot)
+        }
     }
 
     /// @notice The investor id owning `account`, or zero.
     function investorOf(address account) external view returns (bytes32) {
-        uint64 investor = _walletRecords[account].investor;
-        return investor == 0 ? bytes32(0) : _investorIds[investor];
+        uint48 number = _walletRecords[account].investor;
+        return number == 0 ? bytes32(0) : _investorIds[number];
     }
 
     /// @notice The wallets of an investor.
@@ -174,7 +198,7 @@ contract InvestorRegistry is IInvestorRegistry, AccessControl {
 
     function _addWallet(bytes32 investorId, Wallet memory record, address account) private {
         if (account == address(0)) revert RegistryZeroWallet();
-        uint64 owner = _walletRecords[account].investor;
+        uint48 owner = _walletRecords[account].investor;
         if (owner != 0) revert RegistryWalletTaken(account, _investorIds[owner]);
         _walletRecords[account] = record;
         _wallets[investorId].push(account);
@@ -187,13 +211,30 @@ contract InvestorRegistry is IInvestorRegistry, AccessControl {
         _store(investorId, record);
     }
 
-    /// @dev Writes `record` as the investor's template and into each of their wallets.
+    /// @dev Writes `record` as the investor's template and into each of their wallets, and pushes it
+    /// to every asset.
     function _store(bytes32 investorId, Wallet memory record) private {
-        _investors[investorId] = record;
-        address[] storage wallets = _wallets[investorId];
-        uint256 count = wallets.length;
-        for (uint256 i = 0; i < count; ++i) {
+        Wallet storage template = _investors[investorId];
+        template.kycExpiry = record.kycExpiry;
+        template.country = record.country;
+        template.investorClass = record.investorClass;
+        template.revoked = record.revoked;
+        address[] memory wallets = _wallets[investorId];
+        for (uint256 i = 0; i < wallets.length; ++i) {
             _walletRecords[wallets[i]] = record;
+        }
+        uint256 word;
+        assembly ("memory-safe") {
+            word := sload(template.slot)
+        }
+        _push(wallets, word);
+    }
+
+    /// @dev Sends a changed record (`word`; zero when the wallets left) to every asset.
+    function _push(address[] memory wallets, uint256 word) private {
+        uint256 count = _assets.length;
+        for (uint256 i = 0; i < count; ++i) {
+            IRegistrySubscriber(_assets[i]).syncWallets(wallets, word);
         }
     }
 

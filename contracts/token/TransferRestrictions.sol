@@ -15,19 +15,41 @@ library TransferRestrictions {
     uint8 internal constant RECEIVER_REVOKED = 7;
     uint8 internal constant INSUFFICIENT_BALANCE = 8;
     uint8 internal constant EXCEEDS_AUTHORISED = 9;
+    uint8 internal constant SENDER_FROZEN = 10;
+    uint8 internal constant RECEIVER_FROZEN = 11;
+    uint8 internal constant INSUFFICIENT_UNFROZEN_BALANCE = 12;
+    uint8 internal constant LOCKED_UP = 13;
+    uint8 internal constant BELOW_MINIMUM_LOT = 14;
+    uint8 internal constant COUNTRY_NOT_ALLOWED = 15;
+    uint8 internal constant COUNTRY_BLOCKED = 16;
+    uint8 internal constant CLASS_NOT_ALLOWED = 17;
+    uint8 internal constant MAX_HOLDERS_REACHED = 18;
+    uint8 internal constant MAX_BALANCE_EXCEEDED = 19;
 
     /// @notice A readable message for `code` (ERC-1404 `messageForTransferRestriction`).
     function message(uint8 code) internal pure returns (string memory) {
-        if (code == SUCCESS) return "Transfer allowed";
-        if (code == PAUSED) return "Transfers of this asset are paused";
-        if (code == SENDER_NOT_REGISTERED) return "Sender is not a registered investor";
-        if (code == RECEIVER_NOT_REGISTERED) return "Receiver is not a registered investor";
-        if (code == SENDER_KYC_EXPIRED) return "Sender's KYC has expired";
-        if (code == RECEIVER_KYC_EXPIRED) return "Receiver's KYC has expired";
-        if (code == SENDER_REVOKED) return "Sender has been revoked";
-        if (code == RECEIVER_REVOKED) return "Receiver has been revoked";
-        if (code == INSUFFICIENT_BALANCE) return "Sender's balance is too low";
-        if (code == EXCEEDS_AUTHORISED) return "Issuance would exceed the authorised shares";
-        return "Unknown restriction";
+        string[20] memory messages = [
+            "Transfer allowed",
+            "Transfers of this asset are paused",
+            "Sender is not a registered investor",
+            "Receiver is not a registered investor",
+            "Sender's KYC has expired",
+            "Receiver's KYC has expired",
+            "Sender has been revoked",
+            "Receiver has been revoked",
+            "Sender's balance is too low",
+            "Issuance would exceed the authorised shares",
+            "Sender's wallet is frozen",
+            "Receiver's wallet is frozen",
+            "Sender's unfrozen balance is too low",
+            "Shares are locked up",
+            "Amount is below the minimum transfer lot",
+            "Receiver's country is not allowed",
+            "Receiver's country is blocked",
+            "Receiver's investor class is not allowed",
+            "The asset has reached its maximum number of holders",
+            "Receiver would exceed the maximum balance per investor"
+        ];
+        return code < messages.length ? messages[code] : "Unknown restriction";
     }
 }

@@ -11,7 +11,7 @@ from functools import cache
 from typing import Any
 
 from eth_abi import decode
-from eth_utils import function_signature_to_4byte_selector
+from eth_utils import function_signature_to_4byte_selector, to_checksum_address
 
 from rwakit.contracts.artifacts import all_abis
 from rwakit.contracts.restrictions import Restriction
@@ -69,10 +69,13 @@ def decode_revert(data: bytes | str | None) -> DecodedRevert | None:
         return None
     name, types, names = known
     values = decode(list(types), payload)
-    return DecodedRevert(name, {n: _plain(v) for n, v in zip(names, values, strict=True)})
+    return DecodedRevert(name, {n: _plain(t, v) for n, t, v in zip(names, types, values, strict=True)})
 
 
-def _plain(value: Any) -> Any:
+def _plain(abi_type: str, value: Any) -> Any:
+    """Addresses checksummed (as web3 returns them elsewhere), bytes as 0x-hex strings."""
+    if abi_type == "address":
+        return to_checksum_address(value)
     if isinstance(value, bytes):
         return "0x" + value.hex()
     return value

@@ -37,6 +37,9 @@ class AssetSpec:
     shares_authorised: str | int
     document_uri: str = ""
     document_hash: str = "0x" + "00" * 32
+    investor_limits: bool = False
+    """Keep per-investor totals so a maximum number of holders or balance per investor can be set
+    (now or later); about 10k more gas per transfer between two investors. Fixed at creation."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,7 @@ class Asset:
     paused: bool
     document_uri: str
     document_hash: str
+    investor_limits: bool
 
     def display(self, amount: int) -> str:
         return format_units(amount, self.decimals)

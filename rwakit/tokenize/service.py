@@ -24,6 +24,7 @@ from rwakit.tokenize.models import Asset, AssetKind, AssetSpec, CapTable, CapTab
 from rwakit.units import to_address, to_base_units, to_bytes32
 
 ZERO_ADDRESS = "0x" + "00" * 20
+OFFERING_DOCUMENT = b"offering".ljust(32, b"\0")  # the ERC-1643 name of the document given at creation
 MAX_DECIMALS = 18
 
 
@@ -77,7 +78,7 @@ class AssetService:
         document_hash = to_bytes32(spec.document_hash)
         authorised = to_base_units(spec.shares_authorised, 0) * 10**spec.decimals
         params = (spec.name, spec.symbol, spec.decimals, int(AssetKind.parse(spec.kind)), authorised,
-                  spec.document_uri, document_hash)  # fmt: skip
+                  spec.document_uri, document_hash, spec.investor_limits)  # fmt: skip
         receipt = self._send(self.factory.functions.createAsset(params), f"create asset {spec.symbol}")
         created = self.factory.events.AssetCreated().process_receipt(receipt, errors=DISCARD)
         return self.get(created[0]["args"]["asset"])
@@ -129,7 +130,9 @@ class AssetService:
     def get(self, asset: str) -> Asset:
         token = self.token(asset)
         f = token.functions
-        uri, document_hash = f.assetDocument().call()
+        uri, document_hash = "", bytes(32)
+        if OFFERING_DOCUMENT in f.getAllDocuments().call():
+            uri, document_hash, _ = f.getDocument(OFFERING_DOCUMENT).call()
         return Asset(
             address=token.address,
             name=f.name().call(),
@@ -141,6 +144,7 @@ class AssetService:
             paused=f.paused().call(),
             document_uri=uri,
             document_hash="0x" + document_hash.hex(),
+            investor_limits=f.investorLimits().call(),
         )
 
     def list(self) -> list[Asset]:

@@ -1,0 +1,196 @@
+"""Issuer controls (ERC-3643's agent powers), each recorded in the audit trail with its reason:
+freeze, partial freeze, forced transfer, wallet recovery, pause, redemption, documents."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from web3.types import TxReceipt
+
+from rwakit.chain.signer import Signer
+from rwakit.chain.transactions import TransactionManager
+from rwakit.errors import InvalidInput
+from rwakit.registry.service import RegistryService
+from rwakit.tokenize.audit import AuditEntry, AuditLog
+from rwakit.tokenize.service import AssetService
+from rwakit.units import from_timestamp, investor_id_to_bytes32, to_address, to_bytes32
+
+DOCUMENT_NAME_BYTES = 32
+
+
+@dataclass(frozen=True)
+class Document:
+    """An ERC-1643 document of an asset."""
+
+    name: str
+    uri: str
+    document_hash: str
+    last_modified: datetime
+
+
+class ControlsService:
+    """Agent actions on assets, signed by the issuer's agent and audited."""
+
+    def __init__(
+        self, txm: TransactionManager, assets: AssetService, registry: RegistryService, agent: Signer, audit: AuditLog
+    ) -> None:
+        self._txm = txm
+        self._assets = assets
+        self._registry = registry
+        self._agent = agent
+        self._audit = audit
+
+    # -- freezing -------------------------------------------------------------------------
+
+    def freeze_wallet(self, asset: str, wallet: str, *, reason: str, frozen: bool = True) -> TxReceipt:
+        """Freeze (or unfreeze) a whole wallet: it can neither send nor receive this asset."""
+        wallet = to_address(wallet)
+        action = "freeze_wallet" if frozen else "unfreeze_wallet"
+        return self._act(asset, action, reason, "setAddressFrozen", (wallet, frozen), wallet=wallet)
+
+    def freeze_wallets(self, asset: str, wallets: Sequence[str], *, reason: str, frozen: bool = True) -> TxReceipt:
+        addresses = [to_address(w) for w in _non_empty(wallets)]
+        action = "freeze_wallet" if frozen else "unfreeze_wallet"
+        flags = [frozen] * len(addresses)
+        return self._act(asset, action, reason, "batchSetAddressFrozen", (addresses, flags), wallets=addresses)
+
+    def freeze_tokens(self, asset: str, wallet: str, amount: str | int, *, reason: str) -> TxReceipt:
+        """Freeze part of a wallet's shares: they stay there but cannot move."""
+        value = self._amount(asset, amount)
+        wallet = to_address(wallet)
+        return self._act(asset, "freeze_tokens", reason, "freezePartialTokens", (wallet, value), wallet=wallet, amount=value)
+
+    def unfreeze_tokens(self, asset: str, wallet: str, amount: str | int, *, reason: str) -> TxReceipt:
+        value = self._amount(asset, amount)
+        wallet = to_address(wallet)
+        return self._act(
+            asset, "unfreeze_tokens", reason, "unfreezePartialTokens", (wallet, value), wallet=wallet, amount=value
+        )
+
+    def freeze_tokens_batch(self, asset: str, rows: Sequence[tuple[str, str | int]], *, reason: str) -> TxReceipt:
+        wallets = [to_address(w) for w, _ in _non_empty(rows)]
+        values = [self._amount(asset, a) for _, a in rows]
+        return self._act(
+            asset, "freeze_tokens", reason, "batchFreezePartialTokens", (wallets, values), wallets=wallets, amounts=values
+        )
+
+    # -- forced moves ---------------------------------------------------------------------
+
+    def forced_transfer(self, asset: str, sender: str, to: str, amount: str | int, *, reason: str) -> TxReceipt:
+        """Move shares without the holder's consent (a court order): bypasses lock-up, pause and
+        freezes, but still refuses a receiver who is not verified. A reason is required."""
+        _required(reason)
+        value = self._amount(asset, amount)
+        source, receiver = to_address(sender), self._assets.recipient(to)
+        return self._act(
+            asset, "forced_transfer", reason, "forcedTransfer", (source, receiver, value),
+            sender=source, to=receiver, amount=value,
+        )  # fmt: skip
+
+    def forced_transfer_batch(
+        self, asset: str, rows: Sequence[tuple[str, str, str | int]], *, reason: str
+    ) -> TxReceipt:
+        _required(reason)
+        senders = [to_address(s) for s, _, _ in _non_empty(rows)]
+        receivers = [self._assets.recipient(t) for _, t, _ in rows]
+        values = [self._amount(asset, a) for _, _, a in rows]
+        return self._act(
+            asset, "forced_transfer", reason, "batchForcedTransfer", (senders, receivers, values),
+            senders=senders, receivers=receivers, amounts=values,
+        )  # fmt: skip
+
+    def recover_wallet(self, asset: str, lost: str, new: str, investor_id: str, *, reason: str) -> TxReceipt:
+        """Move a lost wallet's shares (and frozen amounts) to a new wallet the registrar has added
+        to the same investor."""
+        _required(reason)
+        lost_wallet, new_wallet = to_address(lost), to_address(new)
+        args = (lost_wallet, new_wallet, investor_id_to_bytes32(investor_id))
+        return self._act(
+            asset, "recover_wallet", reason, "recoveryAddress", args,
+            lost=lost_wallet, new=new_wallet, investor_id=investor_id,
+        )  # fmt: skip
+
+    def recover_wallet_everywhere(self, lost: str, new: str, investor_id: str, *, reason: str) -> list[TxReceipt]:
+        """Recover the lost wallet in every asset where it holds shares."""
+        return [
+            self.recover_wallet(asset.address, lost, new, investor_id, reason=reason)
+            for asset in self._assets.list()
+            if self._assets.balance(asset.address, lost)
+        ]
+
+    def redeem(self, asset: str, wallet: str, amount: str | int, *, reason: str) -> TxReceipt:
+        """Burn shares (a redemption or a correction); frozen shares are released as needed."""
+        value = self._amount(asset, amount)
+        wallet = to_address(wallet)
+        return self._act(asset, "redeem", reason, "burn", (wallet, value), wallet=wallet, amount=value)
+
+    def pause(self, asset: str, *, reason: str) -> TxReceipt:
+        return self._act(asset, "pause", reason, "pause", ())
+
+    def unpause(self, asset: str, *, reason: str) -> TxReceipt:
+        return self._act(asset, "unpause", reason, "unpause", ())
+
+    # -- documents (ERC-1643) -------------------------------------------------------------
+
+    def set_document(self, asset: str, name: str, uri: str, document_hash: str, *, reason: str = "") -> TxReceipt:
+        raw_hash = to_bytes32(document_hash)
+        return self._act(
+            asset, "set_document", reason, "setDocument", (_name32(name), uri, raw_hash),
+            name=name, uri=uri, document_hash="0x" + raw_hash.hex(),
+        )  # fmt: skip
+
+    def remove_document(self, asset: str, name: str, *, reason: str = "") -> TxReceipt:
+        return self._act(asset, "remove_document", reason, "removeDocument", (_name32(name),), name=name)
+
+    def documents(self, asset: str) -> list[Document]:
+        token = self._assets.token(asset)
+        result = []
+        for raw in token.functions.getAllDocuments().call():
+            uri, document_hash, modified = token.functions.getDocument(raw).call()
+            result.append(Document(raw.rstrip(b"\0").decode(), uri, "0x" + document_hash.hex(), from_timestamp(modified)))
+        return result
+
+    def audit_trail(self, asset: str | None = None) -> list[AuditEntry]:
+        return self._audit.entries(asset=None if asset is None else self._assets.resolve(asset))
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _act(self, asset: str, action: str, reason: str, function: str, args: tuple[Any, ...], **details: Any) -> TxReceipt:
+        token = self._assets.token(asset)
+        receipt = self._txm.transact(self._agent, getattr(token.functions, function)(*args), label=f"{action} on {asset}")
+        self._audit.record(
+            AuditEntry(
+                actor=self._agent.address,
+                action=action,
+                asset=token.address,
+                reason=reason,
+                tx_hash=receipt["transactionHash"].to_0x_hex(),
+                details=details,
+            )
+        )
+        return receipt
+
+    def _amount(self, asset: str, amount: str | int) -> int:
+        return self._assets.amount(asset, amount)
+
+
+def _required(reason: str) -> None:
+    if not reason or not reason.strip():
+        raise InvalidInput("This action needs a reason (e.g. the court order's reference)", code="reason_required")
+
+
+def _non_empty(rows: Sequence[Any]) -> Sequence[Any]:
+    if not rows:
+        raise InvalidInput("The batch is empty", code="empty_batch")
+    return rows
+
+
+def _name32(name: str) -> bytes:
+    raw = name.encode()
+    if not raw or len(raw) > DOCUMENT_NAME_BYTES:
+        raise InvalidInput("A document name is 1 to 32 bytes (e.g. 'prospectus')", code="invalid_document_name")
+    return raw.ljust(DOCUMENT_NAME_BYTES, b"\0")
+
