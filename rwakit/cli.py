@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
+from rwakit.cli_controls import control_app, rules_app
 from rwakit.config import get_settings
 from rwakit.errors import RwakitError
 
@@ -26,6 +27,8 @@ api_key_app = typer.Typer(no_args_is_help=True, help="Create, list and revoke th
 app.add_typer(investor_app, name="investor")
 app.add_typer(asset_app, name="asset")
 app.add_typer(api_key_app, name="api-key")
+app.add_typer(rules_app, name="rules")
+app.add_typer(control_app, name="control")
 
 NodeKindOpt = Annotated[str, typer.Option("--kind", help="anvil or ganache")]
 

@@ -29,7 +29,8 @@ def run_demo(platform: Platform, say: Print = print) -> dict[str, str]:
     """Seed the platform and return the created assets' symbols -> addresses."""
     chain = platform.chain
     signers = chain.signers
-    say(f"Platform on chain {chain.chain_id}: registry {platform.deployment.registry}, factory {platform.deployment.factory}")
+    deployment = platform.deployment
+    say(f"Platform on chain {chain.chain_id}: registry {deployment.registry}, factory {deployment.factory}")
 
     now = int(chain.w3.eth.get_block("latest")["timestamp"])
     investors = [
@@ -40,8 +41,15 @@ def run_demo(platform: Platform, say: Print = print) -> dict[str, str]:
     say(f"Registered {len(investors)} investors from HK, SG and GB in one transaction ({receipt['gasUsed']:,} gas)")
 
     tower = platform.assets.create(
-        AssetSpec("Harbour View Tower", "HVT", 6, "property", "1000000", "ipfs://harbour-view-tower/offering.pdf",
-                  "0x" + "ab" * 32)  # fmt: skip
+        AssetSpec(
+            "Harbour View Tower",
+            "HVT",
+            6,
+            "property",
+            "1000000",
+            "ipfs://harbour-view-tower/offering.pdf",
+            "0x" + "ab" * 32,
+        )
     )
     fund = platform.assets.create(AssetSpec("Pearl River Income Fund", "PRIF", 4, "fund", "50000000"))
     say(f"Created {tower.name} ({tower.symbol}) at {tower.address}: 1,000,000 shares, {tower.decimals} decimals")

@@ -68,7 +68,9 @@ def deploy_platform(chain: Chain, txm: TransactionManager) -> Deployment:
     )
     registry_contract = registry_artifact.at(chain.w3, registry)
     asset_role = registry_contract.functions.ASSET_ROLE().call()
-    txm.transact(operator, registry_contract.functions.grantRole(asset_role, factory), label="grant ASSET_ROLE to factory")
+    txm.transact(
+        operator, registry_contract.functions.grantRole(asset_role, factory), label="grant ASSET_ROLE to factory"
+    )
     return Deployment(
         chain_id=chain.chain_id,
         registry=registry,

@@ -1,8 +1,8 @@
 """Wire a chain, its deployment and the services together: the entry point for Python scripts.
 
-    from rwakit.platform import Platform
-    platform = Platform.from_settings()
-    platform.assets.issue("HVT", "INV-001", "12.5")
+from rwakit.platform import Platform
+platform = Platform.from_settings()
+platform.assets.issue("HVT", "INV-001", "12.5")
 """
 
 from __future__ import annotations

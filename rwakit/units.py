@@ -22,14 +22,18 @@ _INVESTOR_ID = re.compile(r"^[A-Za-z0-9._:-]{1,32}$")
 def to_base_units(amount: str | int, decimals: int) -> int:
     """'12.5' with 6 decimals -> 12_500_000. Ints are taken as base units already."""
     if isinstance(amount, bool) or not isinstance(amount, str | int):
-        raise InvalidInput(f"Amount must be a decimal string or an integer, not {type(amount).__name__}", code="invalid_amount")
+        raise InvalidInput(
+            f"Amount must be a decimal string or an integer, not {type(amount).__name__}", code="invalid_amount"
+        )
     if isinstance(amount, int):
         if amount < 0:
             raise InvalidInput("Amount must not be negative", code="invalid_amount", amount=str(amount))
         return amount
     text = amount.strip()
     if not _DECIMAL.match(text):
-        raise InvalidInput(f"Amount {amount!r} is not a plain non-negative decimal such as '12.5'", code="invalid_amount")
+        raise InvalidInput(
+            f"Amount {amount!r} is not a plain non-negative decimal such as '12.5'", code="invalid_amount"
+        )
     whole, _, fraction = text.partition(".")
     fraction = fraction.rstrip("0")
     if len(fraction) > decimals:
@@ -40,7 +44,7 @@ def to_base_units(amount: str | int, decimals: int) -> int:
             decimals=decimals,
         )
     # Integer arithmetic only: Decimal's default context keeps 28 digits and would round.
-    return int(whole) * 10**decimals + int(fraction.ljust(decimals, "0") or "0")
+    return int(int(whole) * 10**decimals + int(fraction.ljust(decimals, "0") or "0"))
 
 
 def format_units(value: int, decimals: int) -> str:
@@ -55,7 +59,9 @@ def format_units(value: int, decimals: int) -> str:
 def to_address(value: str) -> ChecksumAddress:
     """A checksummed address, or a clear error for anything else."""
     if not isinstance(value, str) or not Web3.is_address(value):
-        raise InvalidInput(f"{value!r} is not an Ethereum address (0x followed by 40 hex digits)", code="invalid_address")
+        raise InvalidInput(
+            f"{value!r} is not an Ethereum address (0x followed by 40 hex digits)", code="invalid_address"
+        )
     return Web3.to_checksum_address(value)
 
 

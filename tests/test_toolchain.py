@@ -6,7 +6,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from rwakit.contracts.compiler import ARTIFACTS_DIR, PACKAGE_ROOT, SOLC_VERSION, compile_sources, find_solc, write_artifacts
+from rwakit.contracts.compiler import (
+    ARTIFACTS_DIR,
+    PACKAGE_ROOT,
+    SOLC_VERSION,
+    compile_sources,
+    find_solc,
+    write_artifacts,
+)
 
 
 def test_shipped_artifacts_equal_a_fresh_compile(tmp_path: Path) -> None:

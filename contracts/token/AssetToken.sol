@@ -472,6 +472,7 @@ contract AssetToken is IAssetToken, IERC7943Fungible, IERC1643, IRegistrySubscri
     function _check(address from, address to, uint256 value, Move move) private view returns (uint256) {
         (uint8 code, uint256 receiver) = _evaluate(from, to, value, move);
         if (code == R.INSUFFICIENT_BALANCE) revert ERC20InsufficientBalance(from, balanceOf(from), value);
+        if (code == R.EXCEEDS_AUTHORISED) revert AssetExceedsAuthorised(totalSupply() + value, _sharesAuthorised);
         if (code != R.SUCCESS) revert AssetTransferRestricted(from, to, value, code);
         return receiver;
     }

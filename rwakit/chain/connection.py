@@ -38,7 +38,9 @@ def connect_url(url: str, signers: list[Signer], *, timeout: float = 30.0) -> Ch
 def connect_tester() -> Chain:
     """A fresh in-process chain (py-evm): no Node, no ports; for scripts and tests."""
     provider = EthereumTesterProvider()
-    keys = provider.ethereum_tester.backend.account_keys
+    tester = provider.ethereum_tester
+    assert tester is not None  # the provider builds one when none is given
+    keys = tester.backend.account_keys
     return Chain(w3=Web3(provider), signers=[LocalKeySigner.from_private_key(k.to_hex()) for k in keys])
 
 

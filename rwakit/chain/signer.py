@@ -58,7 +58,9 @@ class LocalKeySigner(Signer):
         try:
             key = Account.decrypt(json.loads(path.read_text()), password)
         except ValueError as exc:
-            raise InvalidInput(f"Cannot unlock keystore {path}: wrong password or corrupt file", code="keystore_locked") from exc
+            raise InvalidInput(
+                f"Cannot unlock keystore {path}: wrong password or corrupt file", code="keystore_locked"
+            ) from exc
         return cls(Account.from_key(key))
 
     def write_keystore(self, path: Path, password: str) -> None:

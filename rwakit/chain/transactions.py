@@ -18,7 +18,7 @@ from hexbytes import HexBytes
 from web3 import Web3
 from web3.contract.contract import ContractConstructor, ContractFunction
 from web3.exceptions import ContractCustomError, ContractLogicError, TimeExhausted, Web3RPCError
-from web3.types import TxParams, TxReceipt
+from web3.types import TxParams, TxReceipt, Wei
 
 from rwakit.chain.signer import Signer
 from rwakit.contracts.reverts import decode_revert, revert_error
@@ -92,7 +92,7 @@ class TransactionManager:
 
     def transact(self, signer: Signer, call: Transactable, *, label: str, value: int = 0) -> TxReceipt:
         """Send `call` signed by `signer` and return its receipt; raise a typed error on revert."""
-        base: TxParams = {"from": signer.address, "value": value, "chainId": self.chain_id}
+        base: TxParams = {"from": signer.address, "value": Wei(value), "chainId": self.chain_id}
         try:
             tx = dict(call.build_transaction(base))
         except (ContractCustomError, ContractLogicError) as exc:
@@ -106,7 +106,9 @@ class TransactionManager:
         tx["gas"] = int(int(tx["gas"]) * GAS_MARGIN)
         return self._send(signer, tx, label)
 
-    def deploy(self, signer: Signer, constructor: ContractConstructor, *, label: str) -> tuple[ChecksumAddress, TxReceipt]:
+    def deploy(
+        self, signer: Signer, constructor: ContractConstructor, *, label: str
+    ) -> tuple[ChecksumAddress, TxReceipt]:
         receipt = self.transact(signer, constructor, label=label)
         address = receipt["contractAddress"]
         if address is None:
@@ -161,7 +163,9 @@ class TransactionManager:
         try:
             receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, self._timeout, self._poll_latency)
         except TimeExhausted as exc:
-            raise ChainError(f"{record.label}: no receipt for {record.tx_hash} after {self._timeout:.0f} s", code="tx_pending") from exc
+            raise ChainError(
+                f"{record.label}: no receipt for {record.tx_hash} after {self._timeout:.0f} s", code="tx_pending"
+            ) from exc
         record.block_number, record.gas_used = receipt["blockNumber"], receipt["gasUsed"]
         if receipt["status"] == 1:
             record.status = "mined"
@@ -185,6 +189,7 @@ class TransactionManager:
                 continue  # that block's state is gone
             break
         return TransactionFailed(f"{label} reverted in block {receipt['blockNumber']} (reason not recoverable)")
+
 
 def _in_process_revert_data(exc: Exception) -> bytes | None:
     """eth-tester reports a custom-error revert as TransactionFailed("execution reverted: b'...'")."""

@@ -34,7 +34,9 @@ class Artifact:
 def load_artifact(name: str) -> Artifact:
     path = ARTIFACTS_DIR / f"{name}.json"
     if not path.exists():
-        raise NotFound(f"No compiled artifact {name!r} in {ARTIFACTS_DIR}: run `rwakit compile`", code="artifact_missing")
+        raise NotFound(
+            f"No compiled artifact {name!r} in {ARTIFACTS_DIR}: run `rwakit compile`", code="artifact_missing"
+        )
     data = json.loads(path.read_text())
     return Artifact(name=name, abi=data["abi"], bytecode=data["bytecode"], compiler_version=data["compiler"]["version"])
 

@@ -117,7 +117,7 @@ def write_artifacts(artifacts: dict[str, dict[str, Any]], directory: Path = ARTI
 def _compiler_errors(exc: SolcError) -> str:
     """The compiler's own error messages, not the whole JSON it printed."""
     try:
-        errors = json.loads(exc.stdout_data)["errors"]
+        errors = json.loads(exc.stdout_data or "")["errors"]
     except (TypeError, ValueError, KeyError):
         return str(exc.stderr_data or exc)
     return "\n".join(e["formattedMessage"] for e in errors if e.get("severity") == "error")
@@ -125,4 +125,3 @@ def _compiler_errors(exc: SolcError) -> str:
 
 def _without_output_selection() -> dict[str, Any]:
     return {k: v for k, v in COMPILER_SETTINGS.items() if k != "outputSelection"}
-

@@ -24,7 +24,9 @@ class InvestorClass(IntEnum):
             return cls[value.upper()] if isinstance(value, str) else cls(value)
         except (KeyError, ValueError) as exc:
             names = ", ".join(c.name.lower() for c in cls)
-            raise InvalidInput(f"Investor class {value!r} is not one of {names}", code="invalid_investor_class") from exc
+            raise InvalidInput(
+                f"Investor class {value!r} is not one of {names}", code="invalid_investor_class"
+            ) from exc
 
 
 @dataclass(frozen=True)

@@ -79,7 +79,9 @@ class RegistryService:
         return self._send(call, f"update investor {investor_id}")
 
     def revoke(self, investor_id: str) -> TxReceipt:
-        return self._send(self.contract.functions.revokeInvestor(investor_id_to_bytes32(investor_id)), f"revoke {investor_id}")
+        return self._send(
+            self.contract.functions.revokeInvestor(investor_id_to_bytes32(investor_id)), f"revoke {investor_id}"
+        )
 
     def revoke_batch(self, investor_ids: Sequence[str]) -> TxReceipt:
         raw = [investor_id_to_bytes32(i) for i in investor_ids]
@@ -100,7 +102,9 @@ class RegistryService:
         raw_id = investor_id_to_bytes32(investor_id)
         wallets = self.contract.functions.walletsOf(raw_id).call()
         if not wallets:
-            raise NotFound(f"No investor {investor_id!r} in the registry", code="investor_not_found", investor_id=investor_id)
+            raise NotFound(
+                f"No investor {investor_id!r} in the registry", code="investor_not_found", investor_id=investor_id
+            )
         record = self.contract.functions.investor(raw_id).call()
         return self._investor(investor_id, record, wallets)
 
@@ -128,7 +132,7 @@ class RegistryService:
             verified=not revoked and kyc_expiry > now,
         )
 
-    def _encode(self, investor: InvestorInput) -> tuple[bytes, list[str], int, int, int]:
+    def _encode(self, investor: InvestorInput) -> tuple[bytes, list[ChecksumAddress], int, int, int]:
         wallets = [to_address(w) for w in investor.wallets]
         if not 1 <= len(wallets) <= MAX_WALLETS:
             raise InvalidInput(f"An investor needs 1 to {MAX_WALLETS} wallets", code="invalid_wallet_count")

@@ -61,7 +61,9 @@ class ControlsService:
         """Freeze part of a wallet's shares: they stay there but cannot move."""
         value = self._amount(asset, amount)
         wallet = to_address(wallet)
-        return self._act(asset, "freeze_tokens", reason, "freezePartialTokens", (wallet, value), wallet=wallet, amount=value)
+        return self._act(
+            asset, "freeze_tokens", reason, "freezePartialTokens", (wallet, value), wallet=wallet, amount=value
+        )
 
     def unfreeze_tokens(self, asset: str, wallet: str, amount: str | int, *, reason: str) -> TxReceipt:
         value = self._amount(asset, amount)
@@ -74,7 +76,13 @@ class ControlsService:
         wallets = [to_address(w) for w, _ in _non_empty(rows)]
         values = [self._amount(asset, a) for _, a in rows]
         return self._act(
-            asset, "freeze_tokens", reason, "batchFreezePartialTokens", (wallets, values), wallets=wallets, amounts=values
+            asset,
+            "freeze_tokens",
+            reason,
+            "batchFreezePartialTokens",
+            (wallets, values),
+            wallets=wallets,
+            amounts=values,
         )
 
     # -- forced moves ---------------------------------------------------------------------
@@ -150,7 +158,9 @@ class ControlsService:
         result = []
         for raw in token.functions.getAllDocuments().call():
             uri, document_hash, modified = token.functions.getDocument(raw).call()
-            result.append(Document(raw.rstrip(b"\0").decode(), uri, "0x" + document_hash.hex(), from_timestamp(modified)))
+            result.append(
+                Document(raw.rstrip(b"\0").decode(), uri, "0x" + document_hash.hex(), from_timestamp(modified))
+            )
         return result
 
     def audit_trail(self, asset: str | None = None) -> list[AuditEntry]:
@@ -158,9 +168,13 @@ class ControlsService:
 
     # -- helpers --------------------------------------------------------------------------
 
-    def _act(self, asset: str, action: str, reason: str, function: str, args: tuple[Any, ...], **details: Any) -> TxReceipt:
+    def _act(
+        self, asset: str, action: str, reason: str, function: str, args: tuple[Any, ...], **details: Any
+    ) -> TxReceipt:
         token = self._assets.token(asset)
-        receipt = self._txm.transact(self._agent, getattr(token.functions, function)(*args), label=f"{action} on {asset}")
+        receipt = self._txm.transact(
+            self._agent, getattr(token.functions, function)(*args), label=f"{action} on {asset}"
+        )
         self._audit.record(
             AuditEntry(
                 actor=self._agent.address,
@@ -193,4 +207,3 @@ def _name32(name: str) -> bytes:
     if not raw or len(raw) > DOCUMENT_NAME_BYTES:
         raise InvalidInput("A document name is 1 to 32 bytes (e.g. 'prospectus')", code="invalid_document_name")
     return raw.ljust(DOCUMENT_NAME_BYTES, b"\0")
-

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections import defaultdict
 from collections.abc import Sequence
 from functools import cached_property
@@ -153,7 +154,7 @@ class AssetService:
     def balance(self, asset: str, wallet: str) -> int:
         return int(self.token(asset).functions.balanceOf(to_address(wallet)).call())
 
-    def holdings(self, investor_id: str) -> list[Holding]:
+    def holdings(self, investor_id: str) -> builtins.list[Holding]:
         """What an investor holds across every asset of the platform, summed over their wallets."""
         wallets = self._registry.get(investor_id).wallets
         result = []
@@ -163,8 +164,13 @@ class AssetService:
             total = sum(by_wallet.values())
             if total:
                 result.append(
-                    Holding(address, token.functions.symbol().call(), token.functions.decimals().call(), total,
-                            {w: v for w, v in by_wallet.items() if v})  # fmt: skip
+                    Holding(
+                        address,
+                        token.functions.symbol().call(),
+                        token.functions.decimals().call(),
+                        total,
+                        {w: v for w, v in by_wallet.items() if v},
+                    )
                 )
         return result
 
@@ -211,4 +217,3 @@ class AssetService:
 
     def _send(self, call: Any, label: str) -> TxReceipt:
         return self._txm.transact(self._issuer, call, label=label)
-

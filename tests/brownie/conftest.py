@@ -28,14 +28,18 @@ def registry(InvestorRegistry, operator):
 
 
 @pytest.fixture(scope="module")
-def factory(AssetFactory, registry, operator):
-    return AssetFactory.deploy(registry, operator, {"from": operator})
+def factory(AssetFactory, AssetTokenDeployer, registry, operator):
+    deployer = AssetTokenDeployer.deploy({"from": operator})
+    factory = AssetFactory.deploy(registry, deployer, operator, {"from": operator})
+    registry.grantRole(registry.ASSET_ROLE(), factory, {"from": operator})
+    return factory
 
 
 @pytest.fixture(scope="module")
 def create_asset(factory, operator, AssetToken):
-    def create(symbol="HVT", shares_authorised=1_000_000 * 10**6, decimals=6, kind=PROPERTY):
-        params = (f"{symbol} asset", symbol, decimals, kind, shares_authorised, "ipfs://offering", b"\x01" * 32)
+    def create(symbol="HVT", shares_authorised=1_000_000 * 10**6, decimals=6, kind=PROPERTY, investor_limits=False):
+        params = (f"{symbol} asset", symbol, decimals, kind, shares_authorised, "ipfs://offering", b"\x01" * 32,
+                  investor_limits)
         tx = factory.createAsset(params, {"from": operator})
         return AssetToken.at(tx.return_value)
 

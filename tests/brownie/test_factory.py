@@ -24,4 +24,4 @@ def test_symbols_are_unique(factory, create_asset):
 
 def test_only_an_issuer_creates_assets(factory, accounts):
     with brownie.reverts():
-        factory.createAsset(("X", "X", 0, 0, 1, "", b"\0" * 32), {"from": accounts[1]})
+        factory.createAsset(("X", "X", 0, 0, 1, "", b"\0" * 32, False), {"from": accounts[1]})

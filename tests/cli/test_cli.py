@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -69,3 +68,23 @@ def test_demo_runs_on_the_in_process_chain(env: dict[str, str]) -> None:
 
 def test_compile_check_passes_on_the_shipped_artifacts(env: dict[str, str]) -> None:
     assert "match" in rwakit(env, "compile", "--check").stdout
+
+
+def test_rules_and_controls_through_the_cli(env: dict[str, str], running_chain: subprocess.Popen[str]) -> None:
+    rwakit(env, "deploy")
+    hk, sg = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"
+    for investor_id, wallet, country in (("HK-0001", hk, "HK"), ("SG-0001", sg, "SG")):
+        rwakit(env, "investor", "register", investor_id, "--wallet", wallet, "--country", country,
+               "--class", "professional", "--kyc-expiry", "2099-01-01")  # fmt: skip
+    rwakit(env, "asset", "create", "--name", "Tower", "--symbol", "TWR", "--shares", "1000")
+    rwakit(env, "rules", "allow-countries", "TWR", "SG")
+    rwakit(env, "rules", "allow-list", "TWR", "on")
+    refused = rwakit(env, "issue", "TWR", "HK-0001", "1", ok=False)
+    assert "country_not_allowed" in refused.stderr
+    rwakit(env, "issue", "TWR", "SG-0001", "10")
+    assert "[702]" in rwakit(env, "rules", "show", "TWR").stdout
+    needs_reason = rwakit(env, "control", "forced-transfer", "TWR", sg, hk, "1", ok=False)
+    assert "error [reason_required]" in needs_reason.stderr
+    rwakit(env, "control", "freeze-tokens", "TWR", sg, "4", "--reason", "dispute")
+    rwakit(env, "control", "redeem", "TWR", sg, "10", "--reason", "redemption")
+    assert "SG-0001" not in rwakit(env, "asset", "cap-table", "TWR").stdout

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from rwakit.chain.connection import connect_tester, connect_url, dev_signers
-from rwakit.chain.signer import Signer
 from rwakit.chain.node import GANACHE_CHAIN_ID, start_node
+from rwakit.chain.signer import Signer
 from rwakit.config import Settings
 from rwakit.errors import DeploymentMissing
 from rwakit.platform import Platform

@@ -14,7 +14,9 @@ from rwakit.platform import Platform
 def test_every_transaction_is_journalled_from_signing_to_receipt(chain: Chain) -> None:
     journal = MemoryJournal()
     txm = TransactionManager(chain.w3, journal=journal)
-    address, receipt = txm.deploy(chain.operator, load_artifact("PlainERC20").factory(chain.w3).constructor(), label="plain")
+    address, receipt = txm.deploy(
+        chain.operator, load_artifact("PlainERC20").factory(chain.w3).constructor(), label="plain"
+    )
     (record,) = journal.records
     assert record.status == "mined" and record.tx_hash == receipt["transactionHash"].to_0x_hex()
     assert record.gas_used == receipt["gasUsed"] and record.block_number == receipt["blockNumber"]
@@ -52,7 +54,7 @@ def test_a_revert_inside_a_mined_transaction_is_decoded(platform: Platform, chai
         {"from": chain.operator.address, "gas": 200_000, "chainId": chain.chain_id}
     ))  # fmt: skip
     with pytest.raises(ComplianceError) as refused:
-        platform.txm._send(chain.operator, tx, "mint to a stranger")  # noqa: SLF001 - skip the pre-send estimate
+        platform.txm._send(chain.operator, tx, "mint to a stranger")
     assert refused.value.reason == "receiver_not_registered"
     record = platform.txm.journal.records[-1]  # type: ignore[attr-defined]
     assert record.status == "reverted" and record.tx_hash is not None

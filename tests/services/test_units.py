@@ -30,7 +30,9 @@ def test_decimal_strings_convert_without_rounding(whole: int, fraction: str) -> 
     assert to_base_units(f"{whole}.{fraction}", 6) == whole * 10**6 + int(fraction.ljust(6, "0"))
 
 
-@pytest.mark.parametrize(("text", "expected"), [("12.5", 12_500_000), ("0.000001", 1), ("7", 7_000_000), ("1.500000", 1_500_000)])
+@pytest.mark.parametrize(
+    ("text", "expected"), [("12.5", 12_500_000), ("0.000001", 1), ("7", 7_000_000), ("1.500000", 1_500_000)]
+)
 def test_examples(text: str, expected: int) -> None:
     assert to_base_units(text, 6) == expected
 
