@@ -51,15 +51,24 @@ def run_demo(platform: Platform, say: Print = print) -> dict[str, str]:
             "0x" + "ab" * 32,
         )
     )
-    fund = platform.assets.create(AssetSpec("Pearl River Income Fund", "PRIF", 4, "fund", "50000000"))
+    fund = platform.assets.create(
+        AssetSpec("Pearl River Income Fund", "PRIF", 4, "fund", "50000000", investor_limits=True)
+    )
     say(f"Created {tower.name} ({tower.symbol}) at {tower.address}: 1,000,000 shares, {tower.decimals} decimals")
     say(f"Created {fund.name} ({fund.symbol}) at {fund.address}: 50,000,000 units, {fund.decimals} decimals")
 
     platform.assets.issue_batch(
         "HVT", [("HK-0001", "250000.5"), ("HK-0002", "400000"), ("SG-0001", "120000.125"), ("GB-0001", "0.75")]
     )
+    platform.compliance.allow_classes("PRIF", ["professional", "institutional"])
+    platform.compliance.set_max_holders("PRIF", 50)
+    say("PRIF admits professional and institutional investors only, at most 50 of them")
     platform.assets.issue_batch("PRIF", [("HK-0002", "1500000"), ("SG-0002", "2750000.2525")])
     say("Issued fractional shares of both assets")
+    try:
+        platform.assets.issue("PRIF", "GB-0001", "100")
+    except ComplianceError as refused:
+        say(f"Refused: PRIF to GB-0001 (a retail investor): {refused.reason} (code {refused.reason_code})")
 
     platform.assets.transfer("HVT", signers[1], signers[2].address, "50000.25")
     platform.assets.transfer("HVT", signers[3], "SG-0001", "10000")
