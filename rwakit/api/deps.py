@@ -108,7 +108,7 @@ def require(*roles: Role) -> Callable[[Principal], Principal]:
         if principal.role not in allowed:
             names = ", ".join(sorted(r.value for r in allowed))
             raise Forbidden(
-                f"A {principal.role.value} key may not do this; it needs one of: {names}", role=principal.role.value
+                f"This {principal.role.value} key may not do this; it needs one of: {names}", role=principal.role.value
             )
         return principal
 

@@ -96,6 +96,8 @@ def test_a_custodial_transfer_is_signed_by_the_platform(seeded: Api, wallets: li
                                                                 "amount": "100.25"}), 201)  # fmt: skip
     assert moved["from"] == wallets[0] and moved["to"] == wallets[2] and moved["amount"] == "100.25"
     assert ok(api.issuer.get("/investors/SG-0001/holdings"))["holdings"][0]["amount"] == "110.25"
+    (logged,) = ok(api.admin.get("/transactions", params={"ref": "transfer:"}))
+    assert logged["tx_hash"] == moved["tx_hash"] and logged["sender"] == wallets[0] and logged["status"] == "mined"
     by_admin = {"asset": "PRIF", "from": wallets[0], "to": wallets[2], "amount": "0.0001"}
     ok(api.admin.post("/transfers", json=by_admin), 201)
     listed = ok(api.registrar.get("/custodial-wallets"))

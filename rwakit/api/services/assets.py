@@ -14,6 +14,7 @@ from rwakit.api.schemas.assets import (
     CapTableEntryPublic,
     CapTablePublic,
 )
+from rwakit.db.journal import journal_ref
 from rwakit.db.records import AssetRecord, asset_records_by_address, get_asset_record
 from rwakit.platform import Platform
 from rwakit.tokenize import Asset, AssetSpec, CapTable
@@ -35,7 +36,8 @@ def create_asset(*, session: Session, platform: Platform, data: AssetCreate) -> 
         data.document_uri,
         data.document_hash,
     )
-    asset = platform.assets.create(spec)
+    with journal_ref(f"asset:{data.symbol}"):
+        asset = platform.assets.create(spec)
     record = AssetRecord(
         symbol=data.symbol,
         address=asset.address,
@@ -78,10 +80,11 @@ def cap_table(*, platform: Platform, asset: str) -> CapTablePublic:
 
 
 def set_paused(*, session: Session, platform: Platform, asset: str, paused: bool) -> AssetPublic:
-    if paused:
-        platform.assets.pause(asset)
-    else:
-        platform.assets.unpause(asset)
+    with journal_ref(f"asset:{asset}"):
+        if paused:
+            platform.assets.pause(asset)
+        else:
+            platform.assets.unpause(asset)
     info = platform.assets.get(asset)
     return asset_public(info, asset_records_by_address(session).get(info.address))
 

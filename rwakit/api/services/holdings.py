@@ -7,7 +7,7 @@ from typing import Any, Literal
 from web3 import Web3
 
 from rwakit.api.schemas.holdings import HistoryPublic, HoldingPublic, HoldingsPublic, TransferEvent
-from rwakit.api.services.reads import at_latest_block, call_all
+from rwakit.api.services.reads import Call, at_latest_block, read
 from rwakit.contracts import load_artifact
 from rwakit.errors import NotFound
 from rwakit.platform import Platform
@@ -20,41 +20,34 @@ TRANSFER_TOPIC = Web3.keccak(text="Transfer(address,address,uint256)").to_0x_hex
 def holdings(*, platform: Platform, investor_id: str) -> HoldingsPublic:
     """Every balance of every wallet of the investor, in every asset, as of one block."""
     w3 = platform.chain.w3
-    registry = platform.registry.contract
-    factory = platform.assets.factory
-    token_artifact = load_artifact("AssetToken")
+    registry, factory = platform.registry.address, platform.deployment.factory
     raw_id = investor_id_to_bytes32(investor_id)
 
-    def read(block: int, block_hash: str) -> HoldingsPublic:
-        wallets, assets = call_all(w3, [registry.functions.walletsOf(raw_id), factory.functions.assets()], block=block)
+    def at(block: int, block_hash: str) -> HoldingsPublic:
+        wallets, assets = read(w3, [Call(registry, "walletsOf(bytes32)", (raw_id,), "address[]"),
+                                    Call(factory, "assets()", (), "address[]")], block=block)  # fmt: skip
         if not wallets:
             raise NotFound(
                 f"No investor {investor_id!r} in the registry", code="investor_not_found", investor_id=investor_id
             )
         calls = []
-        for address in assets:
-            f = token_artifact.at(w3, address).functions
-            calls += [f.symbol(), f.decimals(), *(f.balanceOf(w) for w in wallets)]
-        values = call_all(w3, calls, block=block)
+        for asset in assets:
+            calls += [Call(asset, "symbol()", (), "string"), Call(asset, "decimals()", (), "uint8")]
+            calls += [Call(asset, "balanceOf(address)", (w,)) for w in wallets]
+        values = read(w3, calls, block=block)
         width = 2 + len(wallets)
         held = []
-        for i, address in enumerate(assets):
+        for i, asset in enumerate(assets):
             symbol, decimals, *balances = values[i * width : (i + 1) * width]
-            total = sum(balances)
-            if total:
-                held.append(
-                    HoldingPublic(
-                        asset=address,
-                        symbol=symbol,
-                        decimals=decimals,
-                        amount=format_units(total, decimals),
-                        base_units=str(total),
-                        wallets={w: format_units(b, decimals) for w, b in zip(wallets, balances, strict=True) if b},
-                    )
-                )
+            if total := sum(balances):
+                held.append(HoldingPublic(
+                    asset=asset, symbol=symbol, decimals=decimals, amount=format_units(total, decimals),
+                    base_units=str(total),
+                    wallets={w: format_units(b, decimals) for w, b in zip(wallets, balances, strict=True) if b},
+                ))  # fmt: skip
         return HoldingsPublic(investor_id=investor_id, block_number=block, block_hash=block_hash, holdings=held)
 
-    return at_latest_block(w3, read)
+    return at_latest_block(w3, at)
 
 
 def history(*, platform: Platform, investor_id: str) -> HistoryPublic:
@@ -69,9 +62,11 @@ def history(*, platform: Platform, investor_id: str) -> HistoryPublic:
     base: dict[str, Any] = {"address": assets, "fromBlock": platform.deployment.block_number, "toBlock": to_block}
     logs = w3.eth.get_logs({**base, "topics": [TRANSFER_TOPIC, topics]})  # type: ignore[typeddict-item]
     logs += w3.eth.get_logs({**base, "topics": [TRANSFER_TOPIC, None, topics]})  # type: ignore[typeddict-item]
-    tokens = {a: load_artifact("AssetToken").at(w3, a) for a in assets}
-    meta = call_all(w3, [fn for a in assets for fn in (tokens[a].functions.symbol(), tokens[a].functions.decimals())])
+    meta = read(
+        w3, [c for a in assets for c in (Call(a, "symbol()", (), "string"), Call(a, "decimals()", (), "uint8"))]
+    )
     info = {a: (meta[2 * i], meta[2 * i + 1]) for i, a in enumerate(assets)}
+    transfer = load_artifact("AssetToken").at(w3, assets[0]).events.Transfer()
     mine = set(wallets)
     seen: set[tuple[str, int]] = set()
     events = []
@@ -81,7 +76,7 @@ def history(*, platform: Platform, investor_id: str) -> HistoryPublic:
             continue
         seen.add(key)
         address = Web3.to_checksum_address(log["address"])
-        args = tokens[address].events.Transfer().process_log(log)["args"]
+        args = transfer.process_log(log)["args"]
         sender, receiver = args["from"], args["to"]
         symbol, decimals = info[address]
         kind = _kind(sender, receiver, mine)

@@ -19,6 +19,7 @@ from rwakit.api.schemas.investors import (
 )
 from rwakit.config import Settings
 from rwakit.db.engine import utcnow
+from rwakit.db.journal import journal_ref
 from rwakit.db.records import InvestorProfile, list_profiles
 from rwakit.errors import InvalidInput
 from rwakit.platform import Platform
@@ -28,7 +29,8 @@ from rwakit.units import country_alpha2
 
 def register(*, session: Session, platform: Platform, data: InvestorCreate) -> InvestorPublic:
     _refuse_known(session, [data.investor_id])
-    platform.registry.register(_input(data))
+    with journal_ref(f"investor:{data.investor_id}"):
+        platform.registry.register(_input(data))
     session.add(_profile(data))
     session.commit()
     return get_investor(session=session, platform=platform, investor_id=data.investor_id)
@@ -46,7 +48,8 @@ def register_batch(
         )
     ids = [i.investor_id for i in data.investors]
     _refuse_known(session, ids)
-    receipt = platform.registry.register_batch([_input(i) for i in data.investors])
+    with journal_ref(f"investors:{ids[0]}+{len(ids) - 1}"):
+        receipt = platform.registry.register_batch([_input(i) for i in data.investors])
     session.add_all([_profile(i) for i in data.investors])
     session.commit()
     return InvestorBatchResult(
@@ -80,12 +83,13 @@ def get_investor(*, session: Session, platform: Platform, investor_id: str) -> I
 def update(*, session: Session, platform: Platform, investor_id: str, data: InvestorUpdate) -> InvestorPublic:
     """On-chain fields first (one transaction), then the profile (created if the investor had none)."""
     if data.country is not None or data.investor_class is not None or data.kyc_expiry is not None:
-        platform.registry.update(
-            investor_id,
-            country=data.country,
-            investor_class=data.investor_class.value if data.investor_class else None,
-            kyc_expiry=to_datetime(data.kyc_expiry) if data.kyc_expiry is not None else None,
-        )
+        with journal_ref(f"investor:{investor_id}"):
+            platform.registry.update(
+                investor_id,
+                country=data.country,
+                investor_class=data.investor_class.value if data.investor_class else None,
+                kyc_expiry=to_datetime(data.kyc_expiry) if data.kyc_expiry is not None else None,
+            )
     else:
         platform.registry.get(investor_id)  # 404 for an unknown investor
     changes = data.model_dump(include={"kyc_reference", "kyc_provider", "name"}, exclude_none=True)
@@ -100,10 +104,11 @@ def update(*, session: Session, platform: Platform, investor_id: str, data: Inve
 
 
 def set_revoked(*, session: Session, platform: Platform, investor_id: str, revoked: bool) -> InvestorPublic:
-    if revoked:
-        platform.registry.revoke(investor_id)
-    else:
-        platform.registry.reinstate(investor_id)
+    with journal_ref(f"investor:{investor_id}"):
+        if revoked:
+            platform.registry.revoke(investor_id)
+        else:
+            platform.registry.reinstate(investor_id)
     return get_investor(session=session, platform=platform, investor_id=investor_id)
 
 

@@ -32,7 +32,7 @@ from web3.exceptions import TransactionNotFound
 from rwakit.api.deps import Principal
 from rwakit.api.errors import Conflict, error_body
 from rwakit.api.schemas.issuances import BatchIssuanceCreate, IssuanceCreate, IssuancePublic
-from rwakit.api.services.reads import call_all
+from rwakit.api.services.reads import Call, read
 from rwakit.config import Settings
 from rwakit.db import issuances as store
 from rwakit.db.engine import as_utc, utcnow
@@ -113,10 +113,9 @@ class IssuanceService:
                 code="batch_too_large",
                 limit=self.settings.issuance_max_rows,
             )
-        assets = self.platform.assets
-        address = assets.resolve(body.asset)
-        token = assets.token(address)
-        symbol, decimals = call_all(self.platform.chain.w3, [token.functions.symbol(), token.functions.decimals()])
+        address = self.platform.assets.resolve(body.asset)
+        w3 = self.platform.chain.w3
+        symbol, decimals = read(w3, [Call(address, "symbol()", (), "string"), Call(address, "decimals()", (), "uint8")])
         wallets = self._wallets([to for to, _ in allocations])
         rows: list[dict[str, Any]] = []
         problems: list[dict[str, Any]] = []
@@ -180,8 +179,9 @@ class IssuanceService:
         """Each recipient's wallet: an address as given, an investor id's first registered wallet."""
         found: dict[str, str | RwakitError] = {to: to for to in recipients if to.lower().startswith("0x")}
         ids = sorted({to for to in recipients if to not in found})
-        registry = self.platform.registry.contract
-        lists = call_all(self.platform.chain.w3, [registry.functions.walletsOf(investor_id_to_bytes32(i)) for i in ids])
+        registry = self.platform.registry.address
+        calls = [Call(registry, "walletsOf(bytes32)", (investor_id_to_bytes32(i),), "address[]") for i in ids]
+        lists = read(self.platform.chain.w3, calls)
         for investor_id, wallets in zip(ids, lists, strict=True):
             found[investor_id] = (
                 wallets[0]
@@ -422,14 +422,14 @@ def public(row: Issuance) -> IssuancePublic:
     return IssuancePublic(
         id=row.id or 0,
         idempotency_key=row.idempotency_key,
-        kind=row.kind,  # type: ignore[arg-type]
-        status=row.status,  # type: ignore[arg-type]
+        kind=row.kind,
+        status=row.status,
         asset=row.asset_symbol,
         asset_address=row.asset_address,
         issued_rows=sum(r["status"] == "issued" for r in rows),
         refused_rows=sum(r["status"] == "not_issued" for r in rows),
         tx_hash=row.tx_hash,
-        rows=[{k: v for k, v in r.items() if k != "base_units"} for r in rows],  # type: ignore[misc]
+        rows=[{k: v for k, v in r.items() if k != "base_units"} for r in rows],
         chunks=chunks,
         reconciled=bool(result.get("reconciled")),
         created_at=as_utc(row.created_at),

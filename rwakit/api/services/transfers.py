@@ -10,6 +10,7 @@ from rwakit.api.errors import Forbidden
 from rwakit.api.schemas.transfers import TransferCheck, TransferCheckResult, TransferCreate, TransferPublic
 from rwakit.api.services.custody import Custody, custodial_signer
 from rwakit.contracts.restrictions import Restriction
+from rwakit.db.journal import journal_ref
 from rwakit.platform import Platform
 from rwakit.units import format_units, to_base_units
 
@@ -39,7 +40,8 @@ def transfer(
 ) -> TransferPublic:
     _ensure_own_wallet(platform, principal, data.sender)
     signer = custodial_signer(session, custody, data.sender)
-    receipt = platform.assets.transfer(data.asset, signer, data.to, data.amount)
+    with journal_ref(f"transfer:{principal.prefix}"):
+        receipt = platform.assets.transfer(data.asset, signer, data.to, data.amount)
     token = platform.assets.token(data.asset)
     decimals = token.functions.decimals().call()
     return TransferPublic(
