@@ -2,9 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
+
+_actor: ContextVar[str | None] = ContextVar("rwakit_audit_actor", default=None)
+
+
+@contextmanager
+def acting_as(actor: str) -> Iterator[None]:
+    """Record control actions taken inside the block as `actor` (e.g. the API key that asked),
+    rather than the signing key's address."""
+    token = _actor.set(actor)
+    try:
+        yield
+    finally:
+        _actor.reset(token)
+
+
+def current_actor(default: str) -> str:
+    return _actor.get() or default
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from rwakit.chain.signer import Signer
 from rwakit.chain.transactions import TransactionManager
 from rwakit.errors import InvalidInput
 from rwakit.registry.service import RegistryService
-from rwakit.tokenize.audit import AuditEntry, AuditLog
+from rwakit.tokenize.audit import AuditEntry, AuditLog, current_actor
 from rwakit.tokenize.service import AssetService
 from rwakit.units import from_timestamp, investor_id_to_bytes32, to_address, to_bytes32
 
@@ -177,7 +177,7 @@ class ControlsService:
         )
         self._audit.record(
             AuditEntry(
-                actor=self._agent.address,
+                actor=current_actor(self._agent.address),
                 action=action,
                 asset=token.address,
                 reason=reason,
