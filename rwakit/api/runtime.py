@@ -11,8 +11,10 @@ from sqlalchemy.engine import Engine
 from rwakit.api.services.custody import Custody, DevCustody, NoCustody
 from rwakit.config import Settings
 from rwakit.db import SqlJournal, create_tables, make_engine
+from rwakit.db.audit import SqlAuditLog
 from rwakit.db.engine import DatabaseUnavailable
-from rwakit.platform import Platform
+from rwakit.deployment import Deployment
+from rwakit.platform import Platform, connect
 
 log = logging.getLogger("rwakit.api")
 
@@ -55,7 +57,12 @@ class Runtime:
         if self._platform is None:
             with self._lock:
                 if self._platform is None:
-                    platform = Platform.from_settings(self.settings, journal=self.journal)
+                    platform = Platform.open(
+                        connect(self.settings),
+                        Deployment.load(self.settings.deployment_file),
+                        journal=self.journal,
+                        audit=SqlAuditLog(self.engine),
+                    )
                     self._adopt(platform)
                     self._platform = platform
         return self._platform

@@ -21,6 +21,7 @@ from sqlmodel import Session, select
 
 from rwakit.config import Settings
 from rwakit.db import SqlJournal, create_tables, make_engine
+from rwakit.db.audit import SqlAuditLog
 from rwakit.db.keys import ApiKey, Role, create_api_key
 from rwakit.db.records import AssetRecord, CustodialWallet, InvestorProfile
 from rwakit.errors import RwakitError
@@ -97,7 +98,7 @@ def _demo_chain(settings: Settings, kind: str, say: Say) -> Iterator[tuple[Setti
         engine = make_engine(demo_settings.database_url or f"sqlite:///{db_file.as_posix()}")
         create_tables(engine)
         chain = connect_url(node.url, dev_signers(settings))
-        platform = Platform.deploy(chain, journal=SqlJournal(engine))
+        platform = Platform.deploy(chain, journal=SqlJournal(engine), audit=SqlAuditLog(engine))
         platform.deployment.save(demo_settings.deployment_file)
         run_demo(platform, say)
         yield demo_settings, engine, platform

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy import inspect
 from sqlmodel import Session
 
 from rwakit.api import create_app
@@ -21,6 +22,16 @@ def test_health_when_everything_answers(api: Api) -> None:
     assert body["status"] == "ok" and body["chain"]["reachable"] and body["chain"]["chain_id"] == 31337
     assert body["contracts"]["deployed"] and body["contracts"]["registry"] == api.platform.deployment.registry
     assert body["database"]["reachable"] and body["database"]["backend"] in ("sqlite", "postgresql")
+    tables = set(inspect(api.engine).get_table_names())
+    assert {
+        "asset_record",
+        "investor_profile",
+        "custodial_wallet",
+        "api_key",
+        "tx_log",
+        "issuance",
+        "audit_log",
+    } <= tables
 
 
 def test_openapi_docs_are_served(api: Api) -> None:
