@@ -136,7 +136,7 @@ class TransactionManager:
             except (ConnectionError, OSError) as exc:
                 self._fail(record, f"broadcast failed: {exc}", signer)
                 raise ChainUnavailable(f"Chain unreachable while sending {label}") from exc
-            record.status, record.tx_hash = "sent", tx_hash.to_0x_hex()
+            record.status = "sent"
             self.journal.record(record)
             return self._wait(record, tx, tx_hash)
         raise AssertionError("unreachable: the loop returns or raises")
@@ -149,9 +149,21 @@ class TransactionManager:
             nonce = self._nonces[address]
             self._nonces[address] = nonce + 1
         tx = {**tx, "nonce": nonce}
-        raw = signer.sign_transaction(tx)
-        record = TxRecord(label=label, sender=address, nonce=nonce, to=tx.get("to"), data=str(tx.get("data", "0x")))
-        self.journal.record(record)
+        try:
+            raw = signer.sign_transaction(tx)
+            # The hash is known before broadcast, so a crash after sending can be reconciled from the journal.
+            record = TxRecord(
+                label=label,
+                sender=address,
+                nonce=nonce,
+                to=tx.get("to"),
+                data=str(tx.get("data", "0x")),
+                tx_hash=Web3.keccak(raw).to_0x_hex(),
+            )
+            self.journal.record(record)
+        except BaseException:
+            self.reset_nonce(address)  # nothing was broadcast: the next transaction reuses the nonce
+            raise
         return record, raw
 
     def _fail(self, record: TxRecord, error: str, signer: Signer) -> None:

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from rwakit.db.audit import AuditRecord
+from rwakit.db.engine import as_utc
 
 _actor: ContextVar[str | None] = ContextVar("rwakit_audit_actor", default=None)
 
@@ -57,3 +64,43 @@ class MemoryAuditLog:
 
     def entries(self, *, asset: str | None = None) -> list[AuditEntry]:
         return [e for e in self._entries if asset is None or e.asset == asset]
+
+
+class SqlAuditLog:
+    """Keeps audit entries in ``audit_log``, one short transaction per entry."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def record(self, entry: AuditEntry) -> None:
+        row = AuditRecord(
+            actor=entry.actor,
+            action=entry.action,
+            asset=entry.asset,
+            reason=entry.reason,
+            tx_hash=entry.tx_hash,
+            details=json.dumps(entry.details, default=str, sort_keys=True),
+            at=entry.at,
+        )
+        with Session(self.engine) as session:
+            session.add(row)
+            session.commit()
+
+    def entries(self, *, asset: str | None = None) -> list[AuditEntry]:
+        query = select(AuditRecord).order_by(col(AuditRecord.id))
+        if asset is not None:
+            query = query.where(AuditRecord.asset == asset)
+        with Session(self.engine) as session:
+            rows = session.exec(query).all()
+        return [
+            AuditEntry(
+                actor=r.actor,
+                action=r.action,
+                asset=r.asset,
+                reason=r.reason,
+                tx_hash=r.tx_hash,
+                details=json.loads(r.details),
+                at=as_utc(r.at),
+            )
+            for r in rows
+        ]

@@ -48,16 +48,22 @@ class AssetService:
         self._registry = registry
         self._issuer = issuer
         self._from_block = from_block
+        self._tokens: dict[ChecksumAddress, Contract] = {}
 
     @cached_property
     def factory(self) -> Contract:
         return load_artifact("AssetFactory").at(self._chain.w3, self._factory_address)
 
     def token(self, asset: str) -> Contract:
-        """The AssetToken handle for an address or a platform symbol."""
-        return load_artifact("AssetToken").at(self._chain.w3, self.resolve(asset))
+        """The AssetToken handle for an address or a platform symbol (built once per asset)."""
+        address = self.resolve(asset)
+        if address not in self._tokens:
+            self._tokens[address] = load_artifact("AssetToken").at(self._chain.w3, address)
+        return self._tokens[address]
 
     def resolve(self, asset: str) -> ChecksumAddress:
+        """The asset's address, from its address or its symbol (always asked of the factory, so a
+        reorganised chain or a reverted test snapshot is never answered from memory)."""
         if Web3.is_address(asset):
             address = Web3.to_checksum_address(asset)
             if not self.factory.functions.isAsset(address).call():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rwakit.chain.connection import Chain
-from rwakit.chain.transactions import MemoryJournal, TransactionManager
+from rwakit.chain.transactions import MemoryJournal, TransactionManager, TxRecord
 from rwakit.contracts import load_artifact
 from rwakit.errors import AccessDenied, ComplianceError
 from rwakit.platform import Platform
@@ -58,3 +58,33 @@ def test_a_revert_inside_a_mined_transaction_is_decoded(platform: Platform, chai
     assert refused.value.reason == "receiver_not_registered"
     record = platform.txm.journal.records[-1]  # type: ignore[attr-defined]
     assert record.status == "reverted" and record.tx_hash is not None
+
+
+def test_the_hash_is_journalled_before_broadcast(chain: Chain) -> None:
+    """A crash between signing and sending must leave a record that can be looked up on chain."""
+    seen: list[tuple[str, str | None]] = []
+
+    class Snapshots(MemoryJournal):
+        def record(self, record: TxRecord) -> None:
+            seen.append((record.status, record.tx_hash))
+            super().record(record)
+
+    txm = TransactionManager(chain.w3, journal=Snapshots())
+    _, receipt = txm.deploy(chain.operator, load_artifact("PlainERC20").factory(chain.w3).constructor(), label="p")
+    assert seen[0] == ("signed", receipt["transactionHash"].to_0x_hex())
+
+
+def test_a_journal_failure_sends_nothing_and_frees_the_nonce(chain: Chain) -> None:
+    class Broken(MemoryJournal):
+        def record(self, record: TxRecord) -> None:
+            raise OSError("disk full")
+
+    txm = TransactionManager(chain.w3, journal=Broken())
+    factory = load_artifact("PlainERC20").factory(chain.w3)
+    nonce = chain.w3.eth.get_transaction_count(chain.operator.address)
+    with pytest.raises(OSError):
+        txm.deploy(chain.operator, factory.constructor(), label="p")
+    assert chain.w3.eth.get_transaction_count(chain.operator.address) == nonce
+    txm.journal = MemoryJournal()
+    txm.deploy(chain.operator, factory.constructor(), label="p")  # reuses the freed nonce
+    assert chain.w3.eth.get_transaction_count(chain.operator.address) == nonce + 1
