@@ -20,6 +20,7 @@ from rwakit.api.services.custody import Custody
 from rwakit.config import Settings
 from rwakit.db.keys import ApiKey, Role, authenticate
 from rwakit.platform import Platform
+from rwakit.tokenize.audit import SqlAuditLog
 
 _bearer = HTTPBearer(auto_error=False, description="An rwakit API key: `Authorization: Bearer rwk_...`")
 _header = APIKeyHeader(name="X-API-Key", auto_error=False, description="The same key in an X-API-Key header")
@@ -51,10 +52,15 @@ def get_settings(runtime: RuntimeDep) -> Settings:
     return runtime.settings
 
 
+def get_audit(runtime: RuntimeDep) -> SqlAuditLog:
+    return runtime.audit
+
+
 SessionDep = Annotated[Session, Depends(get_session)]
 PlatformDep = Annotated[Platform, Depends(get_platform)]
 CustodyDep = Annotated[Custody, Depends(get_custody)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+AuditDep = Annotated[SqlAuditLog, Depends(get_audit)]
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,12 @@ class Principal:
     @property
     def is_staff(self) -> bool:
         return self.role is not Role.INVESTOR
+
+    @property
+    def actor(self) -> str:
+        """How the audit trail names this caller: ``api-key:<prefix> (<role>) <name>``."""
+        label = f"api-key:{self.prefix} ({self.role.value})"
+        return f"{label} {self.name}" if self.name and self.name != self.role.value else label
 
     def ensure_investor(self, investor_id: str) -> None:
         """Staff see every investor; an investor key sees only its own investor."""
@@ -118,5 +130,6 @@ def require(*roles: Role) -> Callable[[Principal], Principal]:
 AdminDep = Annotated[Principal, Depends(require(Role.ADMIN))]
 IssuerDep = Annotated[Principal, Depends(require(Role.ISSUER))]
 RegistrarDep = Annotated[Principal, Depends(require(Role.REGISTRAR))]
-StaffDep = Annotated[Principal, Depends(require(Role.ISSUER, Role.REGISTRAR))]
+ComplianceDep = Annotated[Principal, Depends(require(Role.COMPLIANCE))]
+StaffDep = Annotated[Principal, Depends(require(Role.ISSUER, Role.REGISTRAR, Role.COMPLIANCE))]
 HolderDep = Annotated[Principal, Depends(require(Role.INVESTOR))]  # an investor for itself, or admin

@@ -9,6 +9,7 @@ Status codes, by class of rwakit error:
 | Forbidden (wrong role, another investor's data); AccessDenied (the platform's account lacks a contract role) | 403 |
 | NotFound (unknown asset, investor, key) | 404 |
 | ComplianceError (with ``reason_code`` and ``reason``), Conflict, other contract reverts | 409 |
+| a contract error named in ``REVERTS`` (e.g. AssetUnknownDocument) | its own status and code |
 | ChainUnavailable, DeploymentMissing, DatabaseUnavailable | 503 |
 | other chain errors (node refused a transaction), a receipt that does not come | 502, 504 |
 """
@@ -26,6 +27,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from web3 import Web3
 from web3.exceptions import Web3Exception
 
+from rwakit.contracts.restrictions import Restriction
 from rwakit.db.engine import DB_ERRORS, DatabaseUnavailable
 from rwakit.errors import (
     AccessDenied,
@@ -62,17 +64,50 @@ class Conflict(RwakitError):
     code = "conflict"
 
 
-# Contract errors a caller can cause, by Solidity error name: (status, code).
-_REVERTS = {
-    "FactorySymbolTaken": (409, "symbol_taken"),
-    "RegistryInvestorExists": (409, "investor_exists"),
-    "RegistryWalletTaken": (409, "wallet_taken"),
-    "RegistryUnknownInvestor": (404, "investor_not_found"),
-    "RegistryUnknownWallet": (404, "wallet_not_found"),
-    "RegistryWalletCount": (422, "too_many_wallets"),
-    "RegistryInvalidCountry": (422, "invalid_country"),
-    "AssetPaused": (409, "pause_unchanged"),
+# Contract errors a caller can cause, by Solidity error name: (status, code, message or None to keep the
+# decoded one). The body keeps the Solidity `error` and its `args` beside the code.
+REVERTS: dict[str, tuple[int, str, str | None]] = {
+    "FactorySymbolTaken": (409, "symbol_taken", None),
+    "RegistryInvestorExists": (409, "investor_exists", None),
+    "RegistryWalletTaken": (409, "wallet_taken", None),
+    "RegistryUnknownInvestor": (404, "investor_not_found", None),
+    "RegistryUnknownWallet": (404, "wallet_not_found", None),
+    "RegistryWalletCount": (422, "too_many_wallets", None),
+    "RegistryInvalidCountry": (422, "invalid_country", None),
+    "AssetPaused": (409, "pause_unchanged", None),
+    "AssetInvestorLimitsDisabled": (
+        409,
+        "investor_limits_disabled",
+        "This asset keeps no investor totals, so it cannot limit holders or balances per investor; "
+        "create the asset with investor_limits: true",
+    ),
+    "AssetLimitBelowCurrent": (
+        409,
+        "limit_below_current",
+        "The limit is below the current number of holders; lower it once fewer investors hold the asset",
+    ),
+    "AssetUnfreezeExceedsFrozen": (409, "unfreeze_exceeds_frozen", "That is more than the wallet has frozen"),
+    "AssetRecoveryInvalid": (
+        409,
+        "recovery_invalid",
+        "Recovery needs a lost wallet holding shares and a different new wallet, both registered to the "
+        "investor named (the registrar adds the new wallet first)",
+    ),
+    "AssetUnknownDocument": (404, "document_not_found", "The asset has no document of that name"),
+    "AssetWalletReassigned": (
+        409,
+        "wallet_reassigned",
+        "The receiving wallet holds shares for another investor: recover or redeem them first",
+    ),
+    "AssetInvalidCountry": (422, "invalid_country", None),
+    "AssetBatchLengthMismatch": (422, "batch_length_mismatch", None),
+    "AssetInvalidAuthorised": (422, "invalid_authorised", None),
+    "ERC20InvalidReceiver": (422, "invalid_receiver", "Shares cannot be sent to the zero address"),
 }
+
+# Contract errors that refuse a move of shares for a reason that has a restriction code of its own:
+# answered as compliance refusals, like AssetTransferRestricted.
+RESTRICTING_REVERTS = {"ERC20InsufficientBalance": Restriction.INSUFFICIENT_BALANCE}
 
 _STATUS: list[tuple[type[BaseException], int]] = [
     (Unauthorized, 401),
@@ -103,9 +138,16 @@ def status_for(exc: RwakitError) -> int:
 def error_body(exc: RwakitError) -> tuple[int, dict[str, Any]]:
     body = {"code": exc.code, "message": exc.message, **_json_safe(exc.details)}
     status = status_for(exc)
-    mapped = _REVERTS.get(exc.error) if isinstance(exc, ContractRevert) else None
-    if mapped is not None and not isinstance(exc, ComplianceError | AccessDenied):
-        status, body["code"] = mapped
+    if not isinstance(exc, ContractRevert) or isinstance(exc, ComplianceError | AccessDenied):
+        return status, body
+    if (restriction := RESTRICTING_REVERTS.get(exc.error)) is not None:
+        body.update(code=ComplianceError.code, reason_code=int(restriction), reason=restriction.reason)
+        body["message"] = f"{exc.message.partition(' refused: ')[0]} refused: {restriction.reason}"
+        return 409, body
+    if (mapped := REVERTS.get(exc.error)) is not None:
+        status, body["code"], message = mapped
+        if message is not None:
+            body["message"] = message
     return status, body
 
 

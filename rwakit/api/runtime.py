@@ -15,6 +15,7 @@ from rwakit.db.engine import DatabaseUnavailable
 from rwakit.deployment import Deployment
 from rwakit.platform import Platform, connect
 from rwakit.tokenize.audit import SqlAuditLog
+from rwakit.tokenize.controls import ControlsService
 
 log = logging.getLogger("rwakit.api")
 
@@ -24,6 +25,7 @@ class Runtime:
         self.settings = settings
         self.engine = engine if engine is not None else make_engine(settings.db_url)
         self.journal = SqlJournal(self.engine)
+        self.audit = SqlAuditLog(self.engine)
         self._platform = platform
         self._custody: Custody | None = None
         self._tables_ready = False
@@ -32,9 +34,13 @@ class Runtime:
             self._adopt(platform)
 
     def _adopt(self, platform: Platform) -> None:
-        """Route the platform's transactions into the SQL journal."""
+        """Route the platform's transactions into the SQL journal, and its control actions into the
+        audit trail in the API's database (whatever audit log the platform was opened with)."""
         platform.txm.journal = self.journal
         self.journal.attach(platform.txm)
+        platform.controls = ControlsService(
+            platform.txm, platform.assets, platform.registry, platform.chain.operator, self.audit
+        )  # the agent Platform.open gives the controls
 
     def startup(self) -> None:
         """Create the tables if the database answers; if not, the API starts anyway and retries."""
@@ -61,7 +67,7 @@ class Runtime:
                         connect(self.settings),
                         Deployment.load(self.settings.deployment_file),
                         journal=self.journal,
-                        audit=SqlAuditLog(self.engine),
+                        audit=self.audit,
                     )
                     self._adopt(platform)
                     self._platform = platform

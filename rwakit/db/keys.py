@@ -25,11 +25,13 @@ KEY_PATTERN = re.compile(r"^rwk_([0-9a-f]{8})_([A-Za-z0-9_-]{20,100})$")
 
 
 class Role(StrEnum):
-    """admin: everything; issuer: assets and issuance; registrar: investors; investor: their own data."""
+    """admin: everything; issuer: assets, issuance and controls; registrar: investors; compliance: the
+    assets' compliance rules; investor: their own data."""
 
     ADMIN = "admin"
     ISSUER = "issuer"
     REGISTRAR = "registrar"
+    COMPLIANCE = "compliance"
     INVESTOR = "investor"
 
 

@@ -132,6 +132,10 @@ class Api:
     def registrar(self) -> Caller:
         return self.as_("registrar")
 
+    @property
+    def compliance(self) -> Caller:
+        return self.as_("compliance")
+
     def investor(self, investor_id: str) -> Caller:
         return self.as_("investor", investor_id)
 
