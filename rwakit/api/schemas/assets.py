@@ -26,6 +26,11 @@ class AssetCreate(Body):
     document_hash: str = Field(
         "0x" + "00" * 32, pattern=r"^0x[0-9a-fA-F]{64}$", description="SHA-256 of the offering document"
     )
+    investor_limits: bool = Field(
+        False,
+        description="Keep per-investor totals, so a maximum number of holders or balance per investor can be "
+        "set (now or later); fixed at creation, about 10k more gas per transfer between two investors",
+    )
 
 
 class AssetPublic(BaseModel):
@@ -39,6 +44,7 @@ class AssetPublic(BaseModel):
     paused: bool
     document_uri: str
     document_hash: str
+    investor_limits: bool = False
     description: str = ""
     jurisdiction: str = ""
 

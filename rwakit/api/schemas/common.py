@@ -44,6 +44,9 @@ Recipient = Annotated[
 Amount = Annotated[
     str, AfterValidator(_amount), Field(description="Shares as an exact decimal string", examples=["12.5"])
 ]
+Reason = Annotated[
+    str, Field(max_length=1000, description="Why (recorded in the audit trail)", examples=["AML case 2026-17"])
+]
 Moment = Annotated[
     AwareDatetime | date,
     Field(description="A date (midnight UTC) or a datetime with its timezone", examples=["2027-12-31"]),

@@ -35,6 +35,7 @@ def create_asset(*, session: Session, platform: Platform, data: AssetCreate) -> 
         data.shares_authorised,
         data.document_uri,
         data.document_hash,
+        data.investor_limits,
     )
     with journal_ref(f"asset:{data.symbol}"):
         asset = platform.assets.create(spec)
@@ -101,6 +102,7 @@ def asset_public(asset: Asset, record: AssetRecord | None) -> AssetPublic:
         paused=asset.paused,
         document_uri=asset.document_uri,
         document_hash=asset.document_hash,
+        investor_limits=asset.investor_limits,
         description=record.description if record else "",
         jurisdiction=record.jurisdiction if record else "",
     )
