@@ -31,14 +31,3 @@ def get_asset(asset: str, session: SessionDep, platform: PlatformDep, principal:
 def get_cap_table(asset: str, platform: PlatformDep, _: StaffDep) -> CapTablePublic:
     """Holders grouped by investor, with their share of the issued supply, at the block named."""
     return service.cap_table(platform=platform, asset=asset)
-
-
-@router.post("/{asset}/pause")
-def pause_asset(asset: str, session: SessionDep, platform: PlatformDep, _: IssuerDep) -> AssetPublic:
-    """Stop transfers between holders (issuance and redemption continue)."""
-    return service.set_paused(session=session, platform=platform, asset=asset, paused=True)
-
-
-@router.post("/{asset}/unpause")
-def unpause_asset(asset: str, session: SessionDep, platform: PlatformDep, _: IssuerDep) -> AssetPublic:
-    return service.set_paused(session=session, platform=platform, asset=asset, paused=False)

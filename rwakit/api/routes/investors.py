@@ -13,6 +13,7 @@ from rwakit.api.schemas.investors import (
     InvestorPublic,
     InvestorSummary,
     InvestorUpdate,
+    WalletAdd,
 )
 from rwakit.api.services import holdings as holdings_service
 from rwakit.api.services import investors as service
@@ -74,6 +75,22 @@ def revoke_investor(investor_id: str, session: SessionDep, platform: PlatformDep
 @router.post("/{investor_id}/reinstate")
 def reinstate_investor(investor_id: str, session: SessionDep, platform: PlatformDep, _: RegistrarDep) -> InvestorPublic:
     return service.set_revoked(session=session, platform=platform, investor_id=investor_id, revoked=False)
+
+
+@router.post("/{investor_id}/wallets", status_code=status.HTTP_201_CREATED)
+def add_wallet(
+    investor_id: str, body: WalletAdd, session: SessionDep, platform: PlatformDep, _: RegistrarDep
+) -> InvestorPublic:
+    """Add a wallet to the investor (at most 16): e.g. the new wallet before a recovery."""
+    return service.add_wallet(session=session, platform=platform, investor_id=investor_id, wallet=body.address)
+
+
+@router.delete("/{investor_id}/wallets/{wallet}")
+def remove_wallet(
+    investor_id: str, wallet: str, session: SessionDep, platform: PlatformDep, _: RegistrarDep
+) -> InvestorPublic:
+    """Take a wallet off the investor: every asset then refuses it, as sender and as receiver."""
+    return service.remove_wallet(session=session, platform=platform, investor_id=investor_id, wallet=wallet)
 
 
 @router.get("/{investor_id}/holdings")

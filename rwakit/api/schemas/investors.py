@@ -28,6 +28,10 @@ class InvestorCreate(ProfileFields):
     kyc_expiry: Moment
 
 
+class WalletAdd(Body):
+    address: Address
+
+
 class InvestorBatchCreate(Body):
     investors: list[InvestorCreate] = Field(min_length=1, description="Registered in one transaction: all or none")
 

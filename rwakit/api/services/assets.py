@@ -80,12 +80,7 @@ def cap_table(*, platform: Platform, asset: str) -> CapTablePublic:
     )
 
 
-def set_paused(*, session: Session, platform: Platform, asset: str, paused: bool) -> AssetPublic:
-    with journal_ref(f"asset:{asset}"):
-        if paused:
-            platform.assets.pause(asset)
-        else:
-            platform.assets.unpause(asset)
+def get_public(*, session: Session, platform: Platform, asset: str) -> AssetPublic:
     info = platform.assets.get(asset)
     return asset_public(info, asset_records_by_address(session).get(info.address))
 

@@ -21,10 +21,10 @@ from rwakit.config import Settings
 from rwakit.db.engine import utcnow
 from rwakit.db.journal import journal_ref
 from rwakit.db.records import InvestorProfile, list_profiles
-from rwakit.errors import InvalidInput
+from rwakit.errors import InvalidInput, NotFound
 from rwakit.platform import Platform
 from rwakit.registry import InvestorInput
-from rwakit.units import country_alpha2
+from rwakit.units import country_alpha2, to_address
 
 
 def register(*, session: Session, platform: Platform, data: InvestorCreate) -> InvestorPublic:
@@ -109,6 +109,24 @@ def set_revoked(*, session: Session, platform: Platform, investor_id: str, revok
             platform.registry.revoke(investor_id)
         else:
             platform.registry.reinstate(investor_id)
+    return get_investor(session=session, platform=platform, investor_id=investor_id)
+
+
+def add_wallet(*, session: Session, platform: Platform, investor_id: str, wallet: str) -> InvestorPublic:
+    """Another wallet of the investor (e.g. the new wallet of a recovery)."""
+    with journal_ref(f"investor:{investor_id}"):
+        platform.registry.add_wallet(investor_id, wallet)
+    return get_investor(session=session, platform=platform, investor_id=investor_id)
+
+
+def remove_wallet(*, session: Session, platform: Platform, investor_id: str, wallet: str) -> InvestorPublic:
+    """Take a wallet off the investor (e.g. a lost one, once recovered): no asset accepts it any more."""
+    wallet = to_address(wallet)
+    if platform.registry.investor_of(wallet) != investor_id:
+        platform.registry.get(investor_id)  # 404 for an unknown investor first
+        raise NotFound(f"{wallet} is not a wallet of investor {investor_id}", code="wallet_not_found", wallet=wallet)
+    with journal_ref(f"investor:{investor_id}"):
+        platform.registry.remove_wallet(wallet)
     return get_investor(session=session, platform=platform, investor_id=investor_id)
 
 

@@ -1,0 +1,52 @@
+"""The audit trail: every control action and rule change, newest first (staff keys only)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from rwakit.api.deps import PlatformDep, SessionDep, StaffDep
+from rwakit.api.schemas.controls import AuditEntryPublic
+from rwakit.api.services import audit as service
+
+router = APIRouter(tags=["audit"])
+
+Action = Annotated[str | None, Query(description="Only this action, e.g. forced_transfer")]
+Actor = Annotated[str | None, Query(description="Actors starting with this, e.g. api-key:1a2b3c4d")]
+TxHash = Annotated[str | None, Query(description="The entry of this transaction")]
+Offset = Annotated[int, Query(ge=0)]
+Limit = Annotated[int, Query(ge=1, le=1000)]
+
+
+@router.get("/audit")
+def audit_trail(
+    session: SessionDep,
+    platform: PlatformDep,
+    _: StaffDep,
+    asset: Annotated[str | None, Query(description="Symbol or address")] = None,
+    action: Action = None,
+    actor: Actor = None,
+    tx_hash: TxHash = None,
+    offset: Offset = 0,
+    limit: Limit = 100,
+) -> list[AuditEntryPublic]:
+    """Who did what, why, when and in which transaction; amounts as exact decimal strings."""
+    return service.entries(session=session, platform=platform, asset=asset, action=action, actor=actor,
+                           tx_hash=tx_hash, offset=offset, limit=limit)  # fmt: skip
+
+
+@router.get("/assets/{asset}/audit")
+def asset_audit_trail(
+    asset: str,
+    session: SessionDep,
+    platform: PlatformDep,
+    _: StaffDep,
+    action: Action = None,
+    actor: Actor = None,
+    offset: Offset = 0,
+    limit: Limit = 100,
+) -> list[AuditEntryPublic]:
+    """The audit trail of one asset."""
+    return service.entries(session=session, platform=platform, asset=asset, action=action, actor=actor,
+                           offset=offset, limit=limit)  # fmt: skip

@@ -1,0 +1,185 @@
+"""Issuer controls: freezes, forced transfers, wallet recovery, redemption and ERC-1643 documents.
+Each takes a `reason`, is signed by the platform's agent, recorded in the audit trail as the calling
+key, and answered with its audit entry. They are not idempotent: see rwakit.api.services.controls."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from rwakit.api.deps import AuditDep, IssuerDep, PlatformDep, PrincipalDep, SessionDep
+from rwakit.api.errors import Forbidden
+from rwakit.api.schemas.assets import AssetPublic
+from rwakit.api.schemas.controls import (
+    ControlPublic,
+    DocumentPublic,
+    DocumentSet,
+    ForcedTransferBatchCreate,
+    ForcedTransferCreate,
+    ReasonBody,
+    RecoveryCreate,
+    RecoveryEverywhere,
+    RedemptionCreate,
+    SharesBatchControl,
+    SharesControl,
+    WalletControl,
+    WalletsControl,
+    WalletStatus,
+)
+from rwakit.api.services import assets as assets_service
+from rwakit.api.services import controls as service
+
+router = APIRouter(tags=["controls"])
+
+
+def get_desk(session: SessionDep, platform: PlatformDep, audit: AuditDep, principal: IssuerDep) -> service.ControlDesk:
+    return service.ControlDesk(session=session, platform=platform, audit=audit, principal=principal)
+
+
+ControlDeskDep = Annotated[service.ControlDesk, Depends(get_desk)]
+ReasonQuery = Annotated[str, Query(max_length=1000, description="Why (recorded in the audit trail)")]
+
+
+# -- pause ----------------------------------------------------------------------------------
+
+
+@router.post("/assets/{asset}/pause")
+def pause_asset(
+    asset: str, session: SessionDep, platform: PlatformDep, desk: ControlDeskDep, body: ReasonBody | None = None
+) -> AssetPublic:
+    """Stop transfers between holders (1, paused); issuance, redemption, forced transfers and recovery
+    continue. 409 pause_unchanged if already paused."""
+    desk.set_paused(asset, paused=True, reason=body.reason if body else "")
+    return assets_service.get_public(session=session, platform=platform, asset=asset)
+
+
+@router.post("/assets/{asset}/unpause")
+def unpause_asset(
+    asset: str, session: SessionDep, platform: PlatformDep, desk: ControlDeskDep, body: ReasonBody | None = None
+) -> AssetPublic:
+    desk.set_paused(asset, paused=False, reason=body.reason if body else "")
+    return assets_service.get_public(session=session, platform=platform, asset=asset)
+
+
+# -- whole wallets ------------------------------------------------------------------------
+
+
+@router.post("/assets/{asset}/freeze")
+def freeze_wallet(asset: str, body: WalletControl, desk: ControlDeskDep) -> ControlPublic:
+    """Freeze a wallet: it can neither send (10, sender_frozen) nor receive (11, receiver_frozen) this asset."""
+    return desk.freeze_wallet(asset, body, frozen=True)
+
+
+@router.post("/assets/{asset}/unfreeze")
+def unfreeze_wallet(asset: str, body: WalletControl, desk: ControlDeskDep) -> ControlPublic:
+    return desk.freeze_wallet(asset, body, frozen=False)
+
+
+@router.post("/assets/{asset}/freeze/batch")
+def freeze_wallets(asset: str, body: WalletsControl, desk: ControlDeskDep) -> ControlPublic:
+    """Freeze many wallets in one transaction: all or none."""
+    return desk.freeze_wallets(asset, body, frozen=True)
+
+
+@router.post("/assets/{asset}/unfreeze/batch")
+def unfreeze_wallets(asset: str, body: WalletsControl, desk: ControlDeskDep) -> ControlPublic:
+    return desk.freeze_wallets(asset, body, frozen=False)
+
+
+# -- part of a wallet's shares ------------------------------------------------------------
+
+
+@router.post("/assets/{asset}/freeze-shares")
+def freeze_shares(asset: str, body: SharesControl, desk: ControlDeskDep) -> ControlPublic:
+    """Freeze `amount` more of a wallet's shares: they stay there but cannot move
+    (12, insufficient_unfrozen_balance); a forced transfer or redemption releases them as needed."""
+    return desk.freeze_shares(asset, body, frozen=True)
+
+
+@router.post("/assets/{asset}/unfreeze-shares")
+def unfreeze_shares(asset: str, body: SharesControl, desk: ControlDeskDep) -> ControlPublic:
+    """Release `amount` of a wallet's frozen shares (409 unfreeze_exceeds_frozen for more than is frozen)."""
+    return desk.freeze_shares(asset, body, frozen=False)
+
+
+@router.post("/assets/{asset}/freeze-shares/batch")
+def freeze_shares_batch(asset: str, body: SharesBatchControl, desk: ControlDeskDep) -> ControlPublic:
+    return desk.freeze_shares_batch(asset, body)
+
+
+@router.post("/assets/{asset}/unfreeze-shares/batch")
+def unfreeze_shares_batch(asset: str, body: SharesBatchControl, desk: ControlDeskDep) -> ControlPublic:
+    return desk.unfreeze_shares_batch(asset, body)
+
+
+@router.get("/assets/{asset}/wallets/{wallet}")
+def get_wallet_status(asset: str, wallet: str, platform: PlatformDep, principal: PrincipalDep) -> WalletStatus:
+    """A wallet's balance, frozen flag and frozen shares in the asset (an investor key: its own wallets)."""
+    status = service.wallet_status(platform, asset, wallet)
+    if not principal.is_staff and status.investor_id != principal.investor_id:
+        raise Forbidden(f"{status.wallet} is not a wallet of investor {principal.investor_id}", code="forbidden_wallet")
+    return status
+
+
+# -- forced moves, recovery, redemption ---------------------------------------------------
+
+
+@router.post("/assets/{asset}/forced-transfers")
+def forced_transfer(asset: str, body: ForcedTransferCreate, desk: ControlDeskDep) -> ControlPublic:
+    """Move shares without the holder's consent (a court order); `reason` is required (422
+    reason_required). Bypasses pause, lock-up, minimum lot, country and class rules and freezes (frozen
+    shares taken are released), but still refuses a receiver who is not verified and keeps the
+    per-investor limits."""
+    return desk.forced_transfer(asset, body)
+
+
+@router.post("/assets/{asset}/forced-transfers/batch")
+def forced_transfer_batch(asset: str, body: ForcedTransferBatchCreate, desk: ControlDeskDep) -> ControlPublic:
+    """Many forced transfers in one transaction: all or none."""
+    return desk.forced_transfer_batch(asset, body)
+
+
+@router.post("/assets/{asset}/recover-wallet")
+def recover_wallet(asset: str, body: RecoveryCreate, desk: ControlDeskDep) -> ControlPublic:
+    """Move a lost wallet's shares, frozen shares and frozen flag to a new wallet the registrar has
+    added to the same investor; `reason` is required (409 recovery_invalid if the wallets do not fit)."""
+    return desk.recover_wallet(asset, body)
+
+
+@router.post("/investors/{investor_id}/recover-wallet")
+def recover_wallet_everywhere(investor_id: str, body: RecoveryEverywhere, desk: ControlDeskDep) -> list[ControlPublic]:
+    """Recover the lost wallet in every asset where it holds shares (one transaction each)."""
+    return desk.recover_wallet_everywhere(investor_id, body)
+
+
+@router.post("/assets/{asset}/redeem")
+def redeem(asset: str, body: RedemptionCreate, desk: ControlDeskDep) -> ControlPublic:
+    """Burn shares of a wallet (a redemption or a correction); frozen shares are released as needed."""
+    return desk.redeem(asset, body)
+
+
+# -- documents (ERC-1643) -----------------------------------------------------------------
+
+
+@router.get("/assets/{asset}/documents")
+def list_documents(asset: str, platform: PlatformDep, _: PrincipalDep) -> list[DocumentPublic]:
+    """The asset's documents (the offering document given at creation is named `offering`)."""
+    return service.documents(platform, asset)
+
+
+@router.get("/assets/{asset}/documents/{name}")
+def get_document(asset: str, name: str, platform: PlatformDep, _: PrincipalDep) -> DocumentPublic:
+    return service.document(platform, asset, name)
+
+
+@router.put("/assets/{asset}/documents/{name}")
+def set_document(asset: str, name: str, body: DocumentSet, desk: ControlDeskDep) -> ControlPublic:
+    """Publish a document (or replace the one of that name): URI and SHA-256; a name is 1-32 bytes."""
+    return desk.set_document(asset, name, body)
+
+
+@router.delete("/assets/{asset}/documents/{name}")
+def remove_document(asset: str, name: str, desk: ControlDeskDep, reason: ReasonQuery = "") -> ControlPublic:
+    """Remove a document (404 document_not_found if the asset has none of that name)."""
+    return desk.remove_document(asset, name, reason)

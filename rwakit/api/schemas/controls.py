@@ -1,0 +1,120 @@
+"""Issuer controls (freeze, forced transfer, recovery, redemption, documents) and the audit trail."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field
+
+from rwakit.api.schemas.common import Address, Amount, Body, InvestorId, Reason, Recipient
+
+RequiredReason = Annotated[
+    str,
+    Field(max_length=1000, description="Required: why (e.g. the court order's reference)", examples=["HCMP 1234/2026"]),
+]
+BATCH_MAX = 200
+
+
+class ReasonBody(Body):
+    reason: Reason = ""
+
+
+class WalletControl(Body):
+    wallet: Address
+    reason: Reason = ""
+
+
+class WalletsControl(Body):
+    wallets: list[Address] = Field(min_length=1, max_length=BATCH_MAX)
+    reason: Reason = ""
+
+
+class SharesRow(Body):
+    wallet: Address
+    amount: Amount
+
+
+class SharesControl(SharesRow):
+    reason: Reason = ""
+
+
+class SharesBatchControl(Body):
+    rows: list[SharesRow] = Field(min_length=1, max_length=BATCH_MAX)
+    reason: Reason = ""
+
+
+class ForcedTransferRow(Body):
+    sender: Address = Field(alias="from")
+    to: Recipient
+    amount: Amount
+
+
+class ForcedTransferCreate(ForcedTransferRow):
+    reason: RequiredReason = ""
+
+
+class ForcedTransferBatchCreate(Body):
+    transfers: list[ForcedTransferRow] = Field(min_length=1, max_length=BATCH_MAX)
+    reason: RequiredReason = ""
+
+
+class RecoveryCreate(Body):
+    lost: Address
+    new: Address = Field(description="A wallet the registrar has added to the same investor")
+    investor_id: InvestorId
+    reason: RequiredReason = ""
+
+
+class RecoveryEverywhere(Body):
+    lost: Address
+    new: Address = Field(description="A wallet the registrar has added to the same investor")
+    reason: RequiredReason = ""
+
+
+class RedemptionCreate(Body):
+    wallet: Address
+    amount: Amount
+    reason: Reason = ""
+
+
+class DocumentSet(Body):
+    uri: str = Field(min_length=1, max_length=2000, examples=["ipfs://hvt/annual-report-2026.pdf"])
+    document_hash: str = Field(pattern=r"^0x[0-9a-fA-F]{64}$", description="SHA-256 of the document")
+    reason: Reason = ""
+
+
+class DocumentPublic(BaseModel):
+    name: str
+    uri: str
+    document_hash: str
+    last_modified: datetime
+
+
+class WalletStatus(BaseModel):
+    asset: str
+    wallet: str
+    investor_id: str | None
+    balance: str
+    frozen: bool = Field(description="The whole wallet is frozen: it can neither send nor receive")
+    frozen_amount: str = Field(description="Shares frozen in the wallet (they stay but cannot move)")
+    unfrozen_balance: str
+
+
+class AuditEntryPublic(BaseModel):
+    id: int
+    at: datetime
+    actor: str = Field(description="api-key:<prefix> (<role>) for API callers; the signing address otherwise")
+    action: str = Field(examples=["forced_transfer"])
+    asset: str | None = Field(description="The asset's symbol")
+    asset_address: str
+    reason: str
+    tx_hash: str
+    details: dict[str, Any] = Field(description="What the action named; amounts as exact decimal strings")
+
+
+class ControlPublic(AuditEntryPublic):
+    """A control's result: its audit entry, and where its transaction was mined."""
+
+    block_number: int
+    gas_used: int
