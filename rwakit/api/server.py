@@ -138,7 +138,7 @@ def seed_demo(engine: Engine, platform: Platform) -> dict[str, str]:
         session.commit()
         first_investor = INVESTORS[0][0]
         keys = {role.value: create_api_key(session, role=role, name=f"demo {role.value}")[1]
-                for role in (Role.ADMIN, Role.ISSUER, Role.REGISTRAR)}  # fmt: skip
+                for role in (Role.ADMIN, Role.ISSUER, Role.REGISTRAR, Role.COMPLIANCE)}  # fmt: skip
         keys[f"investor {first_investor}"] = create_api_key(
             session, role=Role.INVESTOR, investor_id=first_investor, name=f"demo investor {first_investor}"
         )[1]
