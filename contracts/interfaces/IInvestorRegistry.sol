@@ -59,6 +59,8 @@ interface IInvestorRegistry {
     error RegistryWalletCount(bytes32 investorId, uint256 count, uint256 max);
     /// @dev Country codes are ISO 3166-1 numeric: 1..999.
     error RegistryInvalidCountry(uint16 country);
+    /// @dev The registry already keeps `max` assets in step.
+    error RegistryTooManyAssets(uint256 max);
     /// @dev The investor id 0 is reserved.
     error RegistryInvalidInvestorId();
 

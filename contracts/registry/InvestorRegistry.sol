@@ -17,6 +17,10 @@ contract InvestorRegistry is IInvestorRegistry, AccessControl {
     bytes32 public constant REGISTRAR_ROLE = keccak256("REGISTRAR_ROLE");
     /// @notice Adds assets whose copies the registry keeps in step (given to the platform's factory).
     bytes32 public constant ASSET_ROLE = keccak256("ASSET_ROLE");
+    /// @notice Most assets one registry keeps in step, bounding the cost of a record change (a call per
+    /// asset, ~6k gas each: ~1.3M gas at the limit, far below a block). A platform with more assets
+    /// runs a second registry.
+    uint256 public constant MAX_ASSETS = 200;
     /// @notice Most wallets one investor may hold, bounding the cost of an update.
     uint256 public constant MAX_WALLETS = 16;
 
@@ -119,6 +123,7 @@ contract InvestorRegistry is IInvestorRegistry, AccessControl {
     /// @notice Registers an asset to receive record changes ({IRegistrySubscriber-syncWallets}).
     /// Requirements: caller has ASSET_ROLE. Emits {AssetAdded}.
     function addAsset(address asset) external onlyRole(ASSET_ROLE) {
+        if (_assets.length == MAX_ASSETS) revert RegistryTooManyAssets(MAX_ASSETS);
         _assets.push(asset);
         emit AssetAdded(asset);
     }

@@ -241,7 +241,7 @@ contract AssetToken is IAssetToken, IERC7943Fungible, IERC1643, IRegistrySubscri
         ) revert AssetRecoveryInvalid(lostWallet, newWallet, investorId);
         uint256 frozenTokens = _frozenTokens[lostWallet];
         if (frozenTokens != 0) _setFrozenTokens(lostWallet, 0);
-        lost.meta = meta & ~FROZEN;
+        lost.meta = lost.meta & ~FROZEN; // re-read: clearing the frozen amount above also cleared its flag
         _move(lostWallet, newWallet, balance, word);
         if (frozenTokens != 0) _setFrozenTokens(newWallet, _frozenTokens[newWallet] + frozenTokens);
         if (meta & FROZEN != 0) _setFlag(newWallet, FROZEN, true);
@@ -449,7 +449,8 @@ contract AssetToken is IAssetToken, IERC7943Fungible, IERC1643, IRegistrySubscri
     }
 
     function supportsInterface(bytes4 interfaceId) public view override(AccessControl, IERC165) returns (bool) {
-        return interfaceId == type(IERC20).interfaceId || interfaceId == type(IERC7943Fungible).interfaceId
+        return interfaceId == type(IERC20).interfaceId || interfaceId == type(IAssetToken).interfaceId
+            || interfaceId == type(IERC7943Fungible).interfaceId
             || interfaceId == type(IERC1643).interfaceId || super.supportsInterface(interfaceId);
     }
 
@@ -473,6 +474,9 @@ contract AssetToken is IAssetToken, IERC7943Fungible, IERC1643, IRegistrySubscri
         (uint8 code, uint256 receiver) = _evaluate(from, to, value, move);
         if (code == R.INSUFFICIENT_BALANCE) revert ERC20InsufficientBalance(from, balanceOf(from), value);
         if (code == R.EXCEEDS_AUTHORISED) revert AssetExceedsAuthorised(totalSupply() + value, _sharesAuthorised);
+        if (code == R.WALLET_REASSIGNED) {
+            revert AssetWalletReassigned(to, _investorOf(_account(to).meta), _investorOf(_party(to, 0)));
+        }
         if (code != R.SUCCESS) revert AssetTransferRestricted(from, to, value, code);
         return receiver;
     }
@@ -492,9 +496,13 @@ contract AssetToken is IAssetToken, IERC7943Fungible, IERC1643, IRegistrySubscri
                 if (code != R.SUCCESS) return (code, 0);
             }
         }
-        uint160 meta = _account(to).meta;
+        Account memory receiving_ = _account(to);
+        uint160 meta = receiving_.meta;
         uint256 receiver = _party(to, meta);
         uint8 receiving = _partyCode(receiver, false);
+        if (receiving == R.SUCCESS && receiving_.balance != 0 && _investorOf(meta) != _investorOf(receiver)) {
+            receiving = R.WALLET_REASSIGNED;
+        }
         if (receiving == R.SUCCESS && move != Move.Forced) {
             receiving = meta & FROZEN != 0 ? R.RECEIVER_FROZEN : _receiverRulesCode(rules_, receiver);
         }
@@ -555,7 +563,8 @@ contract AssetToken is IAssetToken, IERC7943Fungible, IERC1643, IRegistrySubscri
     {
         uint48 fromInvestor = from == address(0) ? 0 : _investorOf(_account(from).meta);
         uint48 toInvestor = _investorOf(receiver);
-        if (fromInvestor == toInvestor) return R.SUCCESS;
+        // A zero-share move changes no investor's holding, so it can neither add nor remove a holder.
+        if (fromInvestor == toInvestor || value == 0) return R.SUCCESS;
         uint256 held = _investorBalances[toInvestor];
         if (rules_.maxBalance != 0 && held + value > rules_.maxBalance) return R.MAX_BALANCE_EXCEEDED;
         if (held == 0) {
@@ -587,7 +596,9 @@ contract AssetToken is IAssetToken, IERC7943Fungible, IERC1643, IRegistrySubscri
             if (cached != meta) receiving.meta = cached;
         }
         super._update(from, to, value);
-        if (_investorLimits && fromInvestor != toInvestor) _trackInvestors(fromInvestor, toInvestor, value);
+        if (_investorLimits && fromInvestor != toInvestor && value != 0) {
+            _trackInvestors(fromInvestor, toInvestor, value);
+        }
     }
 
     /// @dev Moves `value` between investor totals; the holder count is touched only when an

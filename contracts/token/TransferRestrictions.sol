@@ -25,10 +25,11 @@ library TransferRestrictions {
     uint8 internal constant CLASS_NOT_ALLOWED = 17;
     uint8 internal constant MAX_HOLDERS_REACHED = 18;
     uint8 internal constant MAX_BALANCE_EXCEEDED = 19;
+    uint8 internal constant WALLET_REASSIGNED = 20;
 
     /// @notice A readable message for `code` (ERC-1404 `messageForTransferRestriction`).
     function message(uint8 code) internal pure returns (string memory) {
-        string[20] memory messages = [
+        string[21] memory messages = [
             "Transfer allowed",
             "Transfers of this asset are paused",
             "Sender is not a registered investor",
@@ -48,7 +49,8 @@ library TransferRestrictions {
             "Receiver's country is blocked",
             "Receiver's investor class is not allowed",
             "The asset has reached its maximum number of holders",
-            "Receiver would exceed the maximum balance per investor"
+            "Receiver would exceed the maximum balance per investor",
+            "Receiver's wallet holds another investor's shares: recover them first"
         ];
         return code < messages.length ? messages[code] : "Unknown restriction";
     }

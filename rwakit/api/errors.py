@@ -27,7 +27,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from web3 import Web3
 from web3.exceptions import Web3Exception
 
-from rwakit.contracts.restrictions import Restriction
 from rwakit.db.engine import DB_ERRORS, DatabaseUnavailable
 from rwakit.errors import (
     AccessDenied,
@@ -94,20 +93,11 @@ REVERTS: dict[str, tuple[int, str, str | None]] = {
         "investor named (the registrar adds the new wallet first)",
     ),
     "AssetUnknownDocument": (404, "document_not_found", "The asset has no document of that name"),
-    "AssetWalletReassigned": (
-        409,
-        "wallet_reassigned",
-        "The receiving wallet holds shares for another investor: recover or redeem them first",
-    ),
     "AssetInvalidCountry": (422, "invalid_country", None),
     "AssetBatchLengthMismatch": (422, "batch_length_mismatch", None),
     "AssetInvalidAuthorised": (422, "invalid_authorised", None),
     "ERC20InvalidReceiver": (422, "invalid_receiver", "Shares cannot be sent to the zero address"),
 }
-
-# Contract errors that refuse a move of shares for a reason that has a restriction code of its own:
-# answered as compliance refusals, like AssetTransferRestricted.
-RESTRICTING_REVERTS = {"ERC20InsufficientBalance": Restriction.INSUFFICIENT_BALANCE}
 
 _STATUS: list[tuple[type[BaseException], int]] = [
     (Unauthorized, 401),
@@ -140,10 +130,6 @@ def error_body(exc: RwakitError) -> tuple[int, dict[str, Any]]:
     status = status_for(exc)
     if not isinstance(exc, ContractRevert) or isinstance(exc, ComplianceError | AccessDenied):
         return status, body
-    if (restriction := RESTRICTING_REVERTS.get(exc.error)) is not None:
-        body.update(code=ComplianceError.code, reason_code=int(restriction), reason=restriction.reason)
-        body["message"] = f"{exc.message.partition(' refused: ')[0]} refused: {restriction.reason}"
-        return 409, body
     if (mapped := REVERTS.get(exc.error)) is not None:
         status, body["code"], message = mapped
         if message is not None:

@@ -31,6 +31,7 @@ class Restriction(IntEnum):
     CLASS_NOT_ALLOWED = 17
     MAX_HOLDERS_REACHED = 18
     MAX_BALANCE_EXCEEDED = 19
+    WALLET_REASSIGNED = 20
 
     @property
     def reason(self) -> str:

@@ -82,6 +82,14 @@ def _plain(abi_type: str, value: Any) -> Any:
     return value
 
 
+# Refusals the contract reports with an error of their own (carrying their data), not with a code.
+_REFUSALS = {
+    "AssetExceedsAuthorised": Restriction.EXCEEDS_AUTHORISED,
+    "AssetWalletReassigned": Restriction.WALLET_REASSIGNED,
+    "ERC20InsufficientBalance": Restriction.INSUFFICIENT_BALANCE,
+}
+
+
 def revert_error(decoded: DecodedRevert | None, label: str) -> ChainError:
     """The typed rwakit error for a decoded revert of the call described by `label`."""
     if decoded is None:
@@ -93,10 +101,14 @@ def revert_error(decoded: DecodedRevert | None, label: str) -> ChainError:
         return ComplianceError(
             f"{label} refused: {reason}", reason_code=int(code), reason=reason, error=decoded.name, args=decoded.args
         )
-    if decoded.name == "AssetExceedsAuthorised":
-        restriction = Restriction.EXCEEDS_AUTHORISED
+    if decoded.name in _REFUSALS:
+        restriction = _REFUSALS[decoded.name]
         return ComplianceError(
-            message, reason_code=int(restriction), reason=restriction.reason, error=decoded.name, args=decoded.args
+            f"{label} refused: {restriction.reason}",
+            reason_code=int(restriction),
+            reason=restriction.reason,
+            error=decoded.name,
+            args=decoded.args,
         )
     if decoded.name == "AccessControlUnauthorizedAccount":
         return AccessDenied(

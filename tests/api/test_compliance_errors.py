@@ -32,7 +32,7 @@ def test_every_restriction_code_is_a_409_compliance_refusal(restriction: Restric
     assert restriction.reason in str(body["message"])
 
 
-def test_balance_and_authorised_share_errors_carry_their_restriction_code() -> None:
+def test_refusals_with_errors_of_their_own_carry_their_restriction_code() -> None:
     status, body = body_of("ERC20InsufficientBalance", sender=WALLET, balance=1, needed=2)
     assert (status, body["code"], body["reason_code"], body["reason"]) == (409, "compliance_refused", 8,
                                                                            "insufficient_balance")  # fmt: skip
@@ -40,6 +40,8 @@ def test_balance_and_authorised_share_errors_carry_their_restriction_code() -> N
     assert body["message"] == "transfer 1 HVT to X refused: insufficient_balance"
     status, body = body_of("AssetExceedsAuthorised", supply=2, authorised=1)
     assert (status, body["code"], body["reason_code"]) == (409, "compliance_refused", 9)
+    status, body = body_of("AssetWalletReassigned", wallet=WALLET, holdingInvestor=1, registryInvestor=2)
+    assert (status, body["code"], body["reason"]) == (409, "compliance_refused", "wallet_reassigned")
 
 
 CONTRACT_ERRORS = [
@@ -50,8 +52,6 @@ CONTRACT_ERRORS = [
      "recovery_invalid"),
     ("AssetUnknownDocument", {"name": "0x00"}, 404, "document_not_found"),
     ("AssetPaused", {"paused": True}, 409, "pause_unchanged"),
-    ("AssetWalletReassigned", {"wallet": WALLET, "holdingInvestor": 1, "registryInvestor": 2}, 409,
-     "wallet_reassigned"),
     ("ERC20InvalidReceiver", {"receiver": ZERO}, 422, "invalid_receiver"),
     ("SomethingNew", {}, 409, "contract_revert"),
 ]  # fmt: skip

@@ -61,20 +61,12 @@ class ERC20Case:
         return [dict(log["args"]) for log in logs]
 
 
-def same_address(a: str, b: str) -> bool:
-    """Decoded revert arguments carry lower-case addresses; compare without the checksum case."""
-    return a.lower() == b.lower()
-
-
 def assert_reverted_with(error: pytest.ExceptionInfo[ContractRevert], name: str, **args: Any) -> None:
-    """The revert is the Solidity error `name` with these arguments (addresses compared case-insensitively)."""
+    """The revert is the Solidity error `name` with these arguments (addresses checksummed, as web3 gives them)."""
     assert error.value.error == name
     actual = error.value.args_by_name
     for key, expected in args.items():
-        if isinstance(expected, str) and expected.startswith("0x") and len(expected) == 42:
-            assert same_address(actual[key], expected), (key, actual[key], expected)
-        else:
-            assert actual[key] == expected, (key, actual[key], expected)
+        assert actual[key] == expected, (key, actual[key], expected)
 
 
 class ERC20Behaviour:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import reduce
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from rwakit.platform import Platform
 from rwakit.tokenize import AssetKind, AssetSpec
 from tests.conftest import advance_time, investor, now
 from tests.contracts.erc20_behaviour import ZERO_ADDRESS, ERC20Behaviour, ERC20Case, assert_reverted_with
+from tests.contracts.erc165 import interface_id
 
 DECIMALS = 6
 SHARE = 10**DECIMALS
@@ -32,6 +32,7 @@ AUTHORISED = 1_000_000 * SHARE
 SUPPLY = 1_000 * SHARE  # all held by ALICE's main wallet at the start of every test
 DOCUMENT_URI = "ipfs://offering-memorandum"
 DOCUMENT_HASH = bytes.fromhex("ab" * 32)
+OFFERING = b"offering".ljust(32, b"\0")  # the ERC-1643 name of the document given at creation
 ALICE, BOB, CAROL = "ALICE", "BOB", "CAROL"
 ISSUER_ROLE = Web3.keccak(text="ISSUER_ROLE").to_0x_hex()
 DEFAULT_ADMIN_ROLE = "0x" + "00" * 32
@@ -171,7 +172,9 @@ def test_asset_metadata_is_what_the_issuer_chose(platform: Platform, market: Mar
     f = market.token.functions
     assert f.assetKind().call() == AssetKind.PROPERTY
     assert f.sharesAuthorised().call() == AUTHORISED
-    assert f.assetDocument().call() == [DOCUMENT_URI, DOCUMENT_HASH]
+    assert f.getAllDocuments().call() == [OFFERING]
+    assert f.getDocument(OFFERING).call()[:2] == [DOCUMENT_URI, DOCUMENT_HASH]
+    assert f.investorLimits().call() is False
     assert f.identityRegistry().call() == platform.registry.address
     assert f.paused().call() is False
 
@@ -233,7 +236,8 @@ NON_ISSUER_CALLS = [
     pytest.param(lambda t, m: t.functions.pause(), ISSUER_ROLE, id="pause"),
     pytest.param(lambda t, m: t.functions.unpause(), ISSUER_ROLE, id="unpause"),
     pytest.param(lambda t, m: t.functions.setSharesAuthorised(1), DEFAULT_ADMIN_ROLE, id="setSharesAuthorised"),
-    pytest.param(lambda t, m: t.functions.setAssetDocument("x", b"\0" * 32), DEFAULT_ADMIN_ROLE, id="setAssetDocument"),
+    pytest.param(lambda t, m: t.functions.setDocument(OFFERING, "x", b"\0" * 32), ISSUER_ROLE, id="setDocument"),
+    pytest.param(lambda t, m: t.functions.removeDocument(OFFERING), ISSUER_ROLE, id="removeDocument"),
     pytest.param(lambda t, m: t.functions.grantRole(ISSUER_ROLE, m.carol.address), DEFAULT_ADMIN_ROLE, id="grantRole"),
 ]
 
@@ -248,33 +252,30 @@ def test_a_holder_without_the_role_is_refused(
     assert_reverted_with(refused, "AccessControlUnauthorizedAccount", account=market.alice.address, neededRole=role)
 
 
-def _interface_id(*signatures: str) -> str:
-    selectors = (int.from_bytes(Web3.keccak(text=s)[:4], "big") for s in signatures)
-    return f"0x{reduce(lambda a, b: a ^ b, selectors):08x}"
+IASSET_TOKEN_ID = interface_id(load_artifact("AssetToken").abi, "IAssetToken.sol", "IAssetToken")
+IERC7943_FUNGIBLE_ID = "0x3edbb4c4"  # the id ERC-7943 (Final) gives IERC7943Fungible
+IERC1643_ID = interface_id(load_artifact("AssetToken").abi, "IERC1643.sol", "IERC1643")
 
 
-IASSET_TOKEN_ID = _interface_id(
-    "mint(address,uint256)", "batchMint(address[],uint256[])", "burn(address,uint256)",
-    "batchBurn(address[],uint256[])", "pause()", "unpause()", "paused()", "setSharesAuthorised(uint256)",
-    "setAssetDocument(string,bytes32)", "identityRegistry()", "assetKind()", "sharesAuthorised()", "assetDocument()",
-    "canTransfer(address,address,uint256)", "detectTransferRestriction(address,address,uint256)",
-    "messageForTransferRestriction(uint8)",
-)  # fmt: skip
+def test_the_erc7943_interface_id_from_our_abi_is_the_standards() -> None:
+    assert interface_id(load_artifact("AssetToken").abi, "IERC7943.sol", "IERC7943Fungible") == IERC7943_FUNGIBLE_ID
 
 
 @pytest.mark.parametrize(
-    "interface_id, supported",
+    "interface, supported",
     [
         pytest.param("0x36372b07", True, id="IERC20"),
         pytest.param("0x01ffc9a7", True, id="ERC165"),
         pytest.param("0x7965db0b", True, id="IAccessControl"),
+        pytest.param(IERC7943_FUNGIBLE_ID, True, id="IERC7943Fungible"),
+        pytest.param(IERC1643_ID, True, id="IERC1643"),
         pytest.param(IASSET_TOKEN_ID, True, id="IAssetToken"),
         pytest.param("0xdeadbeef", False, id="random"),
         pytest.param("0xffffffff", False, id="ERC165-invalid"),
     ],
 )
-def test_supports_interface(market: Market, interface_id: str, supported: bool) -> None:
-    assert market.token.functions.supportsInterface(bytes.fromhex(interface_id[2:])).call() is supported
+def test_supports_interface(market: Market, interface: str, supported: bool) -> None:
+    assert market.token.functions.supportsInterface(bytes.fromhex(interface[2:])).call() is supported
 
 
 # == restriction codes and messages ============================================================
@@ -290,6 +291,17 @@ MESSAGES = {
     Restriction.RECEIVER_REVOKED: "Receiver has been revoked",
     Restriction.INSUFFICIENT_BALANCE: "Sender's balance is too low",
     Restriction.EXCEEDS_AUTHORISED: "Issuance would exceed the authorised shares",
+    Restriction.SENDER_FROZEN: "Sender's wallet is frozen",
+    Restriction.RECEIVER_FROZEN: "Receiver's wallet is frozen",
+    Restriction.INSUFFICIENT_UNFROZEN_BALANCE: "Sender's unfrozen balance is too low",
+    Restriction.LOCKED_UP: "Shares are locked up",
+    Restriction.BELOW_MINIMUM_LOT: "Amount is below the minimum transfer lot",
+    Restriction.COUNTRY_NOT_ALLOWED: "Receiver's country is not allowed",
+    Restriction.COUNTRY_BLOCKED: "Receiver's country is blocked",
+    Restriction.CLASS_NOT_ALLOWED: "Receiver's investor class is not allowed",
+    Restriction.MAX_HOLDERS_REACHED: "The asset has reached its maximum number of holders",
+    Restriction.MAX_BALANCE_EXCEEDED: "Receiver would exceed the maximum balance per investor",
+    Restriction.WALLET_REASSIGNED: "Receiver's wallet holds another investor's shares: recover them first",
 }
 
 
@@ -403,14 +415,15 @@ def test_batch_mint_over_the_authorised_shares_mints_nothing(platform: Platform,
     assert (balance(market, market.bob), supply(market)) == (0, SUPPLY)
 
 
-@pytest.mark.parametrize("function", ["batchMint", "batchBurn"])
+@pytest.mark.parametrize("function", ["batchMint", "batchBurn", "batchTransfer"])
 def test_batch_arrays_of_different_lengths_revert_with_length_mismatch(
     platform: Platform, market: Market, function: str
 ) -> None:
     call = market.token.functions[function]([market.alice.address, market.bob.address], [1])
     with pytest.raises(ContractRevert) as refused:
         send(platform, market.issuer, call)
-    assert_reverted_with(refused, "AssetBatchLengthMismatch", accounts=2, amounts=1)
+    assert_reverted_with(refused, "AssetBatchLengthMismatch")
+    assert refused.value.args_by_name == {}
 
 
 # == burn and batchBurn ========================================================================
@@ -625,12 +638,42 @@ def test_the_authorised_shares_may_equal_the_supply(platform: Platform, market: 
 def test_authorised_shares_below_the_supply_revert(platform: Platform, market: Market) -> None:
     with pytest.raises(ContractRevert) as refused:
         send(platform, market.issuer, market.token.functions.setSharesAuthorised(SUPPLY - 1))
-    assert_reverted_with(refused, "AssetAuthorisedBelowSupply", authorised=SUPPLY - 1, supply=SUPPLY)
+    assert_reverted_with(refused, "AssetInvalidAuthorised", authorised=SUPPLY - 1, supply=SUPPLY)
     assert market.token.functions.sharesAuthorised().call() == AUTHORISED
 
 
-def test_set_asset_document_replaces_it_and_emits(platform: Platform, market: Market) -> None:
+def test_setting_the_offering_document_replaces_it_and_emits(platform: Platform, market: Market) -> None:
     new_hash = bytes.fromhex("cd" * 32)
-    receipt = send(platform, market.issuer, market.token.functions.setAssetDocument("ipfs://v2", new_hash))
-    assert market.token.functions.assetDocument().call() == ["ipfs://v2", new_hash]
-    assert events(market, "AssetDocumentUpdated", receipt) == [{"uri": "ipfs://v2", "documentHash": new_hash}]
+    receipt = send(platform, market.issuer, market.token.functions.setDocument(OFFERING, "ipfs://v2", new_hash))
+    assert market.token.functions.getDocument(OFFERING).call()[:2] == ["ipfs://v2", new_hash]
+    assert market.token.functions.getAllDocuments().call() == [OFFERING]
+    assert platform.assets.get(market.token.address).document_uri == "ipfs://v2"
+    assert events(market, "DocumentUpdated", receipt) == [
+        {"name": OFFERING, "uri": "ipfs://v2", "documentHash": new_hash}
+    ]
+
+
+def test_an_asset_created_without_a_document_lists_none(platform: Platform) -> None:
+    asset = platform.assets.create(AssetSpec("Vault", "VLT", 0, "property", "10"))
+    assert platform.assets.token(asset.address).functions.getAllDocuments().call() == []
+    assert (asset.document_uri, asset.document_hash) == ("", "0x" + "00" * 32)
+
+
+# == batchTransfer (ERC-3643) ==================================================================
+
+
+def test_batch_transfer_moves_every_row_from_the_caller(platform: Platform, market: Market) -> None:
+    call = market.token.functions.batchTransfer([market.bob.address, market.carol.address], [3, 4])
+    receipt = send(platform, market.alice, call)
+    assert (balance(market, market.alice), balance(market, market.bob), balance(market, market.carol)) == (
+        SUPPLY - 7, 3, 4,
+    )  # fmt: skip
+    assert len(events(market, "Transfer", receipt)) == 2
+
+
+def test_a_mined_batch_transfer_with_one_refused_row_moves_nothing(
+    platform: Platform, chain: Chain, market: Market
+) -> None:
+    call = market.token.functions.batchTransfer([market.bob.address, market.outsider.address], [3, 4])
+    assert mine_despite_revert(platform, chain, market.alice, call)["status"] == 0
+    assert (balance(market, market.alice), balance(market, market.bob)) == (SUPPLY, 0)

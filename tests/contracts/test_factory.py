@@ -22,9 +22,10 @@ DEFAULT_ADMIN_ROLE = "0x" + "00" * 32
 DOCUMENT_HASH = "0x" + "ef" * 32
 
 
-def params(symbol: str, kind: AssetKind = AssetKind.PROPERTY) -> tuple[Any, ...]:
+def params(symbol: str, kind: AssetKind = AssetKind.PROPERTY, investor_limits: bool = False) -> tuple[Any, ...]:
     """AssetParams for a raw createAsset call."""
-    return (f"{symbol} asset", symbol, 6, int(kind), 1_000 * 10**6, f"ipfs://{symbol}", bytes.fromhex("ef" * 32))
+    return (f"{symbol} asset", symbol, 6, int(kind), 1_000 * 10**6, f"ipfs://{symbol}", bytes.fromhex("ef" * 32),
+            investor_limits)  # fmt: skip
 
 
 def create(platform: Platform, signer: Signer, symbol: str, kind: AssetKind = AssetKind.PROPERTY) -> str:
@@ -48,8 +49,14 @@ def test_create_asset_deploys_a_token_with_the_chosen_params(platform: Platform)
     assert asset == Asset(
         address=asset.address, name="Harbour View Tower", symbol="HVT", decimals=6, kind=AssetKind.FUND,
         shares_authorised=1_000 * 10**6, total_supply=0, paused=False, document_uri="ipfs://hvt",
-        document_hash=DOCUMENT_HASH,
+        document_hash=DOCUMENT_HASH, investor_limits=False,
     )  # fmt: skip
+
+
+def test_create_asset_with_investor_limits_keeps_investor_totals(platform: Platform) -> None:
+    asset = platform.assets.create(AssetSpec("Income Fund", "INC", 2, "fund", "1000", investor_limits=True))
+    assert asset.investor_limits is True
+    assert platform.assets.token(asset.address).functions.investorLimits().call() is True
 
 
 def test_create_asset_emits_asset_created(platform: Platform, chain: Chain, factory: Contract) -> None:
@@ -125,3 +132,35 @@ def test_every_asset_checks_the_platform_registry(platform: Platform, chain: Cha
     token = load_artifact("AssetToken").at(chain.w3, create(platform, chain.operator, "HVT"))
     assert factory.functions.registry().call() == platform.registry.address
     assert token.functions.identityRegistry().call() == platform.registry.address
+
+
+def test_every_asset_is_registered_with_the_registry_for_record_changes(
+    platform: Platform, chain: Chain, factory: Contract
+) -> None:
+    first, second = create(platform, chain.operator, "ONE"), create(platform, chain.operator, "TWO")
+    assert platform.registry.contract.functions.assets().call() == [first, second]
+
+
+def test_the_factory_holds_the_registrys_asset_role(platform: Platform, factory: Contract) -> None:
+    registry = platform.registry.contract
+    assert registry.functions.hasRole(registry.functions.ASSET_ROLE().call(), factory.address).call()
+
+
+def test_authorised_shares_beyond_a_uint96_balance_revert_with_invalid_authorised(
+    platform: Platform, chain: Chain, factory: Contract
+) -> None:
+    too_many = 2**96
+    call = factory.functions.createAsset(("Big", "BIG", 0, 0, too_many, "", b"\0" * 32, False))
+    with pytest.raises(ContractRevert) as refused:
+        platform.txm.transact(chain.operator, call, label="create")
+    assert_reverted_with(refused, "AssetInvalidAuthorised", authorised=too_many, supply=0)
+
+
+def test_the_deployer_serves_only_callers_with_the_registrys_asset_role(platform: Platform, chain: Chain) -> None:
+    """A token the registry does not know would never receive record changes: no deploying one aside."""
+    deployer = load_artifact("AssetTokenDeployer").at(chain.w3, platform.deployment.deployer)
+    outsider = chain.signers[9]
+    with pytest.raises(ContractRevert) as refused:
+        call = deployer.functions.deploy(params("SIDE"), platform.deployment.registry, outsider.address)
+        platform.txm.transact(outsider, call, label="deploy aside")
+    assert refused.value.error == "DeployerUnauthorized"

@@ -395,12 +395,28 @@ def test_an_unregistered_wallet_has_an_empty_record(platform: Platform, chain: C
     assert registry.functions.walletsOf(raw_id(BOB)).call() == []
 
 
-def test_transfer_parties_returns_both_wallets_records(
+def wallet_word(investor: int, kyc_expiry: int, country: int, investor_class: int, revoked: bool) -> int:
+    """The registry's packed wallet word: investor bits 0-47, KYC expiry 48-87, country 88-103,
+    class 104-111, revoked 112-119."""
+    return investor | kyc_expiry << 48 | country << 88 | investor_class << 104 | int(revoked) << 112
+
+
+def test_wallet_word_packs_the_record_in_its_documented_layout(
+    platform: Platform, registry: Contract, alice: InvestorInput
+) -> None:
+    platform.registry.update(ALICE, country="SGP", investor_class="institutional")
+    platform.registry.revoke(ALICE)
+    expected = wallet_word(1, int(alice.kyc_expiry), SG, int(InvestorClass.INSTITUTIONAL), True)  # type: ignore[arg-type]
+    assert [registry.functions.walletWord(w).call() for w in alice.wallets] == [expected, expected]
+    assert list(registry.functions.wallet(alice.wallets[0]).call()) == [1, alice.kyc_expiry, SG, 2, True]
+
+
+def test_wallet_word_of_an_unregistered_or_removed_wallet_is_zero(
     platform: Platform, chain: Chain, registry: Contract, alice: InvestorInput
 ) -> None:
-    sender, receiver = registry.functions.transferParties(alice.wallets[0], chain.signers[9].address).call()
-    assert list(sender) == record(registry, alice.wallets[0])
-    assert list(receiver) == EMPTY_RECORD
+    platform.registry.remove_wallet(alice.wallets[1])
+    assert registry.functions.walletWord(chain.signers[9].address).call() == 0
+    assert registry.functions.walletWord(alice.wallets[1]).call() == 0
 
 
 @pytest.mark.parametrize("country, code", [("HK", HK), ("SGP", SG), (US, US), ("840", US)])
@@ -488,6 +504,27 @@ def test_a_non_registrar_is_refused(
     assert_reverted_with(
         refused, "AccessControlUnauthorizedAccount", account=outsider.address, neededRole=REGISTRAR_ROLE
     )
+
+
+def test_add_asset_without_the_asset_role_is_refused(platform: Platform, chain: Chain, registry: Contract) -> None:
+    asset_role = "0x" + registry.functions.ASSET_ROLE().call().hex()
+    assert asset_role == Web3.keccak(text="ASSET_ROLE").to_0x_hex()
+    with pytest.raises(AccessDenied) as refused:
+        send(platform, chain.operator, registry.functions.addAsset(chain.signers[9].address))
+    assert_reverted_with(
+        refused, "AccessControlUnauthorizedAccount", account=chain.operator.address, neededRole=asset_role
+    )
+    assert registry.functions.assets().call() == []
+
+
+def test_add_asset_by_an_asset_role_holder_lists_it_and_emits_asset_added(
+    platform: Platform, chain: Chain, registry: Contract
+) -> None:
+    asset_role = registry.functions.ASSET_ROLE().call()
+    send(platform, chain.operator, registry.functions.grantRole(asset_role, chain.operator.address))
+    receipt = send(platform, chain.operator, registry.functions.addAsset(chain.signers[9].address))
+    assert registry.functions.assets().call() == [chain.signers[9].address]
+    assert events(registry, "AssetAdded", receipt) == [{"asset": chain.signers[9].address}]
 
 
 # == Python-side validation: nothing reaches the chain =========================================
