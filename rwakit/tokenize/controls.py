@@ -85,6 +85,14 @@ class ControlsService:
             amounts=values,
         )
 
+    def unfreeze_tokens_batch(self, asset: str, rows: Sequence[tuple[str, str | int]], *, reason: str) -> TxReceipt:
+        wallets = [to_address(w) for w, _ in _non_empty(rows)]
+        values = [self._amount(asset, a) for _, a in rows]
+        return self._act(
+            asset, "unfreeze_tokens", reason, "batchUnfreezePartialTokens", (wallets, values),
+            wallets=wallets, amounts=values,
+        )  # fmt: skip
+
     # -- forced moves ---------------------------------------------------------------------
 
     def forced_transfer(self, asset: str, sender: str, to: str, amount: str | int, *, reason: str) -> TxReceipt:

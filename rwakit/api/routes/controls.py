@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from rwakit.api.deps import AuditDep, IssuerDep, PlatformDep, PrincipalDep, SessionDep
+from rwakit.api.deps import IssuerDep, PlatformDep, PrincipalDep, SessionDep
 from rwakit.api.errors import Forbidden
 from rwakit.api.schemas.assets import AssetPublic
 from rwakit.api.schemas.controls import (
@@ -33,8 +33,8 @@ from rwakit.api.services import controls as service
 router = APIRouter(tags=["controls"])
 
 
-def get_desk(session: SessionDep, platform: PlatformDep, audit: AuditDep, principal: IssuerDep) -> service.ControlDesk:
-    return service.ControlDesk(session=session, platform=platform, audit=audit, principal=principal)
+def get_desk(session: SessionDep, platform: PlatformDep, principal: IssuerDep) -> service.ControlDesk:
+    return service.ControlDesk(session=session, platform=platform, principal=principal)
 
 
 ControlDeskDep = Annotated[service.ControlDesk, Depends(get_desk)]

@@ -36,17 +36,16 @@ from rwakit.db.audit import AuditRecord
 from rwakit.db.journal import journal_ref
 from rwakit.errors import NotFound
 from rwakit.platform import Platform
-from rwakit.tokenize.audit import AuditEntry, AuditLog, acting_as, current_actor
+from rwakit.tokenize.audit import acting_as
 from rwakit.units import format_units, to_address
 
 
 class ControlDesk:
     """The controls one API caller may take; routes call one method each."""
 
-    def __init__(self, *, session: Session, platform: Platform, audit: AuditLog, principal: Principal) -> None:
+    def __init__(self, *, session: Session, platform: Platform, principal: Principal) -> None:
         self.session = session
         self.platform = platform
-        self.audit = audit
         self.principal = principal
         self.controls = platform.controls
 
@@ -67,30 +66,8 @@ class ControlDesk:
         return self._one(lambda: self.controls.freeze_tokens_batch(asset, rows, reason=data.reason))
 
     def unfreeze_shares_batch(self, asset: str, data: SharesBatchControl) -> ControlPublic:
-        """ControlsService has no batch unfreeze yet: the contract's batchUnfreezePartialTokens, signed
-        by the same agent and audited the same way (move into ControlsService when it grows one)."""
-        assets = self.platform.assets
-        token = assets.token(asset)
-        wallets = [row.wallet for row in data.rows]
-        values = [assets.amount(asset, row.amount) for row in data.rows]
-
-        def send() -> TxReceipt:
-            operator = self.platform.chain.operator
-            call = token.functions.batchUnfreezePartialTokens(wallets, values)
-            receipt = self.platform.txm.transact(operator, call, label=f"unfreeze_tokens on {asset}")
-            self.audit.record(
-                AuditEntry(
-                    actor=current_actor(operator.address),
-                    action="unfreeze_tokens",
-                    asset=token.address,
-                    reason=data.reason,
-                    tx_hash=receipt["transactionHash"].to_0x_hex(),
-                    details={"wallets": wallets, "amounts": values},
-                )
-            )
-            return receipt
-
-        return self._one(send)
+        rows = [(row.wallet, row.amount) for row in data.rows]
+        return self._one(lambda: self.controls.unfreeze_tokens_batch(asset, rows, reason=data.reason))
 
     # -- forced moves, redemption, pause --------------------------------------------------
 
