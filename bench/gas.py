@@ -10,9 +10,10 @@ deployed, and every figure is the ``gasUsed`` of one real transaction's receipt:
 
 - for three assets — no rules; the typical read-only rules (country allow-list, professional
   investors only, a lock-up that has ended, a minimum lot, KYC expiry); every rule (those, plus a
-  country block-list, maximum holders and maximum balance per investor, which keep per-investor
-  totals) — transfers to a new holder (receiver's balance was zero) and to an existing holder
-  (both held), and minting to a new holder;
+  country block-list, maximum holders and maximum balance per investor, which count investors)
+  — transfers to a new holder (receiver's balance was zero) and to an existing holder (both held),
+  and minting to a new holder; with every rule also a transfer to a new investor with two wallets
+  (whose total is stored, unlike a single-wallet investor's);
 - batch minting and batch registering 50 investors (per investor), registering one investor,
   updating one (the registry pushes the change to every asset), forced transfer, wallet recovery,
   creating an asset through the factory (plain: deploying PlainERC20);
@@ -119,10 +120,10 @@ class Bench:
     def send(self, signer: Signer, call: Any, label: str) -> TxReceipt:
         return self.txm.transact(signer, call, label=label)
 
-    def investor(self, wallet: str) -> InvestorInput:
+    def investor(self, *wallets: str) -> InvestorInput:
         self.investors += 1
         country = "HK" if self.investors % 2 else "SG"
-        return InvestorInput(f"BENCH-{self.investors:04d}", [wallet], country, "professional", self.expiry)
+        return InvestorInput(f"BENCH-{self.investors:04d}", list(wallets), country, "professional", self.expiry)
 
     def create_asset(self, symbol: str, investor_limits: bool = False) -> tuple[int, Contract]:
         params = (f"Bench {symbol}", symbol, 18, 0, 10**28, "ipfs://bench", b"\x01" * 32, investor_limits)
@@ -177,6 +178,11 @@ class Bench:
                 Row(f"{scenario}: transfer to an existing holder", *to_existing),
                 Row(f"{scenario}: mint to a new holder", *mint_new),
             ]
+        # An investor with two wallets has a stored total, which their first share writes from zero.
+        pooled = next(wallets)
+        registry.register(self.investor(pooled, next(wallets)))
+        to_pooled = self.both(sender, tokens["every rule"], "transfer", pooled, AMOUNT)
+        rows.append(Row("every rule: transfer to a new holder with two wallets", *to_pooled))
         batch = [next(wallets) for _ in range(N)]
         batch_register = gas(registry.register_batch([self.investor(w) for w in batch]))
         batch_mint = gas(self.send(op, tokens["no rules"].functions.batchMint(batch, [AMOUNT] * N), "batchMint"))
@@ -185,7 +191,7 @@ class Bench:
         forced = gas(self.send(op, every.functions.forcedTransfer(sender.address, batch[0], AMOUNT), "forced"))
         investor_id = registry.investor_of(sender.address) or ""
         new_wallet = next(wallets)
-        registry.add_wallet(investor_id, new_wallet)
+        second_wallet = gas(registry.add_wallet(investor_id, new_wallet))
         recovery = gas(
             self.platform.controls.recover_wallet(
                 every.address, sender.address, new_wallet, investor_id, reason="bench"
@@ -200,6 +206,7 @@ class Bench:
             Row("register an investor (1 wallet)", None, register),
             Row(f"batch register, per investor (N={N})", None, batch_register // N),
             Row(f"update an investor's KYC (pushed to {assets} assets)", None, update),
+            Row(f"add an investor's second wallet (pushed to {assets} assets)", None, second_wallet),
             Row("create an asset (plain: deploy PlainERC20)", self.plain_deploy, create),
         ]
         return rows, self.clones(create)
@@ -275,7 +282,9 @@ def report(rows: list[Row], clone: dict[str, int], client: str) -> tuple[str, di
     out += [
         "T-REX's figures are its base token with no compliance module; with three modules its transfer to an",
         "existing holder costs 356,937 (DOMAIN.md). rwakit's 'every rule' includes counting investors: a new",
-        "investor costs a fresh per-investor total (a zero-to-non-zero store, 20k gas) and a holder-count update.",
+        "investor costs a holder-count update, and one with several wallets also a fresh per-investor total (a",
+        "zero-to-non-zero store, 20k gas; the row 'with two wallets' above). An investor who has only ever had",
+        "one wallet needs no stored total: the wallet's balance is the total.",
         "",
     ]
     targets = []

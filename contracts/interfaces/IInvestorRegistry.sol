@@ -22,18 +22,22 @@ interface IInvestorRegistry {
 
     /// @notice What a token needs to know about one wallet, packed into a single slot. Tokens read the
     /// slot as a raw word ({walletWord}): investor bits 0-47, KYC expiry 48-87, country 88-103,
-    /// class 104-111, revoked 112-119.
+    /// class 104-111, revoked 112-119, multiWallet 120-127.
     /// @param investor Internal investor number (0: the wallet is not registered).
     /// @param kycExpiry Unix time at which the investor's KYC stops being valid.
     /// @param country ISO 3166-1 numeric country code (1..999).
     /// @param investorClass The investor's {InvestorClass}.
     /// @param revoked True once the registrar revoked the investor (AML hit, withdrawn consent).
+    /// @param multiWallet True once the investor has had more than one wallet; never cleared. Until
+    /// then the wallet is the only one that can hold the investor's shares, so a token counting
+    /// investors takes the wallet's balance as the investor's total and stores no separate total.
     struct Wallet {
         uint48 investor;
         uint40 kycExpiry;
         uint16 country;
         InvestorClass investorClass;
         bool revoked;
+        bool multiWallet;
     }
 
     /// @notice One investor, as the registrar records them.

@@ -10,7 +10,8 @@ import {IInvestorRegistry, IRegistrySubscriber} from "../interfaces/IInvestorReg
 /// @dev Each wallet slot holds a full copy of its investor's compliance data, read by a token as one
 /// word. Assets keep a copy of it beside each holder's balance; every change of a record that
 /// exists in a copy (update, revocation, reinstatement, wallet removal) is pushed to every asset
-/// of the platform in the same transaction, so the copies are exact. Writes pay for that: an update
+/// of the platform in the same transaction, so the copies are exact (and so is the sticky
+/// `multiWallet` bit, pushed when an investor's second wallet is added). Writes pay for that: an update
 /// costs a call per asset and rewrites every wallet of the investor, which {MAX_WALLETS} bounds.
 contract InvestorRegistry is IInvestorRegistry, AccessControl {
     /// @notice Records, updates and revokes investors and their wallets.
@@ -87,12 +88,18 @@ contract InvestorRegistry is IInvestorRegistry, AccessControl {
         emit InvestorReinstated(investorId);
     }
 
-    /// @notice Adds a wallet to an existing investor. Emits {WalletAdded}.
+    /// @notice Adds a wallet to an existing investor. The investor's first extra wallet marks every
+    /// wallet `multiWallet` and pushes that to every asset, which then keeps the investor's total.
+    /// Emits {WalletAdded}.
     function addWallet(bytes32 investorId, address account) external onlyRole(REGISTRAR_ROLE) {
         Wallet memory record = _existing(investorId);
         _addWallet(investorId, record, account);
         if (_wallets[investorId].length > MAX_WALLETS) {
             revert RegistryWalletCount(investorId, _wallets[investorId].length, MAX_WALLETS);
+        }
+        if (!record.multiWallet) {
+            record.multiWallet = true;
+            _store(investorId, record);
         }
     }
 
@@ -191,7 +198,8 @@ contract InvestorRegistry is IInvestorRegistry, AccessControl {
             kycExpiry: data.kycExpiry,
             country: data.country,
             investorClass: data.investorClass,
-            revoked: false
+            revoked: false,
+            multiWallet: count > 1
         });
         _investors[investorId] = record;
         _investorIds[record.investor] = investorId;
@@ -224,6 +232,7 @@ contract InvestorRegistry is IInvestorRegistry, AccessControl {
         template.country = record.country;
         template.investorClass = record.investorClass;
         template.revoked = record.revoked;
+        template.multiWallet = record.multiWallet;
         address[] memory wallets = _wallets[investorId];
         for (uint256 i = 0; i < wallets.length; ++i) {
             _walletRecords[wallets[i]] = record;

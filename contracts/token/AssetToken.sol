@@ -22,7 +22,10 @@ import {TransferRestrictions as R} from "./TransferRestrictions.sol";
 /// so the copy is exact, and a transfer between existing holders reads no registry at all: both
 /// holders' slots (read by any ERC-20 anyway), one {Rules} slot, a country word only when a country
 /// rule is on, and investor totals only for an asset created with investor limits. A wallet without a
-/// copy (a new holder) is read from the registry once. Deployed whole rather than as a clone: the
+/// copy (a new holder) is read from the registry once. An investor who has only ever had one wallet
+/// (the registry's `multiWallet` bit clear) needs no stored total: that wallet's balance is it, so
+/// counting investors costs such a holder no extra storage; a total is kept per investor from the
+/// moment the registry reports a second wallet ({syncWallets}). Deployed whole rather than as a clone: the
 /// registry, decimals and the investor-limits switch are immutables, so a transfer pays neither a
 /// DELEGATECALL nor a storage read to find them.
 contract AssetToken is IAssetToken, IERC7943Fungible, IERC1643, IRegistrySubscriber, PackedERC20, AccessControl {
@@ -49,12 +52,12 @@ contract AssetToken is IAssetToken, IERC7943Fungible, IERC1643, IRegistrySubscri
     }
 
     /// @dev A holder's `meta` bits (see {PackedERC20}): the registry record copied beside the balance
-    /// (bits 0-119, the registry's word layout; bits 0-47 stay as the holding investor when the copy
-    /// is dropped), then flags.
-    uint160 private constant PARTY_MASK = (1 << 120) - 1;
-    uint160 private constant CACHED = 1 << 120;
-    uint160 private constant FROZEN = 1 << 121;
-    uint160 private constant PARTLY_FROZEN = 1 << 122;
+    /// (bits 0-127, the registry's word layout; bits 0-47 and the multi-wallet bit stay as the holding
+    /// investor's when the copy is dropped), then flags.
+    uint160 private constant PARTY_MASK = (1 << 128) - 1;
+    uint160 private constant CACHED = 1 << 128;
+    uint160 private constant FROZEN = 1 << 129;
+    uint160 private constant PARTLY_FROZEN = 1 << 130;
 
     IInvestorRegistry private immutable _registry;
     uint8 private immutable _decimals;
@@ -66,6 +69,7 @@ contract AssetToken is IAssetToken, IERC7943Fungible, IERC1643, IRegistrySubscri
     uint256 private _sharesAuthorised;
     /// @dev Two bits per ISO 3166-1 numeric code, 128 codes per word: bit 2c allowed, bit 2c+1 blocked.
     mapping(uint256 group => uint256 bits) private _countryBits;
+    /// @dev Totals of multi-wallet investors only (a single-wallet investor's total is their balance).
     mapping(uint48 investor => uint256 balance) private _investorBalances;
     mapping(address account => uint256 amount) private _frozenTokens;
     mapping(bytes32 name => Document) private _documents;
@@ -250,16 +254,23 @@ contract AssetToken is IAssetToken, IERC7943Fungible, IERC1643, IRegistrySubscri
     }
 
     /// @notice Called by the registry when an investor's record changes (update, revocation,
-    /// reinstatement, wallet removal), so the copies this token keeps beside balances stay exact.
-    /// `word` is the new record (zero: the wallets left the registry).
+    /// reinstatement, a second wallet, wallet removal), so the copies this token keeps beside balances
+    /// stay exact. `word` is the new record (zero: the wallets left the registry).
     function syncWallets(address[] calldata wallets, uint256 word) external {
         if (_msgSender() != address(_registry)) revert AssetOnlyRegistry(_msgSender());
         for (uint256 i = 0; i < wallets.length; ++i) {
             Account storage account = _account(wallets[i]);
             uint160 meta = account.meta;
             if (meta & CACHED == 0) continue;
-            // Keep the holding investor and the flags; replace the cached record, or drop it.
-            account.meta = _investorOf(word) == 0 ? meta & ~CACHED : (meta & ~PARTY_MASK) | uint160(word & PARTY_MASK);
+            if (_investorOf(word) == 0) {
+                account.meta = meta & ~CACHED; // keep the holding investor and the flags
+                continue;
+            }
+            // The investor's first extra wallet: their total starts from this wallet's balance.
+            if (_investorLimits && _multiWallet(word) && !_multiWallet(meta)) {
+                _investorBalances[_investorOf(meta)] += account.balance;
+            }
+            account.meta = (meta & ~PARTY_MASK) | uint160(word & PARTY_MASK);
         }
     }
 
@@ -391,9 +402,13 @@ contract AssetToken is IAssetToken, IERC7943Fungible, IERC1643, IRegistrySubscri
         return _investorLimits;
     }
 
-    /// @notice The investor's shares summed over their wallets (kept only with investor limits).
-    function investorBalance(uint48 investor) external view returns (uint256) {
-        return _investorBalances[investor];
+    /// @notice The shares of the investor holding `account` (its registered investor if it holds
+    /// none), summed over their wallets. Only an asset created with investor limits keeps them.
+    function investorBalanceOf(address account) external view returns (uint256) {
+        if (!_investorLimits) revert AssetInvestorLimitsDisabled();
+        Account memory held = _account(account);
+        uint256 party = held.meta & CACHED != 0 || held.balance != 0 ? held.meta : _registry.walletWord(account);
+        return _holding(party, held.balance);
     }
 
     /// @notice The investor number whose shares `account` holds (0 if it never held any).
@@ -485,42 +500,46 @@ contract AssetToken is IAssetToken, IERC7943Fungible, IERC1643, IRegistrySubscri
     /// receiver's registry record.
     function _evaluate(address from, address to, uint256 value, Move move) private view returns (uint8, uint256) {
         Rules memory rules_ = _rules;
+        uint256 sender = 0; // the sending wallet's meta; zero for a mint
+        uint256 sent = 0; // and its balance
         if (move == Move.Mint) {
             if (totalSupply() + value > _sharesAuthorised) return (R.EXCEEDS_AUTHORISED, 0);
         } else {
             if (move == Move.Transfer && rules_.paused) return (R.PAUSED, 0);
-            Account memory sending = _account(from);
-            if (sending.balance < value) return (R.INSUFFICIENT_BALANCE, 0);
+            Account storage sending = _account(from);
+            (sender, sent) = (sending.meta, sending.balance);
+            if (sent < value) return (R.INSUFFICIENT_BALANCE, 0);
             if (move == Move.Transfer) {
-                uint8 code = _senderCode(from, sending, value, rules_);
+                uint8 code = _senderCode(from, sender, sent - value, value, rules_);
                 if (code != R.SUCCESS) return (code, 0);
             }
         }
-        Account memory receiving_ = _account(to);
-        uint160 meta = receiving_.meta;
+        Account storage receiving_ = _account(to);
+        (uint160 meta, uint256 received) = (receiving_.meta, receiving_.balance);
         uint256 receiver = _party(to, meta);
         uint8 receiving = _partyCode(receiver, false);
-        if (receiving == R.SUCCESS && receiving_.balance != 0 && _investorOf(meta) != _investorOf(receiver)) {
+        if (receiving == R.SUCCESS && received != 0 && _investorOf(meta) != _investorOf(receiver)) {
             receiving = R.WALLET_REASSIGNED;
         }
         if (receiving == R.SUCCESS && move != Move.Forced) {
             receiving = meta & FROZEN != 0 ? R.RECEIVER_FROZEN : _receiverRulesCode(rules_, receiver);
         }
-        if (receiving == R.SUCCESS && _investorLimits) receiving = _investorLimitsCode(from, value, receiver, rules_);
+        if (receiving == R.SUCCESS && _investorLimits) {
+            receiving = _investorLimitsCode(sender, sent, received, value, receiver, rules_);
+        }
         return (receiving, receiver);
     }
 
     /// @dev The sender's checks on a holder transfer.
-    function _senderCode(address from, Account memory sending, uint256 value, Rules memory rules_)
+    function _senderCode(address from, uint256 meta, uint256 remaining, uint256 value, Rules memory rules_)
         private
         view
         returns (uint8)
     {
-        uint256 sender = _party(from, sending.meta);
-        uint8 code = _partyCode(sender, true);
+        uint8 code = _partyCode(_party(from, uint160(meta)), true);
         if (code != R.SUCCESS) return code;
-        if (sending.meta & FROZEN != 0) return R.SENDER_FROZEN;
-        if (sending.meta & PARTLY_FROZEN != 0 && _frozenTokens[from] > sending.balance - value) {
+        if (meta & FROZEN != 0) return R.SENDER_FROZEN;
+        if (meta & PARTLY_FROZEN != 0 && _frozenTokens[from] > remaining) {
             return R.INSUFFICIENT_UNFROZEN_BALANCE;
         }
         if (rules_.lockupUntil > block.timestamp) return R.LOCKED_UP;
@@ -555,25 +574,28 @@ contract AssetToken is IAssetToken, IERC7943Fungible, IERC1643, IRegistrySubscri
         return R.SUCCESS;
     }
 
-    /// @dev Maximum holders and balance per investor (only for assets keeping investor totals).
-    function _investorLimitsCode(address from, uint256 value, uint256 receiver, Rules memory rules_)
-        private
-        view
-        returns (uint8)
-    {
-        uint48 fromInvestor = from == address(0) ? 0 : _investorOf(_account(from).meta);
+    /// @dev Maximum holders and balance per investor (only for assets keeping investor totals), given
+    /// the sending wallet's meta and balance (zero for a mint) and the receiving wallet's balance.
+    function _investorLimitsCode(
+        uint256 sender,
+        uint256 sent,
+        uint256 received,
+        uint256 value,
+        uint256 receiver,
+        Rules memory rules_
+    ) private view returns (uint8) {
+        uint48 fromInvestor = _investorOf(sender);
         uint48 toInvestor = _investorOf(receiver);
         // A zero-share move changes no investor's holding, so it can neither add nor remove a holder.
         if (fromInvestor == toInvestor || value == 0) return R.SUCCESS;
-        uint256 held = _investorBalances[toInvestor];
+        uint256 held = _holding(receiver, received);
         if (rules_.maxBalance != 0 && held + value > rules_.maxBalance) return R.MAX_BALANCE_EXCEEDED;
         if (held == 0) {
-            Counts memory counts_ = _counts;
+            (uint32 holders, uint32 maxHolders) = (_counts.holders, _counts.maxHolders);
             // A transfer that takes a whole investor out while bringing one in keeps the count.
-            if (
-                counts_.maxHolders != 0 && counts_.holders >= counts_.maxHolders
-                    && (fromInvestor == 0 || _investorBalances[fromInvestor] != value)
-            ) return R.MAX_HOLDERS_REACHED;
+            if (maxHolders != 0 && holders >= maxHolders && (fromInvestor == 0 || _holding(sender, sent) != value)) {
+                return R.MAX_HOLDERS_REACHED;
+            }
         }
         return R.SUCCESS;
     }
@@ -581,45 +603,69 @@ contract AssetToken is IAssetToken, IERC7943Fungible, IERC1643, IRegistrySubscri
     /// @dev The ledger move. The receiver's slot gets its registry record (`receiver`) beside the
     /// balance, and investor totals follow the holding investors.
     function _move(address from, address to, uint256 value, uint256 receiver) private {
-        uint48 fromInvestor = 0; // zero for a mint
-        uint48 toInvestor = 0; // zero for a burn
-        if (from != address(0)) fromInvestor = _investorOf(_account(from).meta);
+        uint256 sender = 0; // the sending wallet's meta (its holding investor's record); zero for a mint
+        uint256 sent = 0; // the sending wallet's balance before the move
+        if (from != address(0)) {
+            Account storage sending = _account(from);
+            (sender, sent) = (sending.meta, sending.balance);
+        }
+        uint256 received = 0; // the receiving wallet's balance before the move
         if (to != address(0)) {
             Account storage receiving = _account(to);
             uint160 meta = receiving.meta;
-            toInvestor = _investorOf(receiver);
+            received = receiving.balance;
+            uint48 toInvestor = _investorOf(receiver);
             uint48 holding = _investorOf(meta);
-            if (holding != toInvestor && holding != 0 && receiving.balance != 0) {
+            if (holding != toInvestor && holding != 0 && received != 0) {
                 revert AssetWalletReassigned(to, holding, toInvestor);
             }
             uint160 cached = (meta & ~PARTY_MASK) | uint160(receiver & PARTY_MASK) | CACHED;
             if (cached != meta) receiving.meta = cached;
         }
         super._update(from, to, value);
-        if (_investorLimits && fromInvestor != toInvestor && value != 0) {
-            _trackInvestors(fromInvestor, toInvestor, value);
+        if (_investorLimits && _investorOf(sender) != _investorOf(receiver) && value != 0) {
+            _trackInvestors(sender, sent, receiver, received, value);
         }
     }
 
-    /// @dev Moves `value` between investor totals; the holder count is touched only when an
-    /// investor's total leaves or reaches zero.
-    function _trackInvestors(uint48 fromInvestor, uint48 toInvestor, uint256 value) private {
+    /// @dev After a move of `value` between two investors' wallets (records `sender` and `receiver`,
+    /// balances before: `sent` and `received`), moves it between the totals of multi-wallet
+    /// investors; the holder count is touched only when a holding leaves or reaches zero.
+    function _trackInvestors(uint256 sender, uint256 sent, uint256 receiver, uint256 received, uint256 value)
+        private
+    {
         bool left = false;
         bool joined = false;
+        uint48 fromInvestor = _investorOf(sender); // zero for a mint
         if (fromInvestor != 0) {
-            uint256 remaining = _investorBalances[fromInvestor] - value;
-            _investorBalances[fromInvestor] = remaining;
-            left = remaining == 0;
+            if (_multiWallet(sender)) {
+                uint256 remaining = _investorBalances[fromInvestor] - value;
+                _investorBalances[fromInvestor] = remaining;
+                left = remaining == 0;
+            } else {
+                left = sent == value;
+            }
         }
+        uint48 toInvestor = _investorOf(receiver); // zero for a burn
         if (toInvestor != 0) {
-            uint256 held = _investorBalances[toInvestor];
-            joined = held == 0;
-            _investorBalances[toInvestor] = held + value;
+            if (_multiWallet(receiver)) {
+                uint256 held = _investorBalances[toInvestor];
+                joined = held == 0;
+                _investorBalances[toInvestor] = held + value;
+            } else {
+                joined = received == 0;
+            }
         }
         if (joined != left) {
             if (joined) ++_counts.holders;
             else --_counts.holders;
         }
+    }
+
+    /// @dev The holding of the investor with record `party`, whose wallet holds `balance`: the stored
+    /// total of a multi-wallet investor, else that balance (their only wallet's).
+    function _holding(uint256 party, uint256 balance) private view returns (uint256) {
+        return _multiWallet(party) ? _investorBalances[_investorOf(party)] : balance;
     }
 
     /// @dev Frozen shares taken by a burn or forced transfer stop being frozen (ERC-3643 behaviour).
@@ -674,7 +720,7 @@ contract AssetToken is IAssetToken, IERC7943Fungible, IERC1643, IRegistrySubscri
     }
 
     // Registry words (IInvestorRegistry.Wallet packed in one slot): investor bits 0-47,
-    // KYC expiry 48-87, country 88-103, class 104-111, revoked 112-119.
+    // KYC expiry 48-87, country 88-103, class 104-111, revoked 112-119, multiWallet 120-127.
 
     function _investorOf(uint256 party) private pure returns (uint48) {
         return uint48(party);
@@ -694,5 +740,9 @@ contract AssetToken is IAssetToken, IERC7943Fungible, IERC1643, IRegistrySubscri
 
     function _revoked(uint256 party) private pure returns (bool) {
         return uint8(party >> 112) != 0;
+    }
+
+    function _multiWallet(uint256 party) private pure returns (bool) {
+        return uint8(party >> 120) != 0;
     }
 }

@@ -119,7 +119,7 @@ class RegistryService:
         return int(self.contract.functions.investorCount().call())
 
     def _investor(self, investor_id: str, record: Sequence[Any], wallets: list[str]) -> Investor:
-        number, kyc_expiry, country, investor_class, revoked = record
+        number, kyc_expiry, country, investor_class, revoked = record[:5]  # multiWallet is the tokens' concern
         now = self._chain.w3.eth.get_block("latest")["timestamp"]
         return Investor(
             investor_id=investor_id,

@@ -77,8 +77,9 @@ class RuledAsset:
         return int(self.token.functions.counts().call()[0])
 
     def investor_balance(self, investor_id: str) -> int:
-        number = self.platform.registry.get(investor_id).number
-        return int(self.token.functions.investorBalance(number).call())
+        """The investor's shares over all their wallets, as the token counts them."""
+        wallet = self.platform.registry.get(investor_id).wallets[0]
+        return int(self.token.functions.investorBalanceOf(wallet).call())
 
     def restriction(self, sender: Party | None, to: Party, amount: int) -> Restriction | int:
         """detectTransferRestriction through the Python service (a None sender asks about an issuance)."""

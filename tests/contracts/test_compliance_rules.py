@@ -4,7 +4,9 @@ with the reason code from detectTransferRestriction and from the service's Compl
 from __future__ import annotations
 
 import pytest
+from web3.exceptions import ContractCustomError
 
+from rwakit.contracts import decode_revert
 from rwakit.contracts.restrictions import Restriction
 from rwakit.errors import ComplianceError, ContractRevert, InvalidInput
 from rwakit.registry import InvestorClass
@@ -17,6 +19,7 @@ from tests.contracts.rwa import (
     BOB,
     BOB_HOLDS,
     CAROL,
+    DAVE,
     GB,
     HK,
     REASON,
@@ -288,8 +291,6 @@ def test_a_batch_mint_over_the_cap_mints_nothing(ruled: RuledAsset) -> None:
     assert (ruled.balance(ruled.carol), ruled.holders()) == (0, 2)
 
 
-
-
 def test_a_zero_share_transfer_does_not_count_the_receiver_as_a_holder(ruled: RuledAsset) -> None:
     ruled.send(ruled.alice, ruled.token.functions.transfer(ruled.carol.address, 0))
     ruled.send(ruled.alice, ruled.token.functions.transfer(ruled.dave.address, 0))
@@ -312,6 +313,14 @@ def test_investor_limits_need_an_asset_created_with_them(ruled: RuledAsset, sett
     assert refused.value.error == "AssetInvestorLimitsDisabled"
     rules = ruled.platform.compliance.rules("PLN")
     assert (rules.investor_limits, rules.holders, rules.max_holders) == (False, None, None)
+
+
+def test_an_asset_without_investor_limits_keeps_no_investor_totals(ruled: RuledAsset) -> None:
+    ruled.platform.assets.create(AssetSpec("Plain Fund", "PLN", 0, "fund", "1000"))
+    with pytest.raises(ContractCustomError) as refused:
+        ruled.platform.assets.token("PLN").functions.investorBalanceOf(ruled.alice.address).call()
+    decoded = decode_revert(refused.value.data)  # type: ignore[arg-type]
+    assert decoded is not None and decoded.name == "AssetInvestorLimitsDisabled"
 
 
 # == maximum balance per investor ==============================================================
@@ -346,6 +355,39 @@ def test_a_balance_above_a_new_max_stays_and_may_only_shrink(ruled: RuledAsset) 
     assert ruled.balance(ruled.alice) == ALICE_HOLDS
     assert_transfer_allowed(ruled, ruled.alice, ruled.carol, SHARE)
     assert_transfer_refused(ruled, ruled.bob, ruled.alice, SHARE, Restriction.MAX_BALANCE_EXCEEDED)
+
+
+# == investors with one wallet, then two =======================================================
+
+
+def test_a_single_wallet_investors_total_is_their_wallets_balance(ruled: RuledAsset) -> None:
+    ruled.issue(ruled.carol, 10 * SHARE)
+    assert ruled.investor_balance(CAROL) == ruled.balance(ruled.carol) == 10 * SHARE
+    assert ruled.token.functions.investorBalanceOf(ruled.newcomer.address).call() == 0  # unregistered
+
+
+def test_a_second_wallet_carries_the_investors_holding_into_their_total(ruled: RuledAsset) -> None:
+    ruled.issue(ruled.carol, 10 * SHARE)
+    ruled.platform.registry.add_wallet(CAROL, ruled.newcomer.address)
+    total = ruled.token.functions.investorBalanceOf
+    assert total(ruled.carol.address).call() == total(ruled.newcomer.address).call() == 10 * SHARE
+    assert ruled.holders() == 3
+    ruled.platform.compliance.set_max_balance("KLP", 15 * SHARE)
+    assert_transfer_refused(ruled, ruled.alice, ruled.newcomer, 6 * SHARE, Restriction.MAX_BALANCE_EXCEEDED)
+    assert_transfer_allowed(ruled, ruled.alice, ruled.newcomer, 5 * SHARE)
+    assert ruled.investor_balance(CAROL) == 15 * SHARE
+    ruled.transfer(ruled.carol, ruled.dave, 10 * SHARE)
+    assert (ruled.holders(), ruled.investor_balance(CAROL)) == (4, 5 * SHARE)
+    ruled.transfer(ruled.newcomer, ruled.dave, 5 * SHARE)
+    assert (ruled.holders(), ruled.investor_balance(CAROL)) == (3, 0)
+
+
+def test_at_the_cap_a_single_wallet_investor_selling_out_may_bring_one_in(ruled: RuledAsset) -> None:
+    ruled.issue(ruled.carol, 10 * SHARE)
+    ruled.platform.compliance.set_max_holders("KLP", 3)
+    assert_transfer_refused(ruled, ruled.carol, ruled.dave, 5 * SHARE, Restriction.MAX_HOLDERS_REACHED)
+    assert_transfer_allowed(ruled, ruled.carol, ruled.dave, 10 * SHARE)
+    assert (ruled.holders(), ruled.investor_balance(CAROL), ruled.investor_balance(DAVE)) == (3, 0, 10 * SHARE)
 
 
 def test_no_max_balance_lifts_the_limit(ruled: RuledAsset) -> None:

@@ -28,7 +28,7 @@ from tests.contracts.erc20_behaviour import ZERO_ADDRESS, assert_reverted_with
 
 REGISTRAR_ROLE = Web3.keccak(text="REGISTRAR_ROLE").to_0x_hex()
 DEFAULT_ADMIN_ROLE = "0x" + "00" * 32
-EMPTY_RECORD = [0, 0, 0, 0, False]  # Wallet(investor, kycExpiry, country, investorClass, revoked)
+EMPTY_RECORD = [0, 0, 0, 0, False, False]  # Wallet(investor, kycExpiry, country, investorClass, revoked, multiWallet)
 HK, SG, US = 344, 702, 840
 ALICE, BOB = "ALICE", "BOB"
 
@@ -195,7 +195,7 @@ def test_update_rewrites_every_wallet_and_emits_investor_updated(
     expiry = now(chain) + 2 * YEAR
     receipt = platform.registry.update(ALICE, country="SGP", investor_class="retail", kyc_expiry=expiry)
     for wallet in alice.wallets:
-        assert record(registry, wallet) == [1, expiry, SG, int(InvestorClass.RETAIL), False]
+        assert record(registry, wallet) == [1, expiry, SG, int(InvestorClass.RETAIL), False, True]
     assert events(registry, "InvestorUpdated", receipt) == [
         {"investorId": raw_id(ALICE), "country": SG, "investorClass": 0, "kycExpiry": expiry}
     ]
@@ -364,6 +364,22 @@ def test_remove_wallet_clears_its_record_and_emits_wallet_removed(
     assert events(registry, "WalletRemoved", receipt) == [{"investorId": raw_id(ALICE), "wallet": removed}]
 
 
+def test_multi_wallet_is_set_from_the_second_wallet_on_every_wallet_and_never_cleared(
+    platform: Platform, chain: Chain, registry: Contract, alice: InvestorInput
+) -> None:
+    first, second, third = (s.address for s in chain.signers[3:6])
+    platform.registry.register(investor(chain, BOB, first))
+    assert record(registry, first)[5] is False  # one wallet: its balance is the investor's total
+    platform.registry.add_wallet(BOB, second)
+    assert [record(registry, w)[5] for w in (first, second)] == [True, True]
+    assert registry.functions.investor(raw_id(BOB)).call()[5] is True
+    platform.registry.remove_wallet(second)
+    platform.registry.add_wallet(BOB, third)
+    platform.registry.remove_wallet(third)
+    assert record(registry, first)[5] is True  # sticky: a removed wallet may still hold shares
+    assert [record(registry, w)[5] for w in alice.wallets] == [True, True]  # registered with two
+
+
 def test_removing_the_last_wallet_reverts_with_wallet_count(platform: Platform, alice: InvestorInput) -> None:
     platform.registry.remove_wallet(alice.wallets[1])
     with pytest.raises(ContractRevert) as refused:
@@ -395,10 +411,10 @@ def test_an_unregistered_wallet_has_an_empty_record(platform: Platform, chain: C
     assert registry.functions.walletsOf(raw_id(BOB)).call() == []
 
 
-def wallet_word(investor: int, kyc_expiry: int, country: int, investor_class: int, revoked: bool) -> int:
+def wallet_word(investor: int, kyc_expiry: int, country: int, investor_class: int, revoked: bool, multi: bool) -> int:
     """The registry's packed wallet word: investor bits 0-47, KYC expiry 48-87, country 88-103,
-    class 104-111, revoked 112-119."""
-    return investor | kyc_expiry << 48 | country << 88 | investor_class << 104 | int(revoked) << 112
+    class 104-111, revoked 112-119, multiWallet 120-127."""
+    return investor | kyc_expiry << 48 | country << 88 | investor_class << 104 | int(revoked) << 112 | int(multi) << 120
 
 
 def test_wallet_word_packs_the_record_in_its_documented_layout(
@@ -406,9 +422,9 @@ def test_wallet_word_packs_the_record_in_its_documented_layout(
 ) -> None:
     platform.registry.update(ALICE, country="SGP", investor_class="institutional")
     platform.registry.revoke(ALICE)
-    expected = wallet_word(1, int(alice.kyc_expiry), SG, int(InvestorClass.INSTITUTIONAL), True)  # type: ignore[arg-type]
+    expected = wallet_word(1, int(alice.kyc_expiry), SG, int(InvestorClass.INSTITUTIONAL), True, True)  # type: ignore[arg-type]
     assert [registry.functions.walletWord(w).call() for w in alice.wallets] == [expected, expected]
-    assert list(registry.functions.wallet(alice.wallets[0]).call()) == [1, alice.kyc_expiry, SG, 2, True]
+    assert list(registry.functions.wallet(alice.wallets[0]).call()) == [1, alice.kyc_expiry, SG, 2, True, True]
 
 
 def test_wallet_word_of_an_unregistered_or_removed_wallet_is_zero(
