@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
-from rwakit.cli_controls import control_app, rules_app
+from rwakit.cli_controls import control_app, database, rules_app
 from rwakit.config import get_settings
 from rwakit.errors import RwakitError
 
@@ -297,11 +297,7 @@ def serve(
 def _key_session() -> Session:
     from sqlmodel import Session
 
-    from rwakit.db import create_tables, make_engine
-
-    engine = make_engine(get_settings().db_url)
-    create_tables(engine)
-    return Session(engine)
+    return Session(database())
 
 
 @api_key_app.command("create")

@@ -12,20 +12,34 @@ from rwakit.config import get_settings
 from rwakit.errors import RwakitError
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
     from rwakit.platform import Platform
 
 rules_app = typer.Typer(no_args_is_help=True, help="Show and set an asset's compliance rules.")
 control_app = typer.Typer(no_args_is_help=True, help="Issuer controls: freeze, forced transfer, recovery, pause.")
 
 Reason = Annotated[str, typer.Option(help="Why (recorded in the audit trail); required for forced moves")]
+RuleReason = Annotated[str, typer.Option(help="Why (recorded in the audit trail)")]
+
+
+def database() -> Engine:
+    """The API's database (RWAKIT_DATABASE_URL), its tables created if missing."""
+    from rwakit.db import create_tables, make_engine
+
+    engine = make_engine(get_settings().db_url)
+    create_tables(engine)
+    return engine
 
 
 def _run(action: Callable[[Platform], Any], done: str) -> None:
-    """Open the platform from settings, run `action`, print `done` or the error with its code."""
+    """Open the platform from settings, run `action`, print `done` or the error with its code.
+    The audit trail goes to the API's database, so `GET /audit` lists what was done here too."""
     from rwakit.platform import Platform
+    from rwakit.tokenize.audit import SqlAuditLog
 
     try:
-        action(Platform.from_settings(get_settings()))
+        action(Platform.from_settings(get_settings(), audit=SqlAuditLog(database())))
     except RwakitError as exc:
         _fail(exc)
     typer.echo(done)
@@ -54,15 +68,21 @@ def rules_allow_countries(
     asset: str,
     countries: Annotated[list[str], typer.Argument(help="ISO 3166 codes: HK SG 826")],
     remove: Annotated[bool, typer.Option("--remove", help="Take them off the allow-list")] = False,
+    reason: RuleReason = "",
 ) -> None:
     """Add countries to the allow-list (enable it with `rules allow-list on`)."""
-    _run(lambda p: p.compliance.allow_countries(asset, countries, allowed=not remove), "allow-list updated")
+    _run(
+        lambda p: p.compliance.allow_countries(asset, countries, allowed=not remove, reason=reason),
+        "allow-list updated",
+    )
 
 
 @rules_app.command("allow-list")
-def rules_allow_list(asset: str, state: Annotated[str, typer.Argument(help="on or off")]) -> None:
+def rules_allow_list(
+    asset: str, state: Annotated[str, typer.Argument(help="on or off")], reason: RuleReason = ""
+) -> None:
     """Turn the country allow-list on or off."""
-    _run(lambda p: p.compliance.enable_allow_list(asset, _on_off(state)), f"allow-list {state}")
+    _run(lambda p: p.compliance.enable_allow_list(asset, _on_off(state), reason=reason), f"allow-list {state}")
 
 
 @rules_app.command("block-countries")
@@ -70,43 +90,59 @@ def rules_block_countries(
     asset: str,
     countries: Annotated[list[str], typer.Argument(help="ISO 3166 codes")],
     remove: Annotated[bool, typer.Option("--remove", help="Unblock them")] = False,
+    reason: RuleReason = "",
 ) -> None:
     """Block countries: their investors cannot acquire shares."""
-    _run(lambda p: p.compliance.block_countries(asset, countries, blocked=not remove), "block-list updated")
+    _run(
+        lambda p: p.compliance.block_countries(asset, countries, blocked=not remove, reason=reason),
+        "block-list updated",
+    )
 
 
 @rules_app.command("classes")
 def rules_classes(
-    asset: str, classes: Annotated[list[str], typer.Argument(help="retail professional institutional; 'any' for all")]
+    asset: str,
+    classes: Annotated[list[str], typer.Argument(help="retail professional institutional; 'any' for all")],
+    reason: RuleReason = "",
 ) -> None:
     """Admit only these investor classes."""
     admitted = [] if classes == ["any"] else classes
-    _run(lambda p: p.compliance.allow_classes(asset, admitted), "investor classes set")
+    _run(lambda p: p.compliance.allow_classes(asset, admitted, reason=reason), "investor classes set")
 
 
 @rules_app.command("lockup")
-def rules_lockup(asset: str, until: Annotated[str, typer.Argument(help="UTC date (2027-06-30) or 'none'")]) -> None:
+def rules_lockup(
+    asset: str, until: Annotated[str, typer.Argument(help="UTC date (2027-06-30) or 'none'")], reason: RuleReason = ""
+) -> None:
     """Refuse transfers between holders until a date."""
     moment = None if until == "none" else datetime.fromisoformat(until).replace(tzinfo=UTC)
-    _run(lambda p: p.compliance.set_lockup(asset, moment), "lock-up set")
+    _run(lambda p: p.compliance.set_lockup(asset, moment, reason=reason), "lock-up set")
 
 
 @rules_app.command("minimum-lot")
-def rules_minimum_lot(asset: str, amount: Annotated[str, typer.Argument(help="Shares, e.g. 100 or 0.5")]) -> None:
+def rules_minimum_lot(
+    asset: str, amount: Annotated[str, typer.Argument(help="Shares, e.g. 100 or 0.5")], reason: RuleReason = ""
+) -> None:
     """Smallest transfer between holders."""
-    _run(lambda p: p.compliance.set_minimum_lot(asset, amount), "minimum lot set")
+    _run(lambda p: p.compliance.set_minimum_lot(asset, amount, reason=reason), "minimum lot set")
 
 
 @rules_app.command("max-holders")
-def rules_max_holders(asset: str, count: Annotated[str, typer.Argument(help="A number, or 'none'")]) -> None:
+def rules_max_holders(
+    asset: str, count: Annotated[str, typer.Argument(help="A number, or 'none'")], reason: RuleReason = ""
+) -> None:
     """At most this many investors (not wallets) may hold the asset."""
-    _run(lambda p: p.compliance.set_max_holders(asset, None if count == "none" else int(count)), "max holders set")
+    limit = None if count == "none" else int(count)
+    _run(lambda p: p.compliance.set_max_holders(asset, limit, reason=reason), "max holders set")
 
 
 @rules_app.command("max-balance")
-def rules_max_balance(asset: str, amount: Annotated[str, typer.Argument(help="Shares, or 'none'")]) -> None:
+def rules_max_balance(
+    asset: str, amount: Annotated[str, typer.Argument(help="Shares, or 'none'")], reason: RuleReason = ""
+) -> None:
     """No investor may hold more than this over all their wallets."""
-    _run(lambda p: p.compliance.set_max_balance(asset, None if amount == "none" else amount), "max balance set")
+    limit = None if amount == "none" else amount
+    _run(lambda p: p.compliance.set_max_balance(asset, limit, reason=reason), "max balance set")
 
 
 @control_app.command("freeze")

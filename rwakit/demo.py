@@ -60,8 +60,8 @@ def run_demo(platform: Platform, say: Print = print) -> dict[str, str]:
     platform.assets.issue_batch(
         "HVT", [("HK-0001", "250000.5"), ("HK-0002", "400000"), ("SG-0001", "120000.125"), ("GB-0001", "0.75")]
     )
-    platform.compliance.allow_classes("PRIF", ["professional", "institutional"])
-    platform.compliance.set_max_holders("PRIF", 50)
+    platform.compliance.allow_classes("PRIF", ["professional", "institutional"], reason="fund prospectus")
+    platform.compliance.set_max_holders("PRIF", 50, reason="fund prospectus")
     say("PRIF admits professional and institutional investors only, at most 50 of them")
     platform.assets.issue_batch("PRIF", [("HK-0002", "1500000"), ("SG-0002", "2750000.2525")])
     say("Issued fractional shares of both assets")

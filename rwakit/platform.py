@@ -38,10 +38,12 @@ class Platform:
         cls, chain: Chain, deployment: Deployment, *, journal: TxJournal | None = None, audit: AuditLog | None = None
     ) -> Platform:
         """Services over an existing deployment; the chain's operator signs as registrar, issuer,
-        compliance officer and agent (separate signers per role come with custody integration)."""
+        compliance officer and agent (separate signers per role come with custody integration).
+        Controls and rule changes are recorded in `audit` (default: kept in this process)."""
         deployment.check_chain(chain)
         txm = TransactionManager(chain.w3, journal=journal)
         operator = chain.operator
+        audit = audit or MemoryAuditLog()
         registry = RegistryService(chain, txm, deployment.registry, operator)
         assets = AssetService(chain, txm, deployment.factory, registry, operator, from_block=deployment.block_number)
         return cls(
@@ -50,8 +52,8 @@ class Platform:
             deployment=deployment,
             registry=registry,
             assets=assets,
-            compliance=ComplianceService(txm, assets, operator),
-            controls=ControlsService(txm, assets, registry, operator, audit or MemoryAuditLog()),
+            compliance=ComplianceService(txm, assets, operator, audit),
+            controls=ControlsService(txm, assets, registry, operator, audit),
         )
 
     @classmethod
@@ -61,9 +63,11 @@ class Platform:
         return cls.open(chain, deploy_platform(chain, txm), journal=journal, audit=audit)
 
     @classmethod
-    def from_settings(cls, settings: Settings | None = None, *, journal: TxJournal | None = None) -> Platform:
+    def from_settings(
+        cls, settings: Settings | None = None, *, journal: TxJournal | None = None, audit: AuditLog | None = None
+    ) -> Platform:
         settings = settings or get_settings()
-        return cls.open(connect(settings), Deployment.load(settings.deployment_file), journal=journal)
+        return cls.open(connect(settings), Deployment.load(settings.deployment_file), journal=journal, audit=audit)
 
 
 def node_record_path(settings: Settings) -> Path:

@@ -108,6 +108,11 @@ def country_alpha2(code: int) -> str | None:
     return None if found is None else str(found.alpha_2)
 
 
+def country_label(code: int) -> str:
+    """Alpha-2 where pycountry knows the code, else the number (the chain accepts any 1-999)."""
+    return country_alpha2(code) or str(code)
+
+
 def to_timestamp(moment: datetime | int) -> int:
     """Unix seconds from a timezone-aware datetime or an int."""
     if isinstance(moment, datetime):

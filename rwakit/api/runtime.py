@@ -15,6 +15,7 @@ from rwakit.db.engine import DatabaseUnavailable
 from rwakit.deployment import Deployment
 from rwakit.platform import Platform, connect
 from rwakit.tokenize.audit import SqlAuditLog
+from rwakit.tokenize.compliance import ComplianceService
 from rwakit.tokenize.controls import ControlsService
 
 log = logging.getLogger("rwakit.api")
@@ -34,13 +35,14 @@ class Runtime:
             self._adopt(platform)
 
     def _adopt(self, platform: Platform) -> None:
-        """Route the platform's transactions into the SQL journal, and its control actions into the
-        audit trail in the API's database (whatever audit log the platform was opened with)."""
+        """Route the platform's transactions into the SQL journal, and its control actions and rule
+        changes into the audit trail in the API's database (whatever audit log the platform was
+        opened with)."""
         platform.txm.journal = self.journal
         self.journal.attach(platform.txm)
-        platform.controls = ControlsService(
-            platform.txm, platform.assets, platform.registry, platform.chain.operator, self.audit
-        )  # the agent Platform.open gives the controls
+        operator = platform.chain.operator  # the agent and compliance officer Platform.open gives the services
+        platform.controls = ControlsService(platform.txm, platform.assets, platform.registry, operator, self.audit)
+        platform.compliance = ComplianceService(platform.txm, platform.assets, operator, self.audit)
 
     def startup(self) -> None:
         """Create the tables if the database answers; if not, the API starts anyway and retries."""

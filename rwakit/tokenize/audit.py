@@ -21,8 +21,8 @@ _actor: ContextVar[str | None] = ContextVar("rwakit_audit_actor", default=None)
 
 @contextmanager
 def acting_as(actor: str) -> Iterator[None]:
-    """Record control actions taken inside the block as `actor` (e.g. the API key that asked),
-    rather than the signing key's address."""
+    """Record control actions and rule changes made inside the block as `actor` (e.g. the API key
+    that asked), rather than the signing key's address."""
     token = _actor.set(actor)
     try:
         yield
@@ -46,7 +46,7 @@ class AuditEntry:
 
 
 class AuditLog(Protocol):
-    """Where control actions are recorded; the API keeps them in SQL."""
+    """Where control actions and rule changes are recorded; the API and the CLI keep them in SQL."""
 
     def record(self, entry: AuditEntry) -> None: ...
 
@@ -54,7 +54,7 @@ class AuditLog(Protocol):
 
 
 class MemoryAuditLog:
-    """Keeps entries in this process (scripts, the CLI)."""
+    """Keeps entries in this process (scripts, tests)."""
 
     def __init__(self) -> None:
         self._entries: list[AuditEntry] = []

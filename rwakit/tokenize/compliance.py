@@ -1,4 +1,5 @@
-"""Per-asset compliance rules, set by the compliance officer and enforced on chain in every move."""
+"""Per-asset compliance rules, set by the compliance officer and enforced on chain in every move; each
+change is recorded in the audit trail, as issuer controls are."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from rwakit.chain.signer import Signer
 from rwakit.chain.transactions import TransactionManager
 from rwakit.errors import InvalidInput
 from rwakit.registry.models import InvestorClass
+from rwakit.tokenize.audit import AuditEntry, AuditLog, current_actor
 from rwakit.tokenize.service import AssetService
-from rwakit.units import from_timestamp, to_base_units, to_country_code, to_timestamp
+from rwakit.units import country_label, from_timestamp, to_base_units, to_country_code, to_timestamp
 
 MAX_UINT80 = 2**80 - 1
 MAX_UINT96 = 2**96 - 1
@@ -38,12 +40,14 @@ class AssetRules:
 
 
 class ComplianceService:
-    """Sets and reads the rules of the platform's assets, signed by the compliance officer."""
+    """Sets and reads the rules of the platform's assets, signed by the compliance officer; every
+    rule change is recorded in the audit trail, with its reason if one is given."""
 
-    def __init__(self, txm: TransactionManager, assets: AssetService, officer: Signer) -> None:
+    def __init__(self, txm: TransactionManager, assets: AssetService, officer: Signer, audit: AuditLog) -> None:
         self._txm = txm
         self._assets = assets
         self._officer = officer
+        self._audit = audit
 
     def rules(self, asset: str) -> AssetRules:
         token = self._assets.token(asset)
@@ -64,43 +68,61 @@ class ComplianceService:
             investor_limits=limits,
         )
 
-    def allow_countries(self, asset: str, countries: Sequence[str | int], allowed: bool = True) -> TxReceipt:
+    def allow_countries(
+        self, asset: str, countries: Sequence[str | int], allowed: bool = True, *, reason: str = ""
+    ) -> TxReceipt:
         """Add countries to the allow-list (or remove them); it applies once enabled."""
         codes = self._countries(countries)
-        return self._send(asset, "setAllowedCountries", codes, allowed)
+        action = "allow_countries" if allowed else "disallow_countries"
+        return self._act(asset, action, reason, "setAllowedCountries", (codes, allowed), countries=_labels(codes))
 
-    def enable_allow_list(self, asset: str, enabled: bool = True) -> TxReceipt:
-        return self._send(asset, "setAllowListEnabled", enabled)
+    def enable_allow_list(self, asset: str, enabled: bool = True, *, reason: str = "") -> TxReceipt:
+        action = "enable_allow_list" if enabled else "disable_allow_list"
+        return self._act(asset, action, reason, "setAllowListEnabled", (enabled,))
 
-    def block_countries(self, asset: str, countries: Sequence[str | int], blocked: bool = True) -> TxReceipt:
-        return self._send(asset, "setBlockedCountries", self._countries(countries), blocked)
+    def block_countries(
+        self, asset: str, countries: Sequence[str | int], blocked: bool = True, *, reason: str = ""
+    ) -> TxReceipt:
+        codes = self._countries(countries)
+        action = "block_countries" if blocked else "unblock_countries"
+        return self._act(asset, action, reason, "setBlockedCountries", (codes, blocked), countries=_labels(codes))
 
-    def allow_classes(self, asset: str, classes: Iterable[InvestorClass | str | int]) -> TxReceipt:
+    def allow_classes(self, asset: str, classes: Iterable[InvestorClass | str | int], *, reason: str = "") -> TxReceipt:
         """Only these investor classes may acquire shares; an empty list admits every class."""
+        parsed = [InvestorClass.parse(c) for c in classes]
         mask = 0
-        for cls in classes:
-            mask |= 1 << InvestorClass.parse(cls)
-        return self._send(asset, "setAllowedClasses", mask)
+        for cls in parsed:
+            mask |= 1 << cls
+        names = [c.name.lower() for c in parsed]
+        return self._act(asset, "set_allowed_classes", reason, "setAllowedClasses", (mask,), classes=names)
 
-    def set_lockup(self, asset: str, until: datetime | int | None) -> TxReceipt:
+    def set_lockup(self, asset: str, until: datetime | int | None, *, reason: str = "") -> TxReceipt:
         """Holders cannot transfer before `until` (None lifts the lock-up)."""
-        return self._send(asset, "setLockup", 0 if until is None else to_timestamp(until))
+        timestamp = 0 if until is None else to_timestamp(until)
+        if isinstance(until, int):
+            until = from_timestamp(timestamp)  # a datetime is recorded as given, in its own time zone
+        return self._act(
+            asset, "set_lockup", reason, "setLockup", (timestamp,), until=None if until is None else until.isoformat()
+        )
 
-    def set_minimum_lot(self, asset: str, amount: str | int) -> TxReceipt:
+    def set_minimum_lot(self, asset: str, amount: str | int, *, reason: str = "") -> TxReceipt:
         """Smallest transfer between holders: '0.5' shares, or an int in base units (0: none)."""
-        value = to_base_units(amount, self._assets.get(asset).decimals)
-        return self._send(asset, "setMinimumLot", _bounded(value, MAX_UINT80, "minimum lot"))
+        value = _bounded(to_base_units(amount, self._assets.get(asset).decimals), MAX_UINT80, "minimum lot")
+        return self._act(asset, "set_minimum_lot", reason, "setMinimumLot", (value,), amount=value)
 
-    def set_max_holders(self, asset: str, count: int | None) -> TxReceipt:
+    def set_max_holders(self, asset: str, count: int | None, *, reason: str = "") -> TxReceipt:
         """At most `count` investors may hold the asset (None: no limit)."""
         if count is not None and not 1 <= count < 2**32:
             raise InvalidInput("The maximum number of holders must be 1 to 4,294,967,295", code="invalid_limit")
-        return self._send(asset, "setMaxHolders", count or 0)
+        return self._act(asset, "set_max_holders", reason, "setMaxHolders", (count or 0,), max_holders=count)
 
-    def set_max_balance(self, asset: str, amount: str | int | None) -> TxReceipt:
+    def set_max_balance(self, asset: str, amount: str | int | None, *, reason: str = "") -> TxReceipt:
         """No investor may hold more than `amount` over all their wallets (None: no limit)."""
         value = 0 if amount is None else to_base_units(amount, self._assets.get(asset).decimals)
-        return self._send(asset, "setMaxBalance", _bounded(value, MAX_UINT96, "maximum balance"))
+        value = _bounded(value, MAX_UINT96, "maximum balance")
+        return self._act(
+            asset, "set_max_balance", reason, "setMaxBalance", (value,), amount=None if amount is None else value
+        )
 
     @staticmethod
     def _countries(countries: Sequence[str | int]) -> list[int]:
@@ -115,9 +137,29 @@ class ComplianceService:
             members[log["args"]["country"]] = log["args"][flag]
         return sorted(c for c, on in members.items() if on)
 
-    def _send(self, asset: str, function: str, *args: Any) -> TxReceipt:
-        call = getattr(self._assets.token(asset).functions, function)(*args)
-        return self._txm.transact(self._officer, call, label=f"{function} on {asset}")
+    def _act(
+        self, asset: str, action: str, reason: str, function: str, args: tuple[Any, ...], **details: Any
+    ) -> TxReceipt:
+        """Send the rule change and record it as the current actor (the officer, unless acting_as)."""
+        token = self._assets.token(asset)
+        receipt = self._txm.transact(
+            self._officer, getattr(token.functions, function)(*args), label=f"{function} on {asset}"
+        )
+        self._audit.record(
+            AuditEntry(
+                actor=current_actor(self._officer.address),
+                action=action,
+                asset=token.address,
+                reason=reason,
+                tx_hash=receipt["transactionHash"].to_0x_hex(),
+                details=details,
+            )
+        )
+        return receipt
+
+
+def _labels(codes: Sequence[int]) -> list[str]:
+    return [country_label(c) for c in codes]
 
 
 def _bounded(value: int, limit: int, what: str) -> int:

@@ -54,6 +54,43 @@ def test_the_audit_trail_names_the_key_the_reason_and_the_transaction(api: Api, 
     refused(api.issuer.get("/assets/NOPE/audit"), 404, "asset_not_found")
 
 
+def test_each_rule_change_is_audited_once_with_the_rule_it_set(api: Api) -> None:
+    """ComplianceService records the entries; the API's actions and details stay what they were."""
+    api.create_asset("HVT", "1000000", 6, investor_limits=True)
+    put = api.compliance.request
+    bodies = [
+        ("allowed-countries", {"countries": ["HK", "SGP"], "reason": "offering"}),
+        ("allowed-countries", {"countries": ["SG"], "enabled": False}),
+        ("blocked-countries", {"countries": ["KP"], "reason": "sanctions"}),
+        ("blocked-countries", {"countries": []}),
+        ("allowed-classes", {"classes": ["professional"]}),
+        ("minimum-lot", {"amount": "0.5"}),
+        ("max-holders", {"max_holders": 10}),
+        ("max-balance", {"amount": "5000"}),
+        ("max-balance", {"amount": "5000"}),  # no change: sent again, as before
+    ]
+    tx_hashes = [
+        h for rule, body in bodies for h in ok(put("PUT", f"/assets/HVT/rules/{rule}", json=body))["tx_hashes"]
+    ]
+    trail = list(reversed(ok(api.issuer.get("/assets/HVT/audit"))))
+    assert [(e["action"], e["reason"], e["details"]) for e in trail] == [
+        ("allow_countries", "offering", {"countries": ["HK", "SG"]}),
+        ("enable_allow_list", "offering", {}),
+        ("disallow_countries", "", {"countries": ["HK"]}),
+        ("disable_allow_list", "", {}),
+        ("block_countries", "sanctions", {"countries": ["KP"]}),
+        ("unblock_countries", "", {"countries": ["KP"]}),
+        ("set_allowed_classes", "", {"classes": ["professional"]}),
+        ("set_minimum_lot", "", {"amount": "0.5"}),
+        ("set_max_holders", "", {"max_holders": 10}),
+        ("set_max_balance", "", {"amount": "5000"}),
+        ("set_max_balance", "", {"amount": "5000"}),
+    ]
+    assert [e["tx_hash"] for e in trail] == tx_hashes
+    compliance_prefix = api.key("compliance").split("_")[1]
+    assert {e["actor"] for e in trail} == {f"api-key:{compliance_prefix} (compliance)"}
+
+
 def test_investor_keys_cannot_read_the_audit_trail(api: Api, wallets: list[str]) -> None:
     api.create_asset("HVT")
     api.register("HK-0001", wallets[0])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -10,8 +11,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from eth_typing import HexStr
+from web3 import Web3
 
 from rwakit.chain.node import free_port
+from rwakit.contracts import load_artifact
+from rwakit.db import make_engine
+from rwakit.tokenize.audit import SqlAuditLog
 
 RWAKIT = [sys.executable, "-m", "rwakit.cli"]
 
@@ -88,3 +94,39 @@ def test_rules_and_controls_through_the_cli(env: dict[str, str], running_chain: 
     rwakit(env, "control", "freeze-tokens", "TWR", sg, "4", "--reason", "dispute")
     rwakit(env, "control", "redeem", "TWR", sg, "10", "--reason", "redemption")
     assert "SG-0001" not in rwakit(env, "asset", "cap-table", "TWR").stdout
+
+
+def test_rule_changes_and_controls_through_the_cli_are_in_the_audit_trail(
+    env: dict[str, str], running_chain: subprocess.Popen[str], tmp_path: Path
+) -> None:
+    """The CLI records its audit trail in the API's database, where `GET /audit` reads it."""
+    env["RWAKIT_DATABASE_URL"] = db_url = f"sqlite:///{(tmp_path / 'api.db').as_posix()}"
+    operator, holder = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266", "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+    rwakit(env, "deploy")
+    rwakit(env, "investor", "register", "HK-0001", "--wallet", holder, "--country", "HK",
+           "--class", "professional", "--kyc-expiry", "2099-01-01")  # fmt: skip
+    created = rwakit(env, "asset", "create", "--name", "Tower", "--symbol", "TWR", "--shares", "1000").stdout
+    asset = created.split(" at ")[1].strip()
+    rwakit(env, "rules", "block-countries", "TWR", "KP", "US", "--reason", "sanctions list 2026-11")
+    rwakit(env, "rules", "classes", "TWR", "professional")  # a reason is optional for rule changes
+    rwakit(env, "rules", "max-holders", "TWR", "5", ok=False)  # refused: TWR keeps no investor totals
+    rwakit(env, "issue", "TWR", "HK-0001", "10")
+    rwakit(env, "control", "freeze", "TWR", holder, "--reason", "AML case 17")
+
+    trail = SqlAuditLog(make_engine(db_url)).entries()
+    assert [(e.actor, e.action, e.asset, e.reason) for e in trail] == [
+        (operator, "block_countries", asset, "sanctions list 2026-11"),
+        (operator, "set_allowed_classes", asset, ""),
+        (operator, "freeze_wallet", asset, "AML case 17"),
+    ]
+    assert [e.details for e in trail] == [
+        {"countries": ["KP", "US"]}, {"classes": ["professional"]}, {"wallet": holder}
+    ]  # fmt: skip
+    w3 = Web3(Web3.HTTPProvider(json.loads((tmp_path / "data" / "node.json").read_text())["url"]))
+    token = load_artifact("AssetToken").at(w3, asset)
+    sent = [w3.eth.get_transaction(HexStr(e.tx_hash)) for e in trail]
+    assert all(w3.eth.get_transaction_receipt(HexStr(e.tx_hash))["status"] == 1 for e in trail)
+    assert [(tx["from"], tx["to"]) for tx in sent] == [(operator, asset)] * 3
+    assert [token.decode_function_input(tx["input"])[0].fn_name for tx in sent] == [
+        "setBlockedCountries", "setAllowedClasses", "setAddressFrozen"
+    ]  # fmt: skip

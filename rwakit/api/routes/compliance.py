@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from rwakit.api.deps import AuditDep, ComplianceDep, PlatformDep, PrincipalDep
+from rwakit.api.deps import ComplianceDep, PlatformDep, PrincipalDep
 from rwakit.api.schemas.compliance import (
     AllowedClassesSet,
     AllowedCountriesSet,
@@ -23,8 +23,8 @@ from rwakit.api.services import compliance as service
 router = APIRouter(prefix="/assets/{asset}/rules", tags=["compliance"])
 
 
-def get_desk(platform: PlatformDep, audit: AuditDep, principal: ComplianceDep) -> service.RuleDesk:
-    return service.RuleDesk(platform=platform, audit=audit, principal=principal)
+def get_desk(platform: PlatformDep, principal: ComplianceDep) -> service.RuleDesk:
+    return service.RuleDesk(platform=platform, principal=principal)
 
 
 RuleDeskDep = Annotated[service.RuleDesk, Depends(get_desk)]

@@ -8,7 +8,6 @@ retried request changes nothing more and sends no transaction.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from web3.types import TxReceipt
 
@@ -29,10 +28,10 @@ from rwakit.api.schemas.investors import InvestorClassName
 from rwakit.db.journal import journal_ref
 from rwakit.errors import InvalidInput
 from rwakit.platform import Platform
-from rwakit.tokenize.audit import AuditEntry, AuditLog, acting_as, current_actor
-from rwakit.units import country_alpha2, to_base_units, to_country_code, to_timestamp
+from rwakit.tokenize.audit import acting_as
+from rwakit.units import country_label, to_base_units, to_country_code, to_timestamp
 
-Step = tuple[str, Callable[[], TxReceipt], dict[str, Any]]  # audit action, the transaction, its details
+Step = Callable[[], TxReceipt]  # one rule change: a transaction, audited by ComplianceService
 
 
 def rules(*, platform: Platform, asset: str) -> RulesPublic:
@@ -43,8 +42,8 @@ def rules(*, platform: Platform, asset: str) -> RulesPublic:
         asset_address=info.address,
         paused=current.paused,
         allow_list_enabled=current.allow_list_enabled,
-        allowed_countries=sorted(_alpha2(c) for c in current.allowed_countries),
-        blocked_countries=sorted(_alpha2(c) for c in current.blocked_countries),
+        allowed_countries=sorted(country_label(c) for c in current.allowed_countries),
+        blocked_countries=sorted(country_label(c) for c in current.blocked_countries),
         allowed_classes=[InvestorClassName(c.name.lower()) for c in current.allowed_classes],
         lockup_until=current.lockup_until,
         minimum_lot=info.display(current.minimum_lot),
@@ -58,10 +57,9 @@ def rules(*, platform: Platform, asset: str) -> RulesPublic:
 class RuleDesk:
     """The rule changes one API caller may make; routes call one method each."""
 
-    def __init__(self, *, platform: Platform, audit: AuditLog, principal: Principal) -> None:
+    def __init__(self, *, platform: Platform, principal: Principal) -> None:
         self.platform = platform
         self.compliance = platform.compliance
-        self.audit = audit
         self.principal = principal
 
     def allowed_countries(self, asset: str, data: AllowedCountriesSet) -> RulesUpdated:
@@ -71,16 +69,12 @@ class RuleDesk:
         removed = sorted(set(current.allowed_countries) - wanted)
         steps: list[Step] = []
         if added:
-            steps.append(("allow_countries", lambda: self.compliance.allow_countries(asset, added), _countries(added)))
+            steps.append(lambda: self.compliance.allow_countries(asset, added, reason=data.reason))
         if removed:
-            steps.append(
-                ("disallow_countries",
-                 lambda: self.compliance.allow_countries(asset, removed, allowed=False), _countries(removed))
-            )  # fmt: skip
+            steps.append(lambda: self.compliance.allow_countries(asset, removed, allowed=False, reason=data.reason))
         if current.allow_list_enabled != data.enabled:
-            action = "enable_allow_list" if data.enabled else "disable_allow_list"
-            steps.append((action, lambda: self.compliance.enable_allow_list(asset, data.enabled), {}))
-        return self._apply(asset, data.reason, steps)
+            steps.append(lambda: self.compliance.enable_allow_list(asset, data.enabled, reason=data.reason))
+        return self._apply(asset, steps)
 
     def blocked_countries(self, asset: str, data: BlockedCountriesSet) -> RulesUpdated:
         wanted = _codes(data.countries)
@@ -88,47 +82,35 @@ class RuleDesk:
         added, removed = sorted(wanted - current), sorted(current - wanted)
         steps: list[Step] = []
         if added:
-            steps.append(("block_countries", lambda: self.compliance.block_countries(asset, added), _countries(added)))
+            steps.append(lambda: self.compliance.block_countries(asset, added, reason=data.reason))
         if removed:
-            steps.append(
-                ("unblock_countries",
-                 lambda: self.compliance.block_countries(asset, removed, blocked=False), _countries(removed))
-            )  # fmt: skip
-        return self._apply(asset, data.reason, steps)
+            steps.append(lambda: self.compliance.block_countries(asset, removed, blocked=False, reason=data.reason))
+        return self._apply(asset, steps)
 
     def allowed_classes(self, asset: str, data: AllowedClassesSet) -> RulesUpdated:
         classes = [c.value for c in data.classes]
         current = [c.name.lower() for c in self.compliance.rules(asset).allowed_classes]
         if sorted(set(classes)) == sorted(current):
-            return self._apply(asset, data.reason, [])
-        step: Step = (
-            "set_allowed_classes",
-            lambda: self.compliance.allow_classes(asset, classes),
-            {"classes": classes},
-        )
-        return self._apply(asset, data.reason, [step])
+            return self._apply(asset, [])
+        return self._apply(asset, [lambda: self.compliance.allow_classes(asset, classes, reason=data.reason)])
 
     def lockup(self, asset: str, data: LockupSet) -> RulesUpdated:
         until = None if data.until is None else to_datetime(data.until)
         current = self.compliance.rules(asset).lockup_until
         if (None if current is None else to_timestamp(current)) == (None if until is None else to_timestamp(until)):
-            return self._apply(asset, data.reason, [])
-        details = {"until": None if until is None else until.isoformat()}
-        return self._apply(
-            asset, data.reason, [("set_lockup", lambda: self.compliance.set_lockup(asset, until), details)]
-        )
+            return self._apply(asset, [])
+        return self._apply(asset, [lambda: self.compliance.set_lockup(asset, until, reason=data.reason)])
 
     def minimum_lot(self, asset: str, data: MinimumLotSet) -> RulesUpdated:
         value = self._base_units(asset, data.amount)
         if self.compliance.rules(asset).minimum_lot == value:
-            return self._apply(asset, data.reason, [])
-        step: Step = ("set_minimum_lot", lambda: self.compliance.set_minimum_lot(asset, value), {"amount": value})
-        return self._apply(asset, data.reason, [step])
+            return self._apply(asset, [])
+        return self._apply(asset, [lambda: self.compliance.set_minimum_lot(asset, value, reason=data.reason)])
 
     def max_holders(self, asset: str, data: MaxHoldersSet) -> RulesUpdated:
-        count = data.max_holders
-        step: Step = ("set_max_holders", lambda: self.compliance.set_max_holders(asset, count), {"max_holders": count})
-        return self._apply(asset, data.reason, [step])
+        return self._apply(
+            asset, [lambda: self.compliance.set_max_holders(asset, data.max_holders, reason=data.reason)]
+        )
 
     def max_balance(self, asset: str, data: MaxBalanceSet) -> RulesUpdated:
         value = None if data.amount is None else self._base_units(asset, data.amount)
@@ -136,30 +118,16 @@ class RuleDesk:
             raise InvalidInput(
                 "A maximum balance of 0 would admit no one: send null for no limit", code="invalid_limit"
             )
-        step: Step = ("set_max_balance", lambda: self.compliance.set_max_balance(asset, value), {"amount": value})
-        return self._apply(asset, data.reason, [step])
+        return self._apply(asset, [lambda: self.compliance.set_max_balance(asset, value, reason=data.reason)])
 
     # -- helpers --------------------------------------------------------------------------
 
-    def _apply(self, asset: str, reason: str, steps: list[Step]) -> RulesUpdated:
-        """Send each step's transaction and record it in the audit trail, then read the rules back."""
+    def _apply(self, asset: str, steps: list[Step]) -> RulesUpdated:
+        """Send each step's transaction as the calling key (ComplianceService records each in the
+        audit trail), then read the rules back."""
         address = self.platform.assets.resolve(asset)
-        tx_hashes = []
         with acting_as(self.principal.actor), journal_ref(f"rules:{self.principal.prefix}"):
-            for action, send, details in steps:
-                receipt = send()
-                tx_hash = receipt["transactionHash"].to_0x_hex()
-                self.audit.record(
-                    AuditEntry(
-                        actor=current_actor(self.principal.actor),
-                        action=action,
-                        asset=address,
-                        reason=reason,
-                        tx_hash=tx_hash,
-                        details=details,
-                    )
-                )
-                tx_hashes.append(tx_hash)
+            tx_hashes = [send()["transactionHash"].to_0x_hex() for send in steps]
         return RulesUpdated(**rules(platform=self.platform, asset=address).model_dump(), tx_hashes=tx_hashes)
 
     def _base_units(self, asset: str, amount: str) -> int:
@@ -169,11 +137,3 @@ class RuleDesk:
 
 def _codes(countries: list[str | int]) -> set[int]:
     return {to_country_code(c) for c in countries}
-
-
-def _countries(codes: list[int]) -> dict[str, Any]:
-    return {"countries": [_alpha2(c) for c in codes]}
-
-
-def _alpha2(code: int) -> str:
-    return country_alpha2(code) or str(code)
