@@ -44,7 +44,9 @@ class Settings(BaseSettings):
     issuance_max_rows: int = Field(10_000, ge=1, description="Rows one batch issuance request may carry")
     registration_batch_max: int = Field(100, ge=1, le=150, description="Investors per batch registration (one tx)")
     issuance_lease_seconds: float = Field(
-        300.0, gt=0, description="After this, a pending issuance is treated as interrupted and reconciled"
+        300.0,
+        gt=0,
+        description="After this, a pending issuance or keyed control is treated as interrupted and reconciled",
     )
 
     @model_validator(mode="after")

@@ -48,14 +48,16 @@ def create_app(settings: Settings, *, platform: Platform | None = None, engine: 
 
 
 def _reconcile_interrupted(runtime: Runtime) -> None:
-    """Settle issuances a previous process left pending (it crashed mid-request) from the tx log."""
-    from rwakit.api.services.issuances import reconcile_stale
+    """Settle keyed requests (issuances, value-moving controls) a previous process left pending (it
+    crashed mid-request) or in doubt, from the tx log."""
+    from rwakit.api.services import controls, issuances
 
-    try:
-        with Session(runtime.engine, expire_on_commit=False) as session:
-            settled = reconcile_stale(session, runtime.platform, runtime.settings.issuance_lease_seconds)
-    except Exception as exc:
-        log.warning("interrupted issuances not reconciled at startup: %s", exc)
-        return
-    if settled:
-        log.info("reconciled %d interrupted issuances", settled)
+    for noun, reconcile_stale in (("issuances", issuances.reconcile_stale), ("controls", controls.reconcile_stale)):
+        try:
+            with Session(runtime.engine, expire_on_commit=False) as session:
+                settled = reconcile_stale(session, runtime.platform, runtime.settings.issuance_lease_seconds)
+        except Exception as exc:
+            log.warning("interrupted %s not reconciled at startup: %s", noun, exc)
+            continue
+        if settled:
+            log.info("reconciled %d interrupted %s", settled, noun)

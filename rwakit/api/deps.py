@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Request, Security
+from fastapi import Depends, Header, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
+from starlette.responses import Response
 
 from rwakit.api.errors import Forbidden, Unauthorized
 from rwakit.api.runtime import Runtime
@@ -20,7 +21,6 @@ from rwakit.api.services.custody import Custody
 from rwakit.config import Settings
 from rwakit.db.keys import ApiKey, Role, authenticate
 from rwakit.platform import Platform
-from rwakit.tokenize.audit import SqlAuditLog
 
 _bearer = HTTPBearer(auto_error=False, description="An rwakit API key: `Authorization: Bearer rwk_...`")
 _header = APIKeyHeader(name="X-API-Key", auto_error=False, description="The same key in an X-API-Key header")
@@ -52,15 +52,10 @@ def get_settings(runtime: RuntimeDep) -> Settings:
     return runtime.settings
 
 
-def get_audit(runtime: RuntimeDep) -> SqlAuditLog:
-    return runtime.audit
-
-
 SessionDep = Annotated[Session, Depends(get_session)]
 PlatformDep = Annotated[Platform, Depends(get_platform)]
 CustodyDep = Annotated[Custody, Depends(get_custody)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-AuditDep = Annotated[SqlAuditLog, Depends(get_audit)]
 
 
 @dataclass(frozen=True)
@@ -133,3 +128,53 @@ RegistrarDep = Annotated[Principal, Depends(require(Role.REGISTRAR))]
 ComplianceDep = Annotated[Principal, Depends(require(Role.COMPLIANCE))]
 StaffDep = Annotated[Principal, Depends(require(Role.ISSUER, Role.REGISTRAR, Role.COMPLIANCE))]
 HolderDep = Annotated[Principal, Depends(require(Role.INVESTOR))]  # an investor for itself, or admin
+
+
+# -- idempotency keys (issuances; forced transfers, recoveries, redemptions) -------------------
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+IdempotencyKey = Annotated[
+    str,
+    Header(
+        alias=IDEMPOTENCY_HEADER,
+        description="Required (422 idempotency_key_required): 1-255 printable characters, e.g. a UUID, one per "
+        "operation. A retry with the same key and request returns the first answer with "
+        "`Idempotent-Replayed: true` and acts no second time; the same key with another request is 422 "
+        "idempotency_key_reused.",
+        examples=["7d1c6a0e-5b7e-4c1e-9f0a-2f7c3c1d9b10"],
+    ),
+]
+
+
+def idempotent_responses(noun: str, *, success: int = 200, more: str = "") -> dict[int | str, dict[str, Any]]:
+    """OpenAPI notes for a route that takes an idempotency key: the replay header and the key's errors."""
+    return {
+        success: {
+            "headers": {
+                REPLAYED_HEADER: {
+                    "description": "`true` when this is the stored answer of an earlier request with the same key",
+                    "schema": {"type": "string", "enum": ["true"]},
+                }
+            }
+        },
+        409: {
+            "description": "`idempotency_key_in_progress`: a request with this key is still running; "
+            f"`{noun}_in_doubt`: its transaction was broadcast and its outcome is not known yet (with "
+            f"`{noun}_id` and `tx_hashes`; retry later, nothing is sent again){more}"
+        },
+        422: {
+            "description": "`idempotency_key_required`, `invalid_idempotency_key`, `idempotency_key_reused` "
+            "(the key was used for another request), or invalid input"
+        },
+    }
+
+
+R = TypeVar("R", bound=Response)
+
+
+def replayed(response: R, replay: bool) -> R:
+    """Mark a stored answer given again to a retried request."""
+    if replay:
+        response.headers[REPLAYED_HEADER] = "true"
+    return response

@@ -43,6 +43,7 @@ from rwakit.errors import (
 
 log = logging.getLogger("rwakit.api")
 MAX_SAFE_INT = 2**53 - 1
+MISSING_KEY_FIELD = "header.Idempotency-Key"  # its absence alone is 422 idempotency_key_required, not invalid_request
 
 
 class Unauthorized(RwakitError):
@@ -181,6 +182,12 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
         errors.append({"field": ".".join(loc), "message": message, "type": str(error.get("type", ""))})
     if domain is not None:
         body = {"code": domain.code, "message": domain.message, **_json_safe(domain.details), "errors": errors}
+    elif all(e["field"] == MISSING_KEY_FIELD and e["type"] == "missing" for e in errors):
+        body = {
+            "code": "idempotency_key_required",
+            "message": "An Idempotency-Key header is required (e.g. a UUID); reuse it to retry safely",
+            "errors": errors,
+        }
     else:
         summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
         body = {"code": "invalid_request", "message": f"The request is not valid: {summary}", "errors": errors}

@@ -64,7 +64,7 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
 
 def create_tables(engine: Engine) -> None:
     """Create every rwakit table that does not exist yet (no migrations needed for a new database)."""
-    from rwakit.db import audit, issuances, journal, keys, records  # noqa: F401 - register the tables
+    from rwakit.db import audit, controls, issuances, journal, keys, records  # noqa: F401 - register the tables
 
     try:
         SQLModel.metadata.create_all(engine)

@@ -3,8 +3,9 @@
 Every state change of every transaction is committed before the transaction manager takes its
 next step, so the row for a signed transaction (sender, nonce, call data) exists before it is
 broadcast, and is then updated with its hash, block, gas and outcome. A request that sends
-transactions tags them with a reference (``journal_ref("issuance:7/0")``) so that a crash can be
-reconciled: the issuance row knows which transactions to look up on chain.
+transactions tags them with a reference (``journal_ref("issuance:7/0")``, ``control:<key prefix>/3/0``)
+so that a crash can be reconciled: the issuance or control request row knows which transactions to
+look up on chain.
 """
 
 from __future__ import annotations

@@ -1,5 +1,10 @@
 """Issuer controls (ERC-3643's agent powers), each recorded in the audit trail with its reason:
-freeze, partial freeze, forced transfer, wallet recovery, pause, redemption, documents."""
+freeze, partial freeze, forced transfer, wallet recovery, pause, redemption, documents.
+
+The value-moving controls (forced transfer, recovery, redemption) can also be taken in two steps,
+``plan_*`` (check the input and say what will be sent and recorded, sending nothing) then
+:meth:`ControlsService.perform`, so that a caller can persist the plan first (the API's
+idempotency keys do)."""
 
 from __future__ import annotations
 
@@ -19,6 +24,24 @@ from rwakit.tokenize.service import AssetService
 from rwakit.units import from_timestamp, investor_id_to_bytes32, to_address, to_bytes32
 
 DOCUMENT_NAME_BYTES = 32
+
+
+@dataclass(frozen=True)
+class PlannedControl:
+    """A control checked and ready to send: the token function to call and the audit entry it records."""
+
+    asset: str  # the token's address
+    action: str
+    reason: str
+    function: str
+    args: tuple[Any, ...]
+    details: dict[str, Any]
+    label: str
+
+    def entry(self, *, actor: str, tx_hash: str) -> AuditEntry:
+        return AuditEntry(
+            actor=actor, action=self.action, asset=self.asset, reason=self.reason, tx_hash=tx_hash, details=self.details
+        )
 
 
 @dataclass(frozen=True)
@@ -98,10 +121,15 @@ class ControlsService:
     def forced_transfer(self, asset: str, sender: str, to: str, amount: str | int, *, reason: str) -> TxReceipt:
         """Move shares without the holder's consent (a court order): bypasses lock-up, pause and
         freezes, but still refuses a receiver who is not verified. A reason is required."""
+        return self.perform(self.plan_forced_transfer(asset, sender, to, amount, reason=reason))
+
+    def plan_forced_transfer(
+        self, asset: str, sender: str, to: str, amount: str | int, *, reason: str
+    ) -> PlannedControl:
         _required(reason)
         value = self._amount(asset, amount)
         source, receiver = to_address(sender), self._assets.recipient(to)
-        return self._act(
+        return self._plan(
             asset, "forced_transfer", reason, "forcedTransfer", (source, receiver, value),
             sender=source, to=receiver, amount=value,
         )  # fmt: skip
@@ -109,11 +137,16 @@ class ControlsService:
     def forced_transfer_batch(
         self, asset: str, rows: Sequence[tuple[str, str, str | int]], *, reason: str
     ) -> TxReceipt:
+        return self.perform(self.plan_forced_transfer_batch(asset, rows, reason=reason))
+
+    def plan_forced_transfer_batch(
+        self, asset: str, rows: Sequence[tuple[str, str, str | int]], *, reason: str
+    ) -> PlannedControl:
         _required(reason)
         senders = [to_address(s) for s, _, _ in _non_empty(rows)]
         receivers = [self._assets.recipient(t) for _, t, _ in rows]
         values = [self._amount(asset, a) for _, _, a in rows]
-        return self._act(
+        return self._plan(
             asset, "forced_transfer", reason, "batchForcedTransfer", (senders, receivers, values),
             senders=senders, receivers=receivers, amounts=values,
         )  # fmt: skip
@@ -121,27 +154,39 @@ class ControlsService:
     def recover_wallet(self, asset: str, lost: str, new: str, investor_id: str, *, reason: str) -> TxReceipt:
         """Move a lost wallet's shares (and frozen amounts) to a new wallet the registrar has added
         to the same investor."""
+        return self.perform(self.plan_recover_wallet(asset, lost, new, investor_id, reason=reason))
+
+    def plan_recover_wallet(self, asset: str, lost: str, new: str, investor_id: str, *, reason: str) -> PlannedControl:
         _required(reason)
         lost_wallet, new_wallet = to_address(lost), to_address(new)
         args = (lost_wallet, new_wallet, investor_id_to_bytes32(investor_id))
-        return self._act(
+        return self._plan(
             asset, "recover_wallet", reason, "recoveryAddress", args,
             lost=lost_wallet, new=new_wallet, investor_id=investor_id,
         )  # fmt: skip
 
     def recover_wallet_everywhere(self, lost: str, new: str, investor_id: str, *, reason: str) -> list[TxReceipt]:
         """Recover the lost wallet in every asset where it holds shares."""
+        return [self.perform(p) for p in self.plan_recover_wallet_everywhere(lost, new, investor_id, reason=reason)]
+
+    def plan_recover_wallet_everywhere(
+        self, lost: str, new: str, investor_id: str, *, reason: str
+    ) -> list[PlannedControl]:
+        """One recovery per asset where the lost wallet holds shares now (none: an empty list)."""
         return [
-            self.recover_wallet(asset.address, lost, new, investor_id, reason=reason)
+            self.plan_recover_wallet(asset.address, lost, new, investor_id, reason=reason)
             for asset in self._assets.list()
             if self._assets.balance(asset.address, lost)
         ]
 
     def redeem(self, asset: str, wallet: str, amount: str | int, *, reason: str) -> TxReceipt:
         """Burn shares (a redemption or a correction); frozen shares are released as needed."""
+        return self.perform(self.plan_redeem(asset, wallet, amount, reason=reason))
+
+    def plan_redeem(self, asset: str, wallet: str, amount: str | int, *, reason: str) -> PlannedControl:
         value = self._amount(asset, amount)
         wallet = to_address(wallet)
-        return self._act(asset, "redeem", reason, "burn", (wallet, value), wallet=wallet, amount=value)
+        return self._plan(asset, "redeem", reason, "burn", (wallet, value), wallet=wallet, amount=value)
 
     def pause(self, asset: str, *, reason: str) -> TxReceipt:
         return self._act(asset, "pause", reason, "pause", ())
@@ -176,24 +221,29 @@ class ControlsService:
 
     # -- helpers --------------------------------------------------------------------------
 
+    def perform(self, planned: PlannedControl) -> TxReceipt:
+        """Send a planned control, signed by the agent, and record it in the audit trail."""
+        token = self._assets.token(planned.asset)
+        call = getattr(token.functions, planned.function)(*planned.args)
+        receipt = self._txm.transact(self._agent, call, label=planned.label)
+        tx_hash = receipt["transactionHash"].to_0x_hex()
+        self.record(planned.entry(actor=current_actor(self._agent.address), tx_hash=tx_hash))
+        return receipt
+
+    def record(self, entry: AuditEntry) -> None:
+        """Write an audit entry (perform does; the API also completes one a crash left unwritten)."""
+        self._audit.record(entry)
+
     def _act(
         self, asset: str, action: str, reason: str, function: str, args: tuple[Any, ...], **details: Any
     ) -> TxReceipt:
-        token = self._assets.token(asset)
-        receipt = self._txm.transact(
-            self._agent, getattr(token.functions, function)(*args), label=f"{action} on {asset}"
-        )
-        self._audit.record(
-            AuditEntry(
-                actor=current_actor(self._agent.address),
-                action=action,
-                asset=token.address,
-                reason=reason,
-                tx_hash=receipt["transactionHash"].to_0x_hex(),
-                details=details,
-            )
-        )
-        return receipt
+        return self.perform(self._plan(asset, action, reason, function, args, **details))
+
+    def _plan(
+        self, asset: str, action: str, reason: str, function: str, args: tuple[Any, ...], **details: Any
+    ) -> PlannedControl:
+        address = self._assets.resolve(asset)
+        return PlannedControl(address, action, reason, function, args, details, label=f"{action} on {asset}")
 
     def _amount(self, asset: str, amount: str | int) -> int:
         return self._assets.amount(asset, amount)

@@ -1,5 +1,6 @@
-"""Crashes and lost receipts: the transaction log lets an interrupted issuance be settled without
-minting twice; every signed transaction is in the log before it is broadcast."""
+"""Crashes and lost receipts: the transaction log lets an interrupted issuance, forced transfer or
+redemption be settled without acting twice; every signed transaction is in the log before it is
+broadcast."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlmodel import Session, select
 from rwakit.api.services.issuances import IssuanceService
 from rwakit.chain.transactions import TxRecord
 from rwakit.db import SqlJournal, make_engine
+from rwakit.db.controls import ControlRequest
 from rwakit.db.issuances import Issuance
 from rwakit.db.journal import TxLog
 from rwakit.errors import RwakitError
@@ -150,3 +152,132 @@ def test_a_journal_that_cannot_record_a_signed_transaction_forgets_the_nonce() -
     with pytest.raises(Exception) as failed:
         journal.record(TxRecord(label="x", sender="0xabc", nonce=7, to=None, data="0x"))
     assert not isinstance(failed.value, RwakitError) and forgotten == ["0xabc"]
+
+
+# -- value-moving controls: the same machinery, the same guarantees ------------------------------
+
+
+@pytest.fixture
+def held(hvt: Api, wallets: list[str]) -> Api:
+    """HK-0001 (wallet 0) holds 100 HVT; SG-0001 (wallet 2) is registered and holds nothing."""
+    hvt.register("SG-0001", wallets[2], country="SG")
+    ok(hvt.issue("HVT", "HK-0001", "100"), 201)
+    return hvt
+
+
+def controls_stored(api: Api) -> list[ControlRequest]:
+    with Session(api.engine) as session:
+        return list(session.exec(select(ControlRequest)).all())
+
+
+def balance(api: Api, wallet: str) -> int:
+    return api.platform.assets.balance("HVT", wallet)
+
+
+def forced(api: Api, wallets: list[str], key: str, amount: str = "10") -> Any:
+    order = {"from": wallets[0], "to": "SG-0001", "amount": amount, "reason": "HCMP 1234/2026"}
+    return api.issuer.post("/assets/HVT/forced-transfers", json=order, headers={"Idempotency-Key": key})
+
+
+def audit_actions(api: Api) -> list[str]:
+    return [e["action"] for e in ok(api.issuer.get("/audit"))]
+
+
+def test_a_lost_receipt_leaves_a_forced_transfer_in_doubt_and_it_is_never_sent_again(
+    held: Api, wallets: list[str]
+) -> None:
+    api = held
+    w3 = api.platform.chain.w3
+    txm = api.platform.txm
+    timeout, txm._timeout = txm._timeout, 0.3
+    w3.provider.make_request("evm_setAutomine", [False])  # type: ignore[arg-type]
+    try:
+        refused(forced(api, wallets, "lost"), 504, "tx_pending")
+        (row,) = controls_stored(api)
+        assert row.status == "in_doubt" and row.steps[0]["status"] == "in_doubt"
+        body = refused(forced(api, wallets, "lost"), 409, "control_in_doubt")
+        assert body["control_id"] == row.id and len(body["tx_hashes"]) == 1
+        refused(forced(api, wallets, "lost", amount="11"), 422, "idempotency_key_reused")
+        w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    finally:
+        w3.provider.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
+        txm._timeout = timeout
+    settled = forced(api, wallets, "lost")
+    assert ok(settled)["tx_hash"] == body["tx_hashes"][0] and settled.headers["Idempotent-Replayed"] == "true"
+    assert ok(forced(api, wallets, "lost")) == settled.json()
+    assert (balance(api, wallets[0]), balance(api, wallets[2])) == (90 * 10**6, 10 * 10**6)  # moved once
+    assert audit_actions(api) == ["forced_transfer"] and [r.status for r in controls_stored(api)] == ["completed"]
+    journalled = ok(api.admin.get("/transactions", params={"ref": "control:"}))
+    assert [t["status"] for t in journalled] == ["mined"]
+
+
+def test_a_crash_between_the_receipt_and_the_audit_entry_is_completed_on_retry(
+    held: Api, wallets: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api = held
+
+    def crash(*_: Any) -> None:
+        raise RuntimeError("the database went away after the transaction was mined")
+
+    monkeypatch.setattr(api.platform.controls, "record", crash)
+    redemption = {"wallet": wallets[0], "amount": "4", "reason": "buy-back"}
+    with pytest.raises(RuntimeError):
+        api.issuer.post("/assets/HVT/redeem", json=redemption, headers={"Idempotency-Key": "burn-4"})
+    monkeypatch.undo()
+    (row,) = controls_stored(api)
+    assert row.status == "in_doubt" and api.total_supply("HVT") == 96 * 10**6 and audit_actions(api) == []
+    replay = api.issuer.post("/assets/HVT/redeem", json=redemption, headers={"Idempotency-Key": "burn-4"})
+    entry = ok(replay)
+    assert replay.headers["Idempotent-Replayed"] == "true" and entry["action"] == "redeem"
+    assert entry["details"] == {"wallet": wallets[0], "amount": "4"} and entry["actor"].startswith("api-key:")
+    assert api.total_supply("HVT") == 96 * 10**6 and audit_actions(api) == ["redeem"]  # burnt once, recorded once
+
+
+def test_a_crash_after_a_forced_transfer_is_settled_at_startup(
+    held: Api, wallets: list[str], short_lease: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rwakit.api.services import controls
+
+    api = held
+
+    def crash(*_: Any) -> None:
+        raise RuntimeError("the process died here")
+
+    monkeypatch.setattr(controls, "_save_steps", crash)
+    with pytest.raises(RuntimeError):
+        forced(api, wallets, "crashed")
+    monkeypatch.undo()
+    (row,) = controls_stored(api)
+    assert row.status == "pending" and balance(api, wallets[2]) == 10 * 10**6  # moved, but the row does not say so
+
+    with TestClient(api.client.app):  # a restart: the lifespan reconciles what was left pending
+        pass
+    (row,) = controls_stored(api)
+    assert row.status == "completed" and row.response is not None
+    replay = forced(api, wallets, "crashed")
+    assert ok(replay) == row.response["body"] and replay.headers["Idempotent-Replayed"] == "true"
+    assert balance(api, wallets[2]) == 10 * 10**6 and audit_actions(api) == ["forced_transfer"]
+
+
+def test_an_error_before_signing_a_control_leaves_no_row_and_frees_the_key(
+    held: Api, wallets: list[str], short_lease: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api = held
+
+    def broken(*_: Any) -> None:
+        raise RuntimeError("a bug before signing")
+
+    monkeypatch.setattr(api.platform.controls, "perform", broken)
+    with pytest.raises(RuntimeError):
+        forced(api, wallets, "bug")
+    assert controls_stored(api) == []
+
+    from rwakit.api.services.controls import ControlDesk
+
+    monkeypatch.setattr(ControlDesk, "_execute", broken)  # died after claiming the key, before signing
+    with pytest.raises(RuntimeError):
+        forced(api, wallets, "early")
+    monkeypatch.undo()
+    assert [r.status for r in controls_stored(api)] == ["pending"]
+    assert ok(forced(api, wallets, "early"))["action"] == "forced_transfer"  # settled as not sent, then run afresh
+    assert balance(api, wallets[2]) == 10 * 10**6 and len(controls_stored(api)) == 1

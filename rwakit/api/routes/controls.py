@@ -1,14 +1,25 @@
 """Issuer controls: freezes, forced transfers, wallet recovery, redemption and ERC-1643 documents.
 Each takes a `reason`, is signed by the platform's agent, recorded in the audit trail as the calling
-key, and answered with its audit entry. They are not idempotent: see rwakit.api.services.controls."""
+key, and answered with its audit entry. Those that move or burn shares need an `Idempotency-Key`
+header, as issuances do: see rwakit.api.services.controls."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse
 
-from rwakit.api.deps import IssuerDep, PlatformDep, PrincipalDep, SessionDep
+from rwakit.api.deps import (
+    IdempotencyKey,
+    IssuerDep,
+    PlatformDep,
+    PrincipalDep,
+    SessionDep,
+    SettingsDep,
+    idempotent_responses,
+    replayed,
+)
 from rwakit.api.errors import Forbidden
 from rwakit.api.schemas.assets import AssetPublic
 from rwakit.api.schemas.controls import (
@@ -29,12 +40,17 @@ from rwakit.api.schemas.controls import (
 )
 from rwakit.api.services import assets as assets_service
 from rwakit.api.services import controls as service
+from rwakit.api.services.idempotency import Outcome
 
 router = APIRouter(tags=["controls"])
 
 
-def get_desk(session: SessionDep, platform: PlatformDep, principal: IssuerDep) -> service.ControlDesk:
-    return service.ControlDesk(session=session, platform=platform, principal=principal)
+def get_desk(
+    session: SessionDep, platform: PlatformDep, settings: SettingsDep, principal: IssuerDep
+) -> service.ControlDesk:
+    return service.ControlDesk(
+        session=session, platform=platform, principal=principal, lease_seconds=settings.issuance_lease_seconds
+    )
 
 
 ControlDeskDep = Annotated[service.ControlDesk, Depends(get_desk)]
@@ -122,41 +138,63 @@ def get_wallet_status(asset: str, wallet: str, platform: PlatformDep, principal:
     return status
 
 
-# -- forced moves, recovery, redemption ---------------------------------------------------
+# -- forced moves, recovery, redemption: once per idempotency key -------------------------
+
+KEYED = idempotent_responses("control", more="; or the contract refused the control (e.g. `compliance_refused`)")
 
 
-@router.post("/assets/{asset}/forced-transfers")
-def forced_transfer(asset: str, body: ForcedTransferCreate, desk: ControlDeskDep) -> ControlPublic:
+def _reply(outcome: Outcome[service.Reply]) -> JSONResponse:
+    return replayed(JSONResponse(outcome.result["body"], status_code=outcome.result["status_code"]), outcome.replayed)
+
+
+@router.post("/assets/{asset}/forced-transfers", response_model=ControlPublic, responses=KEYED)
+def forced_transfer(
+    asset: str, body: ForcedTransferCreate, desk: ControlDeskDep, idempotency_key: IdempotencyKey
+) -> JSONResponse:
     """Move shares without the holder's consent (a court order); `reason` is required (422
     reason_required). Bypasses pause, lock-up, minimum lot, country and class rules and freezes (frozen
     shares taken are released), but still refuses a receiver who is not verified and keeps the
     per-investor limits."""
-    return desk.forced_transfer(asset, body)
+    return _reply(desk.forced_transfer(asset, body, idempotency_key))
 
 
-@router.post("/assets/{asset}/forced-transfers/batch")
-def forced_transfer_batch(asset: str, body: ForcedTransferBatchCreate, desk: ControlDeskDep) -> ControlPublic:
+@router.post("/assets/{asset}/forced-transfers/batch", response_model=ControlPublic, responses=KEYED)
+def forced_transfer_batch(
+    asset: str, body: ForcedTransferBatchCreate, desk: ControlDeskDep, idempotency_key: IdempotencyKey
+) -> JSONResponse:
     """Many forced transfers in one transaction: all or none."""
-    return desk.forced_transfer_batch(asset, body)
+    return _reply(desk.forced_transfer_batch(asset, body, idempotency_key))
 
 
-@router.post("/assets/{asset}/recover-wallet")
-def recover_wallet(asset: str, body: RecoveryCreate, desk: ControlDeskDep) -> ControlPublic:
+@router.post("/assets/{asset}/recover-wallet", response_model=ControlPublic, responses=KEYED)
+def recover_wallet(
+    asset: str, body: RecoveryCreate, desk: ControlDeskDep, idempotency_key: IdempotencyKey
+) -> JSONResponse:
     """Move a lost wallet's shares, frozen shares and frozen flag to a new wallet the registrar has
     added to the same investor; `reason` is required (409 recovery_invalid if the wallets do not fit)."""
-    return desk.recover_wallet(asset, body)
+    return _reply(desk.recover_wallet(asset, body, idempotency_key))
 
 
-@router.post("/investors/{investor_id}/recover-wallet")
-def recover_wallet_everywhere(investor_id: str, body: RecoveryEverywhere, desk: ControlDeskDep) -> list[ControlPublic]:
+@router.post(
+    "/investors/{investor_id}/recover-wallet",
+    response_model=list[ControlPublic],
+    responses=idempotent_responses(
+        "control",
+        more="; `recovery_invalid`, `nothing_to_recover`; `control_partial`: an asset's recovery was refused or not "
+        "sent after others went through (`done`, `not_done`)",
+    ),
+)
+def recover_wallet_everywhere(
+    investor_id: str, body: RecoveryEverywhere, desk: ControlDeskDep, idempotency_key: IdempotencyKey
+) -> JSONResponse:
     """Recover the lost wallet in every asset where it holds shares (one transaction each)."""
-    return desk.recover_wallet_everywhere(investor_id, body)
+    return _reply(desk.recover_wallet_everywhere(investor_id, body, idempotency_key))
 
 
-@router.post("/assets/{asset}/redeem")
-def redeem(asset: str, body: RedemptionCreate, desk: ControlDeskDep) -> ControlPublic:
+@router.post("/assets/{asset}/redeem", response_model=ControlPublic, responses=KEYED)
+def redeem(asset: str, body: RedemptionCreate, desk: ControlDeskDep, idempotency_key: IdempotencyKey) -> JSONResponse:
     """Burn shares of a wallet (a redemption or a correction); frozen shares are released as needed."""
-    return desk.redeem(asset, body)
+    return _reply(desk.redeem(asset, body, idempotency_key))
 
 
 # -- documents (ERC-1643) -----------------------------------------------------------------

@@ -2,29 +2,33 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 
-from rwakit.api.deps import IssuerDep, PlatformDep, SessionDep, SettingsDep, StaffDep
+from rwakit.api.deps import (
+    IdempotencyKey,
+    IssuerDep,
+    PlatformDep,
+    SessionDep,
+    SettingsDep,
+    StaffDep,
+    idempotent_responses,
+    replayed,
+)
 from rwakit.api.schemas.issuances import BatchIssuanceCreate, IssuanceCreate, IssuancePublic
 from rwakit.api.services.issuances import IssuanceService, Outcome, public
 from rwakit.db import issuances as store
 from rwakit.errors import NotFound
 
 router = APIRouter(prefix="/issuances", tags=["issuances"])
-
-IdempotencyKey = Annotated[
-    str | None,
-    Header(alias="Idempotency-Key", description="Required. Retrying with the same key returns the first result."),
-]
+KEYED = idempotent_responses("issuance", success=201, more="; `batch_refused`, or the contract refused the issuance")
 
 
-def _reply(outcome: Outcome, response: Response) -> IssuancePublic:
-    if outcome.replayed:
-        response.headers["Idempotent-Replayed"] = "true"
-    return outcome.issuance
+def _reply(outcome: Outcome[IssuancePublic], response: Response) -> IssuancePublic:
+    replayed(response, outcome.replayed)
+    return outcome.result
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=KEYED)
 def issue(
     body: IssuanceCreate,
     response: Response,
@@ -32,14 +36,14 @@ def issue(
     platform: PlatformDep,
     settings: SettingsDep,
     principal: IssuerDep,
-    idempotency_key: IdempotencyKey = None,
+    idempotency_key: IdempotencyKey,
 ) -> IssuancePublic:
     """Issue shares of an asset to one investor (their first wallet) or wallet, in one transaction."""
     service = IssuanceService(session=session, platform=platform, settings=settings, principal=principal)
     return _reply(service.issue(idempotency_key, body), response)
 
 
-@router.post("/batch", status_code=status.HTTP_201_CREATED)
+@router.post("/batch", status_code=status.HTTP_201_CREATED, responses=KEYED)
 def issue_batch(
     body: BatchIssuanceCreate,
     response: Response,
@@ -47,7 +51,7 @@ def issue_batch(
     platform: PlatformDep,
     settings: SettingsDep,
     principal: IssuerDep,
-    idempotency_key: IdempotencyKey = None,
+    idempotency_key: IdempotencyKey,
 ) -> IssuancePublic:
     """Issue to many investors: chunks of `issuance_chunk_size` rows, one batchMint transaction each,
     all-or-nothing per chunk; the result reports every row."""

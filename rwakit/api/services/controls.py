@@ -1,20 +1,33 @@
 """Issuer controls over HTTP: each one signed by the platform's agent, recorded in the audit trail
 as the calling API key (``acting_as``) with its reason, and answered with that audit entry.
 
-They are not idempotent: a retried request acts again. Before retrying one whose outcome is
-unknown, look for its entry in ``GET /audit`` (or its transaction in ``GET /transactions``).
+The controls that move or burn shares (forced transfers, single and batch; redemption; wallet
+recovery, in one asset or in all) take an idempotency key, with the issuances' semantics and
+machinery (rwakit.api.services.idempotency): a retry returns the first answer and acts no second
+time. Their ``control_request`` row (rwakit.db.controls) is committed before anything is signed,
+holds the audit entry of every transaction the request sends, and is deleted if nothing happened on
+chain; a transaction broadcast without a known outcome leaves it ``in_doubt`` (409
+``control_in_doubt``) until its receipt settles it, and it is never sent again.
+
+The other controls (freezes, pause, documents) set a state rather than move value: repeating one
+leaves the chain as one request would (a second pause is 409 ``pause_unchanged``), so they take no key.
+Partial freezes add up, though: before retrying one whose outcome is unknown, look for its entry in
+``GET /audit`` (or its transaction in ``GET /transactions``).
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
+from pydantic import BaseModel
 from sqlmodel import Session, col, select
 from web3.types import TxReceipt
 
 from rwakit.api.deps import Principal
-from rwakit.api.errors import Conflict
+from rwakit.api.errors import Conflict, error_body
 from rwakit.api.schemas.controls import (
     ControlPublic,
     DocumentPublic,
@@ -31,23 +44,33 @@ from rwakit.api.schemas.controls import (
     WalletStatus,
 )
 from rwakit.api.services import audit as audit_service
+from rwakit.api.services import idempotency
+from rwakit.api.services.idempotency import Outcome, broadcast_unresolved, settle
 from rwakit.api.services.reads import Call, read
+from rwakit.db import idempotency as store
 from rwakit.db.audit import AuditRecord
-from rwakit.db.journal import journal_ref
-from rwakit.errors import NotFound
+from rwakit.db.controls import ControlRequest, step_ref
+from rwakit.db.idempotency import UNSETTLED
+from rwakit.db.journal import journal_ref, records_for
+from rwakit.errors import ContractRevert, NotFound
 from rwakit.platform import Platform
-from rwakit.tokenize.audit import acting_as
-from rwakit.units import format_units, to_address
+from rwakit.tokenize.audit import AuditEntry, acting_as
+from rwakit.tokenize.controls import PlannedControl
+from rwakit.units import format_units, from_timestamp, to_address
+
+Reply = dict[str, Any]  # what a keyed control answered: {"status_code": ..., "body": ...}
+MANY = ("recover_wallet_everywhere",)  # operations answered with a list of entries
 
 
 class ControlDesk:
     """The controls one API caller may take; routes call one method each."""
 
-    def __init__(self, *, session: Session, platform: Platform, principal: Principal) -> None:
+    def __init__(self, *, session: Session, platform: Platform, principal: Principal, lease_seconds: float) -> None:
         self.session = session
         self.platform = platform
         self.principal = principal
         self.controls = platform.controls
+        self.lease_seconds = lease_seconds
 
     # -- freezing -------------------------------------------------------------------------
 
@@ -69,36 +92,49 @@ class ControlDesk:
         rows = [(row.wallet, row.amount) for row in data.rows]
         return self._one(lambda: self.controls.unfreeze_tokens_batch(asset, rows, reason=data.reason))
 
-    # -- forced moves, redemption, pause --------------------------------------------------
+    # -- forced moves, recovery, redemption: once per idempotency key ----------------------
 
-    def forced_transfer(self, asset: str, data: ForcedTransferCreate) -> ControlPublic:
-        return self._one(
-            lambda: self.controls.forced_transfer(asset, data.sender, data.to, data.amount, reason=data.reason)
-        )
+    def forced_transfer(self, asset: str, data: ForcedTransferCreate, key: str | None) -> Outcome[Reply]:
+        def plans() -> list[PlannedControl]:
+            return [self.controls.plan_forced_transfer(asset, data.sender, data.to, data.amount, reason=data.reason)]
 
-    def forced_transfer_batch(self, asset: str, data: ForcedTransferBatchCreate) -> ControlPublic:
+        return self._once(key, "forced_transfer", {"asset": asset}, data, plans)
+
+    def forced_transfer_batch(self, asset: str, data: ForcedTransferBatchCreate, key: str | None) -> Outcome[Reply]:
         rows = [(row.sender, row.to, row.amount) for row in data.transfers]
-        return self._one(lambda: self.controls.forced_transfer_batch(asset, rows, reason=data.reason))
 
-    def recover_wallet(self, asset: str, data: RecoveryCreate) -> ControlPublic:
-        return self._one(
-            lambda: self.controls.recover_wallet(asset, data.lost, data.new, data.investor_id, reason=data.reason)
-        )
+        def plans() -> list[PlannedControl]:
+            return [self.controls.plan_forced_transfer_batch(asset, rows, reason=data.reason)]
 
-    def recover_wallet_everywhere(self, investor_id: str, data: RecoveryEverywhere) -> list[ControlPublic]:
-        self.platform.registry.get(investor_id)  # 404 for an unknown investor
-        with self._acting():
-            receipts = self.controls.recover_wallet_everywhere(data.lost, data.new, investor_id, reason=data.reason)
-        if not receipts:
-            raise Conflict(
-                f"{data.lost} holds no shares in any asset: nothing to recover",
-                code="nothing_to_recover",
-                lost=data.lost,
-            )
-        return [self._result(receipt) for receipt in receipts]
+        return self._once(key, "forced_transfer_batch", {"asset": asset}, data, plans)
 
-    def redeem(self, asset: str, data: RedemptionCreate) -> ControlPublic:
-        return self._one(lambda: self.controls.redeem(asset, data.wallet, data.amount, reason=data.reason))
+    def recover_wallet(self, asset: str, data: RecoveryCreate, key: str | None) -> Outcome[Reply]:
+        def plans() -> list[PlannedControl]:
+            return [self.controls.plan_recover_wallet(asset, data.lost, data.new, data.investor_id, reason=data.reason)]
+
+        return self._once(key, "recover_wallet", {"asset": asset}, data, plans)
+
+    def recover_wallet_everywhere(self, investor_id: str, data: RecoveryEverywhere, key: str | None) -> Outcome[Reply]:
+        def plans() -> list[PlannedControl]:
+            self.platform.registry.get(investor_id)  # 404 for an unknown investor
+            planned = self.controls.plan_recover_wallet_everywhere(data.lost, data.new, investor_id, reason=data.reason)
+            if not planned:
+                raise Conflict(
+                    f"{data.lost} holds no shares in any asset: nothing to recover",
+                    code="nothing_to_recover",
+                    lost=data.lost,
+                )
+            return planned
+
+        return self._once(key, "recover_wallet_everywhere", {"investor_id": investor_id}, data, plans)
+
+    def redeem(self, asset: str, data: RedemptionCreate, key: str | None) -> Outcome[Reply]:
+        def plans() -> list[PlannedControl]:
+            return [self.controls.plan_redeem(asset, data.wallet, data.amount, reason=data.reason)]
+
+        return self._once(key, "redeem", {"asset": asset}, data, plans)
+
+    # -- pause ------------------------------------------------------------------------------
 
     def set_paused(self, asset: str, *, paused: bool, reason: str) -> ControlPublic:
         act = self.controls.pause if paused else self.controls.unpause
@@ -126,6 +162,84 @@ class ControlDesk:
             receipt = send()
         return self._result(receipt)
 
+    def _once(
+        self, key: str | None, operation: str, path: dict[str, str], data: BaseModel,
+        plans: Callable[[], list[PlannedControl]],
+    ) -> Outcome[Reply]:  # fmt: skip
+        """Run a value-moving control once per key: plan (validate, write nothing), claim the key,
+        send each planned transaction under its step's journal reference, record the answer."""
+        request_hash = idempotency.fingerprint(operation, {"path": path, "body": data.model_dump(mode="json")})
+        planned: list[PlannedControl] = []
+
+        def plan(checked: str) -> ControlRequest:
+            planned[:] = plans()
+            actor = self.principal.actor
+            steps = [
+                {"actor": actor, "action": p.action, "asset": p.asset, "reason": p.reason, "details": p.details,
+                 "label": p.label, "status": "pending", "tx_hash": None, "block_number": None, "gas_used": None,
+                 "error": None}
+                for p in planned
+            ]  # fmt: skip
+            return ControlRequest(
+                idempotency_key=checked,
+                request_hash=request_hash,
+                operation=operation,
+                api_key_prefix=self.principal.prefix,
+                steps=steps,
+            )
+
+        return idempotency.run_once(
+            self.session,
+            key,
+            request_hash,
+            table=ControlRequest,
+            lease_seconds=self.lease_seconds,
+            plan=plan,
+            execute=lambda row: self._execute(row, planned),
+            replay=_reply,
+            reconcile=lambda row: reconcile(self.session, self.platform, row),
+        )
+
+    def _execute(self, row: ControlRequest, planned: list[PlannedControl]) -> Reply:
+        steps = copy.deepcopy(row.steps)
+        failure: Exception | None = None
+        for index, (step, control) in enumerate(zip(steps, planned, strict=True)):
+            ref = step_ref(row, index)
+            try:
+                with acting_as(step["actor"]), journal_ref(ref):
+                    receipt = self.controls.perform(control)
+            except ContractRevert as exc:  # refused: at estimation (nothing signed) or mined and reverted
+                step.update(status="refused", error=error_body(exc)[1])
+                failure = exc
+                break
+            except Exception as exc:  # the chain or the database failed: was anything broadcast?
+                failure = exc
+                records = records_for(self.session, ref)
+                if broadcast_unresolved(records) or any(r.status == "mined" for r in records):
+                    step.update(status="in_doubt", error={"code": "in_doubt", "message": str(exc)})
+                break
+            step.update(
+                status="done",
+                tx_hash=receipt["transactionHash"].to_0x_hex(),
+                block_number=int(receipt["blockNumber"]),
+                gas_used=int(receipt["gasUsed"]),
+            )
+            _save_steps(self.session, row, steps)
+        for step in steps:
+            if step["status"] == "pending":
+                step.update(status="not_sent", error={"code": "not_sent", "message": f"Not sent: {failure}"})
+        if any(step["status"] == "in_doubt" for step in steps):
+            row.status = "in_doubt"
+            _save_steps(self.session, row, steps)
+            assert failure is not None
+            raise failure
+        if not any(step["status"] == "done" for step in steps):
+            store.delete(self.session, row)  # nothing happened on chain: no row
+            assert failure is not None
+            raise failure
+        _complete(self.session, self.platform, row, steps)
+        return _reply(row)
+
     def _result(self, receipt: TxReceipt) -> ControlPublic:
         """The audit entry the control recorded, with where its transaction was mined."""
         tx_hash = receipt["transactionHash"].to_0x_hex()
@@ -136,6 +250,113 @@ class ControlDesk:
         return ControlPublic(
             **entry.model_dump(), block_number=int(receipt["blockNumber"]), gas_used=int(receipt["gasUsed"])
         )
+
+
+# -- keyed controls: answers and reconciliation -------------------------------------------------
+
+
+def reconcile(session: Session, platform: Platform, row: ControlRequest) -> ControlRequest | None:
+    """Settle an interrupted control from its journalled transactions and their receipts.
+
+    Returns the settled row, or None when nothing happened on chain (the row is then deleted).
+    Raises 409 ``control_in_doubt`` while a transaction's outcome cannot be known yet.
+    """
+    steps = copy.deepcopy(row.steps)
+    unresolved = []
+    for index, step in enumerate(steps):
+        if step["status"] not in UNSETTLED:
+            continue
+        outcome = settle(session, platform, records_for(session, step_ref(row, index)))
+        if outcome is None:
+            unresolved.append(index)
+            step.update(status="in_doubt", error={"code": "in_doubt", "message": "Broadcast, outcome not known yet"})
+        elif outcome[0] == "mined" and outcome[1] is not None:
+            mined = outcome[1]
+            step.update(
+                status="done", tx_hash=mined.tx_hash, block_number=mined.block_number, gas_used=mined.gas_used,
+                error=None,
+            )  # fmt: skip
+        else:
+            step.update(
+                status=outcome[0],
+                error={"code": "not_done", "message": f"Not done ({outcome[0]}) before an interruption"},
+            )
+    if unresolved:
+        row.status = "in_doubt"
+        _save_steps(session, row, steps)
+        hashes = [r.tx_hash for i in unresolved for r in records_for(session, step_ref(row, i)) if r.tx_hash]
+        raise idempotency.in_doubt(row, hashes)
+    if not any(step["status"] == "done" for step in steps):
+        store.delete(session, row)
+        return None
+    _complete(session, platform, row, steps)
+    return row
+
+
+def reconcile_stale(session: Session, platform: Platform, lease_seconds: float) -> int:
+    """Reconcile every in-doubt control, and every pending one older than the lease (at startup)."""
+    return idempotency.reconcile_stale(
+        session, ControlRequest, lambda row: reconcile(session, platform, row), lease_seconds
+    )
+
+
+def _reply(row: ControlRequest) -> Reply:
+    assert row.response is not None, "a finished control has its answer"
+    return row.response
+
+
+def _save_steps(session: Session, row: ControlRequest, steps: list[dict[str, Any]]) -> None:
+    row.steps = copy.deepcopy(steps)
+    store.save(session, row)
+
+
+def _complete(session: Session, platform: Platform, row: ControlRequest, steps: list[dict[str, Any]]) -> None:
+    """Record the answer of a control that acted: its audit entries (with block and gas), or, when a
+    later transaction of a several-transaction control was refused, 409 ``control_partial`` naming
+    what was done and what was not."""
+    entries = [_entry(session, platform, step) for step in steps if step["status"] == "done"]
+    if len(entries) == len(steps):
+        row.status = "completed"
+        row.response = {"status_code": 200, "body": entries if row.operation in MANY else entries[0]}
+    else:
+        failed = next(step for step in steps if step["status"] != "done")
+        row.status = "partial"
+        row.response = {
+            "status_code": 409,
+            "body": {
+                "code": "control_partial",
+                "message": f"{len(entries)} of {len(steps)} transactions went through; the next was not done "
+                f"({failed['error']['code']}). A retry with this key returns this answer: send what remains "
+                "with a new key",
+                "done": entries,
+                "not_done": [
+                    {"asset": s["asset"], "action": s["action"], "details": s["details"], "error": s["error"]}
+                    for s in steps
+                    if s["status"] != "done"
+                ],
+            },
+        }
+    _save_steps(session, row, steps)
+
+
+def _entry(session: Session, platform: Platform, step: dict[str, Any]) -> dict[str, Any]:
+    """The done step's audit entry as answered (JSON), written first if a crash came between the
+    transaction's receipt and its entry."""
+    query = select(AuditRecord).where(AuditRecord.tx_hash == step["tx_hash"]).order_by(col(AuditRecord.id).desc())
+    record = session.exec(query).first()
+    if record is None:
+        block = platform.chain.w3.eth.get_block(step["block_number"])
+        platform.controls.record(
+            AuditEntry(
+                actor=step["actor"], action=step["action"], asset=step["asset"], reason=step["reason"],
+                tx_hash=step["tx_hash"], details=step["details"], at=from_timestamp(block["timestamp"]),
+            )
+        )  # fmt: skip
+        record = session.exec(query).first()
+        assert record is not None, "the audit entry was just written"
+    (entry,) = audit_service.public(platform, [record])
+    public = ControlPublic(**entry.model_dump(), block_number=step["block_number"], gas_used=step["gas_used"])
+    return public.model_dump(mode="json")
 
 
 def documents(platform: Platform, asset: str) -> list[DocumentPublic]:

@@ -1,6 +1,7 @@
 """Issuance with idempotency keys: a retried request returns the first result and never mints twice.
 
-The steps of one request:
+The steps of one request (the key handling is rwakit.api.services.idempotency's, shared with the
+value-moving controls):
 
 1. The key is looked up. Known with another body: 422 ``idempotency_key_reused``. Known and
    finished: the stored result is returned again. Known and still running: 409
@@ -20,35 +21,27 @@ The steps of one request:
 
 from __future__ import annotations
 
-import hashlib
 import json
-from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from sqlmodel import Session
-from web3.exceptions import TransactionNotFound
 
 from rwakit.api.deps import Principal
 from rwakit.api.errors import Conflict, error_body
 from rwakit.api.schemas.issuances import BatchIssuanceCreate, IssuanceCreate, IssuancePublic
+from rwakit.api.services import idempotency
+from rwakit.api.services.idempotency import Outcome, broadcast_unresolved, settle
 from rwakit.api.services.reads import Call, read
 from rwakit.config import Settings
 from rwakit.db import issuances as store
-from rwakit.db.engine import as_utc, utcnow
+from rwakit.db.engine import as_utc
 from rwakit.db.issuances import Issuance
-from rwakit.db.journal import TxLog, journal_ref, records_for
+from rwakit.db.journal import journal_ref, records_for
 from rwakit.errors import ComplianceError, ContractRevert, InvalidInput, NotFound, RwakitError
 from rwakit.platform import Platform
 from rwakit.units import format_units, investor_id_to_bytes32, to_base_units
 
-MAX_KEY_LENGTH = 255
-
-
-@dataclass
-class Outcome:
-    issuance: IssuancePublic
-    replayed: bool
+__all__ = ["IssuanceService", "Outcome", "public", "reconcile", "reconcile_stale"]
 
 
 class IssuanceService:
@@ -60,44 +53,20 @@ class IssuanceService:
 
     # -- the request ------------------------------------------------------------------------
 
-    def issue(self, key: str | None, body: IssuanceCreate | BatchIssuanceCreate) -> Outcome:
-        key = _check_key(key)
+    def issue(self, key: str | None, body: IssuanceCreate | BatchIssuanceCreate) -> Outcome[IssuancePublic]:
         kind = "single" if isinstance(body, IssuanceCreate) else "batch"
         request_hash = _request_hash(kind, body)
-        for _ in range(3):  # a reconciled key that turned out to have issued nothing is run afresh
-            existing = store.get_by_key(self.session, key)
-            if existing is not None:
-                answered = self._answer_existing(existing, request_hash)
-                if answered is not None:
-                    return Outcome(answered, replayed=True)
-                continue
-            row = self._plan(key, kind, request_hash, body)
-            if store.claim(self.session, row):
-                return Outcome(self._execute(row), replayed=False)
-        raise Conflict(
-            f"The idempotency key {key!r} is being used by another request", code="idempotency_key_in_progress"
+        return idempotency.run_once(
+            self.session,
+            key,
+            request_hash,
+            table=Issuance,
+            lease_seconds=self.settings.issuance_lease_seconds,
+            plan=lambda checked: self._plan(checked, kind, request_hash, body),
+            execute=self._execute,
+            replay=public,
+            reconcile=lambda row: reconcile(self.session, self.platform, row),
         )
-
-    def _answer_existing(self, row: Issuance, request_hash: str) -> IssuancePublic | None:
-        if row.request_hash != request_hash:
-            raise InvalidInput(
-                f"The idempotency key {row.idempotency_key!r} was used for a different request (issuance {row.id}); "
-                "use a new key for a new issuance",
-                code="idempotency_key_reused",
-                issuance_id=row.id,
-            )
-        if row.status in ("completed", "partial"):
-            return public(row)
-        if row.status == "pending" and utcnow() - as_utc(row.updated_at) < timedelta(
-            seconds=self.settings.issuance_lease_seconds
-        ):
-            raise Conflict(
-                f"Issuance {row.id} with this idempotency key is still being processed; retry later",
-                code="idempotency_key_in_progress",
-                issuance_id=row.id,
-            )
-        reconciled = reconcile(self.session, self.platform, row)
-        return None if reconciled is None else public(reconciled)
 
     # -- validation, before anything is written ----------------------------------------------
 
@@ -216,7 +185,7 @@ class IssuanceService:
                     failure = exc
             except Exception as exc:  # the chain or the database failed: was anything broadcast?
                 failure = exc
-                if _broadcast_unresolved(records_for(self.session, ref)):
+                if broadcast_unresolved(records_for(self.session, ref)):
                     _mark(chunk, members, "in_doubt", {"code": "in_doubt", "message": str(exc)})
                 else:
                     for rest in chunks[chunk["index"] :]:
@@ -283,11 +252,11 @@ def reconcile(session: Session, platform: Platform, row: Issuance) -> Issuance |
         if chunk["status"] not in ("pending", "in_doubt"):
             continue
         members = rows[chunk["first_row"] : chunk["last_row"] + 1]
-        outcome = _settle(session, platform, records_for(session, f"issuance:{row.id}/{chunk['index']}"))
+        outcome = settle(session, platform, records_for(session, f"issuance:{row.id}/{chunk['index']}"))
         if outcome is None:
             unresolved.append(chunk["index"])
             _mark(chunk, members, "in_doubt", {"code": "in_doubt", "message": "Broadcast, outcome not known yet"})
-        elif outcome[0] == "issued" and outcome[1] is not None:
+        elif outcome[0] == "mined" and outcome[1] is not None:
             mined = outcome[1]
             chunk.update(
                 status="issued",
@@ -311,12 +280,7 @@ def reconcile(session: Session, platform: Platform, row: Issuance) -> Issuance |
         row.status = "in_doubt"
         store.save(session, row)
         hashes = [r.tx_hash for c in unresolved for r in records_for(session, f"issuance:{row.id}/{c}") if r.tx_hash]
-        raise Conflict(
-            f"Issuance {row.id} sent transactions whose outcome is not known yet; retry later",
-            code="issuance_in_doubt",
-            issuance_id=row.id,
-            tx_hashes=hashes,
-        )
+        raise idempotency.in_doubt(row, hashes)
     issued = [c for c in chunks if c["status"] == "issued"]
     if not issued:
         store.delete(session, row)
@@ -329,66 +293,7 @@ def reconcile(session: Session, platform: Platform, row: Issuance) -> Issuance |
 
 def reconcile_stale(session: Session, platform: Platform, lease_seconds: float) -> int:
     """Reconcile every pending or in-doubt issuance older than the lease (at startup); returns how many settled."""
-    from sqlmodel import select
-
-    cutoff = utcnow() - timedelta(seconds=lease_seconds)
-    settled = 0
-    for row in session.exec(select(Issuance).where(Issuance.status.in_(["pending", "in_doubt"]))).all():  # type: ignore[attr-defined]
-        if as_utc(row.updated_at) > cutoff and row.status == "pending":
-            continue
-        try:
-            reconcile(session, platform, row)
-            settled += 1
-        except Conflict:
-            continue
-    return settled
-
-
-def _settle(session: Session, platform: Platform, records: list[TxLog]) -> tuple[str, TxLog | None] | None:
-    """How a chunk ended, from its journalled transactions: ("issued", the mined record),
-    ("refused", the reverted record) or ("not_sent", None); None while a broadcast transaction's
-    outcome is unknown. Records still 'signed' or 'sent' are looked up on chain and updated."""
-    w3 = platform.chain.w3
-    for record in records:
-        if record.status in ("signed", "sent") and record.tx_hash:
-            try:
-                receipt = w3.eth.get_transaction_receipt(record.tx_hash)  # type: ignore[arg-type]
-            except TransactionNotFound:
-                continue
-            record.status = "mined" if receipt["status"] == 1 else "reverted"
-            record.block_number, record.gas_used, record.updated_at = (
-                receipt["blockNumber"],
-                receipt["gasUsed"],
-                utcnow(),
-            )
-            session.add(record)
-            session.commit()
-        elif record.status in ("signed", "failed") and not record.tx_hash and _never_broadcast(platform, record):
-            record.status, record.error, record.updated_at = "failed", record.error or "never broadcast", utcnow()
-            session.add(record)
-            session.commit()
-    if mined := [r for r in records if r.status == "mined"]:
-        return "issued", mined[-1]
-    if _broadcast_unresolved(records):
-        return None
-    if reverted := [r for r in records if r.status == "reverted"]:
-        return "refused", reverted[-1]
-    return "not_sent", None
-
-
-def _never_broadcast(platform: Platform, record: TxLog) -> bool:
-    """A transaction without a known hash never reached the node if the node's next nonce for its
-    sender (counting its pending pool) has not passed the journalled nonce."""
-    pending = platform.chain.w3.eth.get_transaction_count(record.sender, "pending")  # type: ignore[arg-type]
-    return int(pending) <= record.nonce
-
-
-def _broadcast_unresolved(records: list[TxLog]) -> bool:
-    """True if some transaction may have reached the node and its outcome is unknown."""
-    return any(
-        r.status in ("signed", "sent") or (r.status == "failed" and (r.error or "").startswith("broadcast failed"))
-        for r in records
-    )
+    return idempotency.reconcile_stale(session, Issuance, lambda row: reconcile(session, platform, row), lease_seconds)
 
 
 def _refuse(chunk: dict[str, Any], members: list[dict[str, Any]], exc: ContractRevert) -> None:
@@ -436,19 +341,5 @@ def public(row: Issuance) -> IssuancePublic:
     )
 
 
-def _check_key(key: str | None) -> str:
-    if key is None or not key.strip():
-        raise InvalidInput(
-            "An Idempotency-Key header is required (e.g. a UUID); reuse it to retry safely",
-            code="idempotency_key_required",
-        )
-    if len(key) > MAX_KEY_LENGTH or not key.isprintable():
-        raise InvalidInput(
-            f"The Idempotency-Key must be 1-{MAX_KEY_LENGTH} printable characters", code="invalid_idempotency_key"
-        )
-    return key.strip()
-
-
 def _request_hash(kind: str, body: IssuanceCreate | BatchIssuanceCreate) -> str:
-    canonical = json.dumps({"kind": kind, **body.model_dump(mode="json")}, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return idempotency.fingerprint(kind, body.model_dump(mode="json"))

@@ -1,0 +1,211 @@
+"""Idempotency keys for the requests that move value on chain (issuances; forced transfers,
+redemptions and wallet recoveries): a retried request returns the first result and never acts twice.
+
+One request, with a key, goes through these steps (:func:`run_once`):
+
+1. The key is looked up, in every keyed table (keys are global). Known with another request (another
+   body, or another endpoint): 422 ``idempotency_key_reused``. Known and finished: the stored result
+   is returned again (``Idempotent-Replayed: true``). Known and still running: 409
+   ``idempotency_key_in_progress``. Known and interrupted (pending past the lease, or in doubt): it is
+   first reconciled from the transaction log; while a broadcast transaction's outcome cannot be
+   known the key answers 409 ``<noun>_in_doubt`` (``issuance_in_doubt``, ``control_in_doubt``) with the
+   transaction hashes, and nothing is sent again.
+2. The request is validated without writing anything; an invalid request leaves no row.
+3. A ``pending`` row is committed; the unique key makes a concurrent duplicate lose here.
+4. The transactions are sent, each journalled in ``tx_log`` under a reference the row can name
+   before it is broadcast (see rwakit.db.journal).
+5. If nothing happened on chain (every transaction refused, or none sent) the row is deleted and
+   the key can be used again; if a transaction's outcome is unknown, the row stays ``in_doubt``.
+
+The service of each kind of request supplies the validation, the sending, the stored result and
+the reconciliation; the rest (keys, fingerprints, claims, the journal's verdicts) lives here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Generic, TypeVar
+
+from sqlmodel import Session, select
+from web3.exceptions import TransactionNotFound
+
+from rwakit.api.errors import Conflict
+from rwakit.db import idempotency as store
+from rwakit.db.engine import as_utc, utcnow
+from rwakit.db.idempotency import FINISHED, UNSETTLED, KeyedRequest
+from rwakit.db.journal import TxLog
+from rwakit.errors import InvalidInput
+from rwakit.platform import Platform
+
+MAX_KEY_LENGTH = 255
+ATTEMPTS = 3  # a reconciled key that turned out to have done nothing is run afresh
+
+Row = TypeVar("Row", bound=KeyedRequest)
+Result = TypeVar("Result")
+
+
+@dataclass
+class Outcome(Generic[Result]):
+    result: Result
+    replayed: bool
+
+
+def run_once(
+    session: Session,
+    key: str | None,
+    request_hash: str,
+    *,
+    table: type[Row],
+    lease_seconds: float,
+    plan: Callable[[str], Row],
+    execute: Callable[[Row], Result],
+    replay: Callable[[Row], Result],
+    reconcile: Callable[[Row], Row | None],
+) -> Outcome[Result]:
+    """Run a request once per key.
+
+    `plan(key)` validates the request and returns its pending row, writing nothing; `execute(row)`
+    acts once the row is claimed; `replay(row)` is the stored result of a finished row;
+    `reconcile(row)` settles an interrupted row from the journal (None: nothing happened and the row
+    is gone; raises 409 while in doubt).
+    """
+    key = check_key(key)
+    for _ in range(ATTEMPTS):
+        existing = store.find(session, key)
+        if existing is not None:
+            if not isinstance(existing, table) or existing.request_hash != request_hash:
+                raise reused(existing)
+            if existing.status in FINISHED:
+                return Outcome(replay(existing), replayed=True)
+            if existing.status == "pending" and utcnow() - as_utc(existing.updated_at) < timedelta(
+                seconds=lease_seconds
+            ):
+                raise in_progress(existing)
+            settled = reconcile(existing)
+            if settled is not None:
+                return Outcome(replay(settled), replayed=True)
+            continue
+        row = plan(key)
+        if store.claim(session, row):
+            return Outcome(execute(row), replayed=False)
+    raise Conflict(f"The idempotency key {key!r} is being used by another request", code="idempotency_key_in_progress")
+
+
+def check_key(key: str | None) -> str:
+    if key is None or not key.strip():
+        raise InvalidInput(
+            "An Idempotency-Key header is required (e.g. a UUID); reuse it to retry safely",
+            code="idempotency_key_required",
+        )
+    if len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        raise InvalidInput(
+            f"The Idempotency-Key must be 1-{MAX_KEY_LENGTH} printable characters", code="invalid_idempotency_key"
+        )
+    return key.strip()
+
+
+def fingerprint(kind: str, request: dict[str, Any]) -> str:
+    """SHA-256 of the request in canonical JSON: what a key is bound to."""
+    canonical = json.dumps({"kind": kind, **request}, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+# -- the errors a key answers -------------------------------------------------------------------
+
+
+def reused(row: KeyedRequest) -> InvalidInput:
+    return InvalidInput(
+        f"The idempotency key {row.idempotency_key!r} was used for a different request ({row.noun} {row.id}); "
+        f"use a new key for a new {row.noun}",
+        code="idempotency_key_reused",
+        **{f"{row.noun}_id": row.id},
+    )
+
+
+def in_progress(row: KeyedRequest) -> Conflict:
+    return Conflict(
+        f"{row.noun.capitalize()} {row.id} with this idempotency key is still being processed; retry later",
+        code="idempotency_key_in_progress",
+        **{f"{row.noun}_id": row.id},
+    )
+
+
+def in_doubt(row: KeyedRequest, tx_hashes: list[str]) -> Conflict:
+    return Conflict(
+        f"{row.noun.capitalize()} {row.id} sent transactions whose outcome is not known yet; retry later",
+        code=f"{row.noun}_in_doubt",
+        tx_hashes=tx_hashes,
+        **{f"{row.noun}_id": row.id},
+    )
+
+
+# -- what the journal says happened -----------------------------------------------------------
+
+
+def settle(session: Session, platform: Platform, records: list[TxLog]) -> tuple[str, TxLog | None] | None:
+    """How one journalled step ended: ("mined", the mined record), ("refused", the reverted record) or
+    ("not_sent", None); None while a broadcast transaction's outcome is unknown. Records still
+    'signed' or 'sent' are looked up on chain and updated."""
+    w3 = platform.chain.w3
+    for record in records:
+        if record.status in ("signed", "sent") and record.tx_hash:
+            try:
+                receipt = w3.eth.get_transaction_receipt(record.tx_hash)  # type: ignore[arg-type]
+            except TransactionNotFound:
+                continue
+            record.status = "mined" if receipt["status"] == 1 else "reverted"
+            record.block_number, record.gas_used, record.updated_at = (
+                receipt["blockNumber"],
+                receipt["gasUsed"],
+                utcnow(),
+            )
+            session.add(record)
+            session.commit()
+        elif record.status in ("signed", "failed") and not record.tx_hash and _never_broadcast(platform, record):
+            record.status, record.error, record.updated_at = "failed", record.error or "never broadcast", utcnow()
+            session.add(record)
+            session.commit()
+    if mined := [r for r in records if r.status == "mined"]:
+        return "mined", mined[-1]
+    if broadcast_unresolved(records):
+        return None
+    if reverted := [r for r in records if r.status == "reverted"]:
+        return "refused", reverted[-1]
+    return "not_sent", None
+
+
+def broadcast_unresolved(records: Sequence[TxLog]) -> bool:
+    """True if some transaction may have reached the node and its outcome is unknown."""
+    return any(
+        r.status in ("signed", "sent") or (r.status == "failed" and (r.error or "").startswith("broadcast failed"))
+        for r in records
+    )
+
+
+def _never_broadcast(platform: Platform, record: TxLog) -> bool:
+    """A transaction without a known hash never reached the node if the node's next nonce for its
+    sender (counting its pending pool) has not passed the journalled nonce."""
+    pending = platform.chain.w3.eth.get_transaction_count(record.sender, "pending")  # type: ignore[arg-type]
+    return int(pending) <= record.nonce
+
+
+def reconcile_stale(
+    session: Session, table: type[Row], reconcile: Callable[[Row], Row | None], lease_seconds: float
+) -> int:
+    """Reconcile every in-doubt row, and every pending one older than the lease (at startup); returns
+    how many settled."""
+    cutoff = utcnow() - timedelta(seconds=lease_seconds)
+    settled = 0
+    for row in session.exec(select(table).where(table.status.in_(UNSETTLED))).all():  # type: ignore[attr-defined]
+        if as_utc(row.updated_at) > cutoff and row.status == "pending":
+            continue
+        try:
+            reconcile(row)
+            settled += 1
+        except Conflict:
+            continue
+    return settled

@@ -1,0 +1,82 @@
+"""Requests kept once per idempotency key: the columns every such table shares, and their storage.
+
+A row is the record of one request that moves value on chain (an issuance, a forced transfer, a
+redemption, a wallet recovery): its key (unique in its table), the SHA-256 of the request (its
+fingerprint), a status, and what the request answered. It is committed as ``pending`` before
+anything is signed, and deleted again if nothing happened on chain, so a row exists for every
+request that acted (or may have acted) and for no other.
+
+Statuses: ``pending`` (being sent now, or interrupted), ``completed``, ``partial`` (some of the
+request's transactions were refused after others went through) and ``in_doubt`` (a transaction
+was broadcast and its outcome is not known yet; reconciled from the transaction log).
+
+Keys are global: one key names one request across every keyed table (see :func:`find`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar
+
+from sqlalchemy import DateTime
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Field, Session, SQLModel, select
+
+from rwakit.db.engine import utcnow
+
+FINISHED = ("completed", "partial")
+UNSETTLED = ("pending", "in_doubt")
+
+
+class KeyedRequest(SQLModel):
+    """The columns of every table kept by idempotency key (not a table itself)."""
+
+    noun: ClassVar[str] = "request"  # in messages and error details: "issuance" -> issuance_id, issuance_in_doubt
+
+    id: int | None = Field(default=None, primary_key=True)
+    idempotency_key: str = Field(unique=True, index=True, max_length=255)
+    request_hash: str = Field(max_length=64)
+    status: str = Field(default="pending", max_length=16, index=True)
+    api_key_prefix: str | None = Field(default=None, max_length=8)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+def keyed_tables() -> tuple[type[KeyedRequest], ...]:
+    from rwakit.db.controls import ControlRequest
+    from rwakit.db.issuances import Issuance
+
+    return (Issuance, ControlRequest)
+
+
+def find(session: Session, key: str) -> KeyedRequest | None:
+    """The request that holds `key`, whichever table keeps it."""
+    for table in keyed_tables():
+        row = session.exec(select(table).where(table.idempotency_key == key)).first()
+        if row is not None:
+            return row
+    return None
+
+
+def claim(session: Session, row: KeyedRequest) -> bool:
+    """Insert and commit `row` (status pending); False if its idempotency key is already taken."""
+    session.add(row)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        return False
+    session.refresh(row)
+    return True
+
+
+def save(session: Session, row: KeyedRequest) -> None:
+    row.updated_at = utcnow()
+    session.add(row)
+    session.commit()
+    session.refresh(row)
+
+
+def delete(session: Session, row: KeyedRequest) -> None:
+    session.delete(row)
+    session.commit()
