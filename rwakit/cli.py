@@ -1,4 +1,5 @@
-"""The `rwakit` command: chains, compilation, deployment, investors, assets, issuance, the demo."""
+"""The `rwakit` command: chains, compilation, deployment, investors, assets, issuance, rules, controls,
+the audit trail, the demo."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
-from rwakit.cli_controls import control_app, database, rules_app
+from rwakit.cli_controls import audit_trail, control_app, database, rules_app
 from rwakit.config import get_settings
 from rwakit.errors import RwakitError
 
@@ -29,6 +30,7 @@ app.add_typer(asset_app, name="asset")
 app.add_typer(api_key_app, name="api-key")
 app.add_typer(rules_app, name="rules")
 app.add_typer(control_app, name="control")
+app.command("audit")(audit_trail)
 
 NodeKindOpt = Annotated[str, typer.Option("--kind", help="anvil or ganache")]
 

@@ -1,10 +1,11 @@
-"""`rwakit rules ...` (the compliance officer) and `rwakit control ...` (the issuer's agent)."""
+"""`rwakit rules ...` (the compliance officer), `rwakit control ...` (the issuer's agent), and
+`rwakit audit`, which lists what they did (and what was done through the API) from the API's database."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -13,14 +14,17 @@ from rwakit.errors import RwakitError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
+    from web3.types import TxReceipt
 
     from rwakit.platform import Platform
+    from rwakit.tokenize.audit import TrailEntry
 
 rules_app = typer.Typer(no_args_is_help=True, help="Show and set an asset's compliance rules.")
 control_app = typer.Typer(no_args_is_help=True, help="Issuer controls: freeze, forced transfer, recovery, pause.")
 
 Reason = Annotated[str, typer.Option(help="Why (recorded in the audit trail); required for forced moves")]
 RuleReason = Annotated[str, typer.Option(help="Why (recorded in the audit trail)")]
+REASON_WIDTH = 40  # `rwakit audit` shortens longer reasons in its table (--json has them whole)
 
 
 def database() -> Engine:
@@ -32,17 +36,22 @@ def database() -> Engine:
     return engine
 
 
-def _run(action: Callable[[Platform], Any], done: str) -> None:
-    """Open the platform from settings, run `action`, print `done` or the error with its code.
-    The audit trail goes to the API's database, so `GET /audit` lists what was done here too."""
+def _run(
+    action: Callable[[Platform], TxReceipt | list[TxReceipt]], done: str, *, nothing: str = "nothing to do"
+) -> None:
+    """Open the platform from settings, run `action`, print `done` with the hash of each transaction
+    sent (`nothing` if none was), or the error with its code. The audit trail goes to the API's
+    database, so `rwakit audit` and `GET /audit` list what was done here too."""
     from rwakit.platform import Platform
     from rwakit.tokenize.audit import SqlAuditLog
 
     try:
-        action(Platform.from_settings(get_settings(), audit=SqlAuditLog(database())))
+        sent = action(Platform.from_settings(get_settings(), audit=SqlAuditLog(database())))
     except RwakitError as exc:
         _fail(exc)
-    typer.echo(done)
+    receipts = sent if isinstance(sent, list) else [sent]
+    hashes = ", ".join(receipt["transactionHash"].to_0x_hex() for receipt in receipts)
+    typer.echo(f"{done} in {hashes}" if receipts else nothing)
 
 
 def _fail(exc: RwakitError) -> NoReturn:
@@ -167,7 +176,11 @@ def control_forced_transfer(asset: str, sender: str, to: str, amount: str, reaso
 @control_app.command("recover")
 def control_recover(lost: str, new: str, investor_id: str, reason: Reason = "") -> None:
     """Move a lost wallet's shares in every asset to a new wallet of the same investor."""
-    _run(lambda p: p.controls.recover_wallet_everywhere(lost, new, investor_id, reason=reason), "recovered")
+    _run(
+        lambda p: p.controls.recover_wallet_everywhere(lost, new, investor_id, reason=reason),
+        "recovered",
+        nothing=f"nothing to recover: {lost} holds no shares",
+    )
 
 
 @control_app.command("pause")
@@ -192,6 +205,63 @@ def control_document(asset: str, name: str, uri: str, document_hash: str, reason
 def control_remove_document(asset: str, name: str, reason: Reason = "") -> None:
     """Withdraw an ERC-1643 document."""
     _run(lambda p: p.controls.remove_document(asset, name, reason=reason), "document removed")
+
+
+def audit_trail(
+    asset: Annotated[str | None, typer.Option(help="Only this asset (symbol or address)")] = None,
+    action: Annotated[str | None, typer.Option(help="Only this action, e.g. forced_transfer")] = None,
+    actor: Annotated[str | None, typer.Option(help="Actors starting with this, e.g. api-key:1a2b3c4d")] = None,
+    tx_hash: Annotated[str | None, typer.Option(help="The entry of this transaction (the full hash)")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many entries")] = 50,
+    offset: Annotated[int, typer.Option(min=0, help="Skip this many of the newest first")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Full entries (details too) as JSON, as GET /audit")] = False,
+) -> None:
+    """The audit trail, newest first: every rule change and control, from the CLI, Python or the API
+    (read from the API's database, RWAKIT_DATABASE_URL)."""
+    from pydantic import TypeAdapter
+    from sqlmodel import Session
+
+    from rwakit.platform import Platform
+    from rwakit.tokenize.audit import TrailEntry, read_trail
+
+    try:
+        platform = Platform.from_settings(get_settings())
+        with Session(database()) as session:
+            trail = read_trail(session, platform.assets, platform.chain.w3, asset=asset, action=action,
+                               actor=actor, tx_hash=tx_hash, offset=offset, limit=limit)  # fmt: skip
+    except RwakitError as exc:
+        _fail(exc)
+    if as_json:
+        typer.echo(TypeAdapter(list[TrailEntry]).dump_json(trail, indent=2).decode())
+    elif not trail:
+        filtered = any(v is not None for v in (asset, action, actor, tx_hash)) or offset > 0
+        typer.echo("no audit entries match" if filtered else "the audit trail is empty: no rule change or control yet")
+    else:
+        typer.echo(format_trail(trail))
+        if len(trail) == limit:
+            typer.echo(f"(the {limit} newest shown; older: --offset {offset + limit})", err=True)
+
+
+def format_trail(trail: list[TrailEntry]) -> str:
+    """An aligned table: time (UTC), actor, action, asset, reason, transaction hash (shortened)."""
+    rows = [("time (UTC)", "actor", "action", "asset", "reason", "tx")]
+    for entry in trail:
+        when = entry.at.astimezone(UTC)
+        asset = entry.asset or _short(entry.asset_address, 6)
+        rows.append((f"{when:%Y-%m-%d %H:%M:%S}", entry.actor, entry.action, asset, _cell(entry.reason),
+                     _short(entry.tx_hash, 8)))  # fmt: skip
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows)
+
+
+def _cell(reason: str) -> str:
+    text = " ".join(reason.split()) or "-"
+    return text if len(text) <= REASON_WIDTH else text[: REASON_WIDTH - 3] + "..."
+
+
+def _short(hex_string: str, keep: int) -> str:
+    """0x and the first `keep` digits, then the last four: 0xd7d0ab12...9f3e."""
+    return hex_string if len(hex_string) <= keep + 9 else f"{hex_string[: keep + 2]}...{hex_string[-4:]}"
 
 
 def _on_off(state: str) -> bool:

@@ -1,20 +1,32 @@
-"""The audit trail of issuer and compliance actions: who did what, why, when, in which transaction."""
+"""The audit trail of issuer and compliance actions: who did what, why, when, in which transaction.
+
+Written through an `AuditLog`; read back, filtered and newest first, by `read_trail` (the API's
+``GET /audit`` and `rwakit audit` alike).
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from eth_abi.exceptions import DecodingError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
+from web3 import Web3
 
+from rwakit.chain.reads import Call, read
 from rwakit.db.audit import AuditRecord
 from rwakit.db.engine import as_utc
+from rwakit.errors import ChainError
+from rwakit.tokenize.service import AssetService
+from rwakit.units import format_units
+
+AMOUNT_KEYS = ("amount", "amounts")
 
 _actor: ContextVar[str | None] = ContextVar("rwakit_audit_actor", default=None)
 
@@ -104,3 +116,92 @@ class SqlAuditLog:
             )
             for r in rows
         ]
+
+
+@dataclass(frozen=True)
+class TrailEntry:
+    """An entry as the trail is read back: its id, the asset's symbol beside its address (None for
+    an address that is no contract on this chain any more), and the amounts in its details as exact
+    decimal strings of the asset."""
+
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    asset: str | None
+    asset_address: str
+    reason: str
+    tx_hash: str
+    details: dict[str, Any]
+
+
+def read_trail(
+    session: Session,
+    assets: AssetService,
+    w3: Web3,
+    *,
+    asset: str | None = None,
+    action: str | None = None,
+    actor: str | None = None,
+    tx_hash: str | None = None,
+    offset: int = 0,
+    limit: int = 100,
+) -> list[TrailEntry]:
+    """Entries newest first. `asset` is a symbol or an address (an unknown one raises NotFound
+    ``asset_not_found``); `actor` matches from the start (``api-key:1a2b3c4d`` finds that key's)."""
+    query = select(AuditRecord)
+    if asset is not None:
+        query = query.where(AuditRecord.asset == assets.resolve(asset))
+    if action:
+        query = query.where(AuditRecord.action == action)
+    if actor:
+        query = query.where(col(AuditRecord.actor).startswith(actor, autoescape=True))
+    if tx_hash:
+        query = query.where(AuditRecord.tx_hash == tx_hash.lower())
+    rows = session.exec(query.order_by(col(AuditRecord.id).desc()).offset(offset).limit(limit)).all()
+    return describe(w3, rows)
+
+
+def describe(w3: Web3, rows: Sequence[AuditRecord]) -> list[TrailEntry]:
+    """The rows as `TrailEntry`s, each asset's symbol and decimals read once, in one batch."""
+    meta = _asset_meta(w3, sorted({row.asset for row in rows}))
+    result = []
+    for row in rows:
+        symbol, decimals = meta.get(row.asset, (None, None))
+        details = json.loads(row.details)
+        for key in AMOUNT_KEYS:
+            if key in details and decimals is not None:
+                details[key] = _format(details[key], decimals)
+        result.append(
+            TrailEntry(
+                id=row.id or 0,
+                at=as_utc(row.at),
+                actor=row.actor,
+                action=row.action,
+                asset=symbol,
+                asset_address=row.asset,
+                reason=row.reason,
+                tx_hash=row.tx_hash,
+                details=details,
+            )
+        )
+    return result
+
+
+def _asset_meta(w3: Web3, addresses: list[str]) -> dict[str, tuple[str | None, int | None]]:
+    """Symbol and decimals of each asset; nothing for an address that is no contract on this chain
+    any more (a reset chain): its amounts then stay in base units."""
+    calls = [c for a in addresses for c in (Call(a, "symbol()", (), "string"), Call(a, "decimals()", (), "uint8"))]
+    try:
+        values = read(w3, calls)
+    except (ChainError, DecodingError):
+        return {}
+    return {a: (values[2 * i], values[2 * i + 1]) for i, a in enumerate(addresses)}
+
+
+def _format(value: Any, decimals: int) -> Any:
+    if isinstance(value, list):
+        return [_format(v, decimals) for v in value]
+    if isinstance(value, int):
+        return format_units(value, decimals)
+    return value

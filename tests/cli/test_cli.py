@@ -130,3 +130,57 @@ def test_rule_changes_and_controls_through_the_cli_are_in_the_audit_trail(
     assert [token.decode_function_input(tx["input"])[0].fn_name for tx in sent] == [
         "setBlockedCountries", "setAllowedClasses", "setAddressFrozen"
     ]  # fmt: skip
+
+
+def test_audit_lists_the_rule_changes_and_controls_sent_through_the_cli(
+    env: dict[str, str], running_chain: subprocess.Popen[str], tmp_path: Path
+) -> None:
+    """`rwakit audit` reads the trail the rules and control commands wrote, with the hashes they printed."""
+    env["RWAKIT_DATABASE_URL"] = f"sqlite:///{(tmp_path / 'api.db').as_posix()}"
+    operator, holder = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266", "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+    rwakit(env, "deploy")
+    assert rwakit(env, "audit").stdout.strip() == "the audit trail is empty: no rule change or control yet"
+    asset = rwakit(env, "asset", "create", "--name", "Tower", "--symbol", "TWR", "--shares", "1000").stdout
+    asset = asset.split(" at ")[1].strip()
+    rule = rwakit(env, "rules", "block-countries", "TWR", "KP", "--reason", "sanctions list 2026-11").stdout
+    control = rwakit(env, "control", "freeze", "TWR", holder, "--reason", "AML case 17").stdout
+    assert rule.startswith("block-list updated in 0x") and control.startswith("done in 0x")
+    rule_hash, control_hash = rule.split(" in ")[1].strip(), control.split(" in ")[1].strip()
+    assert len(rule_hash) == len(control_hash) == 66
+
+    header, *rows = rwakit(env, "audit").stdout.splitlines()
+    assert header.split() == ["time", "(UTC)", "actor", "action", "asset", "reason", "tx"]
+    expected = [  # newest first, each cell under its heading
+        (operator, "freeze_wallet", "TWR", "AML case 17", f"{control_hash[:10]}...{control_hash[-4:]}"),
+        (operator, "block_countries", "TWR", "sanctions list 2026-11", f"{rule_hash[:10]}...{rule_hash[-4:]}"),
+    ]
+    columns = [header.index(heading) for heading in ("actor", "action", "asset", "reason", "tx")]
+    assert len(rows) == len(expected)
+    for row, cells in zip(rows, expected, strict=True):
+        assert [row.index(cell) for cell in cells] == columns
+        assert row.endswith(cells[-1])
+
+    entries = json.loads(rwakit(env, "audit", "--json").stdout)
+    assert [e["tx_hash"] for e in entries] == [control_hash, rule_hash]
+    assert entries[1] == {
+        "id": entries[1]["id"], "at": entries[1]["at"], "actor": operator, "action": "block_countries",
+        "asset": "TWR", "asset_address": asset, "reason": "sanctions list 2026-11", "tx_hash": rule_hash,
+        "details": {"countries": ["KP"]},
+    }  # fmt: skip
+    assert entries[0]["details"] == {"wallet": holder} and entries[0]["id"] > entries[1]["id"]
+
+    def actions(*filters: str) -> list[str]:
+        return [e["action"] for e in json.loads(rwakit(env, "audit", "--json", *filters).stdout)]
+
+    assert actions("--tx-hash", rule_hash.upper().replace("0X", "0x")) == ["block_countries"]
+    assert actions("--action", "freeze_wallet") == ["freeze_wallet"]
+    assert actions("--asset", "TWR") == actions("--asset", asset.lower()) == ["freeze_wallet", "block_countries"]
+    assert actions("--actor", operator[:8]) == ["freeze_wallet", "block_countries"]
+    assert actions("--limit", "1", "--offset", "1") == ["block_countries"]
+    assert actions("--actor", "api-key:") == []
+    newest = rwakit(env, "audit", "--limit", "1")
+    assert [row.split()[3] for row in newest.stdout.splitlines()[1:]] == ["freeze_wallet"]
+    assert "--offset 1" in newest.stderr  # says how to see older entries
+    assert rwakit(env, "audit", "--action", "pause").stdout.strip() == "no audit entries match"
+    unknown = rwakit(env, "audit", "--asset", "NOPE", ok=False)
+    assert "error [asset_not_found]" in unknown.stderr and "NOPE" in unknown.stderr

@@ -46,7 +46,7 @@ from rwakit.api.schemas.controls import (
 from rwakit.api.services import audit as audit_service
 from rwakit.api.services import idempotency
 from rwakit.api.services.idempotency import Outcome, broadcast_unresolved, settle
-from rwakit.api.services.reads import Call, read
+from rwakit.chain.reads import Call, read
 from rwakit.db import idempotency as store
 from rwakit.db.audit import AuditRecord
 from rwakit.db.controls import ControlRequest, step_ref

@@ -7,7 +7,7 @@ from typing import Any, Literal
 from web3 import Web3
 
 from rwakit.api.schemas.holdings import HistoryPublic, HoldingPublic, HoldingsPublic, TransferEvent
-from rwakit.api.services.reads import Call, at_latest_block, read
+from rwakit.chain.reads import Call, at_latest_block, read
 from rwakit.contracts import load_artifact
 from rwakit.errors import NotFound
 from rwakit.platform import Platform

@@ -31,7 +31,7 @@ from rwakit.api.errors import Conflict, error_body
 from rwakit.api.schemas.issuances import BatchIssuanceCreate, IssuanceCreate, IssuancePublic
 from rwakit.api.services import idempotency
 from rwakit.api.services.idempotency import Outcome, broadcast_unresolved, settle
-from rwakit.api.services.reads import Call, read
+from rwakit.chain.reads import Call, read
 from rwakit.config import Settings
 from rwakit.db import issuances as store
 from rwakit.db.engine import as_utc

@@ -1,4 +1,4 @@
-"""Chain reads for the API: many view calls in one JSON-RPC batch, all at one block.
+"""Chain reads: many view calls in one JSON-RPC batch, all at one block.
 
 A holdings page is a few dozen ``eth_call``s. Through web3's contract objects each costs a
 round trip and ~3 ms of ABI work (and building the contract object ~20 ms); here the calldata
