@@ -124,7 +124,10 @@ def rules_lockup(
     asset: str, until: Annotated[str, typer.Argument(help="UTC date (2027-06-30) or 'none'")], reason: RuleReason = ""
 ) -> None:
     """Refuse transfers between holders until a date."""
-    moment = None if until == "none" else datetime.fromisoformat(until).replace(tzinfo=UTC)
+    try:
+        moment = None if until == "none" else datetime.fromisoformat(until).replace(tzinfo=UTC)
+    except ValueError:
+        raise typer.BadParameter(f"{until!r} is not a date such as 2027-06-30, nor 'none'") from None
     _run(lambda p: p.compliance.set_lockup(asset, moment, reason=reason), "lock-up set")
 
 
@@ -141,6 +144,8 @@ def rules_max_holders(
     asset: str, count: Annotated[str, typer.Argument(help="A number, or 'none'")], reason: RuleReason = ""
 ) -> None:
     """At most this many investors (not wallets) may hold the asset."""
+    if count != "none" and not count.isdigit():
+        raise typer.BadParameter(f"{count!r} is not a whole number, nor 'none'")
     limit = None if count == "none" else int(count)
     _run(lambda p: p.compliance.set_max_holders(asset, limit, reason=reason), "max holders set")
 

@@ -67,6 +67,18 @@ def test_commands_without_a_chain_say_what_to_do(env: dict[str, str]) -> None:
     assert "error [chain_unavailable]" in refused.stderr and "rwakit chain" in refused.stderr
 
 
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [(("rules", "max-holders", "HVT", "ten"), "'ten' is not a whole number"),
+     (("rules", "lockup", "HVT", "30/06/2027"), "'30/06/2027' is not a date")],
+)  # fmt: skip
+def test_a_malformed_rule_value_is_refused_before_anything_runs(
+    env: dict[str, str], args: tuple[str, ...], says: str
+) -> None:
+    refused = rwakit(env, *args, ok=False)
+    assert refused.returncode == 2 and says in refused.stderr and "Traceback" not in refused.stderr
+
+
 def test_demo_runs_on_the_in_process_chain(env: dict[str, str]) -> None:
     out = rwakit(env, "demo", "--kind", "tester").stdout
     assert "Refused" in out and "receiver_not_registered" in out and "Cap table of Harbour View Tower" in out
