@@ -227,13 +227,13 @@ def audit_trail(
     from sqlmodel import Session
 
     from rwakit.platform import Platform
-    from rwakit.tokenize.audit import TrailEntry, read_trail
+    from rwakit.tokenize.audit import TrailEntry, TrailFilter, read_trail
 
+    where = TrailFilter(asset=asset, action=action, actor=actor, tx_hash=tx_hash, offset=offset, limit=limit)
     try:
         platform = Platform.from_settings(get_settings())
         with Session(database()) as session:
-            trail = read_trail(session, platform.assets, platform.chain.w3, asset=asset, action=action,
-                               actor=actor, tx_hash=tx_hash, offset=offset, limit=limit)  # fmt: skip
+            trail = read_trail(session, platform.assets, platform.chain.w3, where)
     except RwakitError as exc:
         _fail(exc)
     if as_json:

@@ -46,6 +46,12 @@ MAX_SAFE_INT = 2**53 - 1
 MISSING_KEY_FIELD = "header.Idempotency-Key"  # its absence alone is 422 idempotency_key_required, not invalid_request
 
 
+def idempotency_key_required() -> InvalidInput:
+    return InvalidInput(
+        "An Idempotency-Key header is required (e.g. a UUID); reuse it to retry safely", code="idempotency_key_required"
+    )
+
+
 class Unauthorized(RwakitError):
     """No API key, or one the platform does not know (or revoked)."""
 
@@ -183,11 +189,8 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     if domain is not None:
         body = {"code": domain.code, "message": domain.message, **_json_safe(domain.details), "errors": errors}
     elif all(e["field"] == MISSING_KEY_FIELD and e["type"] == "missing" for e in errors):
-        body = {
-            "code": "idempotency_key_required",
-            "message": "An Idempotency-Key header is required (e.g. a UUID); reuse it to retry safely",
-            "errors": errors,
-        }
+        required = idempotency_key_required()
+        body = {"code": required.code, "message": required.message, "errors": errors}
     else:
         summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
         body = {"code": "invalid_request", "message": f"The request is not valid: {summary}", "errors": errors}

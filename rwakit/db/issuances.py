@@ -13,9 +13,7 @@ from typing import Any, ClassVar
 from sqlalchemy import JSON
 from sqlmodel import Field, Session, select
 
-from rwakit.db.idempotency import KeyedRequest, claim, delete, save
-
-__all__ = ["Issuance", "claim", "delete", "get_by_key", "list_issuances", "save"]
+from rwakit.db.idempotency import KeyedRequest
 
 
 class Issuance(KeyedRequest, table=True):
@@ -28,10 +26,6 @@ class Issuance(KeyedRequest, table=True):
     tx_hash: str | None = Field(default=None, max_length=66)
     row_count: int = 0
     result: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
-
-
-def get_by_key(session: Session, key: str) -> Issuance | None:
-    return session.exec(select(Issuance).where(Issuance.idempotency_key == key)).first()
 
 
 def list_issuances(session: Session, *, asset: str | None = None, offset: int = 0, limit: int = 100) -> list[Issuance]:

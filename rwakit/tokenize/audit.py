@@ -135,31 +135,32 @@ class TrailEntry:
     details: dict[str, Any]
 
 
-def read_trail(
-    session: Session,
-    assets: AssetService,
-    w3: Web3,
-    *,
-    asset: str | None = None,
-    action: str | None = None,
-    actor: str | None = None,
-    tx_hash: str | None = None,
-    offset: int = 0,
-    limit: int = 100,
-) -> list[TrailEntry]:
-    """Entries newest first. `asset` is a symbol or an address (an unknown one raises NotFound
-    ``asset_not_found``); `actor` matches from the start (``api-key:1a2b3c4d`` finds that key's)."""
+@dataclass(frozen=True)
+class TrailFilter:
+    """Which entries to read back (every condition given must hold), newest first: `asset` is a
+    symbol or an address (an unknown one raises NotFound ``asset_not_found``); `actor` matches from
+    the start (``api-key:1a2b3c4d`` finds that key's)."""
+
+    asset: str | None = None
+    action: str | None = None
+    actor: str | None = None
+    tx_hash: str | None = None
+    offset: int = 0
+    limit: int = 100
+
+
+def read_trail(session: Session, assets: AssetService, w3: Web3, where: TrailFilter) -> list[TrailEntry]:
     query = select(AuditRecord)
-    if asset is not None:
-        query = query.where(AuditRecord.asset == assets.resolve(asset))
-    if action:
-        query = query.where(AuditRecord.action == action)
-    if actor:
-        query = query.where(col(AuditRecord.actor).startswith(actor, autoescape=True))
-    if tx_hash:
-        query = query.where(AuditRecord.tx_hash == tx_hash.lower())
-    rows = session.exec(query.order_by(col(AuditRecord.id).desc()).offset(offset).limit(limit)).all()
-    return describe(w3, rows)
+    if where.asset is not None:
+        query = query.where(AuditRecord.asset == assets.resolve(where.asset))
+    if where.action:
+        query = query.where(AuditRecord.action == where.action)
+    if where.actor:
+        query = query.where(col(AuditRecord.actor).startswith(where.actor, autoescape=True))
+    if where.tx_hash:
+        query = query.where(AuditRecord.tx_hash == where.tx_hash.lower())
+    query = query.order_by(col(AuditRecord.id).desc()).offset(where.offset).limit(where.limit)
+    return describe(w3, session.exec(query).all())
 
 
 def describe(w3: Web3, rows: Sequence[AuditRecord]) -> list[TrailEntry]:

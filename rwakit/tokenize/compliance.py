@@ -14,7 +14,8 @@ from rwakit.chain.signer import Signer
 from rwakit.chain.transactions import TransactionManager
 from rwakit.errors import InvalidInput
 from rwakit.registry.models import InvestorClass
-from rwakit.tokenize.audit import AuditEntry, AuditLog, current_actor
+from rwakit.tokenize.audit import AuditLog
+from rwakit.tokenize.audited import AuditedSender
 from rwakit.tokenize.service import AssetService
 from rwakit.units import country_label, from_timestamp, to_base_units, to_country_code, to_timestamp
 
@@ -44,10 +45,8 @@ class ComplianceService:
     rule change is recorded in the audit trail, with its reason if one is given."""
 
     def __init__(self, txm: TransactionManager, assets: AssetService, officer: Signer, audit: AuditLog) -> None:
-        self._txm = txm
         self._assets = assets
-        self._officer = officer
-        self._audit = audit
+        self._sender = AuditedSender(txm, assets, officer, audit, label="{function} on {asset}")
 
     def rules(self, asset: str) -> AssetRules:
         token = self._assets.token(asset)
@@ -74,18 +73,20 @@ class ComplianceService:
         """Add countries to the allow-list (or remove them); it applies once enabled."""
         codes = self._countries(countries)
         action = "allow_countries" if allowed else "disallow_countries"
-        return self._act(asset, action, reason, "setAllowedCountries", (codes, allowed), countries=_labels(codes))
+        args = (codes, allowed)
+        return self._sender.send(asset, action, reason, "setAllowedCountries", args, countries=_labels(codes))
 
     def enable_allow_list(self, asset: str, enabled: bool = True, *, reason: str = "") -> TxReceipt:
         action = "enable_allow_list" if enabled else "disable_allow_list"
-        return self._act(asset, action, reason, "setAllowListEnabled", (enabled,))
+        return self._sender.send(asset, action, reason, "setAllowListEnabled", (enabled,))
 
     def block_countries(
         self, asset: str, countries: Sequence[str | int], blocked: bool = True, *, reason: str = ""
     ) -> TxReceipt:
         codes = self._countries(countries)
         action = "block_countries" if blocked else "unblock_countries"
-        return self._act(asset, action, reason, "setBlockedCountries", (codes, blocked), countries=_labels(codes))
+        args = (codes, blocked)
+        return self._sender.send(asset, action, reason, "setBlockedCountries", args, countries=_labels(codes))
 
     def allow_classes(self, asset: str, classes: Iterable[InvestorClass | str | int], *, reason: str = "") -> TxReceipt:
         """Only these investor classes may acquire shares; an empty list admits every class."""
@@ -94,33 +95,33 @@ class ComplianceService:
         for cls in parsed:
             mask |= 1 << cls
         names = [c.name.lower() for c in parsed]
-        return self._act(asset, "set_allowed_classes", reason, "setAllowedClasses", (mask,), classes=names)
+        return self._sender.send(asset, "set_allowed_classes", reason, "setAllowedClasses", (mask,), classes=names)
 
     def set_lockup(self, asset: str, until: datetime | int | None, *, reason: str = "") -> TxReceipt:
         """Holders cannot transfer before `until` (None lifts the lock-up)."""
         timestamp = 0 if until is None else to_timestamp(until)
         if isinstance(until, int):
             until = from_timestamp(timestamp)  # a datetime is recorded as given, in its own time zone
-        return self._act(
+        return self._sender.send(
             asset, "set_lockup", reason, "setLockup", (timestamp,), until=None if until is None else until.isoformat()
         )
 
     def set_minimum_lot(self, asset: str, amount: str | int, *, reason: str = "") -> TxReceipt:
         """Smallest transfer between holders: '0.5' shares, or an int in base units (0: none)."""
         value = _bounded(to_base_units(amount, self._assets.get(asset).decimals), MAX_UINT80, "minimum lot")
-        return self._act(asset, "set_minimum_lot", reason, "setMinimumLot", (value,), amount=value)
+        return self._sender.send(asset, "set_minimum_lot", reason, "setMinimumLot", (value,), amount=value)
 
     def set_max_holders(self, asset: str, count: int | None, *, reason: str = "") -> TxReceipt:
         """At most `count` investors may hold the asset (None: no limit)."""
         if count is not None and not 1 <= count < 2**32:
             raise InvalidInput("The maximum number of holders must be 1 to 4,294,967,295", code="invalid_limit")
-        return self._act(asset, "set_max_holders", reason, "setMaxHolders", (count or 0,), max_holders=count)
+        return self._sender.send(asset, "set_max_holders", reason, "setMaxHolders", (count or 0,), max_holders=count)
 
     def set_max_balance(self, asset: str, amount: str | int | None, *, reason: str = "") -> TxReceipt:
         """No investor may hold more than `amount` over all their wallets (None: no limit)."""
         value = 0 if amount is None else to_base_units(amount, self._assets.get(asset).decimals)
         value = _bounded(value, MAX_UINT96, "maximum balance")
-        return self._act(
+        return self._sender.send(
             asset, "set_max_balance", reason, "setMaxBalance", (value,), amount=None if amount is None else value
         )
 
@@ -136,26 +137,6 @@ class ComplianceService:
         for log in getattr(token.events, event)().get_logs(from_block=self._assets.from_block):
             members[log["args"]["country"]] = log["args"][flag]
         return sorted(c for c, on in members.items() if on)
-
-    def _act(
-        self, asset: str, action: str, reason: str, function: str, args: tuple[Any, ...], **details: Any
-    ) -> TxReceipt:
-        """Send the rule change and record it as the current actor (the officer, unless acting_as)."""
-        token = self._assets.token(asset)
-        receipt = self._txm.transact(
-            self._officer, getattr(token.functions, function)(*args), label=f"{function} on {asset}"
-        )
-        self._audit.record(
-            AuditEntry(
-                actor=current_actor(self._officer.address),
-                action=action,
-                asset=token.address,
-                reason=reason,
-                tx_hash=receipt["transactionHash"].to_0x_hex(),
-                details=details,
-            )
-        )
-        return receipt
 
 
 def _labels(codes: Sequence[int]) -> list[str]:

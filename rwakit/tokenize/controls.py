@@ -3,8 +3,7 @@ freeze, partial freeze, forced transfer, wallet recovery, pause, redemption, doc
 
 The value-moving controls (forced transfer, recovery, redemption) can also be taken in two steps,
 ``plan_*`` (check the input and say what will be sent and recorded, sending nothing) then
-:meth:`ControlsService.perform`, so that a caller can persist the plan first (the API's
-idempotency keys do)."""
+:meth:`ControlsService.perform` (see rwakit.tokenize.audited)."""
 
 from __future__ import annotations
 
@@ -19,29 +18,12 @@ from rwakit.chain.signer import Signer
 from rwakit.chain.transactions import TransactionManager
 from rwakit.errors import InvalidInput
 from rwakit.registry.service import RegistryService
-from rwakit.tokenize.audit import AuditEntry, AuditLog, current_actor
+from rwakit.tokenize.audit import AuditEntry, AuditLog
+from rwakit.tokenize.audited import AuditedCall, AuditedSender
 from rwakit.tokenize.service import AssetService
 from rwakit.units import from_timestamp, investor_id_to_bytes32, to_address, to_bytes32
 
 DOCUMENT_NAME_BYTES = 32
-
-
-@dataclass(frozen=True)
-class PlannedControl:
-    """A control checked and ready to send: the token function to call and the audit entry it records."""
-
-    asset: str  # the token's address
-    action: str
-    reason: str
-    function: str
-    args: tuple[Any, ...]
-    details: dict[str, Any]
-    label: str
-
-    def entry(self, *, actor: str, tx_hash: str) -> AuditEntry:
-        return AuditEntry(
-            actor=actor, action=self.action, asset=self.asset, reason=self.reason, tx_hash=tx_hash, details=self.details
-        )
 
 
 @dataclass(frozen=True)
@@ -60,11 +42,9 @@ class ControlsService:
     def __init__(
         self, txm: TransactionManager, assets: AssetService, registry: RegistryService, agent: Signer, audit: AuditLog
     ) -> None:
-        self._txm = txm
         self._assets = assets
         self._registry = registry
-        self._agent = agent
-        self._audit = audit
+        self._sender = AuditedSender(txm, assets, agent, audit, label="{action} on {asset}")
 
     # -- freezing -------------------------------------------------------------------------
 
@@ -72,33 +52,33 @@ class ControlsService:
         """Freeze (or unfreeze) a whole wallet: it can neither send nor receive this asset."""
         wallet = to_address(wallet)
         action = "freeze_wallet" if frozen else "unfreeze_wallet"
-        return self._act(asset, action, reason, "setAddressFrozen", (wallet, frozen), wallet=wallet)
+        return self._sender.send(asset, action, reason, "setAddressFrozen", (wallet, frozen), wallet=wallet)
 
     def freeze_wallets(self, asset: str, wallets: Sequence[str], *, reason: str, frozen: bool = True) -> TxReceipt:
         addresses = [to_address(w) for w in _non_empty(wallets)]
         action = "freeze_wallet" if frozen else "unfreeze_wallet"
         flags = [frozen] * len(addresses)
-        return self._act(asset, action, reason, "batchSetAddressFrozen", (addresses, flags), wallets=addresses)
+        return self._sender.send(asset, action, reason, "batchSetAddressFrozen", (addresses, flags), wallets=addresses)
 
     def freeze_tokens(self, asset: str, wallet: str, amount: str | int, *, reason: str) -> TxReceipt:
         """Freeze part of a wallet's shares: they stay there but cannot move."""
         value = self._amount(asset, amount)
         wallet = to_address(wallet)
-        return self._act(
+        return self._sender.send(
             asset, "freeze_tokens", reason, "freezePartialTokens", (wallet, value), wallet=wallet, amount=value
         )
 
     def unfreeze_tokens(self, asset: str, wallet: str, amount: str | int, *, reason: str) -> TxReceipt:
         value = self._amount(asset, amount)
         wallet = to_address(wallet)
-        return self._act(
+        return self._sender.send(
             asset, "unfreeze_tokens", reason, "unfreezePartialTokens", (wallet, value), wallet=wallet, amount=value
         )
 
     def freeze_tokens_batch(self, asset: str, rows: Sequence[tuple[str, str | int]], *, reason: str) -> TxReceipt:
         wallets = [to_address(w) for w, _ in _non_empty(rows)]
         values = [self._amount(asset, a) for _, a in rows]
-        return self._act(
+        return self._sender.send(
             asset,
             "freeze_tokens",
             reason,
@@ -111,7 +91,7 @@ class ControlsService:
     def unfreeze_tokens_batch(self, asset: str, rows: Sequence[tuple[str, str | int]], *, reason: str) -> TxReceipt:
         wallets = [to_address(w) for w, _ in _non_empty(rows)]
         values = [self._amount(asset, a) for _, a in rows]
-        return self._act(
+        return self._sender.send(
             asset, "unfreeze_tokens", reason, "batchUnfreezePartialTokens", (wallets, values),
             wallets=wallets, amounts=values,
         )  # fmt: skip
@@ -123,13 +103,11 @@ class ControlsService:
         freezes, but still refuses a receiver who is not verified. A reason is required."""
         return self.perform(self.plan_forced_transfer(asset, sender, to, amount, reason=reason))
 
-    def plan_forced_transfer(
-        self, asset: str, sender: str, to: str, amount: str | int, *, reason: str
-    ) -> PlannedControl:
+    def plan_forced_transfer(self, asset: str, sender: str, to: str, amount: str | int, *, reason: str) -> AuditedCall:
         _required(reason)
         value = self._amount(asset, amount)
         source, receiver = to_address(sender), self._assets.recipient(to)
-        return self._plan(
+        return self._sender.plan(
             asset, "forced_transfer", reason, "forcedTransfer", (source, receiver, value),
             sender=source, to=receiver, amount=value,
         )  # fmt: skip
@@ -141,12 +119,12 @@ class ControlsService:
 
     def plan_forced_transfer_batch(
         self, asset: str, rows: Sequence[tuple[str, str, str | int]], *, reason: str
-    ) -> PlannedControl:
+    ) -> AuditedCall:
         _required(reason)
         senders = [to_address(s) for s, _, _ in _non_empty(rows)]
         receivers = [self._assets.recipient(t) for _, t, _ in rows]
         values = [self._amount(asset, a) for _, _, a in rows]
-        return self._plan(
+        return self._sender.plan(
             asset, "forced_transfer", reason, "batchForcedTransfer", (senders, receivers, values),
             senders=senders, receivers=receivers, amounts=values,
         )  # fmt: skip
@@ -156,11 +134,11 @@ class ControlsService:
         to the same investor."""
         return self.perform(self.plan_recover_wallet(asset, lost, new, investor_id, reason=reason))
 
-    def plan_recover_wallet(self, asset: str, lost: str, new: str, investor_id: str, *, reason: str) -> PlannedControl:
+    def plan_recover_wallet(self, asset: str, lost: str, new: str, investor_id: str, *, reason: str) -> AuditedCall:
         _required(reason)
         lost_wallet, new_wallet = to_address(lost), to_address(new)
         args = (lost_wallet, new_wallet, investor_id_to_bytes32(investor_id))
-        return self._plan(
+        return self._sender.plan(
             asset, "recover_wallet", reason, "recoveryAddress", args,
             lost=lost_wallet, new=new_wallet, investor_id=investor_id,
         )  # fmt: skip
@@ -171,7 +149,7 @@ class ControlsService:
 
     def plan_recover_wallet_everywhere(
         self, lost: str, new: str, investor_id: str, *, reason: str
-    ) -> list[PlannedControl]:
+    ) -> list[AuditedCall]:
         """One recovery per asset where the lost wallet holds shares now (none: an empty list)."""
         return [
             self.plan_recover_wallet(asset.address, lost, new, investor_id, reason=reason)
@@ -183,28 +161,28 @@ class ControlsService:
         """Burn shares (a redemption or a correction); frozen shares are released as needed."""
         return self.perform(self.plan_redeem(asset, wallet, amount, reason=reason))
 
-    def plan_redeem(self, asset: str, wallet: str, amount: str | int, *, reason: str) -> PlannedControl:
+    def plan_redeem(self, asset: str, wallet: str, amount: str | int, *, reason: str) -> AuditedCall:
         value = self._amount(asset, amount)
         wallet = to_address(wallet)
-        return self._plan(asset, "redeem", reason, "burn", (wallet, value), wallet=wallet, amount=value)
+        return self._sender.plan(asset, "redeem", reason, "burn", (wallet, value), wallet=wallet, amount=value)
 
     def pause(self, asset: str, *, reason: str) -> TxReceipt:
-        return self._act(asset, "pause", reason, "pause", ())
+        return self._sender.send(asset, "pause", reason, "pause", ())
 
     def unpause(self, asset: str, *, reason: str) -> TxReceipt:
-        return self._act(asset, "unpause", reason, "unpause", ())
+        return self._sender.send(asset, "unpause", reason, "unpause", ())
 
     # -- documents (ERC-1643) -------------------------------------------------------------
 
     def set_document(self, asset: str, name: str, uri: str, document_hash: str, *, reason: str = "") -> TxReceipt:
         raw_hash = to_bytes32(document_hash)
-        return self._act(
+        return self._sender.send(
             asset, "set_document", reason, "setDocument", (_name32(name), uri, raw_hash),
             name=name, uri=uri, document_hash="0x" + raw_hash.hex(),
         )  # fmt: skip
 
     def remove_document(self, asset: str, name: str, *, reason: str = "") -> TxReceipt:
-        return self._act(asset, "remove_document", reason, "removeDocument", (_name32(name),), name=name)
+        return self._sender.send(asset, "remove_document", reason, "removeDocument", (_name32(name),), name=name)
 
     def documents(self, asset: str) -> list[Document]:
         token = self._assets.token(asset)
@@ -217,33 +195,19 @@ class ControlsService:
         return result
 
     def audit_trail(self, asset: str | None = None) -> list[AuditEntry]:
-        return self._audit.entries(asset=None if asset is None else self._assets.resolve(asset))
+        return self._sender.entries(asset)
 
     # -- helpers --------------------------------------------------------------------------
 
-    def perform(self, planned: PlannedControl) -> TxReceipt:
+    def perform(self, planned: AuditedCall) -> TxReceipt:
         """Send a planned control, signed by the agent, and record it in the audit trail."""
-        token = self._assets.token(planned.asset)
-        call = getattr(token.functions, planned.function)(*planned.args)
-        receipt = self._txm.transact(self._agent, call, label=planned.label)
-        tx_hash = receipt["transactionHash"].to_0x_hex()
-        self.record(planned.entry(actor=current_actor(self._agent.address), tx_hash=tx_hash))
+        receipt = self._sender.transact(planned)
+        self.record(self._sender.entry(planned, receipt))  # every entry goes through `record`
         return receipt
 
     def record(self, entry: AuditEntry) -> None:
         """Write an audit entry (perform does; the API also completes one a crash left unwritten)."""
-        self._audit.record(entry)
-
-    def _act(
-        self, asset: str, action: str, reason: str, function: str, args: tuple[Any, ...], **details: Any
-    ) -> TxReceipt:
-        return self.perform(self._plan(asset, action, reason, function, args, **details))
-
-    def _plan(
-        self, asset: str, action: str, reason: str, function: str, args: tuple[Any, ...], **details: Any
-    ) -> PlannedControl:
-        address = self._assets.resolve(asset)
-        return PlannedControl(address, action, reason, function, args, details, label=f"{action} on {asset}")
+        self._sender.record(entry)
 
     def _amount(self, asset: str, amount: str | int) -> int:
         return self._assets.amount(asset, amount)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from rwakit.api.deps import PlatformDep, SessionDep, StaffDep
 from rwakit.api.schemas.controls import AuditEntryPublic
 from rwakit.api.services import audit as service
+from rwakit.tokenize.audit import TrailFilter
 
 router = APIRouter(tags=["audit"])
 
@@ -32,8 +33,8 @@ def audit_trail(
     limit: Limit = 100,
 ) -> list[AuditEntryPublic]:
     """Who did what, why, when and in which transaction; amounts as exact decimal strings."""
-    return service.entries(session=session, platform=platform, asset=asset, action=action, actor=actor,
-                           tx_hash=tx_hash, offset=offset, limit=limit)  # fmt: skip
+    where = TrailFilter(asset=asset, action=action, actor=actor, tx_hash=tx_hash, offset=offset, limit=limit)
+    return service.entries(session=session, platform=platform, where=where)
 
 
 @router.get("/assets/{asset}/audit")
@@ -48,5 +49,5 @@ def asset_audit_trail(
     limit: Limit = 100,
 ) -> list[AuditEntryPublic]:
     """The audit trail of one asset."""
-    return service.entries(session=session, platform=platform, asset=asset, action=action, actor=actor,
-                           offset=offset, limit=limit)  # fmt: skip
+    where = TrailFilter(asset=asset, action=action, actor=actor, offset=offset, limit=limit)
+    return service.entries(session=session, platform=platform, where=where)

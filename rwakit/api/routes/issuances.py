@@ -15,7 +15,8 @@ from rwakit.api.deps import (
     replayed,
 )
 from rwakit.api.schemas.issuances import BatchIssuanceCreate, IssuanceCreate, IssuancePublic
-from rwakit.api.services.issuances import IssuanceService, Outcome, public
+from rwakit.api.services.idempotency import Outcome
+from rwakit.api.services.issuances import IssuanceService, public
 from rwakit.db import issuances as store
 from rwakit.errors import NotFound
 

@@ -12,24 +12,11 @@ from sqlmodel import Session
 from rwakit.api.schemas.controls import AuditEntryPublic
 from rwakit.db.audit import AuditRecord
 from rwakit.platform import Platform
-from rwakit.tokenize.audit import TrailEntry, describe, read_trail
+from rwakit.tokenize.audit import TrailEntry, TrailFilter, describe, read_trail
 
 
-def entries(
-    *,
-    session: Session,
-    platform: Platform,
-    asset: str | None = None,
-    action: str | None = None,
-    actor: str | None = None,
-    tx_hash: str | None = None,
-    offset: int = 0,
-    limit: int = 100,
-) -> list[AuditEntryPublic]:
-    """Entries newest first; `actor` matches from the start (``api-key:1a2b3c4d`` finds that key's)."""
-    trail = read_trail(session, platform.assets, platform.chain.w3, asset=asset, action=action, actor=actor,
-                       tx_hash=tx_hash, offset=offset, limit=limit)  # fmt: skip
-    return _public(trail)
+def entries(*, session: Session, platform: Platform, where: TrailFilter) -> list[AuditEntryPublic]:
+    return _public(read_trail(session, platform.assets, platform.chain.w3, where))
 
 
 def public(platform: Platform, rows: Sequence[AuditRecord]) -> list[AuditEntryPublic]:

@@ -55,7 +55,7 @@ from rwakit.db.journal import journal_ref, records_for
 from rwakit.errors import ContractRevert, NotFound
 from rwakit.platform import Platform
 from rwakit.tokenize.audit import AuditEntry, acting_as
-from rwakit.tokenize.controls import PlannedControl
+from rwakit.tokenize.audited import AuditedCall
 from rwakit.units import format_units, from_timestamp, to_address
 
 Reply = dict[str, Any]  # what a keyed control answered: {"status_code": ..., "body": ...}
@@ -95,7 +95,7 @@ class ControlDesk:
     # -- forced moves, recovery, redemption: once per idempotency key ----------------------
 
     def forced_transfer(self, asset: str, data: ForcedTransferCreate, key: str | None) -> Outcome[Reply]:
-        def plans() -> list[PlannedControl]:
+        def plans() -> list[AuditedCall]:
             return [self.controls.plan_forced_transfer(asset, data.sender, data.to, data.amount, reason=data.reason)]
 
         return self._once(key, "forced_transfer", {"asset": asset}, data, plans)
@@ -103,19 +103,19 @@ class ControlDesk:
     def forced_transfer_batch(self, asset: str, data: ForcedTransferBatchCreate, key: str | None) -> Outcome[Reply]:
         rows = [(row.sender, row.to, row.amount) for row in data.transfers]
 
-        def plans() -> list[PlannedControl]:
+        def plans() -> list[AuditedCall]:
             return [self.controls.plan_forced_transfer_batch(asset, rows, reason=data.reason)]
 
         return self._once(key, "forced_transfer_batch", {"asset": asset}, data, plans)
 
     def recover_wallet(self, asset: str, data: RecoveryCreate, key: str | None) -> Outcome[Reply]:
-        def plans() -> list[PlannedControl]:
+        def plans() -> list[AuditedCall]:
             return [self.controls.plan_recover_wallet(asset, data.lost, data.new, data.investor_id, reason=data.reason)]
 
         return self._once(key, "recover_wallet", {"asset": asset}, data, plans)
 
     def recover_wallet_everywhere(self, investor_id: str, data: RecoveryEverywhere, key: str | None) -> Outcome[Reply]:
-        def plans() -> list[PlannedControl]:
+        def plans() -> list[AuditedCall]:
             self.platform.registry.get(investor_id)  # 404 for an unknown investor
             planned = self.controls.plan_recover_wallet_everywhere(data.lost, data.new, investor_id, reason=data.reason)
             if not planned:
@@ -129,7 +129,7 @@ class ControlDesk:
         return self._once(key, "recover_wallet_everywhere", {"investor_id": investor_id}, data, plans)
 
     def redeem(self, asset: str, data: RedemptionCreate, key: str | None) -> Outcome[Reply]:
-        def plans() -> list[PlannedControl]:
+        def plans() -> list[AuditedCall]:
             return [self.controls.plan_redeem(asset, data.wallet, data.amount, reason=data.reason)]
 
         return self._once(key, "redeem", {"asset": asset}, data, plans)
@@ -164,12 +164,12 @@ class ControlDesk:
 
     def _once(
         self, key: str | None, operation: str, path: dict[str, str], data: BaseModel,
-        plans: Callable[[], list[PlannedControl]],
+        plans: Callable[[], list[AuditedCall]],
     ) -> Outcome[Reply]:  # fmt: skip
         """Run a value-moving control once per key: plan (validate, write nothing), claim the key,
         send each planned transaction under its step's journal reference, record the answer."""
         request_hash = idempotency.fingerprint(operation, {"path": path, "body": data.model_dump(mode="json")})
-        planned: list[PlannedControl] = []
+        planned: list[AuditedCall] = []
 
         def plan(checked: str) -> ControlRequest:
             planned[:] = plans()
@@ -200,7 +200,7 @@ class ControlDesk:
             reconcile=lambda row: reconcile(self.session, self.platform, row),
         )
 
-    def _execute(self, row: ControlRequest, planned: list[PlannedControl]) -> Reply:
+    def _execute(self, row: ControlRequest, planned: list[AuditedCall]) -> Reply:
         steps = copy.deepcopy(row.steps)
         failure: Exception | None = None
         for index, (step, control) in enumerate(zip(steps, planned, strict=True)):

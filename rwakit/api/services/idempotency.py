@@ -33,7 +33,7 @@ from typing import Any, Generic, TypeVar
 from sqlmodel import Session, select
 from web3.exceptions import TransactionNotFound
 
-from rwakit.api.errors import Conflict
+from rwakit.api.errors import Conflict, idempotency_key_required
 from rwakit.db import idempotency as store
 from rwakit.db.engine import as_utc, utcnow
 from rwakit.db.idempotency import FINISHED, UNSETTLED, KeyedRequest
@@ -97,10 +97,7 @@ def run_once(
 
 def check_key(key: str | None) -> str:
     if key is None or not key.strip():
-        raise InvalidInput(
-            "An Idempotency-Key header is required (e.g. a UUID); reuse it to retry safely",
-            code="idempotency_key_required",
-        )
+        raise idempotency_key_required()
     if len(key) > MAX_KEY_LENGTH or not key.isprintable():
         raise InvalidInput(
             f"The Idempotency-Key must be 1-{MAX_KEY_LENGTH} printable characters", code="invalid_idempotency_key"

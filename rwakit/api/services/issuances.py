@@ -33,15 +33,13 @@ from rwakit.api.services import idempotency
 from rwakit.api.services.idempotency import Outcome, broadcast_unresolved, settle
 from rwakit.chain.reads import Call, read
 from rwakit.config import Settings
-from rwakit.db import issuances as store
+from rwakit.db import idempotency as store
 from rwakit.db.engine import as_utc
 from rwakit.db.issuances import Issuance
 from rwakit.db.journal import journal_ref, records_for
 from rwakit.errors import ComplianceError, ContractRevert, InvalidInput, NotFound, RwakitError
 from rwakit.platform import Platform
 from rwakit.units import format_units, investor_id_to_bytes32, to_base_units
-
-__all__ = ["IssuanceService", "Outcome", "public", "reconcile", "reconcile_stale"]
 
 
 class IssuanceService:
