@@ -51,22 +51,20 @@ class Deployment:
 
 
 def deploy_platform(chain: Chain, txm: TransactionManager) -> Deployment:
-    """Deploy InvestorRegistry, AssetTokenDeployer and AssetFactory, administered by the chain's
-    operator, and let the factory register new assets with the registry."""
+    """Deploy InvestorRegistry (which creates its AssetTokenDeployer) and AssetFactory, administered by
+    the chain's operator, and let the factory create assets through the registry's deployer."""
     operator = chain.operator
     registry_artifact = load_artifact("InvestorRegistry")
     registry, receipt = txm.deploy(
         operator, registry_artifact.factory(chain.w3).constructor(operator.address), label="deploy InvestorRegistry"
     )
-    deployer, _ = txm.deploy(
-        operator, load_artifact("AssetTokenDeployer").factory(chain.w3).constructor(), label="deploy AssetTokenDeployer"
-    )
+    registry_contract = registry_artifact.at(chain.w3, registry)
+    deployer = registry_contract.functions.deployer().call()
     factory, _ = txm.deploy(
         operator,
-        load_artifact("AssetFactory").factory(chain.w3).constructor(registry, deployer, operator.address),
+        load_artifact("AssetFactory").factory(chain.w3).constructor(registry, operator.address),
         label="deploy AssetFactory",
     )
-    registry_contract = registry_artifact.at(chain.w3, registry)
     asset_role = registry_contract.functions.ASSET_ROLE().call()
     txm.transact(
         operator, registry_contract.functions.grantRole(asset_role, factory), label="grant ASSET_ROLE to factory"

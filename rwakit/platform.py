@@ -44,7 +44,7 @@ class Platform:
         txm = TransactionManager(chain.w3, journal=journal)
         operator = chain.operator
         audit = audit or MemoryAuditLog()
-        registry = RegistryService(chain, txm, deployment.registry, operator)
+        registry = RegistryService(chain, txm, deployment.registry, operator, from_block=deployment.block_number)
         assets = AssetService(chain, txm, deployment.factory, registry, operator, from_block=deployment.block_number)
         return cls(
             chain=chain,

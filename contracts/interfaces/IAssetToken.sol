@@ -42,8 +42,9 @@ interface IAssetToken {
         uint96 maxBalance;
     }
 
-    /// @notice Counters kept apart from {Rules}: read only when an investor becomes a holder, or when
-    /// the block-list changes.
+    /// @notice Counters kept apart from {Rules}: the holder counts sit beside the total supply, read only
+    /// when an investor becomes or stops being a holder; the count of blocked countries only when the
+    /// block-list changes.
     struct Counts {
         uint32 holders;
         uint32 maxHolders;
@@ -52,8 +53,8 @@ interface IAssetToken {
 
     /// @dev A move of `amount` from `from` to `to` is refused for reason `code` (see TransferRestrictions).
     error AssetTransferRestricted(address from, address to, uint256 amount, uint8 code);
-    /// @dev Issuance would take the supply to `supply`, above the `authorised` shares.
-    error AssetExceedsAuthorised(uint256 supply, uint256 authorised);
+    /// @dev Issuing `amount` more than the `supply` already issued would exceed the `authorised` shares.
+    error AssetExceedsAuthorised(uint256 supply, uint256 amount, uint256 authorised);
     /// @dev A batch call's arrays differ in length.
     error AssetBatchLengthMismatch();
     /// @dev The authorised shares must cover the shares issued and fit a uint96 balance.
@@ -66,6 +67,13 @@ interface IAssetToken {
     error AssetLimitBelowCurrent(uint256 limit, uint256 current);
     /// @dev Country codes are ISO 3166-1 numeric: 1..999.
     error AssetInvalidCountry(uint16 country);
+    /// @dev ERC-3643's freezePartialTokens freezes at most the wallet's `unfrozen` balance.
+    error AssetFreezeExceedsBalance(address account, uint256 amount, uint256 unfrozen);
+    /// @dev A forced transfer from a wallet to itself would lift its freeze without moving anything.
+    error AssetForcedTransferToSelf(address account);
+    /// @dev The lost wallet is still registered to the investor: the registrar removes it first, so
+    /// that it can hold and receive none of their shares after the recovery.
+    error AssetRecoveryWalletRegistered(address lostWallet);
     /// @dev Unfreezing more than is frozen.
     error AssetUnfreezeExceedsFrozen(address account, uint256 amount, uint256 frozen);
     /// @dev `newWallet` is not a wallet of `investorId`, or `lostWallet` holds nothing of theirs.

@@ -3,36 +3,61 @@ pragma solidity ^0.8.24;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IInvestorRegistry, IRegistrySubscriber} from "../interfaces/IInvestorRegistry.sol";
+import {AssetTokenDeployer} from "../factory/AssetTokenDeployer.sol";
 
 /// @title InvestorRegistry
 /// @notice One register of KYC-verified investors shared by every asset of a platform. Off-chain
 /// KYC is recorded here by a registrar; tokens read it on every move of a share.
-/// @dev Each wallet slot holds a full copy of its investor's compliance data, read by a token as one
-/// word. Assets keep a copy of it beside each holder's balance; every change of a record that
-/// exists in a copy (update, revocation, reinstatement, wallet removal) is pushed to every asset
-/// of the platform in the same transaction, so the copies are exact (and so is the sticky
-/// `multiWallet` bit, pushed when an investor's second wallet is added). Writes pay for that: an update
-/// costs a call per asset and rewrites every wallet of the investor, which {MAX_WALLETS} bounds.
+/// @dev Storage is laid out for two costs: onboarding (two fresh slots per single-wallet investor)
+/// and record changes that do not grow with the number of assets.
+/// - Each wallet has one slot: its record word (low 128 bits, layout in {IInvestorRegistry-Wallet},
+///   the same word for every wallet of an investor) and the assets that keep a copy of it (bits
+///   128-223: four 24-bit asset indices; bits 240-255: how many; more in overflow pages).
+/// - Each investor has one slot: number, wallet count and first wallet; further wallets go in a
+///   mapping only multi-wallet investors pay for.
+/// An asset subscribes to a wallet the first time it keeps the wallet's record beside a balance
+/// ({subscribe}); a changed record is then pushed to exactly the assets that hold a copy.
+/// Assets are identified by an index: the CREATE nonce of this registry's own {AssetTokenDeployer},
+/// so an asset's address follows from its index and is checked without a storage read, and the
+/// registry keeps no list of assets and has no cap below 2^24 of them.
+/// The investor's id is not stored per number (it would be a third fresh slot per investor):
+/// {InvestorRegistered} carries both, so a client maps a wallet's number back to the id from logs.
 contract InvestorRegistry is IInvestorRegistry, AccessControl {
     /// @notice Records, updates and revokes investors and their wallets.
     bytes32 public constant REGISTRAR_ROLE = keccak256("REGISTRAR_ROLE");
-    /// @notice Adds assets whose copies the registry keeps in step (given to the platform's factory).
+    /// @notice May create assets through {deployer} (given to the platform's factory).
     bytes32 public constant ASSET_ROLE = keccak256("ASSET_ROLE");
-    /// @notice Most assets one registry keeps in step, bounding the cost of a record change (a call per
-    /// asset, ~6k gas each: ~1.3M gas at the limit, far below a block). A platform with more assets
-    /// runs a second registry.
-    uint256 public constant MAX_ASSETS = 200;
     /// @notice Most wallets one investor may hold, bounding the cost of an update.
     uint256 public constant MAX_WALLETS = 16;
+    /// @notice The highest asset index (24 bits in a subscription entry).
+    uint256 public constant MAX_ASSET_INDEX = (1 << 24) - 1;
 
-    mapping(bytes32 investorId => Wallet record) private _investors;
-    mapping(bytes32 investorId => address[] wallets) private _wallets;
-    mapping(address account => Wallet record) private _walletRecords;
-    mapping(uint48 investor => bytes32 investorId) private _investorIds;
+    uint256 private constant WORD_MASK = (1 << 128) - 1;
+    uint256 private constant NUMBER_MASK = (1 << 48) - 1;
+    uint256 private constant REVOKED = 1 << 112;
+    uint256 private constant MULTI_WALLET = 1 << 120;
+    uint256 private constant INLINE_SUBSCRIPTIONS = 4;
+    uint256 private constant PAGE_SUBSCRIPTIONS = 10;
+    uint256 private constant COUNT_SHIFT = 240;
+
+    /// @dev Packs into one slot.
+    struct Investor {
+        uint48 number;
+        uint8 walletCount;
+        address firstWallet;
+    }
+
+    /// @notice Creates every asset token of this registry; tokens' addresses follow from its nonces.
+    AssetTokenDeployer public immutable deployer;
+
+    mapping(bytes32 investorId => Investor) private _investors;
+    mapping(bytes32 investorId => mapping(uint256 position => address wallet)) private _moreWallets;
+    mapping(address wallet => uint256 slot) private _wallets;
+    mapping(address wallet => mapping(uint256 page => uint256 indices)) private _moreSubscriptions;
     uint48 private _investorCount;
-    address[] private _assets;
 
     constructor(address admin) {
+        deployer = new AssetTokenDeployer();
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(REGISTRAR_ROLE, admin);
     }
@@ -52,18 +77,18 @@ contract InvestorRegistry is IInvestorRegistry, AccessControl {
         }
     }
 
-    /// @notice Replaces an investor's country, class and KYC expiry on every wallet they hold.
-    /// Emits {InvestorUpdated}.
+    /// @notice Replaces an investor's country, class and KYC expiry on every wallet they hold, and in
+    /// every asset that keeps a copy. Emits {InvestorUpdated}.
     function updateInvestor(bytes32 investorId, uint16 country, InvestorClass investorClass, uint40 kycExpiry)
         external
         onlyRole(REGISTRAR_ROLE)
     {
         _checkCountry(country);
-        Wallet memory record = _existing(investorId);
-        record.country = country;
-        record.investorClass = investorClass;
-        record.kycExpiry = kycExpiry;
-        _store(investorId, record);
+        Investor memory record = _existing(investorId);
+        uint256 word = _wallets[record.firstWallet] & WORD_MASK;
+        word = (word & (NUMBER_MASK | REVOKED | MULTI_WALLET)) | (uint256(kycExpiry) << 48) | (uint256(country) << 88)
+            | (uint256(uint8(investorClass)) << 104);
+        _store(investorId, record, word);
         emit InvestorUpdated(investorId, country, investorClass, kycExpiry);
     }
 
@@ -89,96 +114,121 @@ contract InvestorRegistry is IInvestorRegistry, AccessControl {
     }
 
     /// @notice Adds a wallet to an existing investor. The investor's first extra wallet marks every
-    /// wallet `multiWallet` and pushes that to every asset, which then keeps the investor's total.
-    /// Emits {WalletAdded}.
+    /// wallet `multiWallet` and pushes that to the assets holding a copy, which then keep the
+    /// investor's total. Emits {WalletAdded}.
     function addWallet(bytes32 investorId, address account) external onlyRole(REGISTRAR_ROLE) {
-        Wallet memory record = _existing(investorId);
-        _addWallet(investorId, record, account);
-        if (_wallets[investorId].length > MAX_WALLETS) {
-            revert RegistryWalletCount(investorId, _wallets[investorId].length, MAX_WALLETS);
-        }
-        if (!record.multiWallet) {
-            record.multiWallet = true;
-            _store(investorId, record);
-        }
+        Investor memory record = _existing(investorId);
+        uint256 count = record.walletCount;
+        if (count == MAX_WALLETS) revert RegistryWalletCount(investorId, count + 1, MAX_WALLETS);
+        uint256 word = _wallets[record.firstWallet] & WORD_MASK;
+        _addWallet(investorId, word | MULTI_WALLET, account, count);
+        record.walletCount = uint8(count + 1);
+        _investors[investorId] = record;
+        if (word & MULTI_WALLET == 0) _store(investorId, record, word | MULTI_WALLET);
     }
 
-    /// @notice Removes a wallet from its investor; an investor keeps at least one wallet.
-    /// Tokens the wallet still holds stay there but can no longer move until it is registered
-    /// again or the issuer recovers them. Emits {WalletRemoved}.
-    function removeWallet(address account) external onlyRole(REGISTRAR_ROLE) {
-        uint48 number = _walletRecords[account].investor;
-        if (number == 0) revert RegistryUnknownWallet(account);
-        bytes32 investorId = _investorIds[number];
-        address[] storage wallets = _wallets[investorId];
-        uint256 count = wallets.length;
+    /// @notice Removes a wallet from its investor; an investor keeps at least one wallet. Assets that
+    /// kept a copy of its record drop it. Shares the wallet still holds stay there but can no longer
+    /// move until the issuer recovers them (or forces a transfer), even if the wallet is later
+    /// registered to someone else. Emits {WalletRemoved}.
+    function removeWallet(bytes32 investorId, address account) external onlyRole(REGISTRAR_ROLE) {
+        Investor memory record = _existing(investorId);
+        uint256 slot = _wallets[account];
+        if (slot & NUMBER_MASK != record.number) revert RegistryUnknownWallet(investorId, account);
+        uint256 count = record.walletCount;
         if (count == 1) revert RegistryWalletCount(investorId, 0, MAX_WALLETS);
-        for (uint256 i = 0; i < count; ++i) {
-            if (wallets[i] == account) {
-                wallets[i] = wallets[count - 1];
-                wallets.pop();
-                break;
+        address last = _moreWallets[investorId][count - 1];
+        if (account == record.firstWallet) {
+            record.firstWallet = last;
+        } else {
+            for (uint256 i = 1; i < count; ++i) {
+                if (_moreWallets[investorId][i] == account) {
+                    _moreWallets[investorId][i] = last;
+                    break;
+                }
             }
         }
-        delete _walletRecords[account];
-        address[] memory removed = new address[](1);
-        removed[0] = account;
-        _push(removed, 0);
+        delete _moreWallets[investorId][count - 1];
+        record.walletCount = uint8(count - 1);
+        _investors[investorId] = record;
+        _push(account, slot, 0);
+        _forget(account, slot);
         emit WalletRemoved(investorId, account);
     }
 
-    /// @notice Registers an asset to receive record changes ({IRegistrySubscriber-syncWallets}).
-    /// Requirements: caller has ASSET_ROLE. Emits {AssetAdded}.
-    function addAsset(address asset) external onlyRole(ASSET_ROLE) {
-        if (_assets.length == MAX_ASSETS) revert RegistryTooManyAssets(MAX_ASSETS);
-        _assets.push(asset);
-        emit AssetAdded(asset);
-    }
-
-    /// @notice The assets kept in step with this registry.
-    function assets() external view returns (address[] memory) {
-        return _assets;
+    /// @inheritdoc IInvestorRegistry
+    /// @dev Requirements: the caller is the asset this registry's deployer created with nonce `index`.
+    function subscribe(uint256 index, address account) external returns (uint256 word) {
+        if (index == 0 || index > MAX_ASSET_INDEX || _assetAt(index) != msg.sender) {
+            revert RegistryNotAsset(msg.sender, index);
+        }
+        uint256 slot = _wallets[account];
+        word = slot & WORD_MASK;
+        if (word == 0) return 0;
+        uint256 count = slot >> COUNT_SHIFT;
+        if (count < INLINE_SUBSCRIPTIONS) {
+            slot |= index << (128 + 24 * count);
+        } else {
+            if (count == type(uint16).max) revert RegistryTooManySubscriptions(account);
+            uint256 extra = count - INLINE_SUBSCRIPTIONS;
+            _moreSubscriptions[account][extra / PAGE_SUBSCRIPTIONS] |= index << (24 * (extra % PAGE_SUBSCRIPTIONS));
+        }
+        // count < 2^16 - 1, checked above for the pages; the inline case has count < 4.
+        unchecked {
+            _wallets[account] = slot + (1 << COUNT_SHIFT);
+        }
     }
 
     /// @notice The compliance record of `account` (all zero if unregistered).
     function wallet(address account) external view returns (Wallet memory) {
-        return _walletRecords[account];
+        return _decode(_wallets[account]);
     }
 
     /// @notice The wallet's record as one raw word (layout in {IInvestorRegistry-Wallet}): what a
     /// token reads on every issuance, without ABI-decoding a struct.
-    function walletWord(address account) external view returns (uint256 word) {
-        Wallet storage record = _walletRecords[account];
-        assembly ("memory-safe") {
-            word := sload(record.slot)
+    function walletWord(address account) external view returns (uint256) {
+        return _wallets[account] & WORD_MASK;
+    }
+
+    /// @notice The internal number of an investor (0 if unknown): what wallet words carry.
+    function investorNumber(bytes32 investorId) external view returns (uint48) {
+        return _investors[investorId].number;
+    }
+
+    /// @notice The wallets of an investor (empty if unknown).
+    function walletsOf(bytes32 investorId) external view returns (address[] memory wallets) {
+        Investor memory record = _investors[investorId];
+        wallets = new address[](record.walletCount);
+        if (wallets.length == 0) return wallets;
+        wallets[0] = record.firstWallet;
+        for (uint256 i = 1; i < wallets.length; ++i) {
+            wallets[i] = _moreWallets[investorId][i];
         }
     }
 
-    /// @notice The investor id owning `account`, or zero.
-    function investorOf(address account) external view returns (bytes32) {
-        uint48 number = _walletRecords[account].investor;
-        return number == 0 ? bytes32(0) : _investorIds[number];
-    }
-
-    /// @notice The wallets of an investor.
-    function walletsOf(bytes32 investorId) external view returns (address[] memory) {
-        return _wallets[investorId];
-    }
-
-    /// @notice The investor's current record (the template copied to each wallet).
+    /// @notice The investor's current record (the one every wallet of theirs carries).
     function investor(bytes32 investorId) external view returns (Wallet memory) {
-        return _existing(investorId);
+        return _decode(_wallets[_existing(investorId).firstWallet]);
+    }
+
+    /// @notice The assets that keep a copy of `account`'s record and receive its changes.
+    function subscriptionsOf(address account) external view returns (address[] memory assets) {
+        uint256 slot = _wallets[account];
+        assets = new address[](slot >> COUNT_SHIFT);
+        for (uint256 i = 0; i < assets.length; ++i) {
+            assets[i] = _assetAt(_subscription(account, slot, i));
+        }
     }
 
     /// @notice ERC-3643 name: true if `account` belongs to an investor with current, unrevoked KYC.
     function isVerified(address account) external view returns (bool) {
-        Wallet memory record = _walletRecords[account];
+        Wallet memory record = _decode(_wallets[account]);
         return record.investor != 0 && !record.revoked && record.kycExpiry > block.timestamp;
     }
 
     /// @notice ERC-3643 name: the ISO 3166-1 numeric country of the wallet's investor (0 if none).
     function investorCountry(address account) external view returns (uint16) {
-        return _walletRecords[account].country;
+        return uint16(_wallets[account] >> 88);
     }
 
     /// @notice How many investors were ever registered.
@@ -186,75 +236,114 @@ contract InvestorRegistry is IInvestorRegistry, AccessControl {
         return _investorCount;
     }
 
+    /// @notice How many assets this registry's deployer has created (indices 1..assetCount).
+    function assetCount() external view returns (uint256) {
+        return deployer.created();
+    }
+
+    /// @notice The asset with index `index` (the zero address if none).
+    function assetAt(uint256 index) external view returns (address) {
+        return index == 0 || index > deployer.created() ? address(0) : _assetAt(index);
+    }
+
     function _register(InvestorData calldata data) private {
         bytes32 investorId = data.investorId;
         if (investorId == bytes32(0)) revert RegistryInvalidInvestorId();
-        if (_investors[investorId].investor != 0) revert RegistryInvestorExists(investorId);
+        if (_investors[investorId].number != 0) revert RegistryInvestorExists(investorId);
         uint256 count = data.wallets.length;
         if (count == 0 || count > MAX_WALLETS) revert RegistryWalletCount(investorId, count, MAX_WALLETS);
         _checkCountry(data.country);
-        Wallet memory record = Wallet({
-            investor: ++_investorCount,
-            kycExpiry: data.kycExpiry,
-            country: data.country,
-            investorClass: data.investorClass,
-            revoked: false,
-            multiWallet: count > 1
-        });
-        _investors[investorId] = record;
-        _investorIds[record.investor] = investorId;
-        emit InvestorRegistered(investorId, data.country, data.investorClass, data.kycExpiry);
+        uint48 number = ++_investorCount;
+        _investors[investorId] = Investor({number: number, walletCount: uint8(count), firstWallet: data.wallets[0]});
+        uint256 word = uint256(number) | (uint256(data.kycExpiry) << 48) | (uint256(data.country) << 88)
+            | (uint256(uint8(data.investorClass)) << 104) | (count > 1 ? MULTI_WALLET : 0);
+        emit InvestorRegistered(investorId, number, data.country, data.investorClass, data.kycExpiry);
         for (uint256 i = 0; i < count; ++i) {
-            _addWallet(investorId, record, data.wallets[i]);
+            _addWallet(investorId, word, data.wallets[i], i);
         }
     }
 
-    function _addWallet(bytes32 investorId, Wallet memory record, address account) private {
+    /// @dev Records `account` as the investor's wallet number `position` (0: the first) with `word`.
+    function _addWallet(bytes32 investorId, uint256 word, address account, uint256 position) private {
         if (account == address(0)) revert RegistryZeroWallet();
-        uint48 owner = _walletRecords[account].investor;
-        if (owner != 0) revert RegistryWalletTaken(account, _investorIds[owner]);
-        _walletRecords[account] = record;
-        _wallets[investorId].push(account);
+        if (_wallets[account] != 0) revert RegistryWalletTaken(account);
+        _wallets[account] = word;
+        if (position != 0) _moreWallets[investorId][position] = account;
         emit WalletAdded(investorId, account);
     }
 
     function _setRevoked(bytes32 investorId, bool revoked) private {
-        Wallet memory record = _existing(investorId);
-        record.revoked = revoked;
-        _store(investorId, record);
+        Investor memory record = _existing(investorId);
+        uint256 word = _wallets[record.firstWallet] & WORD_MASK;
+        _store(investorId, record, revoked ? word | REVOKED : word & ~REVOKED);
     }
 
-    /// @dev Writes `record` as the investor's template and into each of their wallets, and pushes it
-    /// to every asset.
-    function _store(bytes32 investorId, Wallet memory record) private {
-        Wallet storage template = _investors[investorId];
-        template.kycExpiry = record.kycExpiry;
-        template.country = record.country;
-        template.investorClass = record.investorClass;
-        template.revoked = record.revoked;
-        template.multiWallet = record.multiWallet;
-        address[] memory wallets = _wallets[investorId];
-        for (uint256 i = 0; i < wallets.length; ++i) {
-            _walletRecords[wallets[i]] = record;
+    /// @dev Writes `word` into each of the investor's wallets and pushes it to the assets that keep a copy.
+    function _store(bytes32 investorId, Investor memory record, uint256 word) private {
+        for (uint256 i = 0; i < record.walletCount; ++i) {
+            address account = i == 0 ? record.firstWallet : _moreWallets[investorId][i];
+            uint256 slot = (_wallets[account] & ~WORD_MASK) | word;
+            _wallets[account] = slot;
+            _push(account, slot, word);
         }
-        uint256 word;
-        assembly ("memory-safe") {
-            word := sload(template.slot)
-        }
-        _push(wallets, word);
     }
 
-    /// @dev Sends a changed record (`word`; zero when the wallets left) to every asset.
-    function _push(address[] memory wallets, uint256 word) private {
-        uint256 count = _assets.length;
+    /// @dev Sends `account`'s changed record (`word`; zero when it left) to each asset keeping a copy.
+    function _push(address account, uint256 slot, uint256 word) private {
+        uint256 count = slot >> COUNT_SHIFT;
         for (uint256 i = 0; i < count; ++i) {
-            IRegistrySubscriber(_assets[i]).syncWallets(wallets, word);
+            IRegistrySubscriber(_assetAt(_subscription(account, slot, i))).syncWallet(account, word);
         }
     }
 
-    function _existing(bytes32 investorId) private view returns (Wallet memory record) {
+    /// @dev Deletes a removed wallet's slot and its overflow pages.
+    function _forget(address account, uint256 slot) private {
+        uint256 count = slot >> COUNT_SHIFT;
+        if (count > INLINE_SUBSCRIPTIONS) {
+            uint256 pages = (count - INLINE_SUBSCRIPTIONS + PAGE_SUBSCRIPTIONS - 1) / PAGE_SUBSCRIPTIONS;
+            for (uint256 page = 0; page < pages; ++page) {
+                delete _moreSubscriptions[account][page];
+            }
+        }
+        delete _wallets[account];
+    }
+
+    /// @dev The index of the `i`-th asset following `account` (whose slot is `slot`).
+    function _subscription(address account, uint256 slot, uint256 i) private view returns (uint256) {
+        if (i < INLINE_SUBSCRIPTIONS) return uint24(slot >> (128 + 24 * i));
+        uint256 extra = i - INLINE_SUBSCRIPTIONS;
+        return uint24(_moreSubscriptions[account][extra / PAGE_SUBSCRIPTIONS] >> (24 * (extra % PAGE_SUBSCRIPTIONS)));
+    }
+
+    /// @dev The address the deployer's CREATE with nonce `index` gives: keccak256(rlp([deployer, index])).
+    function _assetAt(uint256 index) private view returns (address) {
+        bytes memory rlp;
+        if (index <= 0x7f) {
+            rlp = abi.encodePacked(bytes2(0xd694), deployer, uint8(index));
+        } else if (index <= 0xff) {
+            rlp = abi.encodePacked(bytes2(0xd794), deployer, bytes1(0x81), uint8(index));
+        } else if (index <= 0xffff) {
+            rlp = abi.encodePacked(bytes2(0xd894), deployer, bytes1(0x82), uint16(index));
+        } else {
+            rlp = abi.encodePacked(bytes2(0xd994), deployer, bytes1(0x83), uint24(index));
+        }
+        return address(uint160(uint256(keccak256(rlp))));
+    }
+
+    function _existing(bytes32 investorId) private view returns (Investor memory record) {
         record = _investors[investorId];
-        if (record.investor == 0) revert RegistryUnknownInvestor(investorId);
+        if (record.number == 0) revert RegistryUnknownInvestor(investorId);
+    }
+
+    function _decode(uint256 slot) private pure returns (Wallet memory) {
+        return Wallet({
+            investor: uint48(slot),
+            kycExpiry: uint40(slot >> 48),
+            country: uint16(slot >> 88),
+            investorClass: InvestorClass(uint8(slot >> 104)),
+            revoked: uint8(slot >> 112) != 0,
+            multiWallet: uint8(slot >> 120) != 0
+        });
     }
 
     function _checkCountry(uint16 country) private pure {

@@ -18,14 +18,16 @@ import {TransferRestrictions as R} from "./TransferRestrictions.sol";
 /// frozen wallets and amounts, maximum holders and balance per investor) must allow it.
 /// Issuer controls follow ERC-3643's names; ERC-7943 (uRWA) and ERC-1643 (documents) are implemented.
 /// @dev Gas: each holder's slot keeps, beside the balance, a copy of the holder's registry record
-/// and the frozen flags. The registry pushes every change of a record to every asset ({syncWallets}),
-/// so the copy is exact, and a transfer between existing holders reads no registry at all: both
-/// holders' slots (read by any ERC-20 anyway), one {Rules} slot, a country word only when a country
-/// rule is on, and investor totals only for an asset created with investor limits. A wallet without a
-/// copy (a new holder) is read from the registry once. An investor who has only ever had one wallet
+/// and the frozen flags. The first time the token keeps a wallet's copy it subscribes to that wallet
+/// at the registry ({IInvestorRegistry-subscribe}), which then pushes every change of the record here
+/// ({syncWallet}), so the copy is exact, and a transfer between existing holders reads no registry at
+/// all: both holders' slots (read by any ERC-20 anyway), one {Rules} slot, a country word only when a
+/// country rule is on, and investor totals only for an asset created with investor limits. A wallet
+/// without a copy (a new holder) is read from the registry once. The authorised shares and the holder
+/// counts sit beside the total supply, which an issuance writes anyway. An investor who has only ever had one wallet
 /// (the registry's `multiWallet` bit clear) needs no stored total: that wallet's balance is it, so
 /// counting investors costs such a holder no extra storage; a total is kept per investor from the
-/// moment the registry reports a second wallet ({syncWallets}). Deployed whole rather than as a clone: the
+/// moment the registry reports a second wallet ({syncWallet}). Deployed whole rather than as a clone: the
 /// registry, decimals and the investor-limits switch are immutables, so a transfer pays neither a
 /// DELEGATECALL nor a storage read to find them.
 contract AssetToken is IAssetToken, IERC7943Fungible, IERC1643, IRegistrySubscriber, PackedERC20, AccessControl {
@@ -59,14 +61,21 @@ contract AssetToken is IAssetToken, IERC7943Fungible, IERC1643, IRegistrySubscri
     uint160 private constant FROZEN = 1 << 129;
     uint160 private constant PARTLY_FROZEN = 1 << 130;
 
+    /// @dev The supply slot's `meta` bits (see {PackedERC20-Supply}): authorised shares (0-95), holders
+    /// (96-127), maximum holders (128-159).
+    uint256 private constant AUTHORISED_MASK = (1 << 96) - 1;
+    uint256 private constant HOLDERS_SHIFT = 96;
+    uint256 private constant MAX_HOLDERS_SHIFT = 128;
+
     IInvestorRegistry private immutable _registry;
+    /// @dev This token's index at the registry: the nonce its deployer created it with.
+    uint256 private immutable _index;
     uint8 private immutable _decimals;
     AssetKind private immutable _kind;
     bool private immutable _investorLimits;
 
     Rules private _rules;
-    Counts private _counts;
-    uint256 private _sharesAuthorised;
+    uint16 private _blockedCountries;
     /// @dev Two bits per ISO 3166-1 numeric code, 128 codes per word: bit 2c allowed, bit 2c+1 blocked.
     mapping(uint256 group => uint256 bits) private _countryBits;
     /// @dev Totals of multi-wallet investors only (a single-wallet investor's total is their balance).
@@ -79,15 +88,17 @@ contract AssetToken is IAssetToken, IERC7943Fungible, IERC1643, IRegistrySubscri
     /// and whether it keeps investor totals.
     /// @param registry_ The platform's investor registry.
     /// @param admin Receives DEFAULT_ADMIN_ROLE, ISSUER_ROLE and COMPLIANCE_ROLE.
-    constructor(AssetParams memory params, IInvestorRegistry registry_, address admin)
+    /// @param index The nonce the registry's deployer creates this token with.
+    constructor(AssetParams memory params, IInvestorRegistry registry_, address admin, uint256 index)
         PackedERC20(params.name, params.symbol)
     {
-        if (params.sharesAuthorised > type(uint96).max) revert AssetInvalidAuthorised(params.sharesAuthorised, 0);
+        if (params.sharesAuthorised > AUTHORISED_MASK) revert AssetInvalidAuthorised(params.sharesAuthorised, 0);
         _registry = registry_;
+        _index = index;
         _decimals = params.decimals;
         _kind = params.kind;
         _investorLimits = params.investorLimits;
-        _sharesAuthorised = params.sharesAuthorised;
+        _supplySlot().meta = uint160(params.sharesAuthorised);
         if (bytes(params.documentUri).length != 0) {
             _setDocument(OFFERING_DOCUMENT, params.documentUri, params.documentHash);
         }
@@ -137,10 +148,11 @@ contract AssetToken is IAssetToken, IERC7943Fungible, IERC1643, IRegistrySubscri
     /// @notice Changes how many shares may ever be outstanding (a corporate action).
     /// Requirements: caller has DEFAULT_ADMIN_ROLE; not below the supply. Emits {SharesAuthorisedUpdated}.
     function setSharesAuthorised(uint256 sharesAuthorised_) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        if (sharesAuthorised_ < totalSupply() || sharesAuthorised_ > type(uint96).max) {
+        if (sharesAuthorised_ < totalSupply() || sharesAuthorised_ > AUTHORISED_MASK) {
             revert AssetInvalidAuthorised(sharesAuthorised_, totalSupply());
         }
-        _sharesAuthorised = sharesAuthorised_;
+        Supply storage supply = _supplySlot();
+        supply.meta = uint160((supply.meta & ~AUTHORISED_MASK) | sharesAuthorised_);
         emit SharesAuthorisedUpdated(sharesAuthorised_);
     }
 
@@ -173,8 +185,14 @@ contract AssetToken is IAssetToken, IERC7943Fungible, IERC1643, IRegistrySubscri
     }
 
     /// @notice ERC-3643: freezes `amount` more of the wallet's shares (they stay but cannot move).
+    /// Requirements: as in ERC-3643's reference, no more than the wallet's unfrozen balance (to freeze
+    /// shares a wallet does not hold yet, use ERC-7943's {setFrozenTokens}).
     function freezePartialTokens(address account, uint256 amount) public onlyRole(ISSUER_ROLE) {
-        _setFrozenTokens(account, _frozenTokens[account] + amount);
+        uint256 frozen = _frozenTokens[account];
+        uint256 balance = balanceOf(account);
+        uint256 unfrozen = balance > frozen ? balance - frozen : 0;
+        if (amount > unfrozen) revert AssetFreezeExceedsBalance(account, amount, unfrozen);
+        _setFrozenTokens(account, frozen + amount);
         emit TokensFrozen(account, amount);
     }
 
@@ -200,7 +218,8 @@ contract AssetToken is IAssetToken, IERC7943Fungible, IERC1643, IRegistrySubscri
         }
     }
 
-    /// @notice ERC-7943: sets the wallet's frozen amount (it may exceed the balance).
+    /// @notice ERC-7943: sets the wallet's frozen amount; unlike {freezePartialTokens} it may exceed the
+    /// balance, withholding shares the wallet receives later.
     function setFrozenTokens(address account, uint256 amount) external onlyRole(ISSUER_ROLE) returns (bool) {
         _setFrozenTokens(account, amount);
         return true;
@@ -209,10 +228,13 @@ contract AssetToken is IAssetToken, IERC7943Fungible, IERC1643, IRegistrySubscri
     /// @notice ERC-3643 / ERC-7943: moves shares without the holder's consent (a court order).
     /// Bypasses pause, lock-up, minimum lot, country and class rules and frozen status; frozen shares
     /// are released as needed. Still refuses a receiver who is not verified, and keeps the
-    /// per-investor limits. Emits {ForcedTransfer} and {Transfer}.
+    /// per-investor limits. Refuses a wallet's transfer to itself, which would release its frozen
+    /// shares without moving any (only an unfreeze lifts a freeze). Emits {ForcedTransfer} and {Transfer}.
     function forcedTransfer(address from, address to, uint256 amount) public onlyRole(ISSUER_ROLE) returns (bool) {
+        if (from == address(0)) revert ERC20InvalidSender(address(0));
         if (to == address(0)) revert ERC20InvalidReceiver(address(0));
-        uint256 receiver = _check(from, to, amount, Move.Forced);
+        if (from == to) revert AssetForcedTransferToSelf(from);
+        uint256 receiver = _check(from, to, amount, Move.Forced, _subscribedParty(to));
         _releaseFrozen(from, amount);
         _move(from, to, amount, receiver);
         emit ForcedTransfer(from, to, amount);
@@ -229,20 +251,25 @@ contract AssetToken is IAssetToken, IERC7943Fungible, IERC1643, IRegistrySubscri
     }
 
     /// @notice ERC-3643: moves a lost wallet's shares, frozen amount and frozen status to a new wallet
-    /// of the same investor (registered by the registrar first). Emits {RecoverySuccess}.
+    /// of the same investor. The registrar first adds the new wallet to the investor and removes the
+    /// lost one, so that afterwards the lost wallet can neither hold nor receive the investor's shares
+    /// (ERC-3643's reference deletes the lost wallet's identity for the same reason).
+    /// Emits {RecoverySuccess}.
     function recoveryAddress(address lostWallet, address newWallet, bytes32 investorId)
         external
         onlyRole(ISSUER_ROLE)
         returns (bool)
     {
-        uint256 word = _registry.walletWord(newWallet);
         Account storage lost = _account(lostWallet);
         uint256 balance = lost.balance;
         uint160 meta = lost.meta;
+        uint48 holding = _investorOf(meta);
+        uint256 word = _subscribedParty(newWallet);
         if (
-            _investorOf(word) == 0 || _investorOf(word) != _investorOf(meta) || balance == 0
-                || lostWallet == newWallet || _registry.investorOf(newWallet) != investorId
+            holding == 0 || _investorOf(word) != holding || balance == 0 || lostWallet == newWallet
+                || _registry.investorNumber(investorId) != holding
         ) revert AssetRecoveryInvalid(lostWallet, newWallet, investorId);
+        if (_investorOf(_registry.walletWord(lostWallet)) == holding) revert AssetRecoveryWalletRegistered(lostWallet);
         uint256 frozenTokens = _frozenTokens[lostWallet];
         if (frozenTokens != 0) _setFrozenTokens(lostWallet, 0);
         lost.meta = lost.meta & ~FROZEN; // re-read: clearing the frozen amount above also cleared its flag
@@ -253,25 +280,23 @@ contract AssetToken is IAssetToken, IERC7943Fungible, IERC1643, IRegistrySubscri
         return true;
     }
 
-    /// @notice Called by the registry when an investor's record changes (update, revocation,
-    /// reinstatement, a second wallet, wallet removal), so the copies this token keeps beside balances
-    /// stay exact. `word` is the new record (zero: the wallets left the registry).
-    function syncWallets(address[] calldata wallets, uint256 word) external {
+    /// @notice Called by the registry when the record of a wallet this token subscribed to changes
+    /// (update, revocation, reinstatement, a second wallet, wallet removal), so the copy it keeps
+    /// beside the balance stays exact. `word` is the new record (zero: the wallet left the registry).
+    function syncWallet(address wallet, uint256 word) external {
         if (_msgSender() != address(_registry)) revert AssetOnlyRegistry(_msgSender());
-        for (uint256 i = 0; i < wallets.length; ++i) {
-            Account storage account = _account(wallets[i]);
-            uint160 meta = account.meta;
-            if (meta & CACHED == 0) continue;
-            if (_investorOf(word) == 0) {
-                account.meta = meta & ~CACHED; // keep the holding investor and the flags
-                continue;
-            }
-            // The investor's first extra wallet: their total starts from this wallet's balance.
-            if (_investorLimits && _multiWallet(word) && !_multiWallet(meta)) {
-                _investorBalances[_investorOf(meta)] += account.balance;
-            }
-            account.meta = (meta & ~PARTY_MASK) | uint160(word & PARTY_MASK);
+        Account storage account = _account(wallet);
+        uint160 meta = account.meta;
+        if (meta & CACHED == 0) return;
+        if (_investorOf(word) == 0) {
+            account.meta = meta & ~CACHED; // keep the holding investor and the flags
+            return;
         }
+        // The investor's first extra wallet: their total starts from this wallet's balance.
+        if (_investorLimits && _multiWallet(word) && !_multiWallet(meta)) {
+            _investorBalances[_investorOf(meta)] += account.balance;
+        }
+        account.meta = (meta & ~PARTY_MASK) | uint160(word & PARTY_MASK);
     }
 
     // ---------------------------------------------------------------- compliance rules
@@ -294,14 +319,14 @@ contract AssetToken is IAssetToken, IERC7943Fungible, IERC1643, IRegistrySubscri
     /// Holders there can still sell out, as with T-REX's country restriction; to stop a holder from
     /// selling, freeze the wallet.
     function setBlockedCountries(uint16[] calldata countries, bool blocked) external onlyRole(COMPLIANCE_ROLE) {
-        uint16 count = _counts.blockedCountries;
+        uint16 count = _blockedCountries;
         for (uint256 i = 0; i < countries.length; ++i) {
             if (_setCountryBit(countries[i], 1, blocked)) {
                 count = blocked ? count + 1 : count - 1;
             }
             emit CountryBlocked(countries[i], blocked);
         }
-        _counts.blockedCountries = count;
+        _blockedCountries = count;
         _rules.blockListActive = count != 0;
     }
 
@@ -326,9 +351,11 @@ contract AssetToken is IAssetToken, IERC7943Fungible, IERC1643, IRegistrySubscri
     /// @notice At most `maxHolders` investors (not wallets) may hold shares (0: no limit).
     function setMaxHolders(uint32 maxHolders) external onlyRole(COMPLIANCE_ROLE) {
         if (!_investorLimits) revert AssetInvestorLimitsDisabled();
-        uint32 holders = _counts.holders;
+        Supply storage supply = _supplySlot();
+        uint256 meta = supply.meta;
+        uint32 holders = uint32(meta >> HOLDERS_SHIFT);
         if (maxHolders != 0 && maxHolders < holders) revert AssetLimitBelowCurrent(maxHolders, holders);
-        _counts.maxHolders = maxHolders;
+        supply.meta = uint160((meta & ~(uint256(type(uint32).max) << MAX_HOLDERS_SHIFT)) | (uint256(maxHolders) << MAX_HOLDERS_SHIFT));
         emit MaxHoldersSet(maxHolders);
     }
 
@@ -383,7 +410,7 @@ contract AssetToken is IAssetToken, IERC7943Fungible, IERC1643, IRegistrySubscri
     }
 
     function sharesAuthorised() external view returns (uint256) {
-        return _sharesAuthorised;
+        return _supplySlot().meta & AUTHORISED_MASK;
     }
 
     function paused() external view returns (bool) {
@@ -395,7 +422,12 @@ contract AssetToken is IAssetToken, IERC7943Fungible, IERC1643, IRegistrySubscri
     }
 
     function counts() external view returns (Counts memory) {
-        return _counts;
+        uint256 meta = _supplySlot().meta;
+        return Counts({
+            holders: uint32(meta >> HOLDERS_SHIFT),
+            maxHolders: uint32(meta >> MAX_HOLDERS_SHIFT),
+            blockedCountries: _blockedCountries
+        });
     }
 
     function investorLimits() external view returns (bool) {
@@ -434,10 +466,11 @@ contract AssetToken is IAssetToken, IERC7943Fungible, IERC1643, IRegistrySubscri
         return _frozenTokens[account];
     }
 
-    /// @notice ERC-7943: may `account` send shares now (verified and not frozen)?
+    /// @notice ERC-7943: may `account` send shares now (verified, not frozen, and not holding shares
+    /// of an investor other than the one it is registered to)?
     function canSend(address account) external view returns (bool) {
-        uint160 meta = _account(account).meta;
-        return _partyCode(_party(account, meta), true) == R.SUCCESS && meta & FROZEN == 0;
+        Account memory held = _account(account);
+        return _sendingCode(account, held.meta, held.balance) == R.SUCCESS;
     }
 
     /// @notice ERC-7943: may `account` receive shares now (verified, not frozen, country and class admitted)?
@@ -448,14 +481,19 @@ contract AssetToken is IAssetToken, IERC7943Fungible, IERC1643, IRegistrySubscri
             && _receiverRulesCode(_rules, party) == R.SUCCESS;
     }
 
-    /// @notice ERC-7943 `canTransfer`: true if `from` may send `amount` to `to` now.
+    /// @notice ERC-7943 (Final) `canTransfer`: true if no permissioned rule refuses `from` sending `amount`
+    /// to `to` now. Never reverts; checks `amount` against the unfrozen balance when shares are frozen,
+    /// but not against the plain balance (an ERC-20 matter, which {detectTransferRestriction} reports).
     function canTransfer(address from, address to, uint256 amount) external view returns (bool) {
-        return detectTransferRestriction(from, to, amount) == R.SUCCESS;
+        Move move = from == address(0) ? Move.Mint : Move.Transfer;
+        return _evaluate(from, to, amount, move, _party(to, _account(to).meta), true) == R.SUCCESS;
     }
 
     /// @notice ERC-1404: why a transfer would be refused (0: it would not). `from` zero checks an issuance.
-    function detectTransferRestriction(address from, address to, uint256 amount) public view returns (uint8 code) {
-        (code,) = _evaluate(from, to, amount, from == address(0) ? Move.Mint : Move.Transfer);
+    /// Never reverts.
+    function detectTransferRestriction(address from, address to, uint256 amount) public view returns (uint8) {
+        Move move = from == address(0) ? Move.Mint : Move.Transfer;
+        return _evaluate(from, to, amount, move, _party(to, _account(to).meta), false);
     }
 
     /// @notice ERC-1404: a readable message for a reason code.
@@ -479,44 +517,63 @@ contract AssetToken is IAssetToken, IERC7943Fungible, IERC1643, IRegistrySubscri
         if (to == address(0)) {
             _releaseFrozen(from, value);
         } else {
-            receiver = _check(from, to, value, from == address(0) ? Move.Mint : Move.Transfer);
+            receiver = _check(from, to, value, from == address(0) ? Move.Mint : Move.Transfer, _subscribedParty(to));
         }
         _move(from, to, value, receiver);
     }
 
-    /// @dev Reverts with the reason a move is refused; returns the receiver's registry record.
-    function _check(address from, address to, uint256 value, Move move) private view returns (uint256) {
-        (uint8 code, uint256 receiver) = _evaluate(from, to, value, move);
-        if (code == R.INSUFFICIENT_BALANCE) revert ERC20InsufficientBalance(from, balanceOf(from), value);
-        if (code == R.EXCEEDS_AUTHORISED) revert AssetExceedsAuthorised(totalSupply() + value, _sharesAuthorised);
-        if (code == R.WALLET_REASSIGNED) {
-            revert AssetWalletReassigned(to, _investorOf(_account(to).meta), _investorOf(_party(to, 0)));
-        }
-        if (code != R.SUCCESS) revert AssetTransferRestricted(from, to, value, code);
-        return receiver;
+    /// @dev The registry record of a wallet about to receive: its copy, else the registry's, in which case
+    /// the token subscribes to the wallet's changes, since the move keeps a copy beside the balance.
+    function _subscribedParty(address wallet) private returns (uint256) {
+        uint160 meta = _account(wallet).meta;
+        return meta & CACHED != 0 ? meta & PARTY_MASK : _registry.subscribe(_index, wallet);
     }
 
-    /// @dev The reason `value` may not move from `from` to `to` in a `move` (or SUCCESS), and the
-    /// receiver's registry record.
-    function _evaluate(address from, address to, uint256 value, Move move) private view returns (uint8, uint256) {
+    /// @dev Reverts with the reason a move is refused; returns `receiver`, the receiving wallet's record.
+    function _check(address from, address to, uint256 value, Move move, uint256 receiver)
+        private
+        view
+        returns (uint256)
+    {
+        uint8 code = _evaluate(from, to, value, move, receiver, false);
+        if (code == R.SUCCESS) return receiver;
+        if (code == R.INSUFFICIENT_BALANCE) revert ERC20InsufficientBalance(from, balanceOf(from), value);
+        if (code == R.EXCEEDS_AUTHORISED) {
+            revert AssetExceedsAuthorised(totalSupply(), value, _supplySlot().meta & AUTHORISED_MASK);
+        }
+        if (code == R.WALLET_REASSIGNED) {
+            revert AssetWalletReassigned(to, _investorOf(_account(to).meta), _investorOf(receiver));
+        }
+        revert AssetTransferRestricted(from, to, value, code);
+    }
+
+    /// @dev The reason `value` may not move from `from` to `to` in a `move` (or SUCCESS), given the
+    /// receiver's registry record. `permissionedOnly` (ERC-7943's canTransfer) skips the plain balance
+    /// check. No arithmetic here can overflow, whatever `value` is: views built on it never revert.
+    function _evaluate(address from, address to, uint256 value, Move move, uint256 receiver, bool permissionedOnly)
+        private
+        view
+        returns (uint8)
+    {
         Rules memory rules_ = _rules;
         uint256 sender = 0; // the sending wallet's meta; zero for a mint
         uint256 sent = 0; // and its balance
         if (move == Move.Mint) {
-            if (totalSupply() + value > _sharesAuthorised) return (R.EXCEEDS_AUTHORISED, 0);
+            Supply storage supply = _supplySlot();
+            // The authorised shares never fall below the supply (setSharesAuthorised), so no underflow.
+            if (value > (supply.meta & AUTHORISED_MASK) - supply.total) return R.EXCEEDS_AUTHORISED;
         } else {
-            if (move == Move.Transfer && rules_.paused) return (R.PAUSED, 0);
+            if (move == Move.Transfer && rules_.paused) return R.PAUSED;
             Account storage sending = _account(from);
             (sender, sent) = (sending.meta, sending.balance);
-            if (sent < value) return (R.INSUFFICIENT_BALANCE, 0);
+            if (sent < value && !permissionedOnly) return R.INSUFFICIENT_BALANCE;
             if (move == Move.Transfer) {
-                uint8 code = _senderCode(from, sender, sent - value, value, rules_);
-                if (code != R.SUCCESS) return (code, 0);
+                uint8 code = _senderCode(from, sender, sent, value, rules_);
+                if (code != R.SUCCESS) return code;
             }
         }
         Account storage receiving_ = _account(to);
         (uint160 meta, uint256 received) = (receiving_.meta, receiving_.balance);
-        uint256 receiver = _party(to, meta);
         uint8 receiving = _partyCode(receiver, false);
         if (receiving == R.SUCCESS && received != 0 && _investorOf(meta) != _investorOf(receiver)) {
             receiving = R.WALLET_REASSIGNED;
@@ -527,23 +584,35 @@ contract AssetToken is IAssetToken, IERC7943Fungible, IERC1643, IRegistrySubscri
         if (receiving == R.SUCCESS && _investorLimits) {
             receiving = _investorLimitsCode(sender, sent, received, value, receiver, rules_);
         }
-        return (receiving, receiver);
+        return receiving;
     }
 
-    /// @dev The sender's checks on a holder transfer.
-    function _senderCode(address from, uint256 meta, uint256 remaining, uint256 value, Rules memory rules_)
+    /// @dev The sender's checks on a holder transfer of `value` from a wallet holding `sent`.
+    function _senderCode(address from, uint256 meta, uint256 sent, uint256 value, Rules memory rules_)
         private
         view
         returns (uint8)
     {
-        uint8 code = _partyCode(_party(from, uint160(meta)), true);
+        uint8 code = _sendingCode(from, meta, sent);
         if (code != R.SUCCESS) return code;
-        if (meta & FROZEN != 0) return R.SENDER_FROZEN;
-        if (meta & PARTLY_FROZEN != 0 && _frozenTokens[from] > remaining) {
-            return R.INSUFFICIENT_UNFROZEN_BALANCE;
+        if (meta & PARTLY_FROZEN != 0) {
+            uint256 frozen = _frozenTokens[from];
+            if (value > (sent > frozen ? sent - frozen : 0)) return R.INSUFFICIENT_UNFROZEN_BALANCE;
         }
         if (rules_.lockupUntil > block.timestamp) return R.LOCKED_UP;
         if (value < rules_.minimumLot) return R.BELOW_MINIMUM_LOT;
+        return R.SUCCESS;
+    }
+
+    /// @dev Whether the wallet (`meta`, holding `balance`) may send at all: a verified investor's, not
+    /// frozen, and not holding shares of an investor other than the one it is now registered to (a
+    /// removed or revoked investor's shares move only by recovery or forced transfer).
+    function _sendingCode(address from, uint256 meta, uint256 balance) private view returns (uint8) {
+        uint256 party = _party(from, uint160(meta));
+        uint8 code = _partyCode(party, true);
+        if (code != R.SUCCESS) return code;
+        if (balance != 0 && _investorOf(meta) != _investorOf(party)) return R.SENDER_WALLET_REASSIGNED;
+        if (meta & FROZEN != 0) return R.SENDER_FROZEN;
         return R.SUCCESS;
     }
 
@@ -589,9 +658,11 @@ contract AssetToken is IAssetToken, IERC7943Fungible, IERC1643, IRegistrySubscri
         // A zero-share move changes no investor's holding, so it can neither add nor remove a holder.
         if (fromInvestor == toInvestor || value == 0) return R.SUCCESS;
         uint256 held = _holding(receiver, received);
-        if (rules_.maxBalance != 0 && held + value > rules_.maxBalance) return R.MAX_BALANCE_EXCEEDED;
+        uint256 maxBalance = rules_.maxBalance;
+        if (maxBalance != 0 && (value > maxBalance || held > maxBalance - value)) return R.MAX_BALANCE_EXCEEDED;
         if (held == 0) {
-            (uint32 holders, uint32 maxHolders) = (_counts.holders, _counts.maxHolders);
+            uint256 counts_ = _supplySlot().meta;
+            (uint32 holders, uint32 maxHolders) = (uint32(counts_ >> HOLDERS_SHIFT), uint32(counts_ >> MAX_HOLDERS_SHIFT));
             // A transfer that takes a whole investor out while bringing one in keeps the count.
             if (maxHolders != 0 && holders >= maxHolders && (fromInvestor == 0 || _holding(sender, sent) != value)) {
                 return R.MAX_HOLDERS_REACHED;
@@ -657,8 +728,11 @@ contract AssetToken is IAssetToken, IERC7943Fungible, IERC1643, IRegistrySubscri
             }
         }
         if (joined != left) {
-            if (joined) ++_counts.holders;
-            else --_counts.holders;
+            Supply storage supply = _supplySlot();
+            // The count moves by one between 0 and the number of investors, far below 2^32.
+            unchecked {
+                supply.meta = joined ? supply.meta + uint160(1 << HOLDERS_SHIFT) : supply.meta - uint160(1 << HOLDERS_SHIFT);
+            }
         }
     }
 

@@ -20,12 +20,19 @@ abstract contract PackedERC20 is Context, IERC20, IERC20Metadata, IERC20Errors {
         uint160 meta;
     }
 
-    /// @dev Minting would take the supply past what a uint96 balance can hold.
-    error PackedERC20SupplyOverflow(uint256 supply);
+    /// @dev The total supply, with 160 bits the subclass keeps beside it (for AssetToken: the
+    /// authorised shares and the holder counts, read by every issuance anyway).
+    struct Supply {
+        uint96 total;
+        uint160 meta;
+    }
+
+    /// @dev Minting `amount` would take the `supply` past what a uint96 balance can hold.
+    error PackedERC20SupplyOverflow(uint256 supply, uint256 amount);
 
     mapping(address account => Account) private _accounts;
     mapping(address account => mapping(address spender => uint256)) private _allowances;
-    uint256 private _totalSupply;
+    Supply private _supply;
     string private _name;
     string private _symbol;
 
@@ -47,7 +54,7 @@ abstract contract PackedERC20 is Context, IERC20, IERC20Metadata, IERC20Errors {
     }
 
     function totalSupply() public view virtual returns (uint256) {
-        return _totalSupply;
+        return _supply.total;
     }
 
     function balanceOf(address account) public view virtual returns (uint256) {
@@ -79,6 +86,11 @@ abstract contract PackedERC20 is Context, IERC20, IERC20Metadata, IERC20Errors {
         return _accounts[account];
     }
 
+    /// @dev The supply slot, for subclasses that read or set its `meta` bits.
+    function _supplySlot() internal view returns (Supply storage) {
+        return _supply;
+    }
+
     function _transfer(address from, address to, uint256 value) internal {
         if (from == address(0)) revert ERC20InvalidSender(address(0));
         if (to == address(0)) revert ERC20InvalidReceiver(address(0));
@@ -99,9 +111,12 @@ abstract contract PackedERC20 is Context, IERC20, IERC20Metadata, IERC20Errors {
     /// Emits {Transfer}.
     function _update(address from, address to, uint256 value) internal virtual {
         if (from == address(0)) {
-            uint256 supply = _totalSupply + value;
-            if (supply > type(uint96).max) revert PackedERC20SupplyOverflow(supply);
-            _totalSupply = supply;
+            uint256 supply = _supply.total;
+            if (value > type(uint96).max - supply) revert PackedERC20SupplyOverflow(supply, value);
+            // supply + value <= type(uint96).max, checked just above.
+            unchecked {
+                _supply.total = uint96(supply + value);
+            }
         } else {
             Account storage sender = _accounts[from];
             uint256 balance = sender.balance;
@@ -114,7 +129,7 @@ abstract contract PackedERC20 is Context, IERC20, IERC20Metadata, IERC20Errors {
         if (to == address(0)) {
             // value <= a balance <= the total supply.
             unchecked {
-                _totalSupply -= value;
+                _supply.total -= uint96(value);
             }
         } else {
             // Every balance is at most the total supply, which the mint branch keeps within uint96.

@@ -26,10 +26,11 @@ library TransferRestrictions {
     uint8 internal constant MAX_HOLDERS_REACHED = 18;
     uint8 internal constant MAX_BALANCE_EXCEEDED = 19;
     uint8 internal constant WALLET_REASSIGNED = 20;
+    uint8 internal constant SENDER_WALLET_REASSIGNED = 21;
 
     /// @notice A readable message for `code` (ERC-1404 `messageForTransferRestriction`).
     function message(uint8 code) internal pure returns (string memory) {
-        string[21] memory messages = [
+        string[22] memory messages = [
             "Transfer allowed",
             "Transfers of this asset are paused",
             "Sender is not a registered investor",
@@ -50,7 +51,8 @@ library TransferRestrictions {
             "Receiver's investor class is not allowed",
             "The asset has reached its maximum number of holders",
             "Receiver would exceed the maximum balance per investor",
-            "Receiver's wallet holds another investor's shares: recover them first"
+            "Receiver's wallet holds another investor's shares: recover them first",
+            "Sender's wallet holds shares of an investor it no longer belongs to: recover them first"
         ];
         return code < messages.length ? messages[code] : "Unknown restriction";
     }

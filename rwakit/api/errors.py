@@ -74,6 +74,11 @@ class Conflict(RwakitError):
 # decoded one). The body keeps the Solidity `error` and its `args` beside the code.
 REVERTS: dict[str, tuple[int, str, str | None]] = {
     "FactorySymbolTaken": (409, "symbol_taken", None),
+    "FactoryInvalidSymbol": (
+        422,
+        "invalid_symbol",
+        "A symbol is 1 to 11 characters, A-Z and 0-9, starting with a letter (e.g. HVT)",
+    ),
     "RegistryInvestorExists": (409, "investor_exists", None),
     "RegistryWalletTaken": (409, "wallet_taken", None),
     "RegistryUnknownInvestor": (404, "investor_not_found", None),
@@ -96,9 +101,26 @@ REVERTS: dict[str, tuple[int, str, str | None]] = {
     "AssetRecoveryInvalid": (
         409,
         "recovery_invalid",
-        "Recovery needs a lost wallet holding shares and a different new wallet, both registered to the "
-        "investor named (the registrar adds the new wallet first)",
+        "Recovery needs a lost wallet holding the investor's shares and a different new wallet registered to "
+        "the investor named (the registrar adds the new wallet first)",
     ),
+    "AssetRecoveryWalletRegistered": (
+        409,
+        "lost_wallet_registered",
+        "The lost wallet is still registered to the investor: the registrar removes it first "
+        "(DELETE /investors/{investor_id}/wallets/{wallet}), so it can hold and receive none of their shares",
+    ),
+    "AssetFreezeExceedsBalance": (
+        409,
+        "freeze_exceeds_balance",
+        "That is more than the wallet's unfrozen balance (ERC-3643 freezes only shares the wallet holds)",
+    ),
+    "AssetForcedTransferToSelf": (
+        422,
+        "forced_transfer_to_self",
+        "A forced transfer needs two different wallets; to lift a freeze, unfreeze",
+    ),
+    "ERC20InvalidSender": (422, "invalid_sender", "Shares cannot be taken from the zero address"),
     "AssetUnknownDocument": (404, "document_not_found", "The asset has no document of that name"),
     "AssetInvalidCountry": (422, "invalid_country", None),
     "AssetBatchLengthMismatch": (422, "batch_length_mismatch", None),

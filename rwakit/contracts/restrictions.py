@@ -32,6 +32,7 @@ class Restriction(IntEnum):
     MAX_HOLDERS_REACHED = 18
     MAX_BALANCE_EXCEEDED = 19
     WALLET_REASSIGNED = 20
+    SENDER_WALLET_REASSIGNED = 21
 
     @property
     def reason(self) -> str:

@@ -27,16 +27,21 @@ from rwakit.units import (
 )
 
 MAX_WALLETS = 16
+NUMBER_MASK = (1 << 48) - 1  # the investor number: bits 0-47 of a wallet's record word
 
 
 class RegistryService:
     """Writes go through the transaction manager, signed by the registrar."""
 
-    def __init__(self, chain: Chain, txm: TransactionManager, registry_address: str, registrar: Signer) -> None:
+    def __init__(
+        self, chain: Chain, txm: TransactionManager, registry_address: str, registrar: Signer, *, from_block: int = 0
+    ) -> None:
         self._chain = chain
         self._txm = txm
         self._address = to_address(registry_address)
         self._registrar = registrar
+        self._from_block = from_block
+        self._ids: dict[int, str] = {}  # investor number -> id; both are fixed for good at registration
 
     @cached_property
     def contract(self) -> Contract:
@@ -96,7 +101,11 @@ class RegistryService:
         return self._send(call, f"add wallet to {investor_id}")
 
     def remove_wallet(self, wallet: str) -> TxReceipt:
-        return self._send(self.contract.functions.removeWallet(to_address(wallet)), f"remove wallet {wallet}")
+        investor_id = self.investor_of(wallet)
+        if investor_id is None:
+            raise NotFound(f"No investor holds wallet {wallet}", code="wallet_not_registered", wallet=wallet)
+        call = self.contract.functions.removeWallet(investor_id_to_bytes32(investor_id), to_address(wallet))
+        return self._send(call, f"remove wallet {wallet}")
 
     def get(self, investor_id: str) -> Investor:
         raw_id = investor_id_to_bytes32(investor_id)
@@ -109,8 +118,20 @@ class RegistryService:
         return self._investor(investor_id, record, wallets)
 
     def investor_of(self, wallet: str) -> str | None:
-        raw = self.contract.functions.investorOf(to_address(wallet)).call()
-        return None if raw == b"\0" * 32 else bytes32_to_investor_id(raw)
+        """The id of the investor `wallet` is registered to, or None. The registry stores the investor's
+        number per wallet, not the id (a third storage slot per investor); the id comes from the
+        registration event, which carries both."""
+        number = int(self.contract.functions.walletWord(to_address(wallet)).call()) & NUMBER_MASK
+        if number == 0:
+            return None
+        if number not in self._ids:
+            events = self.contract.events.InvestorRegistered.get_logs(
+                argument_filters={"investor": number}, from_block=self._from_block
+            )
+            if not events:
+                raise NotFound(f"No registration event for investor number {number}", code="investor_not_found")
+            self._ids[number] = bytes32_to_investor_id(events[0]["args"]["investorId"])
+        return self._ids[number]
 
     def is_verified(self, wallet: str) -> bool:
         return bool(self.contract.functions.isVerified(to_address(wallet)).call())

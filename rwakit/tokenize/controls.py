@@ -61,11 +61,21 @@ class ControlsService:
         return self._sender.send(asset, action, reason, "batchSetAddressFrozen", (addresses, flags), wallets=addresses)
 
     def freeze_tokens(self, asset: str, wallet: str, amount: str | int, *, reason: str) -> TxReceipt:
-        """Freeze part of a wallet's shares: they stay there but cannot move."""
+        """Freeze part of a wallet's shares: they stay there but cannot move. At most the wallet's
+        unfrozen balance (ERC-3643's rule); to withhold shares it will receive, use set_frozen_tokens."""
         value = self._amount(asset, amount)
         wallet = to_address(wallet)
         return self._sender.send(
             asset, "freeze_tokens", reason, "freezePartialTokens", (wallet, value), wallet=wallet, amount=value
+        )
+
+    def set_frozen_tokens(self, asset: str, wallet: str, amount: str | int, *, reason: str) -> TxReceipt:
+        """Set the wallet's frozen amount (ERC-7943's setFrozenTokens): it may exceed the balance, so
+        shares the wallet receives later stay frozen up to it."""
+        value = self._amount(asset, amount)
+        wallet = to_address(wallet)
+        return self._sender.send(
+            asset, "set_frozen_tokens", reason, "setFrozenTokens", (wallet, value), wallet=wallet, amount=value
         )
 
     def unfreeze_tokens(self, asset: str, wallet: str, amount: str | int, *, reason: str) -> TxReceipt:
@@ -107,6 +117,7 @@ class ControlsService:
         _required(reason)
         value = self._amount(asset, amount)
         source, receiver = to_address(sender), self._assets.recipient(to)
+        _distinct(source, receiver)
         return self._sender.plan(
             asset, "forced_transfer", reason, "forcedTransfer", (source, receiver, value),
             sender=source, to=receiver, amount=value,
@@ -123,6 +134,8 @@ class ControlsService:
         _required(reason)
         senders = [to_address(s) for s, _, _ in _non_empty(rows)]
         receivers = [self._assets.recipient(t) for _, t, _ in rows]
+        for source, receiver in zip(senders, receivers, strict=True):
+            _distinct(source, receiver)
         values = [self._amount(asset, a) for _, _, a in rows]
         return self._sender.plan(
             asset, "forced_transfer", reason, "batchForcedTransfer", (senders, receivers, values),
@@ -130,8 +143,10 @@ class ControlsService:
         )  # fmt: skip
 
     def recover_wallet(self, asset: str, lost: str, new: str, investor_id: str, *, reason: str) -> TxReceipt:
-        """Move a lost wallet's shares (and frozen amounts) to a new wallet the registrar has added
-        to the same investor."""
+        """Move a lost wallet's shares (and frozen amounts) to a new wallet of the same investor. The
+        registrar first adds the new wallet and removes the lost one (on chain the token refuses a
+        lost wallet still registered to the investor: AssetRecoveryWalletRegistered), so that the
+        lost wallet can neither hold nor receive the investor's shares afterwards."""
         return self.perform(self.plan_recover_wallet(asset, lost, new, investor_id, reason=reason))
 
     def plan_recover_wallet(self, asset: str, lost: str, new: str, investor_id: str, *, reason: str) -> AuditedCall:
@@ -216,6 +231,17 @@ class ControlsService:
 def _required(reason: str) -> None:
     if not reason or not reason.strip():
         raise InvalidInput("This action needs a reason (e.g. the court order's reference)", code="reason_required")
+
+
+def _distinct(sender: str, receiver: str) -> None:
+    """A forced transfer from a wallet to itself moves nothing but would lift its freeze: refused on
+    chain too (AssetForcedTransferToSelf); only an unfreeze lifts a freeze."""
+    if sender == receiver:
+        raise InvalidInput(
+            f"A forced transfer needs two wallets: {sender} is both sender and receiver (to lift a freeze, unfreeze)",
+            code="forced_transfer_to_self",
+            wallet=sender,
+        )
 
 
 def _non_empty(rows: Sequence[Any]) -> Sequence[Any]:

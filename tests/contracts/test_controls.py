@@ -109,8 +109,8 @@ def test_freezing_tokens_adds_to_what_is_frozen_and_emits(ruled: RuledAsset) -> 
     assert ruled.events("Frozen", receipt) == [{"account": ruled.alice.address, "amount": 150}]
 
 
-def test_the_frozen_amount_may_exceed_the_balance(ruled: RuledAsset) -> None:
-    ruled.platform.controls.freeze_tokens("KLP", ruled.carol.address, 10 * SHARE, reason="pending order")
+def test_the_erc7943_frozen_amount_may_exceed_the_balance(ruled: RuledAsset) -> None:
+    ruled.platform.controls.set_frozen_tokens("KLP", ruled.carol.address, 10 * SHARE, reason="pending order")
     ruled.issue(ruled.carol, 4 * SHARE)
     assert (ruled.frozen(ruled.carol), ruled.balance(ruled.carol)) == (10 * SHARE, 4 * SHARE)
     assert_transfer_refused(ruled, ruled.carol, ruled.bob, 1, Restriction.INSUFFICIENT_UNFROZEN_BALANCE)
@@ -265,7 +265,7 @@ def test_a_forced_transfer_releases_frozen_shares_only_as_needed(ruled: RuledAss
 
 
 def test_a_forced_transfer_of_a_whole_balance_frozen_beyond_it_keeps_the_excess_frozen(ruled: RuledAsset) -> None:
-    ruled.platform.controls.freeze_tokens("KLP", ruled.alice.address, ALICE_HOLDS + 50, reason="x")
+    ruled.platform.controls.set_frozen_tokens("KLP", ruled.alice.address, ALICE_HOLDS + 50, reason="x")
     forced(ruled, ruled.alice.address, ruled.bob.address, ALICE_HOLDS)
     assert (ruled.balance(ruled.alice), ruled.frozen(ruled.alice)) == (0, 50)
 
@@ -371,11 +371,15 @@ def test_a_mined_batch_forced_transfer_with_one_refused_row_moves_nothing(ruled:
 # == wallet recovery ===========================================================================
 
 
-def recover(ruled: RuledAsset, lost: str, new: str, investor_id: str = ALICE) -> None:
+def recover(ruled: RuledAsset, lost: str, new: str, investor_id: str = ALICE, *, remove: bool = True) -> None:
+    """The registrar removes the lost wallet from the investor (unless told not to), then the issuer recovers."""
+    if remove:
+        ruled.platform.registry.remove_wallet(lost)
     ruled.platform.controls.recover_wallet("KLP", lost, new, investor_id, reason="lost device, ticket 42")
 
 
 def test_recovery_moves_the_balance_to_the_investors_new_wallet(ruled: RuledAsset) -> None:
+    ruled.platform.registry.remove_wallet(ruled.alice.address)
     receipt = ruled.platform.controls.recover_wallet(
         "KLP", ruled.alice.address, ruled.alice_spare.address, ALICE, reason="lost device"
     )
@@ -404,7 +408,6 @@ def test_recovery_into_a_wallet_that_holds_adds_balances_and_frozen_amounts(rule
 
 
 def test_recovery_after_the_registrar_replaced_the_lost_wallet(ruled: RuledAsset) -> None:
-    ruled.platform.registry.remove_wallet(ruled.alice.address)
     ruled.platform.registry.add_wallet(ALICE, ruled.newcomer.address)
     recover(ruled, ruled.alice.address, ruled.newcomer.address)
     assert ruled.balance(ruled.newcomer) == ALICE_HOLDS
@@ -414,6 +417,22 @@ def test_recovery_after_the_registrar_replaced_the_lost_wallet(ruled: RuledAsset
 def test_recovery_keeps_the_holder_count_and_the_investors_total(ruled: RuledAsset) -> None:
     recover(ruled, ruled.alice.address, ruled.alice_spare.address)
     assert (ruled.holders(), ruled.investor_balance(ALICE)) == (2, ALICE_HOLDS)
+
+
+def test_recovery_is_refused_while_the_lost_wallet_is_still_the_investors(ruled: RuledAsset) -> None:
+    with pytest.raises(ContractRevert) as refused:
+        recover(ruled, ruled.alice.address, ruled.alice_spare.address, remove=False)
+    assert_reverted_with(refused, "AssetRecoveryWalletRegistered", lostWallet=ruled.alice.address)
+    assert ruled.balance(ruled.alice) == ALICE_HOLDS
+
+
+def test_a_recovered_wallet_can_neither_hold_nor_receive_the_investors_shares(ruled: RuledAsset) -> None:
+    recover(ruled, ruled.alice.address, ruled.alice_spare.address)
+    assert ruled.balance(ruled.alice) == 0
+    assert_issue_refused(ruled, ruled.alice, 1, Restriction.RECEIVER_NOT_REGISTERED)
+    assert_transfer_refused(ruled, ruled.bob, ruled.alice, SHARE, Restriction.RECEIVER_NOT_REGISTERED)
+    with pytest.raises(ComplianceError):  # nor through a forced transfer: its receiver must be verified
+        forced(ruled, ruled.bob.address, ruled.alice.address, SHARE)
 
 
 def test_recovery_works_while_paused(ruled: RuledAsset) -> None:
@@ -438,7 +457,7 @@ def test_an_invalid_recovery_reverts_with_recovery_invalid(
 ) -> None:
     lost_wallet, new_wallet = getattr(ruled, lost).address, getattr(ruled, new).address
     with pytest.raises(ContractRevert) as refused:
-        recover(ruled, lost_wallet, new_wallet, investor_id)
+        recover(ruled, lost_wallet, new_wallet, investor_id, remove=False)
     assert_reverted_with(
         refused, "AssetRecoveryInvalid", lostWallet=lost_wallet, newWallet=new_wallet,
         investorId="0x" + investor_id_to_bytes32(investor_id).hex(),
@@ -450,6 +469,7 @@ def test_recover_wallet_everywhere_recovers_in_every_asset_holding_shares(ruled:
     ruled.platform.assets.create(AssetSpec("Second Asset", "TWO", 0, "fund", "1000"))
     ruled.platform.assets.create(AssetSpec("Third Asset", "TRE", 0, "fund", "1000"))
     ruled.platform.assets.issue("TWO", ruled.alice.address, 9)
+    ruled.platform.registry.remove_wallet(ruled.alice.address)
     receipts = ruled.platform.controls.recover_wallet_everywhere(
         ruled.alice.address, ruled.alice_spare.address, ALICE, reason="lost device"
     )
@@ -619,6 +639,10 @@ def _pause_it(controls: ControlsService, ruled: RuledAsset) -> None:
     controls.pause("KLP", reason="incident")
 
 
+def _lose_alice(controls: ControlsService, ruled: RuledAsset) -> None:
+    ruled.platform.registry.remove_wallet(ruled.alice.address)
+
+
 def _publish(controls: ControlsService, ruled: RuledAsset) -> None:
     controls.set_document("KLP", "valuation", "ipfs://v", "0x" + "11" * 32, reason="annual")
 
@@ -641,10 +665,11 @@ AUDITED: list[tuple[Callable[[ControlsService, RuledAsset], None], Act, str]] = 
         "forced_transfer",
     ),
     (
-        _nothing,
+        _lose_alice,
         lambda c, r: c.recover_wallet("KLP", r.alice.address, r.alice_spare.address, ALICE, reason="lost"),
         "recover_wallet",
     ),
+    (_nothing, lambda c, r: c.set_frozen_tokens("KLP", r.carol.address, 5, reason="order"), "set_frozen_tokens"),
     (_nothing, lambda c, r: c.redeem("KLP", r.alice.address, 5, reason="redemption"), "redeem"),
     (_nothing, lambda c, r: c.pause("KLP", reason="incident"), "pause"),
     (_pause_it, lambda c, r: c.unpause("KLP", reason="resolved"), "unpause"),

@@ -134,11 +134,16 @@ def test_every_asset_checks_the_platform_registry(platform: Platform, chain: Cha
     assert token.functions.identityRegistry().call() == platform.registry.address
 
 
-def test_every_asset_is_registered_with_the_registry_for_record_changes(
+def test_every_asset_is_known_to_the_registry_by_its_index(
     platform: Platform, chain: Chain, factory: Contract
 ) -> None:
+    registry = platform.registry.contract
+    before = registry.functions.assetCount().call()
     first, second = create(platform, chain.operator, "ONE"), create(platform, chain.operator, "TWO")
-    assert platform.registry.contract.functions.assets().call() == [first, second]
+    assert registry.functions.assetCount().call() == before + 2
+    assert [registry.functions.assetAt(before + i).call() for i in (1, 2)] == [first, second]
+    assert registry.functions.assetAt(before + 3).call() == ZERO_ADDRESS
+    assert registry.functions.assetAt(0).call() == ZERO_ADDRESS
 
 
 def test_the_factory_holds_the_registrys_asset_role(platform: Platform, factory: Contract) -> None:
@@ -161,6 +166,35 @@ def test_the_deployer_serves_only_callers_with_the_registrys_asset_role(platform
     deployer = load_artifact("AssetTokenDeployer").at(chain.w3, platform.deployment.deployer)
     outsider = chain.signers[9]
     with pytest.raises(ContractRevert) as refused:
-        call = deployer.functions.deploy(params("SIDE"), platform.deployment.registry, outsider.address)
+        call = deployer.functions.deploy(params("SIDE"), outsider.address)
         platform.txm.transact(outsider, call, label="deploy aside")
     assert refused.value.error == "DeployerUnauthorized"
+
+
+def test_the_deployer_is_bound_to_the_registry_that_created_it(platform: Platform, chain: Chain) -> None:
+    """Nobody can pass the deployer a registry of their own (one answering yes to everything)."""
+    deployer = load_artifact("AssetTokenDeployer").at(chain.w3, platform.deployment.deployer)
+    assert deployer.functions.registry().call() == platform.deployment.registry
+    assert platform.registry.contract.functions.deployer().call() == platform.deployment.deployer
+
+
+@pytest.mark.parametrize(
+    "symbol", ["hvt", "HVT ", " HVT", "HVT\u200b", "HV-T", "H\u00c9T", "", "1HVT", "ABCDEFGHIJKL"],
+    ids=["lower", "trailing-space", "leading-space", "zero-width", "hyphen", "non-ascii", "empty", "digit-first",
+         "twelve-chars"],
+)  # fmt: skip
+def test_a_symbol_outside_a_to_z_and_digits_is_refused(platform: Platform, chain: Chain, symbol: str) -> None:
+    """Issue 10: `hvt`, `"HVT "` and `"HVT\\u200b"` were created beside HVT. Symbols are checked on chain,
+    so every client gets the same rule, and a strict set makes them unique case-insensitively."""
+    create(platform, chain.operator, "HVT")
+    with pytest.raises(ContractRevert) as refused:
+        create(platform, chain.operator, symbol)
+    assert_reverted_with(refused, "FactoryInvalidSymbol", symbol=symbol)
+
+
+@pytest.mark.parametrize("symbol", ["A", "HVT", "HK2026", "ABCDEFGHIJK"])
+def test_symbols_of_one_to_eleven_letters_and_digits_are_accepted(
+    platform: Platform, chain: Chain, factory: Contract, symbol: str
+) -> None:
+    created = create(platform, chain.operator, symbol)
+    assert factory.functions.assetBySymbol(symbol).call() == created

@@ -107,8 +107,8 @@ def test_a_granted_agent_can_run_controls_through_the_raw_contract(ruled: RuledA
     assert ruled.balance(ruled.bob) == BOB_HOLDS + 1
 
 
-def test_sync_wallets_accepts_only_the_registry(ruled: RuledAsset) -> None:
+def test_sync_wallet_accepts_only_the_registry(ruled: RuledAsset) -> None:
     with pytest.raises(ContractRevert) as refused:
-        ruled.send(ruled.issuer, ruled.token.functions.syncWallets([ruled.alice.address], 0))
+        ruled.send(ruled.issuer, ruled.token.functions.syncWallet(ruled.alice.address, 0))
     assert_reverted_with(refused, "AssetOnlyRegistry", caller=ruled.issuer.address)
     assert ruled.restriction(ruled.alice, ruled.bob, 1) == 0

@@ -120,7 +120,8 @@ def add_wallet(*, session: Session, platform: Platform, investor_id: str, wallet
 
 
 def remove_wallet(*, session: Session, platform: Platform, investor_id: str, wallet: str) -> InvestorPublic:
-    """Take a wallet off the investor (e.g. a lost one, once recovered): no asset accepts it any more."""
+    """Take a wallet off the investor (e.g. a lost one, before its shares are recovered): no asset accepts
+    it any more, and the shares it holds move only by recovery or forced transfer."""
     wallet = to_address(wallet)
     if platform.registry.investor_of(wallet) != investor_id:
         platform.registry.get(investor_id)  # 404 for an unknown investor first
