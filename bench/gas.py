@@ -1,29 +1,32 @@
-"""Gas benchmark: rwakit's compliant asset token against a plain OpenZeppelin ERC20.
+"""Gas benchmark: rwakit's compliant asset token against a plain OpenZeppelin ERC20 and T-REX 4.1.6.
 
 Run from the repository root with the virtualenv active:
 
-    python bench/gas.py [--json PATH]
+    python bench/gas.py [--json PATH] [--assets 1,10,100,1000]
 
 One Anvil is started for the run (and stopped at the end, also on error). On it the platform
-(registry, deployer, factory) and the baseline ``PlainERC20`` (an unrestricted OZ ERC20) are
-deployed, and every figure is the ``gasUsed`` of one real transaction's receipt:
+(registry with its deployer, factory), the baseline ``PlainERC20`` (an unrestricted OZ ERC20) and
+T-REX 4.1.6 from its npm artifacts (bench/trex.py: DefaultCompliance, and ModularCompliance with no
+module) are deployed, and every figure is the ``gasUsed`` of one real transaction's receipt:
 
 - for three assets — no rules; the typical read-only rules (country allow-list, professional
   investors only, a lock-up that has ended, a minimum lot, KYC expiry); every rule (those, plus a
   country block-list, maximum holders and maximum balance per investor, which count investors)
   — transfers to a new holder (receiver's balance was zero) and to an existing holder (both held),
-  and minting to a new holder; with every rule also a transfer to a new investor with two wallets
-  (whose total is stored, unlike a single-wallet investor's);
-- batch minting and batch registering 50 investors (per investor), registering one investor,
-  updating one (the registry pushes the change to every asset), forced transfer, wallet recovery,
-  creating an asset through the factory (plain: deploying PlainERC20);
+  and mints to a new and to an existing holder; with every rule also a transfer to a new investor
+  with two wallets (whose total is stored, unlike a single-wallet investor's);
+- batch minting 50 and batch registering 100 investors (per investor), registering one investor,
+  updating one, forced transfer, wallet recovery, creating an asset through the factory (plain:
+  deploying PlainERC20);
 - the clone question: an EIP-1167 clone of PlainERC20 (CloneFactoryMock) against PlainERC20
   itself, giving the DELEGATECALL overhead per transfer and the creation cost of a clone;
-- the T-REX 4.1.6 figures quoted in DOMAIN.md, against rwakit's.
+- T-REX 4.1.6 on the same chain with the same calldata (the every-rule wallets and amounts);
+- what a record change costs as the platform grows: a KYC renewal and a revocation of an investor
+  holding in one asset, with 1, 10, 100 and 1,000 assets on the platform (--assets).
 
-Steady state is measured, not first-use: a warm-up mint precedes "mint to a new holder" on both
-tokens (the first mint ever also writes totalSupply from zero), the measured registration and
-asset creation are not the registry's or the factory's first. Both tokens see identical calldata.
+Steady state is measured, not first-use: a warm-up mint precedes "mint to a new holder" on every
+token (the first mint ever also writes totalSupply from zero), the measured registration and
+asset creation are not the registry's or the factory's first. All tokens see identical calldata.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from eth_typing import ChecksumAddress
+from trex import MINT_EXISTING, MINT_NEW, TRANSFER_EXISTING, TRANSFER_NEW, TrexWallets, measure_trex
 from web3 import Web3
 from web3.contract import Contract
 from web3.logs import DISCARD
@@ -49,17 +53,14 @@ from rwakit.contracts import load_artifact
 from rwakit.platform import Platform
 from rwakit.registry.models import InvestorInput
 
-N = 50
+N = 50  # batch mint
+BATCH_REGISTER = 100  # batch registration, as T-REX's batchRegisterIdentity is measured
 AMOUNT = 10**20  # 100 shares of 18 decimals: the same calldata for both tokens
 YEAR = 365 * 24 * 3600
 TARGETS = {"typical rules": 1.30, "every rule": 1.60}  # transfer to an existing holder, x plain
-TREX_MIN = 3.0
-TREX = {  # T-REX 4.1.6 on its own fixture, from DOMAIN.md
-    "transfer to a new holder": 216_622,
-    "transfer to an existing holder": 199_522,
-    "mint to a new holder": 228_531,
-    "onboard one investor": 763_453,  # 79,578 identity + 378,639 ONCHAINID deployment + 305,236 claim
-}
+TREX_MIN = 3.0  # T-REX (DefaultCompliance) / rwakit, every transfer and mint row
+ONBOARD_MAX = 60_000  # batch registration, per investor
+ASSET_COUNTS = (1, 10, 100, 1000)
 
 
 @dataclass
@@ -152,7 +153,7 @@ class Bench:
             compliance.set_max_holders(symbol, 1_000)
             compliance.set_max_balance(symbol, 10**26)
 
-    def run(self) -> tuple[list[Row], dict[str, int]]:
+    def run(self) -> tuple[list[Row], dict[str, dict[str, int]], dict[str, int]]:
         registry = self.platform.registry
         op, sender = self.operator, self.holders[0]
         wallets = iter(fresh_wallet(i) for i in range(10_000))
@@ -163,6 +164,7 @@ class Bench:
         rows: list[Row] = []
         tokens: dict[str, Contract] = {}
         create = 0
+        trex_wallets: TrexWallets | None = None
         for scenario in ("no rules", "typical rules", "every rule"):
             create, token = self.create_asset(scenario.split()[0].upper(), investor_limits=scenario == "every rule")
             tokens[scenario] = token
@@ -170,21 +172,25 @@ class Bench:
             minted, moved = next(wallets), next(wallets)
             registry.register_batch([self.investor(minted), self.investor(moved)])
             self.both(op, token, "mint", sender.address, 10 * AMOUNT)  # warm-up: totalSupply leaves zero
-            mint_new = self.both(op, token, "mint", minted, 10 * AMOUNT)
+            mint_new = self.both(op, token, "mint", minted, AMOUNT)
+            mint_existing = self.both(op, token, "mint", minted, AMOUNT)
             to_new = self.both(sender, token, "transfer", moved, AMOUNT)
             to_existing = self.both(sender, token, "transfer", minted, AMOUNT)
             rows += [
-                Row(f"{scenario}: transfer to a new holder", *to_new),
-                Row(f"{scenario}: transfer to an existing holder", *to_existing),
-                Row(f"{scenario}: mint to a new holder", *mint_new),
+                Row(f"{scenario}: {TRANSFER_NEW}", *to_new),
+                Row(f"{scenario}: {TRANSFER_EXISTING}", *to_existing),
+                Row(f"{scenario}: {MINT_NEW}", *mint_new),
+                Row(f"{scenario}: {MINT_EXISTING}", *mint_existing),
             ]
+            trex_wallets = TrexWallets(sender, holder=next(wallets), new_transfer=moved, new_mint=minted)
         # An investor with two wallets has a stored total, which their first share writes from zero.
         pooled = next(wallets)
         registry.register(self.investor(pooled, next(wallets)))
         to_pooled = self.both(sender, tokens["every rule"], "transfer", pooled, AMOUNT)
-        rows.append(Row("every rule: transfer to a new holder with two wallets", *to_pooled))
+        rows.append(Row(f"every rule: {TRANSFER_NEW} with two wallets", *to_pooled))
+        batch_register = gas(registry.register_batch([self.investor(next(wallets)) for _ in range(BATCH_REGISTER)]))
         batch = [next(wallets) for _ in range(N)]
-        batch_register = gas(registry.register_batch([self.investor(w) for w in batch]))
+        registry.register_batch([self.investor(w) for w in batch])
         batch_mint = gas(self.send(op, tokens["no rules"].functions.batchMint(batch, [AMOUNT] * N), "batchMint"))
         plain_mints = [gas(self.send(op, self.plain.functions.mint(w, AMOUNT), "plain mint")) for w in batch]
         every = tokens["every rule"]
@@ -205,12 +211,39 @@ class Bench:
             Row("forced transfer (every rule)", None, forced),
             Row("wallet recovery (every rule)", None, recovery),
             Row("register an investor (1 wallet)", None, register),
-            Row(f"batch register, per investor (N={N})", None, batch_register // N),
-            Row(f"update an investor's KYC (pushed to {assets} assets)", None, update),
-            Row(f"add an investor's second wallet (pushed to {assets} assets)", None, second_wallet),
+            Row(f"batch register, per investor (N={BATCH_REGISTER})", None, batch_register // BATCH_REGISTER),
+            Row(f"update an investor's KYC (copies in {assets} assets)", None, update),
+            Row("add an investor's second wallet (copies in 1 asset)", None, second_wallet),
             Row("create an asset (plain: deploy PlainERC20)", self.plain_deploy, create),
         ]
-        return rows, self.clones(create)
+        assert trex_wallets is not None
+        trex = measure_trex(self.chain.w3, self.operator, trex_wallets, AMOUNT, batch=BATCH_REGISTER, txm=self.txm)
+        return rows, trex, self.clones(create)
+
+    def scaling(self, counts: Sequence[int]) -> list[dict[str, int]]:
+        """A KYC renewal and a revocation of investors holding in one asset, as the platform grows to
+        `counts` assets: one investor with one wallet, one with 16 wallets (all holding)."""
+        registry = self.platform.registry
+        wallets = iter(fresh_wallet(100_000 + i) for i in range(100))
+        single = self.investor(next(wallets))
+        many = self.investor(*(next(wallets) for _ in range(16)))
+        registry.register_batch([single, many])
+        _, held = self.create_asset("HELD")
+        self.send(self.operator, held.functions.batchMint([*single.wallets, *many.wallets], [AMOUNT] * 17), "mint")
+        existing = int(self.platform.assets.factory.functions.assetCount().call())
+        out = []
+        for count in counts:
+            for i in range(existing, count):
+                self.create_asset(f"S{i}")
+            existing = max(existing, count)
+            expiry = self.expiry + YEAR + count
+            row = {"assets": existing}
+            for name, investor in (("one wallet", single), ("16 wallets", many)):
+                row[f"renew, {name}"] = gas(registry.update(investor.investor_id, kyc_expiry=expiry))
+                row[f"revoke, {name}"] = gas(registry.revoke(investor.investor_id))
+                registry.reinstate(investor.investor_id)
+            out.append(row)
+        return out
 
     def clones(self, asset_create: int) -> dict[str, int]:
         """Transfer to an existing holder through an EIP-1167 clone of PlainERC20, against PlainERC20."""
@@ -233,7 +266,13 @@ class Bench:
         }
 
 
-def report(rows: list[Row], clone: dict[str, int], client: str) -> tuple[str, dict[str, Any]]:
+def report(
+    rows: list[Row],
+    trex: dict[str, dict[str, int]],
+    clone: dict[str, int],
+    scaling: list[dict[str, int]],
+    client: str,
+) -> tuple[str, dict[str, Any]]:
     out = [f"# rwakit gas benchmark ({client}; gasUsed of one transaction per figure)", ""]
     cells = [[r.operation, fmt(r.plain), fmt(r.rwakit), fmt(r.ratio, True)] for r in rows]
     out += [table(["operation", "plain ERC20", "rwakit", "ratio"], cells), ""]
@@ -260,49 +299,80 @@ def report(rows: list[Row], clone: dict[str, int], client: str) -> tuple[str, di
         f"storage what AssetToken keeps in immutables) and cost {overhead:,} gas on every transfer, paid by the",
         f"investors: past at most ~{saved // max(overhead, 1):,} transfers of an asset, a full deployment is cheaper.",
         "",
-        "## Against T-REX 4.1.6 (figures quoted in DOMAIN.md, its own test fixture)",
+        "## Against T-REX 4.1.6, measured on the same chain with the same calldata (bench/trex.py)",
         "",
     ]
     by_name = {r.operation: r.rwakit for r in rows}
-
-    def ours(scenario: str, operation: str) -> int:
-        if operation == "onboard one investor":
-            return by_name["register an investor (1 wallet)"]
-        return by_name[f"{scenario}: {operation}"]
-
+    default, modular = (trex[v] for v in trex)
     scenarios = ("typical rules", "every rule")
-    trex = []
-    for k, v in TREX.items():
-        entry: dict[str, Any] = {"operation": k, "trex": v}
+    compared = []
+    cells = []
+    for operation in (TRANSFER_NEW, TRANSFER_EXISTING, MINT_NEW, MINT_EXISTING):
+        entry: dict[str, Any] = {"operation": operation, "trex": default[operation], "trex_modular": modular[operation]}
+        cell = [operation, fmt(default[operation]), fmt(modular[operation])]
         for scenario in scenarios:
-            entry[scenario] = ours(scenario, k)
-            entry[f"{scenario} ratio"] = round(v / ours(scenario, k), 4)
-        trex.append(entry)
-    cells = [[k, fmt(v), *(f"{ours(s, k):,} ({v / ours(s, k):.2f}x)" for s in scenarios)] for k, v in TREX.items()]
-    out += [table(["operation", "T-REX 4.1.6", "typical rules (T-REX/x)", "every rule (T-REX/x)"], cells), ""]
+            ours = by_name[f"{scenario}: {operation}"]
+            entry[scenario], entry[f"{scenario} ratio"] = ours, round(default[operation] / ours, 4)
+            cell.append(f"{ours:,} ({default[operation] / ours:.2f}x)")
+        compared.append(entry)
+        cells.append(cell)
+    pooled = by_name[f"every rule: {TRANSFER_NEW} with two wallets"]
+    cells.append([f"{TRANSFER_NEW} with two wallets", fmt(default[TRANSFER_NEW]), fmt(modular[TRANSFER_NEW]), "—",
+                  f"{pooled:,} ({default[TRANSFER_NEW] / pooled:.2f}x)"])  # fmt: skip
+    header = ["operation", "T-REX default", "T-REX modular", "typical rules (T-REX/x)", "every rule (T-REX/x)"]
+    out += [table(header, cells), ""]
+    register = by_name["register an investor (1 wallet)"]
+    batch = by_name[f"batch register, per investor (N={BATCH_REGISTER})"]
+    onboard = [
+        ["onboard one investor (T-REX: ONCHAINID + registerIdentity + addClaim)", fmt(default["onboard one investor"]),
+         f"{register:,} ({default['onboard one investor'] / register:.2f}x)"],
+        [f"batch register, per investor (N={BATCH_REGISTER}; T-REX: registry step alone)",
+         fmt(default["batchRegisterIdentity, per investor"]), f"{batch:,}"],
+    ]  # fmt: skip
+    out += [table(["onboarding", "T-REX 4.1.6", "rwakit"], onboard), ""]
     out += [
-        "T-REX's figures are its base token with no compliance module; with three modules its transfer to an",
-        "existing holder costs 356,937 (DOMAIN.md). rwakit's 'every rule' includes counting investors: a new",
-        "investor costs a holder-count update, and one with several wallets also a fresh per-investor total (a",
-        "zero-to-non-zero store, 20k gas; the row 'with two wallets' above). An investor who has only ever had",
-        "one wallet needs no stored total: the wallet's balance is the total.",
+        "T-REX default: its token with DefaultCompliance; modular: ModularCompliance with no module bound. With",
+        "compliance modules T-REX costs more still. rwakit's 'every rule' counts investors: a new investor costs a",
+        "holder-count update, and one with several wallets also a fresh per-investor total (a zero-to-non-zero",
+        "store, 20k gas; the row 'with two wallets'). A new holder also costs a subscription at the registry",
+        "(one store in a slot the token reads anyway), the price of record changes that reach only the assets",
+        "an investor is in (next table).",
+        "",
+        "## What a record change costs as the platform grows (investors holding in one asset)",
         "",
     ]
+    keys = [k for k in scaling[0] if k != "assets"] if scaling else []
+    out += [table(["assets on the platform", *keys], [[fmt(r["assets"]), *(fmt(r[k]) for k in keys)] for r in scaling])]
+    out.append("")
     targets = []
     for scenario, limit in TARGETS.items():
-        ratio = next(r.ratio for r in rows if r.operation == f"{scenario}: transfer to an existing holder") or 0.0
+        ratio = next(r.ratio for r in rows if r.operation == f"{scenario}: {TRANSFER_EXISTING}") or 0.0
         verdict = "met" if ratio <= limit else "NOT met"
         out.append(f"{scenario}: transfer to an existing holder {ratio:.2f}x plain (target <= {limit:.2f}x): {verdict}")
-        targets.append({"scenario": scenario, "ratio": round(ratio, 4), "max": limit})
-    for scenario in scenarios:
-        cheapest = min(v / ours(scenario, k) for k, v in TREX.items())
-        verdict = "met" if cheapest >= TREX_MIN else "NOT met"
-        out.append(f"{scenario}: lowest T-REX / rwakit {cheapest:.2f}x (target >= {TREX_MIN:.1f}x): {verdict}")
+        targets.append({"target": f"{scenario} existing holder x plain", "value": round(ratio, 4), "max": limit})
+    for entry in compared:
+        for scenario in scenarios:
+            ratio = entry[f"{scenario} ratio"]
+            verdict = "met" if ratio >= TREX_MIN else "NOT met"
+            out.append(f"{scenario}: {entry['operation']}: T-REX / rwakit {ratio:.2f}x"
+                       f" (target >= {TREX_MIN:.1f}x): {verdict}")  # fmt: skip
+            targets.append({"target": f"{scenario} {entry['operation']} T-REX/x", "value": ratio, "min": TREX_MIN})
+    verdict = "met" if batch <= ONBOARD_MAX else "NOT met"
+    out.append(f"batch registration {batch:,} gas per investor (target <= {ONBOARD_MAX:,}): {verdict}")
+    if len(scaling) > 1:
+        first, last = scaling[0], scaling[-1]
+        for key in keys:
+            growth = last[key] / first[key]
+            verdict = "met" if growth <= 1.2 else "NOT met"
+            out.append(f"{key} at {last['assets']:,} assets: {growth:.2f}x the {first['assets']}-asset cost"
+                       f" (target <= 1.20x): {verdict}")  # fmt: skip
     data = {
         "client": client,
         "rows": [{**asdict(r), "ratio": None if r.ratio is None else round(r.ratio, 4)} for r in rows],
         "clone": clone,
         "trex": trex,
+        "trex_compared": compared,
+        "scaling": scaling,
         "targets": targets,
     }
     return "\n".join(out), data
@@ -311,12 +381,20 @@ def report(rows: list[Row], clone: dict[str, int], client: str) -> tuple[str, di
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the measurements as JSON")
+    parser.add_argument(
+        "--assets",
+        default=",".join(map(str, ASSET_COUNTS)),
+        help="platform sizes for the record-change table (default %(default)s; '' skips it)",
+    )
     args = parser.parse_args(argv)
+    counts = sorted(int(c) for c in args.assets.split(",") if c.strip())
     signers: list[Signer] = [LocalKeySigner.from_mnemonic(DEV_MNEMONIC, i) for i in range(10)]  # funded on Anvil
     with start_node("anvil") as node:
         chain = connect_url(node.url, signers)
-        rows, clone = Bench(chain).run()
-        text, data = report(rows, clone, chain.w3.client_version)
+        bench = Bench(chain)
+        rows, trex, clone = bench.run()
+        scaling = bench.scaling(counts)
+        text, data = report(rows, trex, clone, scaling, chain.w3.client_version)
     print(text)
     if args.json:
         args.json.write_text(json.dumps(data, indent=2) + "\n")

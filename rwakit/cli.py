@@ -14,7 +14,7 @@ import typer
 
 from rwakit.cli_controls import audit_trail, control_app, database, rules_app
 from rwakit.config import get_settings
-from rwakit.errors import RwakitError
+from rwakit.errors import NotFound, RwakitError
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -187,6 +187,19 @@ def investor_add_wallet(investor_id: str, wallet: str) -> None:
     except RwakitError as exc:
         _fail(exc)
     typer.echo(f"added {wallet} to {investor_id}")
+
+
+@investor_app.command("remove-wallet")
+def investor_remove_wallet(investor_id: str, wallet: str) -> None:
+    """Take a wallet off an investor (a lost one, before `rwakit control recover`); they keep at least one."""
+    platform = _platform()
+    try:
+        if platform.registry.investor_of(wallet) != investor_id:
+            raise NotFound(f"{wallet} is not a wallet of investor {investor_id}", code="wallet_not_found")
+        platform.registry.remove_wallet(wallet)
+    except RwakitError as exc:
+        _fail(exc)
+    typer.echo(f"removed {wallet} from {investor_id}")
 
 
 @asset_app.command("create")

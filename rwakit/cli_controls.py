@@ -180,7 +180,8 @@ def control_forced_transfer(asset: str, sender: str, to: str, amount: str, reaso
 
 @control_app.command("recover")
 def control_recover(lost: str, new: str, investor_id: str, reason: Reason = "") -> None:
-    """Move a lost wallet's shares in every asset to a new wallet of the same investor."""
+    """Move a lost wallet's shares in every asset to a new wallet of the same investor (the registrar adds the
+    new wallet and removes the lost one first: `rwakit investor add-wallet`, `rwakit investor remove-wallet`)."""
     _run(
         lambda p: p.controls.recover_wallet_everywhere(lost, new, investor_id, reason=reason),
         "recovered",

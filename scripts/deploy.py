@@ -1,4 +1,5 @@
-"""Deploy the platform (InvestorRegistry, AssetTokenDeployer, AssetFactory) and write the deployment record.
+"""Deploy the platform (InvestorRegistry, which creates its AssetTokenDeployer, and AssetFactory) and write the
+deployment record.
 
     python scripts/deploy.py                                  # the chain from RWAKIT_RPC_URL or `rwakit chain`
     brownie run scripts/deploy.py --network rwakit-anvil      # the same, through Brownie (.venv-brownie)
@@ -48,8 +49,8 @@ def deploy_with_brownie() -> dict[str, Any]:
     key = _setting("RWAKIT_PRIVATE_KEY")
     operator = accounts.add(key) if key else accounts[0]
     registry = InvestorRegistry.deploy(operator, {"from": operator})
-    deployer = AssetTokenDeployer.deploy({"from": operator})
-    factory = AssetFactory.deploy(registry, deployer, operator, {"from": operator})
+    deployer = AssetTokenDeployer.at(registry.deployer())
+    factory = AssetFactory.deploy(registry, operator, {"from": operator})
     registry.grantRole(registry.ASSET_ROLE(), factory, {"from": operator})
     record = {  # the fields of rwakit.deployment.Deployment, in its order
         "chain_id": chain.id,

@@ -119,19 +119,25 @@ class RegistryService:
 
     def investor_of(self, wallet: str) -> str | None:
         """The id of the investor `wallet` is registered to, or None. The registry stores the investor's
-        number per wallet, not the id (a third storage slot per investor); the id comes from the
-        registration event, which carries both."""
+        number per wallet, not the id (that would be a third storage slot per investor); the id comes from
+        the registration event, which carries both, and is cached once the registry confirms it (a
+        reorganised chain or a reverted snapshot can give a number to another investor)."""
         number = int(self.contract.functions.walletWord(to_address(wallet)).call()) & NUMBER_MASK
         if number == 0:
             return None
-        if number not in self._ids:
-            events = self.contract.events.InvestorRegistered.get_logs(
-                argument_filters={"investor": number}, from_block=self._from_block
-            )
-            if not events:
-                raise NotFound(f"No registration event for investor number {number}", code="investor_not_found")
-            self._ids[number] = bytes32_to_investor_id(events[0]["args"]["investorId"])
+        cached = self._ids.get(number)
+        if cached is not None and self._number(cached) == number:
+            return cached
+        events = self.contract.events.InvestorRegistered.get_logs(
+            argument_filters={"investor": number}, from_block=self._from_block
+        )
+        if not events:
+            raise NotFound(f"No registration event for investor number {number}", code="investor_not_found")
+        self._ids[number] = bytes32_to_investor_id(events[-1]["args"]["investorId"])
         return self._ids[number]
+
+    def _number(self, investor_id: str) -> int:
+        return int(self.contract.functions.investorNumber(investor_id_to_bytes32(investor_id)).call())
 
     def is_verified(self, wallet: str) -> bool:
         return bool(self.contract.functions.isVerified(to_address(wallet)).call())

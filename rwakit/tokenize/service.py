@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from functools import cached_property
@@ -27,6 +28,10 @@ from rwakit.units import to_address, to_base_units, to_bytes32
 ZERO_ADDRESS = "0x" + "00" * 20
 OFFERING_DOCUMENT = b"offering".ljust(32, b"\0")  # the ERC-1643 name of the document given at creation
 MAX_DECIMALS = 18
+
+
+# The factory's rule for symbols (AssetFactory._checkSymbol), checked here first for a clear error.
+SYMBOL = re.compile(r"[A-Z][A-Z0-9]{0,10}")
 
 
 class AssetService:
@@ -69,7 +74,8 @@ class AssetService:
             if not self.factory.functions.isAsset(address).call():
                 raise NotFound(f"{asset} is not an asset of this platform", code="asset_not_found", asset=asset)
             return address
-        address = self.factory.functions.assetBySymbol(asset).call()
+        # Symbols are A-Z and 0-9 (the factory's rule), so an ASCII symbol matches whatever its case.
+        address = self.factory.functions.assetBySymbol(asset.upper() if asset.isascii() else asset).call()
         if address == ZERO_ADDRESS:
             raise NotFound(f"No asset with symbol {asset!r} on this platform", code="asset_not_found", asset=asset)
         return Web3.to_checksum_address(address)
@@ -80,8 +86,14 @@ class AssetService:
         """Deploy a new asset token through the factory; the issuer becomes its admin."""
         if not 0 <= spec.decimals <= MAX_DECIMALS:
             raise InvalidInput(f"Decimals must be 0 to {MAX_DECIMALS}", code="invalid_decimals")
-        if not spec.name.strip() or not spec.symbol.strip():
-            raise InvalidInput("An asset needs a name and a symbol", code="invalid_asset")
+        if not spec.name.strip():
+            raise InvalidInput("An asset needs a name", code="invalid_asset")
+        if not SYMBOL.fullmatch(spec.symbol):
+            raise InvalidInput(
+                f"Invalid symbol {spec.symbol!r}: 1 to 11 characters, A-Z and 0-9, starting with a letter (e.g. HVT)",
+                code="invalid_symbol",
+                symbol=spec.symbol,
+            )
         document_hash = to_bytes32(spec.document_hash)
         authorised = to_base_units(spec.shares_authorised, 0) * 10**spec.decimals
         params = (spec.name, spec.symbol, spec.decimals, int(AssetKind.parse(spec.kind)), authorised,

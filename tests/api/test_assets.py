@@ -92,7 +92,11 @@ def test_a_taken_symbol_is_409_and_invalid_fields_are_422(api: Api) -> None:
     refused(api.issuer.post("/assets", json={**body, "shares_authorised": "1.5"}), 422, "invalid_request")
     refused(api.issuer.post("/assets", json={**body, "kind": "bond"}), 422, "invalid_request")
     refused(api.issuer.post("/assets", json={**body, "colour": "red"}), 422, "invalid_request")
+    for look_alike in ("hvt", "HVT ", "HVT\u200b", "HV-T", "\uff28VT"):  # issue 10: created beside HVT before
+        refused(api.issuer.post("/assets", json={**body, "symbol": look_alike}), 422, "invalid_request")
     assert [a["symbol"] for a in ok(api.issuer.get("/assets"))] == ["HVT"]
+    assert ok(api.issuer.get("/assets/hvt"))["symbol"] == "HVT"  # symbols match whatever their case
+    refused(api.issuer.get("/assets/HVT%E2%80%8B"), 404, "asset_not_found")
 
 
 def test_a_symbol_taken_on_chain_but_unknown_to_the_database_is_409_and_leaves_no_row(api: Api) -> None:

@@ -353,6 +353,7 @@ def test_a_retried_recovery_recovers_once_and_replays(held: Api, wallets: list[s
     ok(api.issue("PRIF", w[0], "12.34"), 201)
     new = Account.create().address
     ok(api.registrar.post("/investors/HK-0001/wallets", json={"address": new}), 201)
+    ok(api.registrar.delete(f"/investors/HK-0001/wallets/{w[0]}"))
     recovery = {"lost": w[0], "new": new, "investor_id": "HK-0001", "reason": "lost phone, ticket 88"}
     first = ok(api.issuer.post("/assets/HVT/recover-wallet", json=recovery, headers=keyed("ticket-88-hvt")))
     again = api.issuer.post("/assets/HVT/recover-wallet", json=recovery, headers=keyed("ticket-88-hvt"))
@@ -443,6 +444,7 @@ def test_a_recovery_everywhere_refused_after_a_first_asset_answers_409_partial_a
     ok(api.issue("PRIF", w[0], "12.34"), 201)
     new = Account.create().address
     ok(api.registrar.post("/investors/HK-0001/wallets", json={"address": new}), 201)
+    ok(api.registrar.delete(f"/investors/HK-0001/wallets/{w[0]}"))
     controls = api.platform.controls
     perform, calls = controls.perform, []
 

@@ -28,9 +28,8 @@ def registry(InvestorRegistry, operator):
 
 
 @pytest.fixture(scope="module")
-def factory(AssetFactory, AssetTokenDeployer, registry, operator):
-    deployer = AssetTokenDeployer.deploy({"from": operator})
-    factory = AssetFactory.deploy(registry, deployer, operator, {"from": operator})
+def factory(AssetFactory, registry, operator):
+    factory = AssetFactory.deploy(registry, operator, {"from": operator})
     registry.grantRole(registry.ASSET_ROLE(), factory, {"from": operator})
     return factory
 

@@ -38,7 +38,7 @@ def test_to_an_unregistered_wallet(token, alice, outsider):
 def test_from_a_removed_wallet(token, registry, register, alice, bob, accounts, operator):
     registry.addWallet(investor_id("HK-0001"), accounts[3], {"from": operator})
     token.transfer(accounts[3], 10, {"from": alice})
-    registry.removeWallet(accounts[3], {"from": operator})
+    registry.removeWallet(investor_id("HK-0001"), accounts[3], {"from": operator})
     assert token.detectTransferRestriction(accounts[3], bob, 1) == SENDER_NOT_REGISTERED
     with refused(accounts[3], bob, 1, SENDER_NOT_REGISTERED):
         token.transfer(bob, 1, {"from": accounts[3]})

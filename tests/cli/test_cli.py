@@ -60,6 +60,17 @@ def test_issuer_workflow_through_the_cli(env: dict[str, str], running_chain: sub
     assert "HK-0001" in rwakit(env, "asset", "cap-table", "HVT").stdout
     refused = rwakit(env, "issue", "HVT", "0x" + "11" * 20, "1", ok=False)
     assert "error [compliance_refused]" in refused.stderr and "receiver_not_registered" in refused.stderr
+    # A lost wallet: the registrar adds the new one and removes the lost one, then the issuer recovers.
+    new = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"
+    rwakit(env, "investor", "add-wallet", "HK-0001", new)
+    early = rwakit(env, "control", "recover", wallet, new, "HK-0001", "--reason", "lost", ok=False)
+    assert "AssetRecoveryWalletRegistered" in early.stderr
+    assert "removed" in rwakit(env, "investor", "remove-wallet", "HK-0001", wallet).stdout
+    assert "wallet_not_found" in rwakit(env, "investor", "remove-wallet", "HK-0001", wallet, ok=False).stderr
+    rwakit(env, "control", "recover", wallet, new, "HK-0001", "--reason", "lost phone")
+    assert "12.5" in rwakit(env, "holdings", "HK-0001").stdout
+    refused = rwakit(env, "issue", "HVT", wallet, "1", ok=False)  # the lost wallet receives nothing more
+    assert "receiver_not_registered" in refused.stderr
 
 
 def test_commands_without_a_chain_say_what_to_do(env: dict[str, str]) -> None:

@@ -97,7 +97,9 @@ def test_a_record_change_costs_the_same_whatever_the_number_of_assets_on_the_pla
     assert revoke <= renew * 1.2
 
 
-def test_only_the_asset_at_an_index_may_subscribe_as_it(platform: Platform, chain: Chain, six_assets: list[str]) -> None:
+def test_only_the_asset_at_an_index_may_subscribe_as_it(
+    platform: Platform, chain: Chain, six_assets: list[str]
+) -> None:
     registry = platform.registry.contract
     outsider, wallet = chain.signers[9], chain.signers[3].address
     for index in (0, 1, 6, 7, 2**24):

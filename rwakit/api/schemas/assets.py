@@ -14,7 +14,11 @@ class AssetKindName(StrEnum):
 
 class AssetCreate(Body):
     name: str = Field(min_length=1, max_length=100, examples=["Harbour View Tower"])
-    symbol: str = Field(pattern=r"^[A-Za-z0-9._-]{1,16}$", examples=["HVT"])
+    symbol: str = Field(
+        pattern=r"^[A-Z][A-Z0-9]{0,10}$",
+        examples=["HVT"],
+        description="1 to 11 characters, A-Z and 0-9, starting with a letter; unique on the platform",
+    )
     kind: AssetKindName = AssetKindName.PROPERTY
     decimals: int = Field(6, ge=0, le=18, description="Decimal places of one share")
     shares_authorised: str = Field(
