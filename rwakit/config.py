@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     custody: Literal["none", "dev"] = Field(
         "dev", description="Custodial wallet keys the platform holds: 'dev' = the local chain's mnemonic accounts"
     )
+    api_max_body_bytes: int = Field(
+        2_000_000, ge=1024, description="Largest request body the API reads (a 10,000-row batch is ~0.8 MB)"
+    )
     issuance_chunk_size: int = Field(200, ge=1, le=1000, description="Rows per batchMint transaction")
     issuance_max_rows: int = Field(10_000, ge=1, description="Rows one batch issuance request may carry")
     registration_batch_max: int = Field(100, ge=1, le=150, description="Investors per batch registration (one tx)")

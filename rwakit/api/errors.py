@@ -5,6 +5,7 @@ Status codes, by class of rwakit error:
 | error | status |
 |---|---|
 | InvalidInput (bad amount, address, too many decimals, idempotency key reused), request validation | 422 |
+| BodyTooLarge (see rwakit.api.guard) | 413 |
 | Unauthorized (no key, unknown key) | 401 |
 | Forbidden (wrong role, another investor's data); AccessDenied (the platform's account lacks a contract role) | 403 |
 | NotFound (unknown asset, investor, key) | 404 |
@@ -64,6 +65,15 @@ class Forbidden(RwakitError, PermissionError):
     code = "forbidden"
 
 
+class BodyTooLarge(RwakitError):
+    """The request body is larger than the API takes (``api_max_body_bytes``)."""
+
+    code = "body_too_large"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"The request body is larger than {limit} bytes", limit=limit)
+
+
 class Conflict(RwakitError):
     """The request clashes with the platform's state (an idempotency key in use, a duplicate)."""
 
@@ -114,6 +124,7 @@ _STATUS: list[tuple[type[BaseException], int]] = [
     (ContractRevert, 409),
     (Conflict, 409),
     (InvalidInput, 422),
+    (BodyTooLarge, 413),
     (NotFound, 404),
     (ChainUnavailable, 503),
     (DeploymentMissing, 503),
@@ -166,12 +177,16 @@ def _response(status: int, body: dict[str, Any]) -> JSONResponse:
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-async def _rwakit_error(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RwakitError)
+def error_response(exc: RwakitError) -> JSONResponse:
     status, body = error_body(exc)
     if status >= 500:
         log.warning("%s: %s", body["code"], body["message"])
     return _response(status, body)
+
+
+async def _rwakit_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RwakitError)
+    return error_response(exc)
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
