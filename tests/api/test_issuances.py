@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from rwakit.db.issuances import Issuance
 from rwakit.db.journal import TxLog
-from tests.api.conftest import Api, ok, refused
+from tests.api.conftest import Api, iso, ok, refused
 
 
 def issuance_rows(api: Api) -> list[Issuance]:
@@ -139,7 +139,7 @@ def test_unverified_investors_are_409_with_the_reason_and_leave_no_row(api: Api,
     ok(api.registrar.post("/investors/SG-0001/revoke"))
     body = refused(api.issue("HVT", "SG-0001", "1"), 409, "compliance_refused")
     assert (body["reason_code"], body["reason"]) == (7, "receiver_revoked")
-    ok(api.registrar.patch("/investors/HK-0001", json={"kyc_expiry": api.now() - 10}))
+    ok(api.registrar.patch("/investors/HK-0001", json={"kyc_expiry": iso(api.now() - 10)}))
     body = refused(api.issue("HVT", "HK-0001", "1"), 409, "compliance_refused")
     assert body["reason"] == "receiver_kyc_expired"
     refused(api.issue("HVT", "NOBODY", "1"), 404, "investor_not_found")
