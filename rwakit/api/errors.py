@@ -230,7 +230,11 @@ async def _database_error(_request: Request, exc: Exception) -> JSONResponse:
 
 async def _chain_connection_error(_request: Request, exc: Exception) -> JSONResponse:
     log.warning("chain unreachable: %s", exc)
-    return _response(503, {"code": "chain_unavailable", "message": "The chain's JSON-RPC node does not answer"})
+    if isinstance(exc, requests.exceptions.Timeout):
+        message = "The chain's JSON-RPC node did not answer in time (RWAKIT_RPC_TIMEOUT); retry later"
+    else:
+        message = "The chain's JSON-RPC node does not answer"
+    return _response(503, {"code": "chain_unavailable", "message": message})
 
 
 async def _web3_error(_request: Request, exc: Exception) -> JSONResponse:
