@@ -127,3 +127,13 @@ def test_integer_query_and_path_parameters_are_bounded(api: Api, big: int) -> No
         field_refused(api.issuer.get(path, params={"offset": big}), "query.offset")
     field_refused(api.issuer.get(f"/issuances/{big}"), "path.issuance_id")
     refused(api.issuer.get(f"/issuances/{2**31 - 1}"), 404, "issuance_not_found")
+
+
+def test_like_wildcards_in_a_reference_prefix_match_only_themselves(api: Api, wallets: list[str]) -> None:
+    api.create_asset("HVT", "1000000", 6)
+    api.register("HK-0001", wallets[0])
+    issued = ok(api.issue("HVT", "HK-0001", "1"), 201)
+    refs = [t["ref"] for t in ok(api.admin.get("/transactions", params={"ref": "issuance:"}))]
+    assert refs == [f"issuance:{issued['id']}/0"]
+    for wildcard in ("%", "_", "issuance:_/0", "issuance%"):
+        assert ok(api.admin.get("/transactions", params={"ref": wildcard})) == [], wildcard

@@ -150,6 +150,17 @@ def test_unverified_investors_are_409_with_the_reason_and_leave_no_row(api: Api,
     assert ok(api.issue("HVT", stranger, "1", key="to-stranger"), 201)["status"] == "completed"
 
 
+def test_a_refusal_names_the_amount_in_shares_as_given(api: Api, wallets: list[str]) -> None:
+    setup_hvt(api, wallets)
+    stranger = Account.create().address
+    body = refused(api.issue("HVT", stranger, "1.5"), 409, "compliance_refused")
+    assert body["message"] == f"issue 1.5 HVT to {stranger} refused: receiver_not_registered"
+    allocations = [{"to": "HK-0001", "amount": "600000"}, {"to": "SG-0001", "amount": "600000"}]
+    batch = refused(api.issuer.post("/issuances/batch", json={"asset": "HVT", "allocations": allocations},
+                                    headers={"Idempotency-Key": "over"}), 409, "batch_refused")  # fmt: skip
+    assert batch["chunks"][0]["error"]["message"] == "issue HVT to rows 0-1 refused: exceeds_authorised"
+
+
 def test_over_the_authorised_shares_is_409(api: Api, wallets: list[str]) -> None:
     setup_hvt(api, wallets)
     ok(api.issue("HVT", "HK-0001", "999999.999999"), 201)

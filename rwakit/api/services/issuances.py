@@ -215,6 +215,12 @@ class IssuanceService:
                         allocations = [(m["wallet"], int(m["base_units"])) for m in members]
                         receipt = self.platform.assets.issue_batch(row.asset_address, allocations)
             except ContractRevert as exc:  # refused: at estimation (nothing signed) or mined and reverted
+                first, last = members[0], members[-1]
+                exc.described_as(
+                    f"issue {first['amount']} {row.asset_symbol} to {first['to']}"
+                    if row.kind == "single"
+                    else f"issue {row.asset_symbol} to rows {first['index']}-{last['index']}"
+                )
                 _refuse(chunk, members, exc)
                 if row.kind == "single":
                     failure = exc
