@@ -223,6 +223,8 @@ class Bench:
     def scaling(self, counts: Sequence[int]) -> list[dict[str, int]]:
         """A KYC renewal and a revocation of investors holding in one asset, as the platform grows to
         `counts` assets: one investor with one wallet, one with 16 wallets (all holding)."""
+        self.platform = Platform.deploy(self.chain)  # a platform of its own, so its asset counts are exact
+        self.txm = self.platform.txm
         registry = self.platform.registry
         wallets = iter(fresh_wallet(100_000 + i) for i in range(100))
         single = self.investor(next(wallets))

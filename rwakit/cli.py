@@ -14,7 +14,7 @@ import typer
 
 from rwakit.cli_controls import audit_trail, control_app, database, rules_app
 from rwakit.config import get_settings
-from rwakit.errors import NotFound, RwakitError
+from rwakit.errors import ContractRevert, NotFound, RwakitError
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -168,12 +168,14 @@ def investor_revoke(investor_id: str) -> None:
 @investor_app.command("show")
 def investor_show(investor_id: str) -> None:
     """Show an investor's on-chain record."""
+    from rwakit.units import country_label
+
     try:
         found = _platform().registry.get(investor_id)
     except RwakitError as exc:
         _fail(exc)
     typer.echo(
-        f"{found.investor_id}: country {found.country}, {found.investor_class.name.lower()}, "
+        f"{found.investor_id}: country {country_label(found.country)}, {found.investor_class.name.lower()}, "
         f"KYC until {found.kyc_expiry:%Y-%m-%d %H:%M} UTC, {'revoked' if found.revoked else 'active'}, "
         f"{'verified' if found.verified else 'NOT verified'}\n  wallets: {', '.join(found.wallets)}"
     )
@@ -253,6 +255,8 @@ def issue(asset: str, to: Annotated[str, typer.Argument(help="Investor id or wal
     """Issue shares of an asset (symbol or address) to an investor: amount in shares, e.g. 12.5."""
     try:
         receipt = _platform().assets.issue(asset, to, amount)
+    except ContractRevert as exc:
+        _fail(exc.described_as(f"issue {amount} {asset} to {to}"))
     except RwakitError as exc:
         _fail(exc)
     typer.echo(f"issued {amount} {asset} to {to} in {receipt['transactionHash'].to_0x_hex()}")

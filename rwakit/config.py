@@ -18,6 +18,7 @@ ChainKind = Literal["anvil", "ganache", "tester", "rpc"]
 # The public test mnemonic Anvil uses by default; rwakit starts Ganache with it too, so both
 # chains fund the same development accounts. Never fund these on a real network.
 DEV_MNEMONIC = "test test test test test test test test test test test junk"
+DEFAULT_RPC_TIMEOUT = 5.0
 
 
 class Settings(BaseSettings):
@@ -30,6 +31,9 @@ class Settings(BaseSettings):
     data_dir: Path = Field(Path(".rwakit"), description="Deployment record, chain state, logs")
     chain_state: bool = Field(False, description="Persist the launched chain's state under data_dir")
     mnemonic: str = Field(DEV_MNEMONIC, description="Mnemonic of the local chain's funded accounts")
+    rpc_timeout: float = Field(
+        DEFAULT_RPC_TIMEOUT, gt=0, le=600, description="Seconds to wait for any one answer of the JSON-RPC node"
+    )
 
     # -- the HTTP API -------------------------------------------------------------------------
     database_url: str | None = Field(
@@ -39,6 +43,9 @@ class Settings(BaseSettings):
     api_port: int = Field(8000, ge=1, le=65535, description="Port `rwakit serve` listens on")
     custody: Literal["none", "dev"] = Field(
         "dev", description="Custodial wallet keys the platform holds: 'dev' = the local chain's mnemonic accounts"
+    )
+    api_max_body_bytes: int = Field(
+        2_000_000, ge=1024, description="Largest request body the API reads (a 10,000-row batch is ~0.8 MB)"
     )
     issuance_chunk_size: int = Field(200, ge=1, le=1000, description="Rows per batchMint transaction")
     issuance_max_rows: int = Field(10_000, ge=1, description="Rows one batch issuance request may carry")

@@ -81,6 +81,14 @@ class ContractRevert(TransactionFailed):
         self.error = error
         self.args_by_name = args
 
+    def described_as(self, action: str) -> ContractRevert:
+        """This refusal told as `action`, in the caller's terms (shares as given, an investor id), in
+        place of the label it was sent under (base units, addresses): "issue 1 HVT to HK-0001 refused: ..."."""
+        why = self.message.partition(" refused: ")[2] or self.message
+        self.message = f"{action} refused: {why}"
+        self.args = (self.message,)
+        return self
+
 
 class ComplianceError(ContractRevert):
     """The asset's compliance check refused a move of shares; ``reason`` names the rule."""

@@ -76,14 +76,18 @@ def node_record_path(settings: Settings) -> Path:
 
 def connect(settings: Settings) -> Chain:
     """The chain settings point at: RWAKIT_RPC_URL, else the node `rwakit chain` is running."""
-    signers = dev_signers(settings)
     if settings.chain_kind == "tester":
         return connect_tester()
+    return connect_url(node_url(settings), dev_signers(settings), timeout=settings.rpc_timeout)
+
+
+def node_url(settings: Settings) -> str:
+    """RWAKIT_RPC_URL, else the URL of the node `rwakit chain` is running."""
     if settings.rpc_url:
-        return connect_url(settings.rpc_url, signers)
+        return settings.rpc_url
     record = node_record_path(settings)
     if not record.exists():
         raise ChainUnavailable(
             "No chain to connect to: start one with `rwakit chain` or set RWAKIT_RPC_URL", code="chain_unavailable"
         )
-    return connect_url(json.loads(record.read_text())["url"], signers)
+    return str(json.loads(record.read_text())["url"])

@@ -15,12 +15,19 @@ from web3 import Web3
 
 from rwakit.errors import InvalidInput
 
-_DECIMAL = re.compile(r"^\d+(\.\d+)?$")
+# ASCII digits only: `\d` and str.isdigit also take other scripts' digits ("\u0661", "\uff11").
+_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 _INVESTOR_ID = re.compile(r"^[A-Za-z0-9._:-]{1,32}$")
+MAX_UINT256 = 2**256 - 1
+_MAX_DIGITS = len(str(MAX_UINT256))
 
 
 def to_base_units(amount: str | int, decimals: int) -> int:
-    """'12.5' with 6 decimals -> 12_500_000. Ints are taken as base units already."""
+    """'12.5' with 6 decimals -> 12_500_000. Ints are taken as base units already.
+
+    A string is ASCII digits with at most one dot, nothing else (no sign, spaces or exponent), and
+    at most `decimals` digits after the dot, trailing zeros included; the result fits a uint256.
+    """
     if isinstance(amount, bool) or not isinstance(amount, str | int):
         raise InvalidInput(
             f"Amount must be a decimal string or an integer, not {type(amount).__name__}", code="invalid_amount"
@@ -28,23 +35,44 @@ def to_base_units(amount: str | int, decimals: int) -> int:
     if isinstance(amount, int):
         if amount < 0:
             raise InvalidInput("Amount must not be negative", code="invalid_amount", amount=str(amount))
-        return amount
-    text = amount.strip()
-    if not _DECIMAL.match(text):
+        return _fits(amount, str(amount))
+    if not _DECIMAL.fullmatch(amount):
         raise InvalidInput(
-            f"Amount {amount!r} is not a plain non-negative decimal such as '12.5'", code="invalid_amount"
+            f"Amount {shown(amount)!r} is not a plain non-negative decimal such as '12.5'", code="invalid_amount"
         )
-    whole, _, fraction = text.partition(".")
-    fraction = fraction.rstrip("0")
+    whole, _, fraction = amount.partition(".")
     if len(fraction) > decimals:
         raise InvalidInput(
-            f"Amount {amount} has more than the asset's {decimals} decimals",
+            f"Amount {shown(amount)} has more than the asset's {decimals} decimals",
             code="too_many_decimals",
-            amount=amount,
+            amount=shown(amount),
             decimals=decimals,
         )
+    whole = whole.lstrip("0") or "0"
+    if len(whole) > _MAX_DIGITS:  # before int(): converting thousands of digits is slow, then refused
+        raise _too_large(amount)
     # Integer arithmetic only: Decimal's default context keeps 28 digits and would round.
-    return int(int(whole) * 10**decimals + int(fraction.ljust(decimals, "0") or "0"))
+    return _fits(int(whole) * 10**decimals + int(fraction.ljust(decimals, "0") or "0"), amount)
+
+
+def _fits(value: int, amount: str) -> int:
+    if value > MAX_UINT256:
+        raise _too_large(amount)
+    return value
+
+
+def _too_large(amount: str) -> InvalidInput:
+    return InvalidInput(
+        f"Amount {shown(amount)} is too large: a token holds at most 2**256 - 1 base units",
+        code="amount_too_large",
+        amount=shown(amount),
+    )
+
+
+def shown(value: object, width: int = 40) -> str:
+    """`value` as text cut to `width` characters, for a message (a hostile value can be megabytes long)."""
+    text = str(value)
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def format_units(value: int, decimals: int) -> str:
@@ -60,7 +88,7 @@ def to_address(value: str) -> ChecksumAddress:
     """A checksummed address, or a clear error for anything else."""
     if not isinstance(value, str) or not Web3.is_address(value):
         raise InvalidInput(
-            f"{value!r} is not an Ethereum address (0x followed by 40 hex digits)", code="invalid_address"
+            f"{shown(value)!r} is not an Ethereum address (0x followed by 40 hex digits)", code="invalid_address"
         )
     return Web3.to_checksum_address(value)
 
@@ -69,7 +97,7 @@ def investor_id_to_bytes32(investor_id: str) -> bytes:
     """Investor ids are short readable strings stored right-padded in a bytes32, so they read back."""
     if not isinstance(investor_id, str) or not _INVESTOR_ID.match(investor_id):
         raise InvalidInput(
-            f"Investor id {investor_id!r} must be 1-32 characters of letters, digits and . _ : -",
+            f"Investor id {shown(investor_id)!r} must be 1-32 characters of letters, digits and . _ : -",
             code="invalid_investor_id",
         )
     return investor_id.encode("ascii").ljust(32, b"\0")
@@ -92,15 +120,16 @@ def to_country_code(country: str | int) -> int:
     if isinstance(country, int) and not isinstance(country, bool):
         if 1 <= country <= 999:
             return country
-    elif isinstance(country, str):
-        text = country.strip()
-        if text.isdigit() and 1 <= int(text) <= 999:
-            return int(text)
-        found = pycountry.countries.get(alpha_2=text.upper()) if len(text) == 2 else None
-        found = found or (pycountry.countries.get(alpha_3=text.upper()) if len(text) == 3 else None)
+    elif isinstance(country, str) and country.isascii():
+        if country.isdigit() and len(country) <= 3 and 1 <= int(country) <= 999:
+            return int(country)
+        found = pycountry.countries.get(alpha_2=country.upper()) if len(country) == 2 else None
+        found = found or (pycountry.countries.get(alpha_3=country.upper()) if len(country) == 3 else None)
         if found is not None:
             return int(found.numeric)
-    raise InvalidInput(f"{country!r} is not an ISO 3166-1 country (e.g. 'HK', 'SGP' or 344)", code="invalid_country")
+    raise InvalidInput(
+        f"{shown(country)!r} is not an ISO 3166-1 country (e.g. 'HK', 'SGP' or 344)", code="invalid_country"
+    )
 
 
 def country_alpha2(code: int) -> str | None:

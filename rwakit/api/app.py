@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from rwakit import __version__
 from rwakit.api.errors import install_error_handlers
+from rwakit.api.guard import BodyGuard
 from rwakit.api.routes import api_router
 from rwakit.api.runtime import Runtime
 from rwakit.config import Settings
@@ -42,6 +43,7 @@ def create_app(settings: Settings, *, platform: Platform | None = None, engine: 
 
     app = FastAPI(title="rwakit", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.runtime = runtime
+    app.add_middleware(BodyGuard, max_bytes=settings.api_max_body_bytes)
     install_error_handlers(app)
     app.include_router(api_router)
     return app

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Header, Request, Security
+from fastapi import Depends, Header, Path, Query, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 from starlette.responses import Response
@@ -32,6 +32,10 @@ def get_runtime(request: Request) -> Runtime:
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+MAX_ROW_ID = 2**31 - 1  # PostgreSQL's integer: a larger id or offset is 422, never a database error
+Offset = Annotated[int, Query(ge=0, le=MAX_ROW_ID, description="Rows to skip")]
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 
 def get_session(runtime: RuntimeDep) -> Iterator[Session]:

@@ -5,6 +5,7 @@ Status codes, by class of rwakit error:
 | error | status |
 |---|---|
 | InvalidInput (bad amount, address, too many decimals, idempotency key reused), request validation | 422 |
+| BodyTooLarge (see rwakit.api.guard) | 413 |
 | Unauthorized (no key, unknown key) | 401 |
 | Forbidden (wrong role, another investor's data); AccessDenied (the platform's account lacks a contract role) | 403 |
 | NotFound (unknown asset, investor, key) | 404 |
@@ -62,6 +63,15 @@ class Forbidden(RwakitError, PermissionError):
     """The key's role may not do this, or an investor key asked for another investor's data."""
 
     code = "forbidden"
+
+
+class BodyTooLarge(RwakitError):
+    """The request body is larger than the API takes (``api_max_body_bytes``)."""
+
+    code = "body_too_large"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"The request body is larger than {limit} bytes", limit=limit)
 
 
 class Conflict(RwakitError):
@@ -136,6 +146,7 @@ _STATUS: list[tuple[type[BaseException], int]] = [
     (ContractRevert, 409),
     (Conflict, 409),
     (InvalidInput, 422),
+    (BodyTooLarge, 413),
     (NotFound, 404),
     (ChainUnavailable, 503),
     (DeploymentMissing, 503),
@@ -188,12 +199,16 @@ def _response(status: int, body: dict[str, Any]) -> JSONResponse:
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-async def _rwakit_error(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RwakitError)
+def error_response(exc: RwakitError) -> JSONResponse:
     status, body = error_body(exc)
     if status >= 500:
         log.warning("%s: %s", body["code"], body["message"])
     return _response(status, body)
+
+
+async def _rwakit_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RwakitError)
+    return error_response(exc)
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -237,7 +252,11 @@ async def _database_error(_request: Request, exc: Exception) -> JSONResponse:
 
 async def _chain_connection_error(_request: Request, exc: Exception) -> JSONResponse:
     log.warning("chain unreachable: %s", exc)
-    return _response(503, {"code": "chain_unavailable", "message": "The chain's JSON-RPC node does not answer"})
+    if isinstance(exc, requests.exceptions.Timeout):
+        message = "The chain's JSON-RPC node did not answer in time (RWAKIT_RPC_TIMEOUT); retry later"
+    else:
+        message = "The chain's JSON-RPC node does not answer"
+    return _response(503, {"code": "chain_unavailable", "message": message})
 
 
 async def _web3_error(_request: Request, exc: Exception) -> JSONResponse:

@@ -97,7 +97,7 @@ def _demo_chain(settings: Settings, kind: str, say: Say) -> Iterator[tuple[Setti
         record.write_text(json.dumps({"kind": kind, "url": node.url, "pid": node.pid}) + "\n")
         engine = make_engine(demo_settings.database_url or f"sqlite:///{db_file.as_posix()}")
         create_tables(engine)
-        chain = connect_url(node.url, dev_signers(settings))
+        chain = connect_url(node.url, dev_signers(settings), timeout=settings.rpc_timeout)
         platform = Platform.deploy(chain, journal=SqlJournal(engine), audit=SqlAuditLog(engine))
         platform.deployment.save(demo_settings.deployment_file)
         run_demo(platform, say)

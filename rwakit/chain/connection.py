@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import requests
 from web3 import Web3
 from web3.providers.eth_tester import EthereumTesterProvider
+from web3.providers.rpc.utils import ExceptionRetryConfiguration
 
 from rwakit.chain.signer import LocalKeySigner, Signer
-from rwakit.config import Settings
+from rwakit.config import DEFAULT_RPC_TIMEOUT, Settings
 from rwakit.errors import ChainUnavailable
+
+# web3 retries a timed-out call 5 times by default: a node that does not answer within the timeout is
+# taken as down now, so only refused connections and HTTP errors are retried.
+_RETRIED = ExceptionRetryConfiguration(errors=(ConnectionError, requests.ConnectionError, requests.HTTPError))
 
 
 @dataclass
@@ -28,8 +34,13 @@ class Chain:
         return int(self.w3.eth.chain_id)
 
 
-def connect_url(url: str, signers: list[Signer], *, timeout: float = 30.0) -> Chain:
-    w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": timeout}))
+def http_web3(url: str, timeout: float = DEFAULT_RPC_TIMEOUT) -> Web3:
+    """web3 over HTTP: every call gives up after `timeout` seconds (requests.Timeout)."""
+    return Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": timeout}, exception_retry_configuration=_RETRIED))
+
+
+def connect_url(url: str, signers: list[Signer], *, timeout: float = DEFAULT_RPC_TIMEOUT) -> Chain:
+    w3 = http_web3(url, timeout)
     if not w3.is_connected():
         raise ChainUnavailable(f"No JSON-RPC node answers at {url}: start one with `rwakit chain`", url=url)
     return Chain(w3=w3, signers=signers)

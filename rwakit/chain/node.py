@@ -5,13 +5,16 @@ Binaries come from the project's node_modules (npm-pinned) or PATH; nothing is d
 
 from __future__ import annotations
 
+import ctypes
 import os
 import platform
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -26,6 +29,7 @@ from rwakit.errors import ToolchainError
 NodeKind = Literal["anvil", "ganache"]
 ANVIL_CHAIN_ID = 31337
 GANACHE_CHAIN_ID = 1337
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 @dataclass
@@ -129,7 +133,14 @@ def start_node(
             state_path.mkdir(parents=True, exist_ok=True)
             command += ["--database.dbPath", str(state_path)]
     log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115 - owned by the child
-    process = subprocess.Popen(command, stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True)
+    process = subprocess.Popen(
+        command,
+        stdout=log,
+        stderr=log,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+        preexec_fn=_ends_with_parent(),  # only prctl and getppid run between fork and exec
+    )
     node = LocalNode(kind=kind, port=port, process=process, state_path=state_path, log_path=log_path)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -140,6 +151,23 @@ def start_node(
         time.sleep(0.05)
     node.stop()
     raise ToolchainError(f"{kind} did not answer on {node.url} within {timeout:.0f} s", code="node_timeout")
+
+
+def _ends_with_parent() -> Callable[[], None] | None:
+    """Run in the child before exec (Linux): the kernel sends it SIGTERM when the thread that started it
+    ends, even by SIGKILL or a crash, so no node outlives the platform. A parent already gone by then
+    ends it at once. Elsewhere, `stop()` (and leaving a `with` block) remain the way to end a node."""
+    if sys.platform != "linux":
+        return None
+    libc = ctypes.CDLL(None, use_errno=True)
+    parent = os.getpid()
+
+    def in_child() -> None:
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return in_child
 
 
 def _answers(url: str) -> bool:

@@ -7,8 +7,10 @@ anything is signed, and deleted again if nothing happened on chain, so a row exi
 request that acted (or may have acted) and for no other.
 
 Statuses: ``pending`` (being sent now, or interrupted), ``completed``, ``partial`` (some of the
-request's transactions were refused after others went through) and ``in_doubt`` (a transaction
-was broadcast and its outcome is not known yet; reconciled from the transaction log).
+request's transactions were refused after others went through), ``in_doubt`` (a transaction
+was broadcast and its outcome is not known yet; reconciled from the transaction log) and
+``incomplete`` (some transactions went through, then the chain failed before the rest were sent: a
+retry with the same key sends the rest).
 
 Keys are global: one key names one request across every keyed table (see :func:`find`).
 """
@@ -18,14 +20,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from rwakit.db.engine import utcnow
 
 FINISHED = ("completed", "partial")
 UNSETTLED = ("pending", "in_doubt")
+INCOMPLETE = "incomplete"
 
 
 class KeyedRequest(SQLModel):
@@ -65,6 +68,22 @@ def claim(session: Session, row: KeyedRequest) -> bool:
         session.commit()
     except IntegrityError:
         session.rollback()
+        return False
+    session.refresh(row)
+    return True
+
+
+def resume(session: Session, row: KeyedRequest) -> bool:
+    """Take an incomplete row back to ``pending`` for the request that will send the rest; False if
+    another request took it first (the update is the lock, as the unique key is for a new row)."""
+    table = type(row)
+    taken = session.execute(
+        update(table)
+        .where(col(table.id) == row.id, col(table.status) == INCOMPLETE)
+        .values(status="pending", updated_at=utcnow())
+    )
+    session.commit()
+    if taken.rowcount != 1:  # type: ignore[attr-defined]
         return False
     session.refresh(row)
     return True

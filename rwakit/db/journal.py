@@ -20,7 +20,7 @@ from typing import Protocol
 from eth_typing import ChecksumAddress
 from sqlalchemy import BigInteger, DateTime, Text
 from sqlalchemy.engine import Engine
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from rwakit.chain.transactions import TxRecord
 from rwakit.db.engine import utcnow
@@ -117,5 +117,5 @@ def records_for(session: Session, ref: str) -> list[TxLog]:
 def recent(session: Session, *, limit: int = 100, ref_prefix: str | None = None) -> list[TxLog]:
     query = select(TxLog)
     if ref_prefix:
-        query = query.where(TxLog.ref.startswith(ref_prefix))  # type: ignore[union-attr]
+        query = query.where(col(TxLog.ref).startswith(ref_prefix, autoescape=True))
     return list(session.exec(query.order_by(TxLog.id.desc()).limit(limit)).all())  # type: ignore[union-attr]

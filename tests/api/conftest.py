@@ -12,6 +12,7 @@ import secrets
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -37,6 +38,11 @@ POSTGRES_URLS = [
     "postgresql://postgres@127.0.0.1:5432/test",
     "postgresql://root@127.0.0.1:5432/test",
 ]
+
+
+def iso(seconds: int) -> str:
+    """A chain timestamp as the API takes times: an ISO 8601 string (a number is refused)."""
+    return datetime.fromtimestamp(seconds, UTC).isoformat()
 
 
 def _postgres_admin() -> tuple[Any, str]:
@@ -164,7 +170,7 @@ class Api:
             "wallets": list(wallets),
             "country": "HK",
             "investor_class": "professional",
-            "kyc_expiry": self.now() + YEAR,
+            "kyc_expiry": iso(self.now() + YEAR),
             **extra,
         }
         return ok(self.registrar.post("/investors", json=body), 201)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tests.api.conftest import YEAR, Api, ok, refused
+from tests.api.conftest import YEAR, Api, iso, ok, refused
 
 
 def test_the_audit_trail_names_the_key_the_reason_and_the_transaction(api: Api, wallets: list[str]) -> None:
@@ -16,7 +16,7 @@ def test_the_audit_trail_names_the_key_the_reason_and_the_transaction(api: Api, 
     started = datetime.now(UTC) - timedelta(seconds=5)
     frozen = ok(api.issuer.post("/assets/HVT/freeze-shares", json={"wallet": wallets[0], "amount": "2.5",
                                                                    "reason": "AML case 17"}))  # fmt: skip
-    lockup = ok(api.compliance.request("PUT", "/assets/HVT/rules/lockup", json={"until": api.now() + YEAR,
+    lockup = ok(api.compliance.request("PUT", "/assets/HVT/rules/lockup", json={"until": iso(api.now() + YEAR),
                                                                                "reason": "new offering"}))  # fmt: skip
     ok(api.admin.post("/assets/PRIF/pause", json={"reason": "valuation"}))
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from rwakit.contracts.restrictions import Restriction
-from tests.api.conftest import YEAR, Api, Caller, ok, refused
+from tests.api.conftest import YEAR, Api, Caller, iso, ok, refused
 
 
 @pytest.fixture
@@ -19,7 +19,8 @@ def market(api: Api, wallets: list[str]) -> Api:
     api.create_asset("HVT", "1000000", 6, investor_limits=True)
     people = [("HK-0001", [wallets[0], wallets[1]], "HK", "professional"), ("SG-0001", [wallets[2]], "SG",
               "professional"), ("US-0001", [wallets[3]], "US", "institutional")]  # fmt: skip
-    investors = [{"investor_id": i, "wallets": w, "country": c, "investor_class": k, "kyc_expiry": api.now() + YEAR}
+    expiry = iso(api.now() + YEAR)
+    investors = [{"investor_id": i, "wallets": w, "country": c, "investor_class": k, "kyc_expiry": expiry}
                  for i, w, c, k in people]  # fmt: skip
     ok(api.registrar.post("/investors/batch", json={"investors": investors}), 201)
     for wallet in wallets[:4]:
@@ -137,10 +138,10 @@ def test_allowed_investor_classes(market: Api, wallets: list[str]) -> None:
 
 def test_lockup_refuses_transfers_not_issuance(market: Api, wallets: list[str]) -> None:
     api, hk = market, market.investor("HK-0001")
-    ok(api.compliance.request("PUT", "/assets/HVT/rules/lockup", json={"until": api.now() + YEAR}))
+    ok(api.compliance.request("PUT", "/assets/HVT/rules/lockup", json={"until": iso(api.now() + YEAR)}))
     refused_move(hk, move(wallets, "SG-0001"), Restriction.LOCKED_UP)
     ok(api.issue("HVT", "SG-0001", "5"), 201)  # issuance is not a transfer: the lock-up does not apply
-    ok(api.compliance.request("PUT", "/assets/HVT/rules/lockup", json={"until": api.now() - 1}))
+    ok(api.compliance.request("PUT", "/assets/HVT/rules/lockup", json={"until": iso(api.now() - 1)}))
     accepted(hk, move(wallets, "SG-0001"))
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from eth_account import Account
 
-from tests.api.conftest import YEAR, Api, ok, refused
+from tests.api.conftest import YEAR, Api, iso, ok, refused
 
 DOC_HASH = "0x" + "ab" * 32
 
@@ -25,7 +25,7 @@ def held(api: Api, wallets: list[str]) -> Api:
     """HVT (6 decimals): HK-0001 (wallets 0 and 1) holds 1000 in wallet 0, SG-0001 (wallet 2) holds 100;
     wallets 0-2 are custodial."""
     api.create_asset("HVT", "1000000", 6, document_uri="ipfs://hvt/offering.pdf", document_hash=DOC_HASH)
-    investors = [{"investor_id": i, "wallets": w, "country": "HK", "kyc_expiry": api.now() + YEAR}
+    investors = [{"investor_id": i, "wallets": w, "country": "HK", "kyc_expiry": iso(api.now() + YEAR)}
                  for i, w in [("HK-0001", wallets[0:2]), ("SG-0001", wallets[2:3])]]  # fmt: skip
     ok(api.registrar.post("/investors/batch", json={"investors": investors}), 201)
     for wallet in wallets[:3]:
@@ -105,7 +105,7 @@ def test_forced_transfer_needs_a_reason_and_overrides_freezes_and_lockup(held: A
             "reason_required")  # fmt: skip
     refused(api.issuer.post("/assets/HVT/forced-transfers/batch", json={"transfers": [order]}, headers=keyed()), 422,
             "reason_required")  # fmt: skip
-    ok(api.compliance.request("PUT", "/assets/HVT/rules/lockup", json={"until": api.now() + YEAR}))
+    ok(api.compliance.request("PUT", "/assets/HVT/rules/lockup", json={"until": iso(api.now() + YEAR)}))
     ok(api.issuer.post("/assets/HVT/freeze", json={"wallet": w[0]}))
     ok(api.issuer.post("/assets/HVT/freeze-shares", json={"wallet": w[0], "amount": "1000"}))
     forced = ok(api.issuer.post("/assets/HVT/forced-transfers", json={**order, "reason": "HCMP 1234/2026"},

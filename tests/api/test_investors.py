@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from eth_account import Account
 
-from tests.api.conftest import YEAR, Api, ok, refused
+from tests.api.conftest import YEAR, Api, iso, ok, refused
 
 
 def test_register_and_get_an_investor_with_their_kyc_reference(api: Api, wallets: list[str]) -> None:
@@ -44,9 +44,9 @@ def test_update_revoke_and_reinstate(api: Api, wallets: list[str]) -> None:
         )
     )
     assert updated["country"] == "GB" and updated["investor_class"] == "retail" and updated["kyc_reference"] == "KYC-7"
-    expired = ok(api.registrar.patch("/investors/SG-0001", json={"kyc_expiry": api.now() - 1}))
+    expired = ok(api.registrar.patch("/investors/SG-0001", json={"kyc_expiry": iso(api.now() - 1)}))
     assert not expired["verified"] and not expired["revoked"]
-    ok(api.registrar.patch("/investors/SG-0001", json={"kyc_expiry": api.now() + YEAR}))
+    ok(api.registrar.patch("/investors/SG-0001", json={"kyc_expiry": iso(api.now() + YEAR)}))
     revoked = ok(api.registrar.post("/investors/SG-0001/revoke"))
     assert revoked["revoked"] and not revoked["verified"]
     assert ok(api.registrar.post("/investors/SG-0001/reinstate"))["verified"]

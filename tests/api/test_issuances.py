@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from rwakit.db.issuances import Issuance
 from rwakit.db.journal import TxLog
-from tests.api.conftest import Api, ok, refused
+from tests.api.conftest import Api, iso, ok, refused
 
 
 def issuance_rows(api: Api) -> list[Issuance]:
@@ -139,7 +139,7 @@ def test_unverified_investors_are_409_with_the_reason_and_leave_no_row(api: Api,
     ok(api.registrar.post("/investors/SG-0001/revoke"))
     body = refused(api.issue("HVT", "SG-0001", "1"), 409, "compliance_refused")
     assert (body["reason_code"], body["reason"]) == (7, "receiver_revoked")
-    ok(api.registrar.patch("/investors/HK-0001", json={"kyc_expiry": api.now() - 10}))
+    ok(api.registrar.patch("/investors/HK-0001", json={"kyc_expiry": iso(api.now() - 10)}))
     body = refused(api.issue("HVT", "HK-0001", "1"), 409, "compliance_refused")
     assert body["reason"] == "receiver_kyc_expired"
     refused(api.issue("HVT", "NOBODY", "1"), 404, "investor_not_found")
@@ -148,6 +148,17 @@ def test_unverified_investors_are_409_with_the_reason_and_leave_no_row(api: Api,
     # a refused key was never used: once the investor is registered, the same key issues
     api.register("LATE", stranger)
     assert ok(api.issue("HVT", stranger, "1", key="to-stranger"), 201)["status"] == "completed"
+
+
+def test_a_refusal_names_the_amount_in_shares_as_given(api: Api, wallets: list[str]) -> None:
+    setup_hvt(api, wallets)
+    stranger = Account.create().address
+    body = refused(api.issue("HVT", stranger, "1.5"), 409, "compliance_refused")
+    assert body["message"] == f"issue 1.5 HVT to {stranger} refused: receiver_not_registered"
+    allocations = [{"to": "HK-0001", "amount": "600000"}, {"to": "SG-0001", "amount": "600000"}]
+    batch = refused(api.issuer.post("/issuances/batch", json={"asset": "HVT", "allocations": allocations},
+                                    headers={"Idempotency-Key": "over"}), 409, "batch_refused")  # fmt: skip
+    assert batch["chunks"][0]["error"]["message"] == "issue HVT to rows 0-1 refused: exceeds_authorised"
 
 
 def test_over_the_authorised_shares_is_409(api: Api, wallets: list[str]) -> None:
@@ -180,21 +191,21 @@ def test_batch_issuance_reports_every_row(api: Api, wallets: list[str]) -> None:
 
 
 def test_a_refused_chunk_is_all_or_nothing_and_the_others_go_through(api: Api, wallets: list[str]) -> None:
-    """Chunks of 2 rows: the second chunk has an unregistered wallet, so neither of its rows is issued."""
+    """Chunks of 2 rows: each row of the second fits the authorised shares, both together do not, so
+    neither is issued (every row alone passes the check before sending)."""
     setup_hvt(api, wallets)
-    stranger = Account.create().address
     allocations = [{"to": "HK-0001", "amount": "1"}, {"to": "SG-0001", "amount": "1"},
-                   {"to": "SG-0001", "amount": "2"}, {"to": stranger, "amount": "3"},
+                   {"to": "SG-0001", "amount": "600000"}, {"to": wallets[1], "amount": "600000"},
                    {"to": wallets[1], "amount": "4"}]  # fmt: skip
     with chunk_size(api, 2):
         result = ok(api.issuer.post("/issuances/batch", json={"asset": "HVT", "allocations": allocations},
                                     headers={"Idempotency-Key": "partial"}), 201)  # fmt: skip
     assert result["status"] == "partial" and result["issued_rows"] == 3 and result["refused_rows"] == 2
     assert [c["status"] for c in result["chunks"]] == ["issued", "refused", "issued"]
+    assert result["chunks"][1]["error"]["reason"] == "exceeds_authorised"
     rows = result["rows"]
     assert [r["status"] for r in rows] == ["issued", "issued", "not_issued", "not_issued", "issued"]
-    assert rows[3]["error"]["reason"] == "receiver_not_registered" and rows[3]["error"]["reason_code"] == 3
-    assert rows[2]["error"]["code"] == "chunk_refused"
+    assert rows[2]["error"]["code"] == rows[3]["error"]["code"] == "chunk_refused"
     assert api.total_supply("HVT") == 6 * 10**6
     again = api.issuer.post("/issuances/batch", json={"asset": "HVT", "allocations": allocations},
                             headers={"Idempotency-Key": "partial"})  # fmt: skip
@@ -203,12 +214,28 @@ def test_a_refused_chunk_is_all_or_nothing_and_the_others_go_through(api: Api, w
 
 def test_a_batch_with_every_chunk_refused_is_409_and_leaves_no_row(api: Api, wallets: list[str]) -> None:
     setup_hvt(api, wallets)
-    allocations = [{"to": "HK-0001", "amount": "1"}, {"to": Account.create().address, "amount": "1"}]
+    allocations = [{"to": "HK-0001", "amount": "600000"}, {"to": "SG-0001", "amount": "600000"}]
     body = refused(api.issuer.post("/issuances/batch", json={"asset": "HVT", "allocations": allocations},
                                    headers={"Idempotency-Key": "none"}), 409, "batch_refused")  # fmt: skip
-    assert [r["status"] for r in body["rows"]] == ["not_issued", "not_issued"]
-    assert body["rows"][1]["error"]["reason"] == "receiver_not_registered"
+    assert [r["status"] for r in body["rows"]] == ["not_issued", "not_issued"] and body["refused_rows"] == 2
+    assert body["chunks"][0]["error"]["reason"] == "exceeds_authorised"
     assert issuance_rows(api) == [] and api.total_supply("HVT") == 0
+
+
+def test_a_batch_the_rules_would_refuse_is_409_before_anything_is_sent(api: Api, wallets: list[str]) -> None:
+    setup_hvt(api, wallets)
+    ok(api.registrar.post("/investors/SG-0001/revoke"))
+    strangers = [Account.create().address for _ in range(150)]
+    allocations = [{"to": "HK-0001", "amount": "1"}, {"to": "SG-0001", "amount": "1"}]
+    allocations += [{"to": stranger, "amount": "1"} for stranger in strangers]
+    body = refused(api.issuer.post("/issuances/batch", json={"asset": "HVT", "allocations": allocations},
+                                   headers={"Idempotency-Key": "strangers"}), 409, "batch_ineligible")  # fmt: skip
+    assert body["refused_rows"] == 151 and len(body["rows"]) == 100 and "first 100" in body["message"]
+    assert body["rows"][:2] == [
+        {"index": 1, "to": "SG-0001", "reason_code": 7, "reason": "receiver_revoked"},
+        {"index": 2, "to": strangers[0], "reason_code": 3, "reason": "receiver_not_registered"}]  # fmt: skip
+    assert issuance_rows(api) == [] and api.total_supply("HVT") == 0
+    assert not [t for t in tx_log(api) if t.ref and t.ref.startswith("issuance:")]
 
 
 def test_invalid_rows_reject_the_whole_batch_with_each_row_named(api: Api, wallets: list[str]) -> None:
@@ -219,6 +246,10 @@ def test_invalid_rows_reject_the_whole_batch_with_each_row_named(api: Api, walle
                                    headers={"Idempotency-Key": "bad"}), 422, "invalid_rows")  # fmt: skip
     assert [(r["index"], r["code"]) for r in body["rows"]] == [
         (1, "investor_not_found"), (2, "too_many_decimals"), (3, "invalid_amount")]  # fmt: skip
+    nobody = [{"to": f"NOBODY-{i}", "amount": "1"} for i in range(150)]
+    many = refused(api.issuer.post("/issuances/batch", json={"asset": "HVT", "allocations": nobody},
+                                   headers={"Idempotency-Key": "bad1"}), 422, "invalid_rows")  # fmt: skip
+    assert many["invalid_rows"] == 150 and len(many["rows"]) == 100
     bad_address = [{"to": "0xnope", "amount": "1"}]
     refused(api.issuer.post("/issuances/batch", json={"asset": "HVT", "allocations": bad_address},
                             headers={"Idempotency-Key": "bad2"}), 422, "invalid_address")  # fmt: skip

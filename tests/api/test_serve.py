@@ -121,6 +121,23 @@ def test_serve_over_an_existing_deployment_creates_a_first_admin_key(
     again.wait(30)
 
 
+def test_a_deeply_nested_body_is_422_and_the_server_lives_on(
+    env: dict[str, str], tmp_path: Path, stop_at_end: list[subprocess.Popen[bytes]]
+) -> None:
+    port, log = free_port(), tmp_path / "serve.log"
+    process = start_serving(["--port", str(port)], env, log)  # no chain: the body is parsed before any key check
+    stop_at_end.append(process)
+    wait_for(log, r"Uvicorn running on", process)
+    base = f"http://127.0.0.1:{port}"
+    nested = b"[" * 100_000 + b"]" * 100_000
+    answer = httpx.post(
+        f"{base}/transfers/check", content=nested, headers={"Content-Type": "application/json"}, timeout=30
+    )
+    assert answer.status_code == 422 and answer.json()["code"] == "json_too_deep", answer.text
+    assert httpx.get(f"{base}/health", timeout=30).status_code == 503  # still serving (there is no chain)
+    assert process.poll() is None
+
+
 def test_api_key_commands(env: dict[str, str]) -> None:
     def rwakit(*args: str) -> str:
         done = subprocess.run([*RWAKIT, "api-key", *args], env=env, capture_output=True, text=True, timeout=60)

@@ -53,13 +53,15 @@ def test_issuer_workflow_through_the_cli(env: dict[str, str], running_chain: sub
     wallet = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"  # the local chain's second funded account
     rwakit(env, "investor", "register", "HK-0001", "--wallet", wallet, "--country", "HK",
            "--class", "professional", "--kyc-expiry", "2099-01-01")  # fmt: skip
-    assert "verified" in rwakit(env, "investor", "show", "HK-0001").stdout
+    shown = rwakit(env, "investor", "show", "HK-0001").stdout
+    assert "verified" in shown and "country HK," in shown
     rwakit(env, "asset", "create", "--name", "Harbour View Tower", "--symbol", "HVT", "--shares", "1000000")
     rwakit(env, "issue", "HVT", "HK-0001", "12.5")
     assert "12.5" in rwakit(env, "holdings", "HK-0001").stdout
     assert "HK-0001" in rwakit(env, "asset", "cap-table", "HVT").stdout
     refused = rwakit(env, "issue", "HVT", "0x" + "11" * 20, "1", ok=False)
     assert "error [compliance_refused]" in refused.stderr and "receiver_not_registered" in refused.stderr
+    assert f"issue 1 HVT to {'0x' + '11' * 20} refused" in refused.stderr  # shares as given, not base units
     # A lost wallet: the registrar adds the new one and removes the lost one, then the issuer recovers.
     new = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"
     rwakit(env, "investor", "add-wallet", "HK-0001", new)

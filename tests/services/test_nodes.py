@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -57,3 +61,29 @@ def test_the_in_process_chain_needs_no_node() -> None:
     platform = Platform.deploy(connect_tester())
     asset = platform.assets.create(AssetSpec("Fund", "FND", 2, "fund", "10"))
     assert platform.assets.get("FND") == asset
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (an orphan's zombie stays until whoever adopted it reaps it)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="PR_SET_PDEATHSIG is Linux's")
+def test_a_node_ends_when_the_process_that_started_it_is_killed() -> None:
+    script = "import time; from rwakit.chain.node import start_node; print(start_node().pid, flush=True); time.sleep(9)"
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE)
+    assert parent.stdout is not None
+    pid = int(parent.stdout.readline())
+    parent.kill()  # SIGKILL: no cleanup code runs in the parent
+    parent.wait()
+    try:
+        deadline = time.monotonic() + 30
+        while _running(pid):
+            assert time.monotonic() < deadline, "Anvil outlived the process that started it"
+            time.sleep(0.05)
+    finally:
+        if _running(pid):
+            os.kill(pid, signal.SIGKILL)

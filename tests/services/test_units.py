@@ -43,16 +43,32 @@ def test_too_many_decimals_is_refused() -> None:
     assert refused.value.code == "too_many_decimals"
 
 
-@pytest.mark.parametrize("bad", ["-1", "1e5", "abc", "", "1.", ".5", 1.5, True, -3])
+@pytest.mark.parametrize(
+    "bad", ["-1", "1e5", "abc", "", "1.", ".5", 1.5, True, -3, " 1", "1 ", "1\n", "+1", "1_000", "\u0661", "\uff11"]
+)
 def test_malformed_amounts_are_refused(bad: object) -> None:
     with pytest.raises(InvalidInput) as refused:
         to_base_units(bad, 6)  # type: ignore[arg-type]
     assert refused.value.code == "invalid_amount"
 
 
+def test_trailing_zeros_count_as_decimals() -> None:
+    with pytest.raises(InvalidInput) as refused:
+        to_base_units("1.0000000", 6)
+    assert refused.value.code == "too_many_decimals"
+
+
+@pytest.mark.parametrize("big", [str(2**256), "1" + "0" * 72, "9" * 5000, "0" * 5000 + "1" * 79, 2**256])
+def test_amounts_past_uint256_are_refused_before_any_conversion(big: str | int) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        to_base_units(big, 6)
+    assert refused.value.code == "amount_too_large" and len(refused.value.message) < 200
+    assert to_base_units(str(2**256 - 1), 0) == 2**256 - 1
+
+
 def test_countries_by_alpha_and_number() -> None:
     assert to_country_code("HK") == to_country_code("hkg") == to_country_code(344) == to_country_code("344") == 344
-    for bad in ("XX", 0, 1000, "Hong Kong"):
+    for bad in ("XX", 0, 1000, "Hong Kong", " HK", "\u0663\u0664\u0664", "\u00b2", "9" * 5000):
         with pytest.raises(InvalidInput):
             to_country_code(bad)
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from rwakit.api.deps import PlatformDep, SessionDep, StaffDep
+from rwakit.api.deps import Offset, PlatformDep, SessionDep, StaffDep
 from rwakit.api.schemas.controls import AuditEntryPublic
 from rwakit.api.services import audit as service
 from rwakit.tokenize.audit import TrailFilter
@@ -16,7 +16,6 @@ router = APIRouter(tags=["audit"])
 Action = Annotated[str | None, Query(description="Only this action, e.g. forced_transfer")]
 Actor = Annotated[str | None, Query(description="Actors starting with this, e.g. api-key:1a2b3c4d")]
 TxHash = Annotated[str | None, Query(description="The entry of this transaction")]
-Offset = Annotated[int, Query(ge=0)]
 Limit = Annotated[int, Query(ge=1, le=1000)]
 
 

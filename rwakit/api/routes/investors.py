@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from rwakit.api.deps import PlatformDep, PrincipalDep, RegistrarDep, SessionDep, SettingsDep, StaffDep
+from rwakit.api.deps import Offset, PlatformDep, PrincipalDep, RegistrarDep, SessionDep, SettingsDep, StaffDep
 from rwakit.api.schemas.holdings import HistoryPublic, HoldingsPublic
 from rwakit.api.schemas.investors import (
     InvestorBatchCreate,
@@ -42,7 +42,7 @@ def register_investors(
 def list_investors(
     session: SessionDep,
     _: StaffDep,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[InvestorSummary]:
     """Investors registered through the API (their profiles), by id; GET one for its on-chain state."""

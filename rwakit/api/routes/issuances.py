@@ -7,7 +7,9 @@ from fastapi import APIRouter, Query, Response, status
 from rwakit.api.deps import (
     IdempotencyKey,
     IssuerDep,
+    Offset,
     PlatformDep,
+    RowId,
     SessionDep,
     SettingsDep,
     StaffDep,
@@ -65,7 +67,7 @@ def list_issuances(
     session: SessionDep,
     _: StaffDep,
     asset: str | None = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> list[IssuancePublic]:
     """Issuances, newest first."""
@@ -73,7 +75,7 @@ def list_issuances(
 
 
 @router.get("/{issuance_id}")
-def get_issuance(issuance_id: int, session: SessionDep, _: StaffDep) -> IssuancePublic:
+def get_issuance(issuance_id: RowId, session: SessionDep, _: StaffDep) -> IssuancePublic:
     row = session.get(store.Issuance, issuance_id)
     if row is None:
         raise NotFound(f"No issuance {issuance_id}", code="issuance_not_found", issuance_id=issuance_id)

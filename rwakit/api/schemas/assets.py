@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool, StrictInt
 
-from rwakit.api.schemas.common import Body
+from rwakit.api.schemas.common import MAX_DECIMALS, MAX_WHOLE_DIGITS, Body
 
 
 class AssetKindName(StrEnum):
@@ -20,9 +20,11 @@ class AssetCreate(Body):
         description="1 to 11 characters, A-Z and 0-9, starting with a letter; unique on the platform",
     )
     kind: AssetKindName = AssetKindName.PROPERTY
-    decimals: int = Field(6, ge=0, le=18, description="Decimal places of one share")
+    decimals: StrictInt = Field(6, ge=0, le=MAX_DECIMALS, description="Decimal places of one share")
     shares_authorised: str = Field(
-        pattern=r"^[1-9]\d*$", description="Whole shares that may ever be issued", examples=["1000000"]
+        pattern=rf"^[1-9][0-9]{{0,{MAX_WHOLE_DIGITS - 1}}}$",
+        description="Whole shares that may ever be issued",
+        examples=["1000000"],
     )
     description: str = Field("", max_length=4000)
     jurisdiction: str = Field("", max_length=64, examples=["HK"])
@@ -30,7 +32,7 @@ class AssetCreate(Body):
     document_hash: str = Field(
         "0x" + "00" * 32, pattern=r"^0x[0-9a-fA-F]{64}$", description="SHA-256 of the offering document"
     )
-    investor_limits: bool = Field(
+    investor_limits: StrictBool = Field(
         False,
         description="Keep per-investor totals, so a maximum number of holders or balance per investor can be "
         "set (now or later); fixed at creation, about 10k more gas per transfer between two investors",

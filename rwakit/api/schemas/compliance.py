@@ -5,15 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool, StrictInt
 
-from rwakit.api.schemas.common import Amount, Body, Moment, Reason
+from rwakit.api.schemas.common import Amount, Body, Country, Moment, Reason
 from rwakit.api.schemas.investors import InvestorClassName
 
-Countries = Annotated[
-    list[str | int],
-    Field(max_length=300, description="ISO 3166-1 codes: alpha-2, alpha-3 or numeric", examples=[["HK", "SG"]]),
-]
+Countries = Annotated[list[Country], Field(max_length=300, examples=[["HK", "SG"]])]
 
 
 class RulesPublic(BaseModel):
@@ -38,7 +35,7 @@ class RulesUpdated(RulesPublic):
 
 class AllowedCountriesSet(Body):
     countries: Countries
-    enabled: bool = Field(True, description="Turn the allow-list on (or off, keeping the list)")
+    enabled: StrictBool = Field(True, description="Turn the allow-list on (or off, keeping the list)")
     reason: Reason = ""
 
 
@@ -63,7 +60,7 @@ class MinimumLotSet(Body):
 
 
 class MaxHoldersSet(Body):
-    max_holders: int | None = Field(ge=1, lt=2**32, description="None: no limit")
+    max_holders: StrictInt | None = Field(ge=1, lt=2**32, description="None: no limit")
     reason: Reason = ""
 
 

@@ -5,7 +5,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from rwakit.api.schemas.common import Address, Body, InvestorId, Moment
+from rwakit.api.schemas.common import Address, Body, Country, InvestorId, Moment
 
 
 class InvestorClassName(StrEnum):
@@ -23,7 +23,7 @@ class ProfileFields(Body):
 class InvestorCreate(ProfileFields):
     investor_id: InvestorId
     wallets: list[Address] = Field(min_length=1, max_length=16)
-    country: str = Field(description="ISO 3166-1: alpha-2, alpha-3 or numeric", examples=["HK"])
+    country: Country
     investor_class: InvestorClassName = InvestorClassName.RETAIL
     kyc_expiry: Moment
 
@@ -37,7 +37,7 @@ class InvestorBatchCreate(Body):
 
 
 class InvestorUpdate(Body):
-    country: str | None = None
+    country: Country | None = None
     investor_class: InvestorClassName | None = None
     kyc_expiry: Moment | None = None
     kyc_reference: str | None = Field(None, max_length=200)

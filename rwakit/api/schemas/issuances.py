@@ -24,7 +24,7 @@ class BatchIssuanceCreate(Body):
     allocations: list[Allocation] = Field(min_length=1)
 
 
-RowStatus = Literal["issued", "not_issued", "pending", "in_doubt"]
+RowStatus = Literal["issued", "not_issued", "pending", "in_doubt"]  # pending: not sent yet
 
 
 class IssuanceRow(BaseModel):
@@ -52,7 +52,10 @@ class IssuancePublic(BaseModel):
     id: int
     idempotency_key: str
     kind: Literal["single", "batch"]
-    status: Literal["pending", "completed", "partial", "in_doubt"]
+    status: Literal["pending", "completed", "partial", "in_doubt", "incomplete"] = Field(
+        description="`partial`: some chunks were refused (final); `incomplete`: the chain failed before every "
+        "chunk was sent, a retry with the same key sends the rest"
+    )
     asset: str
     asset_address: str
     issued_rows: int

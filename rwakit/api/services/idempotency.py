@@ -9,7 +9,8 @@ One request, with a key, goes through these steps (:func:`run_once`):
    ``idempotency_key_in_progress``. Known and interrupted (pending past the lease, or in doubt): it is
    first reconciled from the transaction log; while a broadcast transaction's outcome cannot be
    known the key answers 409 ``<noun>_in_doubt`` (``issuance_in_doubt``, ``control_in_doubt``) with the
-   transaction hashes, and nothing is sent again.
+   transaction hashes, and nothing is sent again. Known and incomplete (the chain failed after some
+   of its transactions went through): the rest are sent now, once.
 2. The request is validated without writing anything; an invalid request leaves no row.
 3. A ``pending`` row is committed; the unique key makes a concurrent duplicate lose here.
 4. The transactions are sent, each journalled in ``tx_log`` under a reference the row can name
@@ -36,7 +37,7 @@ from web3.exceptions import TransactionNotFound
 from rwakit.api.errors import Conflict, idempotency_key_required
 from rwakit.db import idempotency as store
 from rwakit.db.engine import as_utc, utcnow
-from rwakit.db.idempotency import FINISHED, UNSETTLED, KeyedRequest
+from rwakit.db.idempotency import FINISHED, INCOMPLETE, UNSETTLED, KeyedRequest
 from rwakit.db.journal import TxLog
 from rwakit.errors import InvalidInput
 from rwakit.platform import Platform
@@ -69,7 +70,8 @@ def run_once(
     """Run a request once per key.
 
     `plan(key)` validates the request and returns its pending row, writing nothing; `execute(row)`
-    acts once the row is claimed; `replay(row)` is the stored result of a finished row;
+    acts once the row is claimed (or resumed: it then sends only what was not sent); `replay(row)` is
+    the stored result of a finished row;
     `reconcile(row)` settles an interrupted row from the journal (None: nothing happened and the row
     is gone; raises 409 while in doubt).
     """
@@ -81,14 +83,18 @@ def run_once(
                 raise reused(existing)
             if existing.status in FINISHED:
                 return Outcome(replay(existing), replayed=True)
+            if existing.status == INCOMPLETE:
+                if store.resume(session, existing):
+                    return Outcome(execute(existing), replayed=False)
+                continue
             if existing.status == "pending" and utcnow() - as_utc(existing.updated_at) < timedelta(
                 seconds=lease_seconds
             ):
                 raise in_progress(existing)
             settled = reconcile(existing)
-            if settled is not None:
+            if settled is not None and settled.status != INCOMPLETE:
                 return Outcome(replay(settled), replayed=True)
-            continue
+            continue  # nothing happened (plan afresh), or the rest is to be sent
         row = plan(key)
         if store.claim(session, row):
             return Outcome(execute(row), replayed=False)

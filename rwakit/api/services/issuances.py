@@ -16,7 +16,14 @@ value-moving controls):
 5. If nothing was minted (every transaction refused), the row is deleted: a row exists only for
    shares that were (or may have been) issued. If a transaction was broadcast but its outcome is
    unknown (the node went away, no receipt), the row stays ``in_doubt`` and its key answers 409
-   until a later request (or startup) reconciles it from the journal's transaction hashes.
+   until a later request (or startup) reconciles it from the journal's transaction hashes. If the
+   chain failed after some chunks were issued and before the rest were sent, the row is
+   ``incomplete`` (503 ``issuance_incomplete``): a retry with the same key sends only the rest.
+
+A batch is checked before anything is written: every row's recipient and amount, then every row's
+eligibility as the token's ``detectTransferRestriction`` sees it (one batched read), so a batch the
+rules would refuse row by row is refused whole (409 ``batch_ineligible``) without a transaction.
+Refusals list at most ``LISTED_ROWS`` rows.
 """
 
 from __future__ import annotations
@@ -33,13 +40,19 @@ from rwakit.api.services import idempotency
 from rwakit.api.services.idempotency import Outcome, broadcast_unresolved, settle
 from rwakit.chain.reads import Call, read
 from rwakit.config import Settings
+from rwakit.contracts.restrictions import Restriction
 from rwakit.db import idempotency as store
 from rwakit.db.engine import as_utc
+from rwakit.db.idempotency import INCOMPLETE
 from rwakit.db.issuances import Issuance
 from rwakit.db.journal import journal_ref, records_for
-from rwakit.errors import ComplianceError, ContractRevert, InvalidInput, NotFound, RwakitError
+from rwakit.errors import ChainUnavailable, ComplianceError, ContractRevert, InvalidInput, NotFound, RwakitError
 from rwakit.platform import Platform
 from rwakit.units import format_units, investor_id_to_bytes32, to_base_units
+
+LISTED_ROWS = 100  # rows named in a refusal: enough to act on, a small body for a 10,000-row batch
+ZERO_ADDRESS = "0x" + "00" * 20
+UNSENT = ("pending", "not_sent")  # chunk statuses still to send (a resumed request sends these only)
 
 
 class IssuanceService:
@@ -114,10 +127,13 @@ class IssuanceService:
             )
         if problems:
             raise InvalidInput(
-                f"{len(problems)} of {len(allocations)} rows are not valid; nothing was issued",
+                f"{len(problems)} of {len(allocations)} rows are not valid; nothing was issued{_listed(problems)}",
                 code="invalid_rows",
-                rows=problems,
+                invalid_rows=len(problems),
+                rows=problems[:LISTED_ROWS],
             )
+        if kind == "batch":
+            self._check_eligible(address, rows)
         chunks = [
             {
                 "index": i,
@@ -141,6 +157,25 @@ class IssuanceService:
             api_key_prefix=self.principal.prefix,
             result={"decimals": decimals, "rows": rows, "chunks": chunks, "reconciled": False},
         )
+
+    def _check_eligible(self, asset: str, rows: list[dict[str, Any]]) -> None:
+        """Refuse the whole batch, sending nothing, if the asset's rules would refuse a row on its own."""
+        signature = "detectTransferRestriction(address,address,uint256)"
+        calls = [Call(asset, signature, (ZERO_ADDRESS, r["wallet"], int(r["base_units"])), "uint8") for r in rows]
+        refused = []
+        for row, code in zip(rows, read(self.platform.chain.w3, calls), strict=True):
+            if code:
+                reason = Restriction.parse(code)
+                name = reason.reason if isinstance(reason, Restriction) else f"code_{code}"
+                refused.append({"index": row["index"], "to": row["to"], "reason_code": code, "reason": name})
+        if refused:
+            raise Conflict(
+                f"{len(refused)} of {len(rows)} rows would be refused by the asset's rules; nothing was "
+                f"sent{_listed(refused)}",
+                code="batch_ineligible",
+                refused_rows=len(refused),
+                rows=refused[:LISTED_ROWS],
+            )
 
     def _wallets(self, recipients: list[str]) -> dict[str, str | RwakitError]:
         """Each recipient's wallet: an address as given, an investor id's first registered wallet."""
@@ -166,6 +201,8 @@ class IssuanceService:
         rows, chunks = result["rows"], result["chunks"]
         failure: Exception | None = None
         for chunk in chunks:
+            if chunk["status"] not in UNSENT:
+                continue  # issued or refused before this request resumed the issuance
             members = rows[chunk["first_row"] : chunk["last_row"] + 1]
             ref = f"issuance:{row.id}/{chunk['index']}"
             try:
@@ -178,6 +215,12 @@ class IssuanceService:
                         allocations = [(m["wallet"], int(m["base_units"])) for m in members]
                         receipt = self.platform.assets.issue_batch(row.asset_address, allocations)
             except ContractRevert as exc:  # refused: at estimation (nothing signed) or mined and reverted
+                first, last = members[0], members[-1]
+                exc.described_as(
+                    f"issue {first['amount']} {row.asset_symbol} to {first['to']}"
+                    if row.kind == "single"
+                    else f"issue {row.asset_symbol} to rows {first['index']}-{last['index']}"
+                )
                 _refuse(chunk, members, exc)
                 if row.kind == "single":
                     failure = exc
@@ -187,12 +230,13 @@ class IssuanceService:
                     _mark(chunk, members, "in_doubt", {"code": "in_doubt", "message": str(exc)})
                 else:
                     for rest in chunks[chunk["index"] :]:
-                        _mark(
-                            rest,
-                            rows[rest["first_row"] : rest["last_row"] + 1],
-                            "not_sent",
-                            {"code": getattr(exc, "code", "not_sent"), "message": f"Not sent: {exc}"},
-                        )
+                        if rest["status"] in UNSENT:
+                            _mark(
+                                rest,
+                                rows[rest["first_row"] : rest["last_row"] + 1],
+                                "not_sent",
+                                {"code": getattr(exc, "code", "not_sent"), "message": f"Not sent: {exc}"},
+                            )
                 break
             else:
                 chunk.update(
@@ -200,9 +244,10 @@ class IssuanceService:
                     tx_hash=receipt["transactionHash"].to_0x_hex(),
                     block_number=receipt["blockNumber"],
                     gas_used=receipt["gasUsed"],
+                    error=None,
                 )
                 for member in members:
-                    member["status"] = "issued"
+                    member.update(status="issued", error=None)
             self._save_progress(row, result)
         return self._finish(row, result, failure)
 
@@ -222,15 +267,18 @@ class IssuanceService:
             store.delete(self.session, row)  # nothing happened on chain: no row
             if failure is not None:
                 raise failure
+            refused = [r for r in result["rows"] if r["error"]]
             raise Conflict(
-                "No row of the batch was issued: every transaction was refused",
+                f"No row of the batch was issued: every transaction was refused{_listed(refused)}",
                 code="batch_refused",
-                rows=[r for r in result["rows"] if r["error"]],
+                refused_rows=len(refused),
+                rows=refused[:LISTED_ROWS],
                 chunks=chunks,
             )
-        row.status = "completed" if len(issued) == len(chunks) else "partial"
-        row.tx_hash = issued[0]["tx_hash"] if row.kind == "single" else None
+        _settle_status(row, chunks)
         self._save_progress(row, result)
+        if row.status == INCOMPLETE:
+            raise _incomplete(row, failure)
         return public(row)
 
 
@@ -279,12 +327,10 @@ def reconcile(session: Session, platform: Platform, row: Issuance) -> Issuance |
         store.save(session, row)
         hashes = [r.tx_hash for c in unresolved for r in records_for(session, f"issuance:{row.id}/{c}") if r.tx_hash]
         raise idempotency.in_doubt(row, hashes)
-    issued = [c for c in chunks if c["status"] == "issued"]
-    if not issued:
+    if not any(c["status"] == "issued" for c in chunks):
         store.delete(session, row)
         return None
-    row.status = "completed" if len(issued) == len(chunks) else "partial"
-    row.tx_hash = issued[0]["tx_hash"] if row.kind == "single" else None
+    _settle_status(row, chunks)
     store.save(session, row)
     return row
 
@@ -311,9 +357,39 @@ def _refuse(chunk: dict[str, Any], members: list[dict[str, Any]], exc: ContractR
             )
 
 
+def _settle_status(row: Issuance, chunks: list[dict[str, Any]]) -> None:
+    """The status of an issuance with at least one chunk issued and none in doubt."""
+    issued = [c for c in chunks if c["status"] == "issued"]
+    if any(c["status"] in UNSENT for c in chunks):
+        row.status = INCOMPLETE
+    else:
+        row.status = "completed" if len(issued) == len(chunks) else "partial"
+    row.tx_hash = issued[0]["tx_hash"] if row.kind == "single" else None
+
+
+def _incomplete(row: Issuance, failure: Exception | None) -> ChainUnavailable:
+    rows = row.result["rows"]
+    issued = sum(r["status"] == "issued" for r in rows)
+    remaining = sum(r["status"] == "pending" for r in rows)
+    cause = getattr(failure, "code", None) or type(failure).__name__
+    return ChainUnavailable(
+        f"Issuance {row.id} is incomplete: {issued} of {len(rows)} rows were issued, then sending failed ({cause}) "
+        f"and {remaining} were not sent. Retry with the same Idempotency-Key once the chain answers: only those "
+        "rows are sent",
+        code="issuance_incomplete",
+        issuance_id=row.id,
+        issued_rows=issued,
+        remaining_rows=remaining,
+    )
+
+
+def _listed(rows: list[dict[str, Any]]) -> str:
+    return f" (the first {LISTED_ROWS} are listed)" if len(rows) > LISTED_ROWS else ""
+
+
 def _mark(chunk: dict[str, Any], members: list[dict[str, Any]], status: str, error: dict[str, Any]) -> None:
     chunk.update(status=status, error=error)
-    row_status = {"in_doubt": "in_doubt"}.get(status, "not_issued")
+    row_status = {"in_doubt": "in_doubt", "not_sent": "pending"}.get(status, "not_issued")
     for member in members:
         member.update(status=row_status, error=error)
 

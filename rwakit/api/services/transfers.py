@@ -11,6 +11,7 @@ from rwakit.api.schemas.transfers import TransferCheck, TransferCheckResult, Tra
 from rwakit.api.services.custody import Custody, custodial_signer
 from rwakit.contracts.restrictions import Restriction
 from rwakit.db.journal import journal_ref
+from rwakit.errors import ContractRevert
 from rwakit.platform import Platform
 from rwakit.units import format_units, to_base_units
 
@@ -40,8 +41,11 @@ def transfer(
 ) -> TransferPublic:
     _ensure_own_wallet(platform, principal, data.sender)
     signer = custodial_signer(session, custody, data.sender)
-    with journal_ref(f"transfer:{principal.prefix}"):
-        receipt = platform.assets.transfer(data.asset, signer, data.to, data.amount)
+    try:
+        with journal_ref(f"transfer:{principal.prefix}"):
+            receipt = platform.assets.transfer(data.asset, signer, data.to, data.amount)
+    except ContractRevert as exc:
+        raise exc.described_as(f"transfer {data.amount} {data.asset} to {data.to}") from None
     token = platform.assets.token(data.asset)
     decimals = token.functions.decimals().call()
     return TransferPublic(
