@@ -151,9 +151,10 @@ contract InvestorRegistry is IInvestorRegistry, AccessControl {
         delete _moreWallets[investorId][count - 1];
         record.walletCount = uint8(count - 1);
         _investors[investorId] = record;
-        _push(account, slot, 0);
+        address[] memory subscribers = _subscribers(account, slot);
         _forget(account, slot);
         emit WalletRemoved(investorId, account);
+        _notify(subscribers, account, 0);
     }
 
     /// @inheritdoc IInvestorRegistry
@@ -212,12 +213,8 @@ contract InvestorRegistry is IInvestorRegistry, AccessControl {
     }
 
     /// @notice The assets that keep a copy of `account`'s record and receive its changes.
-    function subscriptionsOf(address account) external view returns (address[] memory assets) {
-        uint256 slot = _wallets[account];
-        assets = new address[](slot >> COUNT_SHIFT);
-        for (uint256 i = 0; i < assets.length; ++i) {
-            assets[i] = _assetAt(_subscription(account, slot, i));
-        }
+    function subscriptionsOf(address account) external view returns (address[] memory) {
+        return _subscribers(account, _wallets[account]);
     }
 
     /// @notice ERC-3643 name: true if `account` belongs to an investor with current, unrevoked KYC.
@@ -278,21 +275,35 @@ contract InvestorRegistry is IInvestorRegistry, AccessControl {
         _store(investorId, record, revoked ? word | REVOKED : word & ~REVOKED);
     }
 
-    /// @dev Writes `word` into each of the investor's wallets and pushes it to the assets that keep a copy.
+    /// @dev Writes `word` into each of the investor's wallets, then pushes it to the assets that keep a
+    /// copy (every write before the first call).
     function _store(bytes32 investorId, Investor memory record, uint256 word) private {
-        for (uint256 i = 0; i < record.walletCount; ++i) {
+        uint256 count = record.walletCount;
+        address[] memory wallets = new address[](count);
+        address[][] memory subscribers = new address[][](count);
+        for (uint256 i = 0; i < count; ++i) {
             address account = i == 0 ? record.firstWallet : _moreWallets[investorId][i];
             uint256 slot = (_wallets[account] & ~WORD_MASK) | word;
             _wallets[account] = slot;
-            _push(account, slot, word);
+            (wallets[i], subscribers[i]) = (account, _subscribers(account, slot));
+        }
+        for (uint256 i = 0; i < count; ++i) {
+            _notify(subscribers[i], wallets[i], word);
+        }
+    }
+
+    /// @dev The assets keeping a copy of `account`'s record (whose slot is `slot`).
+    function _subscribers(address account, uint256 slot) private view returns (address[] memory assets) {
+        assets = new address[](slot >> COUNT_SHIFT);
+        for (uint256 i = 0; i < assets.length; ++i) {
+            assets[i] = _assetAt(_subscription(account, slot, i));
         }
     }
 
     /// @dev Sends `account`'s changed record (`word`; zero when it left) to each asset keeping a copy.
-    function _push(address account, uint256 slot, uint256 word) private {
-        uint256 count = slot >> COUNT_SHIFT;
-        for (uint256 i = 0; i < count; ++i) {
-            IRegistrySubscriber(_assetAt(_subscription(account, slot, i))).syncWallet(account, word);
+    function _notify(address[] memory assets, address account, uint256 word) private {
+        for (uint256 i = 0; i < assets.length; ++i) {
+            IRegistrySubscriber(assets[i]).syncWallet(account, word);
         }
     }
 
