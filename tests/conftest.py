@@ -10,12 +10,15 @@ from collections.abc import Iterator
 from typing import cast
 
 import pytest
+from web3.contract.contract import ContractFunction
 from web3.providers.eth_tester import EthereumTesterProvider
 
 from rwakit.chain.connection import Chain, connect_tester, connect_url, dev_signers
 from rwakit.chain.node import LocalNode, NodeKind, start_node
+from rwakit.chain.revert_data import revert_data
 from rwakit.chain.signer import Signer
 from rwakit.config import Settings
+from rwakit.contracts import DecodedRevert, decode_revert
 from rwakit.platform import Platform
 from rwakit.registry import InvestorInput
 
@@ -123,6 +126,17 @@ def advance_time(chain: Chain, seconds: int) -> None:
         return
     provider.make_request("evm_increaseTime", [seconds])  # type: ignore[arg-type]
     provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+
+
+def call_revert(call: ContractFunction) -> DecodedRevert | None:
+    """The error a view call reverts with, however the chain reports it."""
+    try:
+        call.call()
+    except Exception as exc:
+        data = revert_data(exc)
+        assert data is not None, exc
+        return decode_revert(data)
+    raise AssertionError(f"{call.fn_name} did not revert")
 
 
 def investor(chain: Chain, investor_id: str, *wallets: Signer | str, country: str = "HK",
