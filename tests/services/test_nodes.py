@@ -11,7 +11,7 @@ from rwakit.chain.connection import connect_tester, connect_url, dev_signers
 from rwakit.chain.node import GANACHE_CHAIN_ID, start_node
 from rwakit.chain.signer import Signer
 from rwakit.config import Settings
-from rwakit.errors import DeploymentMissing
+from rwakit.errors import DeploymentMissing, InvalidInput
 from rwakit.platform import Platform
 from rwakit.tokenize import AssetSpec
 
@@ -51,6 +51,12 @@ def test_ganache_runs_the_platform() -> None:
         assert platform.chain.chain_id == GANACHE_CHAIN_ID
         asset = platform.assets.create(AssetSpec("Tower", "TWR", 6, "property", "1000"))
         assert asset.shares_authorised == 1000 * 10**6
+
+
+def test_an_unknown_node_kind_is_refused_before_anything_starts(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        start_node("geth", state_path=tmp_path / "state")  # type: ignore[arg-type]
+    assert refused.value.code == "invalid_chain_kind" and not (tmp_path / "state").exists()
 
 
 def test_the_in_process_chain_needs_no_node() -> None:
