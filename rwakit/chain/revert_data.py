@@ -35,7 +35,7 @@ def revert_data(exc: BaseException) -> bytes | None:
         if not isinstance(error, dict) or "revert" not in str(error.get("message", "")).lower():
             return None  # a refused block, nonce, fee...: not the contract's answer
         return _hex(error.get("data"))
-    if _module(exc) == "eth_tester":
+    if _module(exc) == "eth_tester" and type(exc).__name__ == "TransactionFailed":  # not its ValidationError
         return _in_process(exc)
     return None
 

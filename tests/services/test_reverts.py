@@ -13,10 +13,13 @@ from typing import Any
 
 import pytest
 from eth_abi.abi import encode
+from eth_tester.exceptions import ValidationError
 from web3 import Web3
 from web3.contract.contract import ContractFunction
+from web3.exceptions import Web3RPCError
 
 from rwakit.chain.connection import Chain
+from rwakit.chain.revert_data import revert_data
 from rwakit.chain.transactions import MemoryJournal, TransactionManager
 from rwakit.errors import ComplianceError, ContractRevert, TransactionFailed
 
@@ -101,3 +104,18 @@ def test_a_revert_inside_a_mined_transaction_is_replayed_and_decoded(chain: Chai
         txm._send(chain.operator, tx, "poke")
     assert_decoded(refused, case)
     assert journal.records[-1].status == "reverted"
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        Web3RPCError("nonce too low", rpc_response={"error": {"code": -32003, "message": "nonce too low"}}),
+        Web3RPCError("pruned", rpc_response={"error": {"code": -32602, "message": "BlockOutOfRangeError: ..."}}),
+        ValidationError("Transaction is missing the required keys: 'from'"),
+        ValueError("execution reverted"),
+    ],
+    ids=["node-refusal", "state-gone", "eth-tester-validation", "not-from-web3"],
+)
+def test_an_error_that_is_not_a_revert_is_not_read_as_one(exc: Exception) -> None:
+    """These must propagate (or be retried) as they are, not become a contract's refusal."""
+    assert revert_data(exc) is None
