@@ -90,7 +90,8 @@ def chain(chains: Chains, chain_kind: str) -> Chain:
 
 
 @pytest.fixture(scope="session")
-def platform(chains: Chains, chain_kind: str) -> Platform:
+def platform(chain: Chain, chains: Chains, chain_kind: str) -> Platform:
+    """Deployed on `chain`, which every test using the platform thereby gets: _isolated snapshots it."""
     return chains.platform(chain_kind)
 
 
