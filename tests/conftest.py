@@ -1,8 +1,9 @@
 """Shared fixtures: one real node per chain kind per test session, a deployed platform on each,
 and a chain snapshot around every test so tests never see each other's transactions.
 
-Tests run on Anvil. Those marked ``every_chain`` run once per supported chain (Anvil, Ganache
-and the in-process eth-tester chain): each node starts, and its platform deploys, on first use."""
+Tests run on Anvil. Those marked ``every_chain`` that use the chain run once per supported chain
+(Anvil, Ganache and the in-process eth-tester chain), grouped by chain; each node starts, and its
+platform deploys, on first use."""
 
 from __future__ import annotations
 
