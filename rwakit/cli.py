@@ -14,7 +14,7 @@ import typer
 
 from rwakit.cli_controls import audit_trail, control_app, database, rules_app
 from rwakit.config import get_settings
-from rwakit.errors import ContractRevert, NotFound, RwakitError
+from rwakit.errors import ContractRevert, InvalidInput, NotFound, RwakitError
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -81,8 +81,6 @@ def chain(
     from rwakit.platform import node_record_path
 
     settings = get_settings()
-    if kind not in ("anvil", "ganache"):
-        _fail(RwakitError(f"Unknown chain kind {kind!r}: use anvil or ganache", code="invalid_chain_kind"))
     state = settings.data_dir / ("anvil-state.json" if kind == "anvil" else "ganache-db") if keep_state else None
     try:
         node = start_node(kind, port=port if port_is_free(port) else None, state_path=state)  # type: ignore[arg-type]
@@ -279,11 +277,13 @@ def holdings(investor_id: str) -> None:
 def demo(kind: Annotated[str, typer.Option("--kind", help="anvil, ganache or tester (in-process)")] = "anvil") -> None:
     """On a fresh local chain: deploy, register investors, create assets, issue, show a refusal."""
     from rwakit.chain.connection import connect_tester, connect_url, dev_signers
-    from rwakit.chain.node import start_node
+    from rwakit.chain.node import NODE_KINDS, start_node
     from rwakit.demo import run_demo
     from rwakit.platform import Platform
 
     settings = get_settings()
+    if kind not in (*NODE_KINDS, "tester"):
+        _fail(InvalidInput(f"Unknown chain kind {kind!r}: use anvil, ganache or tester", code="invalid_chain_kind"))
     try:
         if kind == "tester":
             run_demo(Platform.deploy(connect_tester()))

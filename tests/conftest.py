@@ -1,37 +1,99 @@
-"""Shared fixtures: one real Anvil node per test session, a deployed platform, and a chain
-snapshot around every test so tests never see each other's transactions."""
+"""Shared fixtures: one real node per chain kind per test session, a deployed platform on each,
+and a chain snapshot around every test so tests never see each other's transactions.
+
+Tests run on Anvil. Those marked ``every_chain`` that use the chain run once per supported chain
+(Anvil, Ganache and the in-process eth-tester chain), grouped by chain; each node starts, and its
+platform deploys, on first use."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import cast
 
 import pytest
+from web3.contract.contract import ContractFunction
+from web3.providers.eth_tester import EthereumTesterProvider
 
-from rwakit.chain.connection import Chain, connect_url, dev_signers
-from rwakit.chain.node import LocalNode, start_node
+from rwakit.chain.connection import Chain, connect_tester, connect_url, dev_signers
+from rwakit.chain.node import LocalNode, NodeKind, start_node
+from rwakit.chain.revert_data import revert_data
 from rwakit.chain.signer import Signer
 from rwakit.config import Settings
+from rwakit.contracts import DecodedRevert, decode_revert
 from rwakit.platform import Platform
 from rwakit.registry import InvestorInput
 
 YEAR = 365 * 24 * 3600
+CHAIN_KINDS = ("anvil", "ganache", "tester")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "chain_kind" in metafunc.fixturenames and metafunc.definition.get_closest_marker("every_chain"):
+        metafunc.parametrize("chain_kind", CHAIN_KINDS, indirect=True, scope="session")
+
+
+class Chains:
+    """The session's chains by kind, each started (and its platform deployed) once, on first use.
+
+    Kept outside pytest's fixture cache, which sets a session fixture up again whenever its
+    parameter changes: a test on Ganache between two on Anvil must not restart Anvil."""
+
+    def __init__(self) -> None:
+        self.nodes: dict[NodeKind, LocalNode] = {}
+        self.chains: dict[str, Chain] = {}
+        self.platforms: dict[str, Platform] = {}
+
+    def node(self, kind: NodeKind) -> LocalNode:
+        if kind not in self.nodes:
+            self.nodes[kind] = start_node(kind)
+        return self.nodes[kind]
+
+    def chain(self, kind: str) -> Chain:
+        if kind not in self.chains:
+            if kind == "tester":
+                self.chains[kind] = connect_tester()
+            else:
+                url = self.node(cast(NodeKind, kind)).url
+                self.chains[kind] = connect_url(url, dev_signers(Settings(_env_file=None)))  # type: ignore[call-arg]
+        return self.chains[kind]
+
+    def platform(self, kind: str) -> Platform:
+        if kind not in self.platforms:
+            self.platforms[kind] = Platform.deploy(self.chain(kind))
+        return self.platforms[kind]
+
+    def stop(self) -> None:
+        for node in self.nodes.values():
+            node.stop()
 
 
 @pytest.fixture(scope="session")
-def anvil() -> Iterator[LocalNode]:
-    node = start_node("anvil")
-    yield node
-    node.stop()
+def chains() -> Iterator[Chains]:
+    pool = Chains()
+    yield pool
+    pool.stop()
 
 
 @pytest.fixture(scope="session")
-def chain(anvil: LocalNode) -> Chain:
-    return connect_url(anvil.url, dev_signers(Settings(_env_file=None)))  # type: ignore[call-arg]
+def anvil(chains: Chains) -> LocalNode:
+    return chains.node("anvil")
 
 
 @pytest.fixture(scope="session")
-def platform(chain: Chain) -> Platform:
-    return Platform.deploy(chain)
+def chain_kind(request: pytest.FixtureRequest) -> str:
+    """anvil, or for a test marked every_chain each of CHAIN_KINDS in turn."""
+    return str(getattr(request, "param", "anvil"))
+
+
+@pytest.fixture(scope="session")
+def chain(chains: Chains, chain_kind: str) -> Chain:
+    return chains.chain(chain_kind)
+
+
+@pytest.fixture(scope="session")
+def platform(chain: Chain, chains: Chains, chain_kind: str) -> Platform:
+    """Deployed on `chain`, which every test using the platform thereby gets: _isolated snapshots it."""
+    return chains.platform(chain_kind)
 
 
 @pytest.fixture(autouse=True)
@@ -59,8 +121,24 @@ def now(chain: Chain) -> int:
 
 
 def advance_time(chain: Chain, seconds: int) -> None:
-    chain.w3.provider.make_request("evm_increaseTime", [seconds])  # type: ignore[arg-type]
-    chain.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    """Mine a block `seconds` later (eth-tester has no evm_increaseTime: it travels to a timestamp)."""
+    provider = chain.w3.provider
+    if isinstance(provider, EthereumTesterProvider):
+        provider.ethereum_tester.time_travel(now(chain) + seconds)  # type: ignore[union-attr]
+        return
+    provider.make_request("evm_increaseTime", [seconds])  # type: ignore[arg-type]
+    provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+
+
+def call_revert(call: ContractFunction) -> DecodedRevert | None:
+    """The error a view call reverts with, however the chain reports it."""
+    try:
+        call.call()
+    except Exception as exc:
+        data = revert_data(exc)
+        assert data is not None, exc
+        return decode_revert(data)
+    raise AssertionError(f"{call.fn_name} did not revert")
 
 
 def investor(chain: Chain, investor_id: str, *wallets: Signer | str, country: str = "HK",

@@ -18,15 +18,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Literal
+from typing import Literal, get_args
 
 import requests
 
 from rwakit.config import DEV_MNEMONIC
 from rwakit.contracts.compiler import PACKAGE_ROOT
-from rwakit.errors import ToolchainError
+from rwakit.errors import InvalidInput, ToolchainError
 
 NodeKind = Literal["anvil", "ganache"]
+NODE_KINDS: tuple[NodeKind, ...] = get_args(NodeKind)
 ANVIL_CHAIN_ID = 31337
 GANACHE_CHAIN_ID = 1337
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -115,6 +116,8 @@ def start_node(
 
     ``state_path`` keeps the chain across restarts: Anvil's state file, Ganache's database folder.
     """
+    if kind not in NODE_KINDS:  # any other name would start Ganache
+        raise InvalidInput(f"Unknown chain kind {kind!r}: use {' or '.join(NODE_KINDS)}", code="invalid_chain_kind")
     port = port or free_port()
     command = find_binary(kind, project_root)
     if kind == "anvil":

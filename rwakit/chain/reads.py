@@ -18,10 +18,11 @@ from functools import cache
 from typing import Any, TypeVar, cast
 
 from eth_abi.abi import decode, encode
+from eth_typing import HexStr
 from web3 import Web3
 from web3.exceptions import Web3RPCError
 from web3.providers.rpc import HTTPProvider
-from web3.types import RPCEndpoint
+from web3.types import BlockIdentifier, RPCEndpoint
 
 from rwakit.errors import ChainError
 
@@ -66,18 +67,19 @@ def read(w3: Web3, calls: Sequence[Call], *, block: int | str = "latest") -> lis
     """The decoded results of `calls`, in order, all read at `block`."""
     if not calls:
         return []
-    tag = hex(block) if isinstance(block, int) else block
-    requests = [(RPCEndpoint("eth_call"), [{"to": c.to, "data": c.data}, tag]) for c in calls]
     responses: list[Any] = []
     provider = w3.provider
     if isinstance(provider, HTTPProvider):
+        tag = hex(block) if isinstance(block, int) else block
+        requests = [(RPCEndpoint("eth_call"), [{"to": c.to, "data": c.data}, tag]) for c in calls]
         for start in range(0, len(requests), BATCH_SIZE):
             answer = provider.make_batch_request(requests[start : start + BATCH_SIZE])
             if not isinstance(answer, list):  # one error for the whole batch
                 _raise(cast(dict[str, Any], answer).get("error"))
             responses.extend(sorted(cast(list[dict[str, Any]], answer), key=lambda r: int(r.get("id", 0))))
-    else:
-        responses = [provider.make_request(method, params) for method, params in requests]
+    else:  # the in-process chain, one call at a time: web3 adds the sender eth-tester requires
+        at = cast(BlockIdentifier, block)
+        responses = [{"result": w3.eth.call({"to": c.to, "data": HexStr(c.data)}, at).to_0x_hex()} for c in calls]
     return [_decode(call, response) for call, response in zip(calls, responses, strict=True)]
 
 

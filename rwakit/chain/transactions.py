@@ -7,7 +7,6 @@ followed to its receipt. Reverts come back as typed errors decoded from our own 
 
 from __future__ import annotations
 
-import ast
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,9 +16,10 @@ from eth_typing import ChecksumAddress
 from hexbytes import HexBytes
 from web3 import Web3
 from web3.contract.contract import ContractConstructor, ContractFunction
-from web3.exceptions import ContractCustomError, ContractLogicError, TimeExhausted, Web3RPCError
+from web3.exceptions import TimeExhausted, Web3RPCError
 from web3.types import TxParams, TxReceipt, Wei
 
+from rwakit.chain.revert_data import revert_data
 from rwakit.chain.signer import Signer
 from rwakit.contracts.reverts import decode_revert, revert_error
 from rwakit.errors import ChainError, ChainUnavailable, TransactionFailed
@@ -95,14 +95,12 @@ class TransactionManager:
         base: TxParams = {"from": signer.address, "value": Wei(value), "chainId": self.chain_id}
         try:
             tx = dict(call.build_transaction(base))
-        except (ContractCustomError, ContractLogicError) as exc:
-            raise _revert_error(exc.data, label) from exc
         except (ConnectionError, OSError) as exc:
             raise ChainUnavailable(f"Chain unreachable while preparing {label}: {exc}") from exc
         except Exception as exc:
-            if (data := _in_process_revert_data(exc)) is None:
+            if (refusal := _refusal(exc, label)) is None:
                 raise
-            raise _revert_error(data, label) from exc
+            raise refusal from exc
         tx["gas"] = int(int(tx["gas"]) * GAS_MARGIN)
         return self._send(signer, tx, label)
 
@@ -195,26 +193,17 @@ class TransactionManager:
         for block in (receipt["blockNumber"] - 1, "latest"):
             try:
                 self.w3.eth.call(call, block)
-            except (ContractCustomError, ContractLogicError) as exc:
-                return _revert_error(exc.data, label)
-            except Web3RPCError:
+            except Exception as exc:
+                if (refusal := _refusal(exc, label)) is not None:
+                    return refusal
+                if not isinstance(exc, Web3RPCError):
+                    raise
                 continue  # that block's state is gone
             break
         return TransactionFailed(f"{label} reverted in block {receipt['blockNumber']} (reason not recoverable)")
 
 
-def _in_process_revert_data(exc: Exception) -> bytes | None:
-    """eth-tester reports a custom-error revert as TransactionFailed("execution reverted: b'...'")."""
-    if type(exc).__module__.split(".")[0] != "eth_tester":
-        return None
-    _, _, literal = str(exc).partition("execution reverted: ")
-    try:
-        data = ast.literal_eval(literal)
-    except (ValueError, SyntaxError):
-        return None
-    return data if isinstance(data, bytes) else None
-
-
-def _revert_error(data: Any, label: str) -> ChainError:
-    raw = data.get("data") if isinstance(data, dict) else data  # a hex string from nodes, bytes from eth-tester
-    return revert_error(decode_revert(raw) if isinstance(raw, str | bytes) else None, label)
+def _refusal(exc: Exception, label: str) -> ChainError | None:
+    """The typed error for `exc` if it is a revert, in whichever shape the chain reported it; else None."""
+    data = revert_data(exc)
+    return None if data is None else revert_error(decode_revert(data), label)

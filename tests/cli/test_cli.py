@@ -92,9 +92,17 @@ def test_a_malformed_rule_value_is_refused_before_anything_runs(
     assert refused.returncode == 2 and says in refused.stderr and "Traceback" not in refused.stderr
 
 
-def test_demo_runs_on_the_in_process_chain(env: dict[str, str]) -> None:
-    out = rwakit(env, "demo", "--kind", "tester").stdout
-    assert "Refused" in out and "receiver_not_registered" in out and "Cap table of Harbour View Tower" in out
+@pytest.mark.parametrize("kind", ["ganache", "tester"])  # on Anvil: test_serve (`rwakit serve --demo`)
+def test_the_demo_runs_on_every_chain(env: dict[str, str], kind: str) -> None:
+    out = rwakit(env, "demo", "--kind", kind).stdout
+    assert "Refused: PRIF to GB-0001 (a retail investor): class_not_allowed (code 17)" in out
+    assert "receiver_not_registered (code 3)" in out and "Cap table of Pearl River Income Fund" in out
+
+
+def test_the_demo_refuses_an_unknown_chain_kind_before_starting_anything(env: dict[str, str]) -> None:
+    refused = rwakit(env, "demo", "--kind", "ganash", ok=False)
+    assert "error [invalid_chain_kind]" in refused.stderr and "anvil, ganache or tester" in refused.stderr
+    assert "Started" not in refused.stdout
 
 
 def test_compile_check_passes_on_the_shipped_artifacts(env: dict[str, str]) -> None:

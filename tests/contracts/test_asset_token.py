@@ -346,6 +346,7 @@ def test_mint_credits_the_wallet_and_emits_transfer_from_zero(platform: Platform
     assert events(market, "Transfer", receipt) == [{"from": ZERO_ADDRESS, "to": market.bob.address, "value": 7}]
 
 
+@pytest.mark.every_chain
 def test_mint_to_a_never_registered_wallet_is_refused(platform: Platform, market: Market) -> None:
     assert restriction(market, ZERO_ADDRESS, market.outsider, 1) == Restriction.RECEIVER_NOT_REGISTERED
     with pytest.raises(ComplianceError) as refused:
@@ -374,6 +375,7 @@ def test_mint_to_a_refused_investor_is_refused(
     assert (balance(market, market.bob), supply(market)) == (0, SUPPLY)
 
 
+@pytest.mark.every_chain
 def test_minting_over_the_authorised_shares_is_refused(platform: Platform, market: Market) -> None:
     excess = AUTHORISED - SUPPLY + 1
     assert restriction(market, ZERO_ADDRESS, market.bob, excess) == Restriction.EXCEEDS_AUTHORISED

@@ -1,5 +1,6 @@
 """Issuer controls on Anvil through platform.controls (and raw calls where the service does not reach):
-freezes, partial freezes, forced transfers, wallet recovery, pause, redemption, batches, audit trail."""
+freezes, partial freezes, forced transfers, wallet recovery, pause, redemption, batches, audit trail.
+Each control's main case (marked every_chain) also runs on Ganache and the in-process chain."""
 
 from __future__ import annotations
 
@@ -41,12 +42,14 @@ def forced(ruled: RuledAsset, sender: str, to: str, amount: int) -> None:
 # == freeze a wallet ===========================================================================
 
 
+@pytest.mark.every_chain
 def test_a_frozen_wallet_cannot_send(ruled: RuledAsset) -> None:
     ruled.platform.controls.freeze_wallet("KLP", ruled.alice.address, reason="suspected fraud")
     assert ruled.token.functions.isFrozen(ruled.alice.address).call()
     assert_transfer_refused(ruled, ruled.alice, ruled.bob, SHARE, Restriction.SENDER_FROZEN)
 
 
+@pytest.mark.every_chain
 def test_a_frozen_wallet_cannot_receive(ruled: RuledAsset) -> None:
     ruled.platform.controls.freeze_wallet("KLP", ruled.bob.address, reason="suspected fraud")
     assert_transfer_refused(ruled, ruled.alice, ruled.bob, SHARE, Restriction.RECEIVER_FROZEN)
@@ -95,6 +98,7 @@ def test_partly_frozen_shares_stay_and_the_rest_can_move(ruled: RuledAsset) -> N
     assert ruled.frozen(ruled.alice) == 600 * SHARE
 
 
+@pytest.mark.every_chain
 def test_a_transfer_into_the_frozen_part_is_refused(ruled: RuledAsset) -> None:
     ruled.platform.controls.freeze_tokens("KLP", ruled.alice.address, 600 * SHARE, reason="margin call")
     amount = 400 * SHARE + 1
@@ -150,6 +154,7 @@ def test_freeze_tokens_batch_freezes_every_row(ruled: RuledAsset) -> None:
 # == unfreeze ==================================================================================
 
 
+@pytest.mark.every_chain
 def test_unfreezing_releases_that_many_shares_and_emits(ruled: RuledAsset) -> None:
     ruled.platform.controls.freeze_tokens("KLP", ruled.alice.address, ALICE_HOLDS, reason="x")
     receipt = ruled.platform.controls.unfreeze_tokens("KLP", ruled.alice.address, 300, reason="released")
@@ -158,6 +163,7 @@ def test_unfreezing_releases_that_many_shares_and_emits(ruled: RuledAsset) -> No
     assert_transfer_allowed(ruled, ruled.alice, ruled.bob, 300)
 
 
+@pytest.mark.every_chain
 def test_unfreezing_more_than_is_frozen_reverts_with_unfreeze_exceeds_frozen(ruled: RuledAsset) -> None:
     ruled.platform.controls.freeze_tokens("KLP", ruled.alice.address, 100, reason="x")
     with pytest.raises(ContractRevert) as refused:
@@ -169,6 +175,7 @@ def test_unfreezing_more_than_is_frozen_reverts_with_unfreeze_exceeds_frozen(rul
 # == forced transfer ===========================================================================
 
 
+@pytest.mark.every_chain
 def test_a_forced_transfer_moves_shares_and_emits_forced_transfer(ruled: RuledAsset) -> None:
     receipt = ruled.platform.controls.forced_transfer(
         "KLP", ruled.alice.address, ruled.carol.address, 3 * SHARE, reason=REASON
@@ -358,6 +365,7 @@ def test_a_batch_forced_transfer_with_one_unverified_receiver_is_refused(ruled: 
     assert_compliance_error(refused, Restriction.RECEIVER_NOT_REGISTERED)
 
 
+@pytest.mark.every_chain
 def test_a_mined_batch_forced_transfer_with_one_refused_row_moves_nothing(ruled: RuledAsset) -> None:
     call = ruled.token.functions.batchForcedTransfer(
         [ruled.alice.address, ruled.bob.address], [ruled.carol.address, ruled.outsider.address], [5, 7]
@@ -378,6 +386,7 @@ def recover(ruled: RuledAsset, lost: str, new: str, investor_id: str = ALICE, *,
     ruled.platform.controls.recover_wallet("KLP", lost, new, investor_id, reason="lost device, ticket 42")
 
 
+@pytest.mark.every_chain
 def test_recovery_moves_the_balance_to_the_investors_new_wallet(ruled: RuledAsset) -> None:
     ruled.platform.registry.remove_wallet(ruled.alice.address)
     receipt = ruled.platform.controls.recover_wallet(
@@ -451,6 +460,7 @@ INVALID_RECOVERIES = [
 ]
 
 
+@pytest.mark.every_chain
 @pytest.mark.parametrize("lost, new, investor_id", INVALID_RECOVERIES)
 def test_an_invalid_recovery_reverts_with_recovery_invalid(
     ruled: RuledAsset, lost: str, new: str, investor_id: str
@@ -515,6 +525,7 @@ def test_forced_moves_need_a_reason_and_send_nothing_without_one(
 # == pause =====================================================================================
 
 
+@pytest.mark.every_chain
 def test_a_paused_asset_refuses_holder_transfers(ruled: RuledAsset) -> None:
     ruled.platform.controls.pause("KLP", reason="incident")
     assert ruled.platform.assets.get("KLP").paused
@@ -527,6 +538,7 @@ def test_an_unpaused_asset_allows_transfers_again(ruled: RuledAsset) -> None:
     assert_transfer_allowed(ruled, ruled.alice, ruled.bob, SHARE)
 
 
+@pytest.mark.every_chain
 def test_issuance_and_redemption_work_while_paused(ruled: RuledAsset) -> None:
     ruled.platform.controls.pause("KLP", reason="incident")
     ruled.issue(ruled.carol, SHARE)
@@ -537,6 +549,7 @@ def test_issuance_and_redemption_work_while_paused(ruled: RuledAsset) -> None:
 # == redeem and burn ===========================================================================
 
 
+@pytest.mark.every_chain
 def test_a_redemption_burns_and_releases_frozen_shares_only_as_needed(ruled: RuledAsset) -> None:
     ruled.platform.controls.freeze_tokens("KLP", ruled.alice.address, 800 * SHARE, reason="x")
     receipt = ruled.platform.controls.redeem("KLP", ruled.alice.address, 500 * SHARE, reason="redemption")
@@ -695,6 +708,7 @@ def test_each_control_action_is_audited_with_actor_action_reason_and_tx_hash(
     assert entry.reason and entry.tx_hash == receipt["transactionHash"].to_0x_hex()
 
 
+@pytest.mark.every_chain
 def test_the_audit_entry_carries_the_actions_details(ruled: RuledAsset) -> None:
     controls = ruled.platform.controls
     controls.forced_transfer("KLP", ruled.alice.address, ruled.bob.address, 5, reason=REASON)

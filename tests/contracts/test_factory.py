@@ -95,6 +95,7 @@ def test_is_asset_is_true_only_for_assets_it_created(platform: Platform, chain: 
     assert not factory.functions.isAsset(chain.signers[1].address).call()
 
 
+@pytest.mark.every_chain
 def test_a_duplicate_symbol_reverts_with_symbol_taken(platform: Platform, chain: Chain, factory: Contract) -> None:
     existing = create(platform, chain.operator, "HVT")
     with pytest.raises(ContractRevert) as refused:

@@ -1,4 +1,5 @@
-"""Local chains: Anvil state across restarts, stop by PID, Ganache, and the in-process chain."""
+"""Local nodes: Anvil state across restarts, stop by PID, unknown kinds. (The platform on Ganache and on the
+in-process chain: every test marked every_chain.)"""
 
 from __future__ import annotations
 
@@ -11,13 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from rwakit.chain.connection import connect_tester, connect_url, dev_signers
-from rwakit.chain.node import GANACHE_CHAIN_ID, start_node
+from rwakit.chain.connection import connect_url, dev_signers
+from rwakit.chain.node import start_node
 from rwakit.chain.signer import Signer
 from rwakit.config import Settings
-from rwakit.errors import DeploymentMissing
+from rwakit.errors import DeploymentMissing, InvalidInput
 from rwakit.platform import Platform
-from rwakit.tokenize import AssetSpec
 
 
 def _signers() -> list[Signer]:
@@ -49,20 +49,6 @@ def test_stop_ends_the_process_by_pid() -> None:
         os.kill(pid, 0)
 
 
-def test_ganache_runs_the_platform() -> None:
-    with start_node("ganache") as node:
-        platform = Platform.deploy(connect_url(node.url, _signers()))
-        assert platform.chain.chain_id == GANACHE_CHAIN_ID
-        asset = platform.assets.create(AssetSpec("Tower", "TWR", 6, "property", "1000"))
-        assert asset.shares_authorised == 1000 * 10**6
-
-
-def test_the_in_process_chain_needs_no_node() -> None:
-    platform = Platform.deploy(connect_tester())
-    asset = platform.assets.create(AssetSpec("Fund", "FND", 2, "fund", "10"))
-    assert platform.assets.get("FND") == asset
-
-
 def _running(pid: int) -> bool:
     """Alive and not a zombie (an orphan's zombie stays until whoever adopted it reaps it)."""
     try:
@@ -87,3 +73,9 @@ def test_a_node_ends_when_the_process_that_started_it_is_killed() -> None:
     finally:
         if _running(pid):
             os.kill(pid, signal.SIGKILL)
+
+
+def test_an_unknown_node_kind_is_refused_before_anything_starts(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        start_node("geth", state_path=tmp_path / "state")  # type: ignore[arg-type]
+    assert refused.value.code == "invalid_chain_kind" and not (tmp_path / "state").exists()
