@@ -160,23 +160,41 @@ contract InvestorRegistry is IInvestorRegistry, AccessControl {
     /// @inheritdoc IInvestorRegistry
     /// @dev Requirements: the caller is the asset this registry's deployer created with nonce `index`.
     function subscribe(uint256 index, address account) external returns (uint256 word) {
-        if (index == 0 || index > MAX_ASSET_INDEX || _assetAt(index) != msg.sender) {
-            revert RegistryNotAsset(msg.sender, index);
+        // Index 0 wraps to 2^256 - 1: one comparison refuses it and every index above MAX_ASSET_INDEX.
+        unchecked {
+            if (index - 1 >= MAX_ASSET_INDEX || !_calledBy(_assetHash(index))) {
+                revert RegistryNotAsset(msg.sender, index);
+            }
         }
-        uint256 slot = _wallets[account];
+        bytes32 key; // the wallet's slot in _wallets, hashed once for the read and the write
+        uint256 slot;
+        // The mapping's slot for `account`, hashed in the scratch space (Solidity's layout for mappings).
+        assembly ("memory-safe") {
+            mstore(0x00, account)
+            mstore(0x20, _wallets.slot)
+            key := keccak256(0x00, 0x40)
+            slot := sload(key)
+        }
         word = slot & WORD_MASK;
         if (word == 0) return 0;
         uint256 count = slot >> COUNT_SHIFT;
         if (count < INLINE_SUBSCRIPTIONS) {
-            slot |= index << (128 + 24 * count);
+            // count < 4 and index < 2^24: the entry fits bits 128-223, and the count below bit 240.
+            unchecked {
+                slot = (slot | (index << (128 + 24 * count))) + (1 << COUNT_SHIFT);
+            }
         } else {
             if (count == type(uint16).max) revert RegistryTooManySubscriptions(account);
-            uint256 extra = count - INLINE_SUBSCRIPTIONS;
-            _moreSubscriptions[account][extra / PAGE_SUBSCRIPTIONS] |= index << (24 * (extra % PAGE_SUBSCRIPTIONS));
+            // count < 2^16 - 1, checked just above; 4 <= count, so no underflow.
+            unchecked {
+                uint256 extra = count - INLINE_SUBSCRIPTIONS;
+                _moreSubscriptions[account][extra / PAGE_SUBSCRIPTIONS] |= index << (24 * (extra % PAGE_SUBSCRIPTIONS));
+                slot += 1 << COUNT_SHIFT;
+            }
         }
-        // count < 2^16 - 1, checked above for the pages; the inline case has count < 4.
-        unchecked {
-            _wallets[account] = slot + (1 << COUNT_SHIFT);
+        // The slot read above, written back once.
+        assembly ("memory-safe") {
+            sstore(key, slot)
         }
     }
 
@@ -326,19 +344,42 @@ contract InvestorRegistry is IInvestorRegistry, AccessControl {
         return uint24(_moreSubscriptions[account][extra / PAGE_SUBSCRIPTIONS] >> (24 * (extra % PAGE_SUBSCRIPTIONS)));
     }
 
-    /// @dev The address the deployer's CREATE with nonce `index` gives: keccak256(rlp([deployer, index])).
+    /// @dev The address the deployer's CREATE with nonce `index` gives, for 0 < index < 2^24 (callers
+    /// check the range).
     function _assetAt(uint256 index) private view returns (address) {
-        bytes memory rlp;
-        if (index <= 0x7f) {
-            rlp = abi.encodePacked(bytes2(0xd694), deployer, uint8(index));
-        } else if (index <= 0xff) {
-            rlp = abi.encodePacked(bytes2(0xd794), deployer, bytes1(0x81), uint8(index));
-        } else if (index <= 0xffff) {
-            rlp = abi.encodePacked(bytes2(0xd894), deployer, bytes1(0x82), uint16(index));
-        } else {
-            rlp = abi.encodePacked(bytes2(0xd994), deployer, bytes1(0x83), uint24(index));
+        return address(uint160(_assetHash(index)));
+    }
+
+    /// @dev keccak256(rlp([deployer, index])), whose low 160 bits are {_assetAt}.
+    function _assetHash(uint256 index) private view returns (uint256 hash) {
+        address deployer_ = address(deployer);
+        // Writes only the scratch space (0x00-0x3f) and leaves the free memory pointer alone. The RLP
+        // list is 0xc0 + payload length, then 0x94 (a 20-byte string) and the deployer, then the nonce:
+        // one byte itself up to 0x7f, else 0x80 + its length and its big-endian bytes.
+        assembly ("memory-safe") {
+            let head := or(shl(240, 0xd694), shl(80, deployer_))
+            let length := 23
+            switch lt(index, 0x80)
+            case 1 { head := or(head, shl(72, index)) }
+            default {
+                let bytes_ := add(add(1, gt(index, 0xff)), gt(index, 0xffff)) // 1 to 3: index < 2^24
+                length := add(23, bytes_)
+                head := or(
+                    add(head, shl(240, bytes_)), // the list prefix 0xd6 + the nonce's extra length
+                    or(shl(72, add(0x80, bytes_)), shl(sub(72, shl(3, bytes_)), index))
+                )
+            }
+            mstore(0x00, head)
+            hash := keccak256(0x00, length)
         }
-        return address(uint160(uint256(keccak256(rlp))));
+    }
+
+    /// @dev Whether the caller is the address whose {_assetHash} is `hash`.
+    function _calledBy(uint256 hash) private view returns (bool yes) {
+        // Shifting out the top 96 bits compares the low 160 bits of the hash with the caller's address.
+        assembly ("memory-safe") {
+            yes := iszero(shl(96, xor(hash, caller())))
+        }
     }
 
     function _existing(bytes32 investorId) private view returns (Investor memory record) {
