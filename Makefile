@@ -39,5 +39,5 @@ bench: deps
 clean:
 	rm -rf $(VENV) node_modules .rwakit .pytest_cache .hypothesis
 
-# Brownie, Ganache and Slither targets (see README "Using Brownie").
+# Brownie, Ganache and Slither targets (see docs/development.md, "Brownie").
 -include brownie.mk
