@@ -17,7 +17,7 @@ from web3 import Web3
 from rwakit.chain.node import free_port
 from rwakit.contracts import load_artifact
 from rwakit.db import make_engine
-from rwakit.tokenize.audit import SqlAuditLog
+from rwakit.db.audit import SqlAuditLog
 
 RWAKIT = [sys.executable, "-m", "rwakit.cli"]
 
