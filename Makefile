@@ -23,8 +23,11 @@ $(NODE_STAMP): package.json package-lock.json
 run: deps
 	$(BIN)/rwakit serve --demo
 
+# The API tests' PostgreSQL variant runs on this server (trust auth; empty: skipped).
+RWAKIT_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
+
 test: deps
-	$(BIN)/python -m pytest
+	RWAKIT_TEST_POSTGRES_URL=$(RWAKIT_TEST_POSTGRES_URL) $(BIN)/python -m pytest
 
 lint: deps
 	$(BIN)/ruff check rwakit tests bench scripts
