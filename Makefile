@@ -23,8 +23,11 @@ $(NODE_STAMP): package.json package-lock.json
 run: deps
 	$(BIN)/rwakit serve --demo
 
+# The API tests' PostgreSQL variant runs on this server (trust auth; empty: skipped).
+RWAKIT_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
+
 test: deps
-	$(BIN)/python -m pytest
+	RWAKIT_TEST_POSTGRES_URL=$(RWAKIT_TEST_POSTGRES_URL) $(BIN)/python -m pytest
 
 lint: deps
 	$(BIN)/ruff check rwakit tests bench scripts
@@ -39,5 +42,5 @@ bench: deps
 clean:
 	rm -rf $(VENV) node_modules .rwakit .pytest_cache .hypothesis
 
-# Brownie, Ganache and Slither targets (see README "Using Brownie").
+# Brownie, Ganache and Slither targets (see docs/development.md, "Brownie").
 -include brownie.mk

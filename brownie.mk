@@ -1,4 +1,4 @@
-# Brownie, Ganache and Slither (README "Using Brownie" and "Static analysis"); included by the
+# Brownie, Ganache and Slither (docs/development.md, "Brownie" and "Static analysis"); included by the
 # Makefile. Brownie and Slither each live in their own virtualenv, made on demand from a
 # constraints file in tools/: eth-brownie pins ~80 exact versions (and its pytest plugin would
 # take over any pytest run), so neither tool ever touches .venv.

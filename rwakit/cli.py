@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import signal
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 from rwakit.cli_controls import audit_trail, control_app, database, rules_app
-from rwakit.config import get_settings
+from rwakit.config import Settings, get_settings
 from rwakit.errors import ContractRevert, InvalidInput, NotFound, RwakitError
 
 if TYPE_CHECKING:
@@ -305,12 +306,32 @@ def serve(
     """Serve the HTTP API (docs at /docs): over the deployment in the data dir, or a fresh demo chain."""
     from rwakit.api.server import serve as run_server
 
+    settings = get_settings()
     try:
-        run_server(get_settings(), demo=demo, host=host, port=port, kind=kind, say=typer.echo)
+        say = _with_demo_chain(settings) if demo else typer.echo
+        run_server(settings, demo=demo, host=host, port=port, kind=kind, say=say)
     except RwakitError as exc:
         _fail(exc)
     except KeyboardInterrupt:
         pass
+
+
+def _with_demo_chain(settings: Settings) -> Callable[[str], None]:
+    """Print as the server does, and the demo chain's JSON-RPC URL and chain id under the API's URLs,
+    beside the keys, for wallets and other tools."""
+    from rwakit.chain.connection import http_web3
+    from rwakit.platform import node_record_path
+
+    def say(line: str) -> None:
+        typer.echo(line)
+        if line.startswith("rwakit API on "):
+            record = node_record_path(settings.model_copy(update={"data_dir": settings.data_dir / "demo"}))
+            node = json.loads(record.read_text())
+            chain_id = http_web3(node["url"], settings.rpc_timeout).eth.chain_id
+            url = node["url"]
+            typer.echo(f"Chain: {node['kind']} JSON-RPC on {url}, chain id {chain_id} (RWAKIT_RPC_URL for other tools)")
+
+    return say
 
 
 def _key_session() -> Session:

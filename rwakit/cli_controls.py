@@ -42,8 +42,8 @@ def _run(
     """Open the platform from settings, run `action`, print `done` with the hash of each transaction
     sent (`nothing` if none was), or the error with its code. The audit trail goes to the API's
     database, so `rwakit audit` and `GET /audit` list what was done here too."""
+    from rwakit.db.audit import SqlAuditLog
     from rwakit.platform import Platform
-    from rwakit.tokenize.audit import SqlAuditLog
 
     try:
         sent = action(Platform.from_settings(get_settings(), audit=SqlAuditLog(database())))
@@ -227,8 +227,9 @@ def audit_trail(
     from pydantic import TypeAdapter
     from sqlmodel import Session
 
+    from rwakit.db.audit import read_trail
     from rwakit.platform import Platform
-    from rwakit.tokenize.audit import TrailEntry, TrailFilter, read_trail
+    from rwakit.tokenize.audit import TrailEntry, TrailFilter
 
     where = TrailFilter(asset=asset, action=action, actor=actor, tx_hash=tx_hash, offset=offset, limit=limit)
     try:

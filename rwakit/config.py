@@ -29,7 +29,6 @@ class Settings(BaseSettings):
     rpc_url: str | None = Field(None, description="JSON-RPC URL of a running node; implies chain='rpc'")
     private_key: SecretStr | None = Field(None, description="Operator key; default: the local node's first account")
     data_dir: Path = Field(Path(".rwakit"), description="Deployment record, chain state, logs")
-    chain_state: bool = Field(False, description="Persist the launched chain's state under data_dir")
     mnemonic: str = Field(DEV_MNEMONIC, description="Mnemonic of the local chain's funded accounts")
     rpc_timeout: float = Field(
         DEFAULT_RPC_TIMEOUT, gt=0, le=600, description="Seconds to wait for any one answer of the JSON-RPC node"

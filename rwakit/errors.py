@@ -22,9 +22,6 @@ class RwakitError(Exception):
             self.code = code
         self.details = details
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "message": self.message, **self.details}
-
 
 class ConfigError(RwakitError, ValueError):
     code = "config_error"

@@ -11,10 +11,10 @@ from sqlalchemy.engine import Engine
 from rwakit.api.services.custody import Custody, DevCustody, NoCustody
 from rwakit.config import Settings
 from rwakit.db import SqlJournal, create_tables, make_engine
+from rwakit.db.audit import SqlAuditLog
 from rwakit.db.engine import DatabaseUnavailable
 from rwakit.deployment import Deployment
 from rwakit.platform import Platform, connect
-from rwakit.tokenize.audit import SqlAuditLog
 from rwakit.tokenize.compliance import ComplianceService
 from rwakit.tokenize.controls import ControlsService
 

@@ -21,11 +21,11 @@ from sqlmodel import Session, select
 
 from rwakit.config import Settings
 from rwakit.db import SqlJournal, create_tables, make_engine
+from rwakit.db.audit import SqlAuditLog
 from rwakit.db.keys import ApiKey, Role, create_api_key
 from rwakit.db.records import AssetRecord, CustodialWallet, InvestorProfile
 from rwakit.errors import RwakitError
 from rwakit.platform import Platform
-from rwakit.tokenize.audit import SqlAuditLog
 
 Say = Callable[[str], None]
 

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 from sqlalchemy import JSON
 from sqlmodel import Field
 
-from rwakit.db.idempotency import KeyedRequest
+from rwakit.db.keyed import KeyedRequest
 
 
 class ControlRequest(KeyedRequest, table=True):

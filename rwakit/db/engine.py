@@ -7,7 +7,6 @@ several API workers. Nothing here runs at import time: callers make the engine t
 from __future__ import annotations
 
 import importlib.util
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,9 @@ from sqlalchemy.engine.url import make_url
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlmodel import SQLModel, create_engine, text
 
+from rwakit.db import audit, controls, issuances, journal, keys, records  # noqa: F401 - registers the tables
+from rwakit.db.clock import as_utc as as_utc  # re-exported: the API imports them from here
+from rwakit.db.clock import utcnow as utcnow
 from rwakit.errors import RwakitError
 
 DB_ERRORS = (OperationalError, InterfaceError)
@@ -26,15 +28,6 @@ class DatabaseUnavailable(RwakitError, ConnectionError):
     """The database does not answer (server down, wrong URL, file not writable)."""
 
     code = "database_unavailable"
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def as_utc(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes: every time we store is UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def make_engine(url: str) -> Engine:
@@ -64,8 +57,6 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
 
 def create_tables(engine: Engine) -> None:
     """Create every rwakit table that does not exist yet (no migrations needed for a new database)."""
-    from rwakit.db import audit, controls, issuances, journal, keys, records  # noqa: F401 - register the tables
-
     try:
         SQLModel.metadata.create_all(engine)
     except DB_ERRORS as exc:

@@ -17,44 +17,26 @@ Keys are global: one key names one request across every keyed table (see :func:`
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import ClassVar
-
-from sqlalchemy import DateTime, update
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, Session, SQLModel, col, select
+from sqlmodel import Session, col, select
 
-from rwakit.db.engine import utcnow
+from rwakit.db.clock import utcnow
+from rwakit.db.controls import ControlRequest
+from rwakit.db.issuances import Issuance
+from rwakit.db.keyed import KeyedRequest as KeyedRequest  # re-exported: the API imports it from here
 
 FINISHED = ("completed", "partial")
 UNSETTLED = ("pending", "in_doubt")
 INCOMPLETE = "incomplete"
 
 
-class KeyedRequest(SQLModel):
-    """The columns of every table kept by idempotency key (not a table itself)."""
-
-    noun: ClassVar[str] = "request"  # in messages and error details: "issuance" -> issuance_id, issuance_in_doubt
-
-    id: int | None = Field(default=None, primary_key=True)
-    idempotency_key: str = Field(unique=True, index=True, max_length=255)
-    request_hash: str = Field(max_length=64)
-    status: str = Field(default="pending", max_length=16, index=True)
-    api_key_prefix: str | None = Field(default=None, max_length=8)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
-
-
-def keyed_tables() -> tuple[type[KeyedRequest], ...]:
-    from rwakit.db.controls import ControlRequest
-    from rwakit.db.issuances import Issuance
-
-    return (Issuance, ControlRequest)
+KEYED_TABLES: tuple[type[KeyedRequest], ...] = (Issuance, ControlRequest)
 
 
 def find(session: Session, key: str) -> KeyedRequest | None:
     """The request that holds `key`, whichever table keeps it."""
-    for table in keyed_tables():
+    for table in KEYED_TABLES:
         row = session.exec(select(table).where(table.idempotency_key == key)).first()
         if row is not None:
             return row

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 from sqlalchemy import JSON
 from sqlmodel import Field, Session, select
 
-from rwakit.db.idempotency import KeyedRequest
+from rwakit.db.keyed import KeyedRequest
 
 
 class Issuance(KeyedRequest, table=True):

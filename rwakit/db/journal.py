@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from rwakit.chain.transactions import TxRecord
-from rwakit.db.engine import utcnow
+from rwakit.db.clock import utcnow
 
 _ref: ContextVar[str | None] = ContextVar("rwakit_journal_ref", default=None)
 FINAL = ("mined", "reverted", "failed")

@@ -17,7 +17,7 @@ from enum import StrEnum
 from sqlalchemy import DateTime
 from sqlmodel import Field, Session, SQLModel, select
 
-from rwakit.db.engine import utcnow
+from rwakit.db.clock import utcnow
 from rwakit.errors import InvalidInput, NotFound
 from rwakit.units import investor_id_to_bytes32
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import DateTime
 from sqlmodel import Field, Session, SQLModel, select
 
-from rwakit.db.engine import utcnow
+from rwakit.db.clock import utcnow
 
 
 class AssetRecordBase(SQLModel):

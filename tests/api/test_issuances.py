@@ -170,7 +170,7 @@ def test_over_the_authorised_shares_is_409(api: Api, wallets: list[str]) -> None
 
 
 def test_issuing_to_a_paused_asset_follows_the_contract(api: Api, wallets: list[str]) -> None:
-    """Pausing stops holder transfers, not the issuer (see README): issuance still succeeds."""
+    """Pausing stops holder transfers, not the issuer (see docs/compliance-and-controls.md): issuance still succeeds."""
     setup_hvt(api, wallets)
     ok(api.issuer.post("/assets/HVT/pause"))
     assert ok(api.issue("HVT", "HK-0001", "1"), 201)["status"] == "completed"

@@ -17,19 +17,22 @@ from web3 import Web3
 from rwakit.chain.node import free_port
 from rwakit.contracts import load_artifact
 from rwakit.db import make_engine
-from rwakit.tokenize.audit import SqlAuditLog
+from rwakit.db.audit import SqlAuditLog
 
 RWAKIT = [sys.executable, "-m", "rwakit.cli"]
 
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    return {**os.environ, "RWAKIT_DATA_DIR": str(tmp_path / "data")}
+    """The environment without the developer's RWAKIT_* settings (commands also run in tmp_path, away
+    from the repository's .env)."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("RWAKIT_")}
+    return {**clean, "RWAKIT_DATA_DIR": str(tmp_path / "data")}
 
 
 @pytest.fixture
 def running_chain(env: dict[str, str], tmp_path: Path) -> Iterator[subprocess.Popen[str]]:
-    process = subprocess.Popen([*RWAKIT, "chain", "--port", str(free_port())], env=env, text=True,
+    process = subprocess.Popen([*RWAKIT, "chain", "--port", str(free_port())], env=env, text=True, cwd=tmp_path,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
     record = tmp_path / "data" / "node.json"
     deadline = time.monotonic() + 30
@@ -43,7 +46,8 @@ def running_chain(env: dict[str, str], tmp_path: Path) -> Iterator[subprocess.Po
 
 
 def rwakit(env: dict[str, str], *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run([*RWAKIT, *args], env=env, capture_output=True, text=True, timeout=120)
+    cwd = Path(env["RWAKIT_DATA_DIR"]).parent  # not the repository: its .env is the developer's
+    done = subprocess.run([*RWAKIT, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=120)
     assert (done.returncode == 0) == ok, done.stdout + done.stderr
     return done
 

@@ -10,9 +10,8 @@ from collections.abc import Sequence
 from sqlmodel import Session
 
 from rwakit.api.schemas.controls import AuditEntryPublic
-from rwakit.db.audit import AuditRecord
+from rwakit.db.audit import AuditRecord, TrailEntry, TrailFilter, describe, read_trail
 from rwakit.platform import Platform
-from rwakit.tokenize.audit import TrailEntry, TrailFilter, describe, read_trail
 
 
 def entries(*, session: Session, platform: Platform, where: TrailFilter) -> list[AuditEntryPublic]:

@@ -1,0 +1,25 @@
+"""The columns every table kept by idempotency key shares (rwakit.db.idempotency has the rules)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar
+
+from sqlalchemy import DateTime
+from sqlmodel import Field, SQLModel
+
+from rwakit.db.clock import utcnow
+
+
+class KeyedRequest(SQLModel):
+    """The columns of every table kept by idempotency key (not a table itself)."""
+
+    noun: ClassVar[str] = "request"  # in messages and error details: "issuance" -> issuance_id, issuance_in_doubt
+
+    id: int | None = Field(default=None, primary_key=True)
+    idempotency_key: str = Field(unique=True, index=True, max_length=255)
+    request_hash: str = Field(max_length=64)
+    status: str = Field(default="pending", max_length=16, index=True)
+    api_key_prefix: str | None = Field(default=None, max_length=8)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
