@@ -515,8 +515,14 @@ class ComplianceMachine(RuleBasedStateMachine):
     def chain_matches_the_model(self) -> None:
         m = self.model
         # The token answers an investor's total through a wallet: one still holding their shares (it may
-        # have left the registry), else a registered one. Every investor keeps at least one wallet.
-        representative = {i.number: i.wallets[0] for i in m.investors.values()}
+        # have left the registry), else a registered one not holding another investor's shares (such a
+        # wallet answers for the investor whose shares it holds). An investor whose every wallet holds
+        # someone else's shares holds nothing themselves (those wallets cannot receive): nothing to ask.
+        representative = {
+            i.number: own[0]
+            for i in m.investors.values()
+            if (own := [w for w in i.wallets if not m.balance.get(w, 0) or m.holding.get(w) == i.number])
+        }
         representative |= {n: w for w, n in m.holding.items() if n and m.balance.get(w, 0)}
         numbers = sorted(representative)
         calls = [self.calldata(f, w) for w in self.wallets for f in ("balanceOf", "getFrozenTokens", "isFrozen")]
