@@ -87,6 +87,21 @@ abstract contract AssetLedger is PackedERC20 {
 
     // ---------------------------------------------------------------- the one hook
 
+    /// @notice ERC-20 transfer, straight into {_checkedMove}: the sender is the caller (never the zero
+    /// address), so only the receiver is tested, as {PackedERC20-_transfer} does, and the hop through
+    /// {_update} is saved on the most frequent call.
+    function transfer(address to, uint256 value) public virtual override returns (bool) {
+        if (to == address(0)) revert ERC20InvalidReceiver(address(0));
+        _checkedMove(_msgSender(), to, value, TRANSFER);
+        return true;
+    }
+
+    /// @dev An issuance: {PackedERC20-_mint} straight into {_checkedMove}, as {_update} would do.
+    function _issue(address to, uint256 value) internal {
+        if (to == address(0)) revert ERC20InvalidReceiver(address(0));
+        _checkedMove(address(0), to, value, MINT);
+    }
+
     /// @dev Mint and holder transfers are checked here; a burn checks no party (an issuer power) but
     /// releases frozen shares it takes. Forced transfers check in {_checkedMove} too; recoveries check
     /// in their own function and move through {_move}, so every path keeps the cached records and

@@ -70,14 +70,14 @@ contract AssetToken is IAssetToken, IERC7943Fungible, IERC1643, IRegistrySubscri
     /// @notice Issues `amount` new shares to `to`. Requirements: caller has ISSUER_ROLE; `to` passes
     /// the receiving checks; the supply stays within the authorised shares. Emits {Transfer}.
     function mint(address to, uint256 amount) external onlyRole(ISSUER_ROLE) {
-        _mint(to, amount);
+        _issue(to, amount);
     }
 
     /// @notice {mint} to many wallets in one transaction; all or none are issued.
     function batchMint(address[] calldata to, uint256[] calldata amounts) external onlyRole(ISSUER_ROLE) {
         if (to.length != amounts.length) revert AssetBatchLengthMismatch();
         for (uint256 i = 0; i < to.length; ++i) {
-            _mint(to[i], amounts[i]);
+            _issue(to[i], amounts[i]);
         }
     }
 
