@@ -102,10 +102,10 @@ abstract contract AssetLedger is PackedERC20 {
         _checkedMove(address(0), to, value, MINT);
     }
 
-    /// @dev Mint and holder transfers are checked here; a burn checks no party (an issuer power) but
-    /// releases frozen shares it takes. Forced transfers check in {_checkedMove} too; recoveries check
-    /// in their own function and move through {_move}, so every path keeps the cached records and
-    /// investor totals.
+    /// @dev Holder transfers (`transferFrom`, `batchTransfer`) are checked here; {transfer} and {_issue}
+    /// enter {_checkedMove} directly, as forced transfers do. A burn checks no party (an issuer power)
+    /// but releases frozen shares it takes; recoveries check in their own function. Burns and
+    /// recoveries move through {_move}, so every path keeps the cached records and investor totals.
     function _update(address from, address to, uint256 value) internal override {
         bool burn;
         uint256 move; // MINT (0) from the zero address, else TRANSFER (1)
