@@ -16,9 +16,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from rwakit import __version__
-from rwakit.api.errors import install_error_handlers
+from rwakit.api.errors import error_responses, install_error_handlers
 from rwakit.api.guard import BodyGuard
-from rwakit.api.routes import api_router
+from rwakit.api.routes import api_router, api_routes
 from rwakit.api.runtime import Runtime
 from rwakit.config import Settings
 from rwakit.platform import Platform
@@ -41,11 +41,18 @@ def create_app(settings: Settings, *, platform: Platform | None = None, engine: 
         _reconcile_interrupted(runtime)
         yield
 
-    app = FastAPI(title="rwakit", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        title="rwakit",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        responses=error_responses(413, 422, 503),  # any request: the body guard, validation, the database
+    )
     app.state.runtime = runtime
     app.add_middleware(BodyGuard, max_bytes=settings.api_max_body_bytes)
     install_error_handlers(app)
     app.include_router(api_router)
+    app.state.routes = [*app.router.routes, *api_routes]
     return app
 
 

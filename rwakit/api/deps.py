@@ -15,7 +15,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from sqlmodel import Session
 from starlette.responses import Response
 
-from rwakit.api.errors import Forbidden, Unauthorized
+from rwakit.api.errors import Forbidden, Unauthorized, error_responses
 from rwakit.api.runtime import Runtime
 from rwakit.api.services.custody import Custody
 from rwakit.config import Settings
@@ -147,6 +147,7 @@ IdempotencyKey = Annotated[
         "`Idempotent-Replayed: true` and acts no second time; the same key with another request is 422 "
         "idempotency_key_reused.",
         examples=["7d1c6a0e-5b7e-4c1e-9f0a-2f7c3c1d9b10"],
+        json_schema_extra={"pattern": "^[ -~]*[!-~][ -~]*$", "maxLength": 255},  # checked by check_key: its codes
     ),
 ]
 
@@ -162,15 +163,15 @@ def idempotent_responses(noun: str, *, success: int = 200, more: str = "") -> di
                 }
             }
         },
-        409: {
-            "description": "`idempotency_key_in_progress`: a request with this key is still running; "
-            f"`{noun}_in_doubt`: its transaction was broadcast and its outcome is not known yet (with "
-            f"`{noun}_id` and `tx_hashes`; retry later, nothing is sent again){more}"
-        },
-        422: {
-            "description": "`idempotency_key_required`, `invalid_idempotency_key`, `idempotency_key_reused` "
-            "(the key was used for another request), or invalid input"
-        },
+        **error_responses(
+            described={
+                409: "`idempotency_key_in_progress`: a request with this key is still running; "
+                f"`{noun}_in_doubt`: its transaction was broadcast and its outcome is not known yet (with "
+                f"`{noun}_id` and `tx_hashes`; retry later, nothing is sent again){more}",
+                422: "`idempotency_key_required`, `invalid_idempotency_key`, `idempotency_key_reused` "
+                "(the key was used for another request), or invalid input",
+            }
+        ),
     }
 
 

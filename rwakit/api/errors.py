@@ -18,6 +18,7 @@ Status codes, by class of rwakit error:
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import requests
@@ -25,9 +26,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from web3 import Web3
 from web3.exceptions import Web3Exception
 
+from rwakit.api.schemas.common import ErrorPublic, reason_required
 from rwakit.db.engine import DB_ERRORS, DatabaseUnavailable
 from rwakit.errors import (
     AccessDenied,
@@ -44,13 +47,19 @@ from rwakit.errors import (
 
 log = logging.getLogger("rwakit.api")
 MAX_SAFE_INT = 2**53 - 1
-MISSING_KEY_FIELD = "header.Idempotency-Key"  # its absence alone is 422 idempotency_key_required, not invalid_request
 
 
 def idempotency_key_required() -> InvalidInput:
     return InvalidInput(
         "An Idempotency-Key header is required (e.g. a UUID); reuse it to retry safely", code="idempotency_key_required"
     )
+
+
+# A required field whose absence alone has its own code, not invalid_request.
+MISSING: dict[str, Callable[[], InvalidInput]] = {
+    "header.Idempotency-Key": idempotency_key_required,
+    "body.reason": reason_required,
+}
 
 
 class Unauthorized(RwakitError):
@@ -137,6 +146,31 @@ REVERTS: dict[str, tuple[int, str, str | None]] = {
     "AssetInvalidAuthorised": (422, "invalid_authorised", None),
     "ERC20InvalidReceiver": (422, "invalid_receiver", "Shares cannot be sent to the zero address"),
 }
+
+ERROR_STATUSES: dict[int, str] = {
+    401: "No key (`unauthorized`), or one the platform does not know or has revoked (`invalid_api_key`)",
+    403: "The key's role may not do this (`forbidden`), or it is another investor's data (`forbidden_investor`, "
+    "`forbidden_wallet`)",
+    404: "Something named does not exist, e.g. `asset_not_found`, `investor_not_found`",
+    409: "The chain's rules or state refuse it, e.g. `compliance_refused` (with `reason_code` and `reason`)",
+    413: "`body_too_large`",
+    422: "Invalid input: a field's own code (e.g. `invalid_amount`) or `invalid_request`, with `errors` naming "
+    "the fields; `invalid_utf8`, `json_too_deep`",
+    502: "`chain_error`: the chain's node returned an error",
+    503: "`chain_unavailable`, `database_unavailable`, `deployment_missing`: retry later",
+    504: "`tx_pending`: a transaction was sent and its receipt did not come in time",
+}
+
+
+def error_responses(*statuses: int, described: Mapping[int, str] | None = None) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI responses in the one error shape: `statuses` as ERROR_STATUSES describes them, and those of
+    `described` with their own description."""
+    own = described or {}
+    return {
+        status: {"model": ErrorPublic, "description": own.get(status, ERROR_STATUSES.get(status, ""))}
+        for status in sorted({*statuses, *own})
+    }
+
 
 _STATUS: list[tuple[type[BaseException], int]] = [
     (Unauthorized, 401),
@@ -225,8 +259,8 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
         errors.append({"field": ".".join(loc), "message": message, "type": str(error.get("type", ""))})
     if domain is not None:
         body = {"code": domain.code, "message": domain.message, **_json_safe(domain.details), "errors": errors}
-    elif all(e["field"] == MISSING_KEY_FIELD and e["type"] == "missing" for e in errors):
-        required = idempotency_key_required()
+    elif all(e["field"] in MISSING and e["type"] == "missing" for e in errors):
+        required = MISSING[errors[0]["field"]]()
         body = {"code": required.code, "message": required.message, "errors": errors}
     else:
         summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
@@ -234,12 +268,25 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     return _response(422, body)
 
 
-async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden"}
     code = codes.get(exc.status_code, f"http_{exc.status_code}")
     message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
-    return JSONResponse({"code": code, "message": message}, status_code=exc.status_code, headers=exc.headers)
+    headers = exc.headers
+    if exc.status_code == 405:
+        headers = {**(headers or {}), "Allow": ", ".join(_allowed_methods(request))}
+    return JSONResponse({"code": code, "message": message}, status_code=exc.status_code, headers=headers)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route takes at this path: Starlette's 405 names only the first route's."""
+    methods: set[str] = set()
+    for route in request.app.state.routes:
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:
+            methods.update(getattr(route, "methods", None) or ())
+    return sorted(methods)
 
 
 async def _database_error(_request: Request, exc: Exception) -> JSONResponse:

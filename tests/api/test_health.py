@@ -92,3 +92,26 @@ def test_database_unreachable_is_503(tmp_path: Path, chain: Chain, platform: Pla
         body = health.json()
         assert not body["database"]["reachable"] and body["chain"]["reachable"] and body["contracts"]["deployed"]
         refused(client.get("/assets", headers={"X-API-Key": "rwk_00000000_" + "x" * 40}), 503, "database_unavailable")
+
+
+def test_405_allows_every_method_of_the_path(api: Api) -> None:
+    """Starlette named only the first route's methods; /assets/{asset}/documents/{name} has three."""
+    answer = api.admin.request("POST", "/assets/HVT/documents/prospectus")
+    refused(answer, 405, "method_not_allowed")
+    assert answer.headers["Allow"] == "DELETE, GET, PUT"
+    # /issuances/batch is not an issuance id: GET there is 405, not 422 for the id
+    batch = api.admin.get("/issuances/batch")
+    assert batch.status_code == 405 and batch.headers["Allow"] == "POST", batch.text
+
+
+def test_the_schema_documents_errors_and_timestamps(api: Api) -> None:
+    spec = ok(api.anonymous.get("/openapi.json"))
+    error = {"$ref": "#/components/schemas/ErrorPublic"}
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            assert {"413", "422", "503"} <= set(responses), (method, path)
+            if path != "/health":
+                assert responses["401"]["content"]["application/json"]["schema"] == error, (method, path)
+    key = ok(api.admin.get("/me"))
+    assert key["created_at"].endswith("Z") or key["created_at"].endswith("+00:00"), key

@@ -137,3 +137,10 @@ def test_like_wildcards_in_a_reference_prefix_match_only_themselves(api: Api, wa
     assert refs == [f"issuance:{issued['id']}/0"]
     for wildcard in ("%", "_", "issuance:_/0", "issuance%"):
         assert ok(api.admin.get("/transactions", params={"ref": wildcard})) == [], wildcard
+
+
+def test_a_whole_number_written_as_2_0_is_an_integer(api: Api) -> None:
+    """JSON Schema counts 2.0 an integer, so the schema's `integer` admits it: so does the API."""
+    asset = {"name": "Tower", "symbol": "TWR", "shares_authorised": "1000", "decimals": 2.0}
+    assert ok(api.issuer.post("/assets", json=asset), 201)["decimals"] == 2
+    ok(api.compliance.request("PUT", "/assets/TWR/rules/allowed-countries", json={"countries": [344.0]}))

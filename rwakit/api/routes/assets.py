@@ -3,10 +3,12 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from rwakit.api.deps import IssuerDep, PlatformDep, PrincipalDep, SessionDep, StaffDep
+from rwakit.api.errors import error_responses
 from rwakit.api.schemas.assets import AssetCreate, AssetDetail, AssetPublic, CapTablePublic
+from rwakit.api.schemas.common import AssetRef
 from rwakit.api.services import assets as service
 
-router = APIRouter(prefix="/assets", tags=["assets"])
+router = APIRouter(prefix="/assets", tags=["assets"], responses=error_responses(401, 403, 404, 409, 502, 504))
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
@@ -22,12 +24,12 @@ def list_assets(session: SessionDep, platform: PlatformDep, _: PrincipalDep) -> 
 
 
 @router.get("/{asset}")
-def get_asset(asset: str, session: SessionDep, platform: PlatformDep, principal: PrincipalDep) -> AssetDetail:
+def get_asset(asset: AssetRef, session: SessionDep, platform: PlatformDep, principal: PrincipalDep) -> AssetDetail:
     """One asset (symbol or address) with its supply, number of holders and, for staff keys, its cap table."""
     return service.get_asset(session=session, platform=platform, asset=asset, with_cap_table=principal.is_staff)
 
 
 @router.get("/{asset}/cap-table")
-def get_cap_table(asset: str, platform: PlatformDep, _: StaffDep) -> CapTablePublic:
+def get_cap_table(asset: AssetRef, platform: PlatformDep, _: StaffDep) -> CapTablePublic:
     """Holders grouped by investor, with their share of the issued supply, at the block named."""
     return service.cap_table(platform=platform, asset=asset)

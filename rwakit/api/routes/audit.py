@@ -7,11 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from rwakit.api.deps import Offset, PlatformDep, SessionDep, StaffDep
+from rwakit.api.errors import error_responses
+from rwakit.api.schemas.common import AssetRef
 from rwakit.api.schemas.controls import AuditEntryPublic
 from rwakit.api.services import audit as service
 from rwakit.tokenize.audit import TrailFilter
 
-router = APIRouter(tags=["audit"])
+router = APIRouter(tags=["audit"], responses=error_responses(401, 403, 404, 502))
 
 Action = Annotated[str | None, Query(description="Only this action, e.g. forced_transfer")]
 Actor = Annotated[str | None, Query(description="Actors starting with this, e.g. api-key:1a2b3c4d")]
@@ -24,7 +26,7 @@ def audit_trail(
     session: SessionDep,
     platform: PlatformDep,
     _: StaffDep,
-    asset: Annotated[str | None, Query(description="Symbol or address")] = None,
+    asset: Annotated[AssetRef | None, Query()] = None,
     action: Action = None,
     actor: Actor = None,
     tx_hash: TxHash = None,
@@ -38,7 +40,7 @@ def audit_trail(
 
 @router.get("/assets/{asset}/audit")
 def asset_audit_trail(
-    asset: str,
+    asset: AssetRef,
     session: SessionDep,
     platform: PlatformDep,
     _: StaffDep,

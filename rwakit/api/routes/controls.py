@@ -20,8 +20,9 @@ from rwakit.api.deps import (
     idempotent_responses,
     replayed,
 )
-from rwakit.api.errors import Forbidden
+from rwakit.api.errors import Forbidden, error_responses
 from rwakit.api.schemas.assets import AssetPublic
+from rwakit.api.schemas.common import Address, AssetRef, DocumentName, InvestorId
 from rwakit.api.schemas.controls import (
     ControlPublic,
     DocumentPublic,
@@ -42,7 +43,7 @@ from rwakit.api.services import assets as assets_service
 from rwakit.api.services import controls as service
 from rwakit.api.services.idempotency import Outcome
 
-router = APIRouter(tags=["controls"])
+router = APIRouter(tags=["controls"], responses=error_responses(401, 403, 404, 409, 502, 504))
 
 
 def get_desk(
@@ -62,7 +63,7 @@ ReasonQuery = Annotated[str, Query(max_length=1000, description="Why (recorded i
 
 @router.post("/assets/{asset}/pause")
 def pause_asset(
-    asset: str, session: SessionDep, platform: PlatformDep, desk: ControlDeskDep, body: ReasonBody | None = None
+    asset: AssetRef, session: SessionDep, platform: PlatformDep, desk: ControlDeskDep, body: ReasonBody | None = None
 ) -> AssetPublic:
     """Stop transfers between holders (1, paused); issuance, redemption, forced transfers and recovery
     continue. 409 pause_unchanged if already paused."""
@@ -72,7 +73,7 @@ def pause_asset(
 
 @router.post("/assets/{asset}/unpause")
 def unpause_asset(
-    asset: str, session: SessionDep, platform: PlatformDep, desk: ControlDeskDep, body: ReasonBody | None = None
+    asset: AssetRef, session: SessionDep, platform: PlatformDep, desk: ControlDeskDep, body: ReasonBody | None = None
 ) -> AssetPublic:
     desk.set_paused(asset, paused=False, reason=body.reason if body else "")
     return assets_service.get_public(session=session, platform=platform, asset=asset)
@@ -82,24 +83,24 @@ def unpause_asset(
 
 
 @router.post("/assets/{asset}/freeze")
-def freeze_wallet(asset: str, body: WalletControl, desk: ControlDeskDep) -> ControlPublic:
+def freeze_wallet(asset: AssetRef, body: WalletControl, desk: ControlDeskDep) -> ControlPublic:
     """Freeze a wallet: it can neither send (10, sender_frozen) nor receive (11, receiver_frozen) this asset."""
     return desk.freeze_wallet(asset, body, frozen=True)
 
 
 @router.post("/assets/{asset}/unfreeze")
-def unfreeze_wallet(asset: str, body: WalletControl, desk: ControlDeskDep) -> ControlPublic:
+def unfreeze_wallet(asset: AssetRef, body: WalletControl, desk: ControlDeskDep) -> ControlPublic:
     return desk.freeze_wallet(asset, body, frozen=False)
 
 
 @router.post("/assets/{asset}/freeze/batch")
-def freeze_wallets(asset: str, body: WalletsControl, desk: ControlDeskDep) -> ControlPublic:
+def freeze_wallets(asset: AssetRef, body: WalletsControl, desk: ControlDeskDep) -> ControlPublic:
     """Freeze many wallets in one transaction: all or none."""
     return desk.freeze_wallets(asset, body, frozen=True)
 
 
 @router.post("/assets/{asset}/unfreeze/batch")
-def unfreeze_wallets(asset: str, body: WalletsControl, desk: ControlDeskDep) -> ControlPublic:
+def unfreeze_wallets(asset: AssetRef, body: WalletsControl, desk: ControlDeskDep) -> ControlPublic:
     return desk.freeze_wallets(asset, body, frozen=False)
 
 
@@ -107,30 +108,30 @@ def unfreeze_wallets(asset: str, body: WalletsControl, desk: ControlDeskDep) -> 
 
 
 @router.post("/assets/{asset}/freeze-shares")
-def freeze_shares(asset: str, body: SharesControl, desk: ControlDeskDep) -> ControlPublic:
+def freeze_shares(asset: AssetRef, body: SharesControl, desk: ControlDeskDep) -> ControlPublic:
     """Freeze `amount` more of a wallet's shares: they stay there but cannot move
     (12, insufficient_unfrozen_balance); a forced transfer or redemption releases them as needed."""
     return desk.freeze_shares(asset, body, frozen=True)
 
 
 @router.post("/assets/{asset}/unfreeze-shares")
-def unfreeze_shares(asset: str, body: SharesControl, desk: ControlDeskDep) -> ControlPublic:
+def unfreeze_shares(asset: AssetRef, body: SharesControl, desk: ControlDeskDep) -> ControlPublic:
     """Release `amount` of a wallet's frozen shares (409 unfreeze_exceeds_frozen for more than is frozen)."""
     return desk.freeze_shares(asset, body, frozen=False)
 
 
 @router.post("/assets/{asset}/freeze-shares/batch")
-def freeze_shares_batch(asset: str, body: SharesBatchControl, desk: ControlDeskDep) -> ControlPublic:
+def freeze_shares_batch(asset: AssetRef, body: SharesBatchControl, desk: ControlDeskDep) -> ControlPublic:
     return desk.freeze_shares_batch(asset, body)
 
 
 @router.post("/assets/{asset}/unfreeze-shares/batch")
-def unfreeze_shares_batch(asset: str, body: SharesBatchControl, desk: ControlDeskDep) -> ControlPublic:
+def unfreeze_shares_batch(asset: AssetRef, body: SharesBatchControl, desk: ControlDeskDep) -> ControlPublic:
     return desk.unfreeze_shares_batch(asset, body)
 
 
 @router.get("/assets/{asset}/wallets/{wallet}")
-def get_wallet_status(asset: str, wallet: str, platform: PlatformDep, principal: PrincipalDep) -> WalletStatus:
+def get_wallet_status(asset: AssetRef, wallet: Address, platform: PlatformDep, principal: PrincipalDep) -> WalletStatus:
     """A wallet's balance, frozen flag and frozen shares in the asset (an investor key: its own wallets)."""
     status = service.wallet_status(platform, asset, wallet)
     if not principal.is_staff and status.investor_id != principal.investor_id:
@@ -149,7 +150,7 @@ def _reply(outcome: Outcome[service.Reply]) -> JSONResponse:
 
 @router.post("/assets/{asset}/forced-transfers", response_model=ControlPublic, responses=KEYED)
 def forced_transfer(
-    asset: str, body: ForcedTransferCreate, desk: ControlDeskDep, idempotency_key: IdempotencyKey
+    asset: AssetRef, body: ForcedTransferCreate, desk: ControlDeskDep, idempotency_key: IdempotencyKey
 ) -> JSONResponse:
     """Move shares without the holder's consent (a court order); `reason` is required (422
     reason_required). Bypasses pause, lock-up, minimum lot, country and class rules and freezes (frozen
@@ -160,7 +161,7 @@ def forced_transfer(
 
 @router.post("/assets/{asset}/forced-transfers/batch", response_model=ControlPublic, responses=KEYED)
 def forced_transfer_batch(
-    asset: str, body: ForcedTransferBatchCreate, desk: ControlDeskDep, idempotency_key: IdempotencyKey
+    asset: AssetRef, body: ForcedTransferBatchCreate, desk: ControlDeskDep, idempotency_key: IdempotencyKey
 ) -> JSONResponse:
     """Many forced transfers in one transaction: all or none."""
     return _reply(desk.forced_transfer_batch(asset, body, idempotency_key))
@@ -168,7 +169,7 @@ def forced_transfer_batch(
 
 @router.post("/assets/{asset}/recover-wallet", response_model=ControlPublic, responses=KEYED)
 def recover_wallet(
-    asset: str, body: RecoveryCreate, desk: ControlDeskDep, idempotency_key: IdempotencyKey
+    asset: AssetRef, body: RecoveryCreate, desk: ControlDeskDep, idempotency_key: IdempotencyKey
 ) -> JSONResponse:
     """Move a lost wallet's shares, frozen shares and frozen flag to a new wallet the registrar has
     added to the same investor; `reason` is required (409 recovery_invalid if the wallets do not fit)."""
@@ -185,14 +186,16 @@ def recover_wallet(
     ),
 )
 def recover_wallet_everywhere(
-    investor_id: str, body: RecoveryEverywhere, desk: ControlDeskDep, idempotency_key: IdempotencyKey
+    investor_id: InvestorId, body: RecoveryEverywhere, desk: ControlDeskDep, idempotency_key: IdempotencyKey
 ) -> JSONResponse:
     """Recover the lost wallet in every asset where it holds shares (one transaction each)."""
     return _reply(desk.recover_wallet_everywhere(investor_id, body, idempotency_key))
 
 
 @router.post("/assets/{asset}/redeem", response_model=ControlPublic, responses=KEYED)
-def redeem(asset: str, body: RedemptionCreate, desk: ControlDeskDep, idempotency_key: IdempotencyKey) -> JSONResponse:
+def redeem(
+    asset: AssetRef, body: RedemptionCreate, desk: ControlDeskDep, idempotency_key: IdempotencyKey
+) -> JSONResponse:
     """Burn shares of a wallet (a redemption or a correction); frozen shares are released as needed."""
     return _reply(desk.redeem(asset, body, idempotency_key))
 
@@ -201,23 +204,25 @@ def redeem(asset: str, body: RedemptionCreate, desk: ControlDeskDep, idempotency
 
 
 @router.get("/assets/{asset}/documents")
-def list_documents(asset: str, platform: PlatformDep, _: PrincipalDep) -> list[DocumentPublic]:
+def list_documents(asset: AssetRef, platform: PlatformDep, _: PrincipalDep) -> list[DocumentPublic]:
     """The asset's documents (the offering document given at creation is named `offering`)."""
     return service.documents(platform, asset)
 
 
 @router.get("/assets/{asset}/documents/{name}")
-def get_document(asset: str, name: str, platform: PlatformDep, _: PrincipalDep) -> DocumentPublic:
+def get_document(asset: AssetRef, name: DocumentName, platform: PlatformDep, _: PrincipalDep) -> DocumentPublic:
     return service.document(platform, asset, name)
 
 
 @router.put("/assets/{asset}/documents/{name}")
-def set_document(asset: str, name: str, body: DocumentSet, desk: ControlDeskDep) -> ControlPublic:
+def set_document(asset: AssetRef, name: DocumentName, body: DocumentSet, desk: ControlDeskDep) -> ControlPublic:
     """Publish a document (or replace the one of that name): URI and SHA-256; a name is 1-32 bytes."""
     return desk.set_document(asset, name, body)
 
 
 @router.delete("/assets/{asset}/documents/{name}")
-def remove_document(asset: str, name: str, desk: ControlDeskDep, reason: ReasonQuery = "") -> ControlPublic:
+def remove_document(
+    asset: AssetRef, name: DocumentName, desk: ControlDeskDep, reason: ReasonQuery = ""
+) -> ControlPublic:
     """Remove a document (404 document_not_found if the asset has none of that name)."""
     return desk.remove_document(asset, name, reason)

@@ -5,6 +5,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from rwakit.api.deps import Offset, PlatformDep, PrincipalDep, RegistrarDep, SessionDep, SettingsDep, StaffDep
+from rwakit.api.errors import error_responses
+from rwakit.api.schemas.common import Address, InvestorId
 from rwakit.api.schemas.holdings import HistoryPublic, HoldingsPublic
 from rwakit.api.schemas.investors import (
     InvestorBatchCreate,
@@ -18,7 +20,7 @@ from rwakit.api.schemas.investors import (
 from rwakit.api.services import holdings as holdings_service
 from rwakit.api.services import investors as service
 
-router = APIRouter(prefix="/investors", tags=["investors"])
+router = APIRouter(prefix="/investors", tags=["investors"], responses=error_responses(401, 403, 404, 409, 502, 504))
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
@@ -51,7 +53,7 @@ def list_investors(
 
 @router.get("/{investor_id}")
 def get_investor(
-    investor_id: str, session: SessionDep, platform: PlatformDep, principal: PrincipalDep
+    investor_id: InvestorId, session: SessionDep, platform: PlatformDep, principal: PrincipalDep
 ) -> InvestorPublic:
     """An investor's registry record and profile (an investor key: only its own)."""
     principal.ensure_investor(investor_id)
@@ -60,26 +62,30 @@ def get_investor(
 
 @router.patch("/{investor_id}")
 def update_investor(
-    investor_id: str, body: InvestorUpdate, session: SessionDep, platform: PlatformDep, _: RegistrarDep
+    investor_id: InvestorId, body: InvestorUpdate, session: SessionDep, platform: PlatformDep, _: RegistrarDep
 ) -> InvestorPublic:
     """Change country, class or KYC expiry (one transaction) and the profile's fields."""
     return service.update(session=session, platform=platform, investor_id=investor_id, data=body)
 
 
 @router.post("/{investor_id}/revoke")
-def revoke_investor(investor_id: str, session: SessionDep, platform: PlatformDep, _: RegistrarDep) -> InvestorPublic:
+def revoke_investor(
+    investor_id: InvestorId, session: SessionDep, platform: PlatformDep, _: RegistrarDep
+) -> InvestorPublic:
     """Revoke an investor: every asset refuses their wallets, as sender and as receiver."""
     return service.set_revoked(session=session, platform=platform, investor_id=investor_id, revoked=True)
 
 
 @router.post("/{investor_id}/reinstate")
-def reinstate_investor(investor_id: str, session: SessionDep, platform: PlatformDep, _: RegistrarDep) -> InvestorPublic:
+def reinstate_investor(
+    investor_id: InvestorId, session: SessionDep, platform: PlatformDep, _: RegistrarDep
+) -> InvestorPublic:
     return service.set_revoked(session=session, platform=platform, investor_id=investor_id, revoked=False)
 
 
 @router.post("/{investor_id}/wallets", status_code=status.HTTP_201_CREATED)
 def add_wallet(
-    investor_id: str, body: WalletAdd, session: SessionDep, platform: PlatformDep, _: RegistrarDep
+    investor_id: InvestorId, body: WalletAdd, session: SessionDep, platform: PlatformDep, _: RegistrarDep
 ) -> InvestorPublic:
     """Add a wallet to the investor (at most 16): e.g. the new wallet before a recovery."""
     return service.add_wallet(session=session, platform=platform, investor_id=investor_id, wallet=body.address)
@@ -87,21 +93,21 @@ def add_wallet(
 
 @router.delete("/{investor_id}/wallets/{wallet}")
 def remove_wallet(
-    investor_id: str, wallet: str, session: SessionDep, platform: PlatformDep, _: RegistrarDep
+    investor_id: InvestorId, wallet: Address, session: SessionDep, platform: PlatformDep, _: RegistrarDep
 ) -> InvestorPublic:
     """Take a wallet off the investor: every asset then refuses it, as sender and as receiver."""
     return service.remove_wallet(session=session, platform=platform, investor_id=investor_id, wallet=wallet)
 
 
 @router.get("/{investor_id}/holdings")
-def get_holdings(investor_id: str, platform: PlatformDep, principal: PrincipalDep) -> HoldingsPublic:
+def get_holdings(investor_id: InvestorId, platform: PlatformDep, principal: PrincipalDep) -> HoldingsPublic:
     """What the investor holds in every asset, summed over their wallets, all read at one block."""
     principal.ensure_investor(investor_id)
     return holdings_service.holdings(platform=platform, investor_id=investor_id)
 
 
 @router.get("/{investor_id}/transfers")
-def get_history(investor_id: str, platform: PlatformDep, principal: PrincipalDep) -> HistoryPublic:
+def get_history(investor_id: InvestorId, platform: PlatformDep, principal: PrincipalDep) -> HistoryPublic:
     """Every issuance, transfer and redemption touching the investor's wallets."""
     principal.ensure_investor(investor_id)
     return holdings_service.history(platform=platform, investor_id=investor_id)

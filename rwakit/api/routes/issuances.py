@@ -16,13 +16,14 @@ from rwakit.api.deps import (
     idempotent_responses,
     replayed,
 )
+from rwakit.api.errors import error_responses
 from rwakit.api.schemas.issuances import BatchIssuanceCreate, IssuanceCreate, IssuancePublic
 from rwakit.api.services.idempotency import Outcome
 from rwakit.api.services.issuances import IssuanceService, public
 from rwakit.db import issuances as store
 from rwakit.errors import NotFound
 
-router = APIRouter(prefix="/issuances", tags=["issuances"])
+router = APIRouter(prefix="/issuances", tags=["issuances"], responses=error_responses(401, 403, 404, 409, 502, 504))
 KEYED = idempotent_responses("issuance", success=201, more="; `batch_refused`, or the contract refused the issuance")
 
 
@@ -66,7 +67,7 @@ def issue_batch(
 def list_issuances(
     session: SessionDep,
     _: StaffDep,
-    asset: str | None = None,
+    asset: Annotated[str | None, Query(description="Only this asset, by symbol as issued")] = None,
     offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> list[IssuancePublic]:
@@ -74,7 +75,7 @@ def list_issuances(
     return [public(row) for row in store.list_issuances(session, asset=asset, offset=offset, limit=limit)]
 
 
-@router.get("/{issuance_id}")
+@router.get("/{issuance_id:int}")  # digits only: GET /issuances/batch is 405, not an id
 def get_issuance(issuance_id: RowId, session: SessionDep, _: StaffDep) -> IssuancePublic:
     row = session.get(store.Issuance, issuance_id)
     if row is None:

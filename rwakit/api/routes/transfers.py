@@ -3,6 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from rwakit.api.deps import CustodyDep, HolderDep, PlatformDep, PrincipalDep, RegistrarDep, SessionDep, StaffDep
+from rwakit.api.errors import error_responses
 from rwakit.api.schemas.transfers import (
     CustodialWalletCreate,
     CustodialWalletPublic,
@@ -14,7 +15,7 @@ from rwakit.api.schemas.transfers import (
 from rwakit.api.services import custody as custody_service
 from rwakit.api.services import transfers as service
 
-router = APIRouter(tags=["transfers"])
+router = APIRouter(tags=["transfers"], responses=error_responses(401, 403, 404, 409, 502, 504))
 
 
 @router.post("/transfers/check")

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, Field, StrictBool, StrictInt
+from pydantic import BaseModel, BeforeValidator, Field, StrictBool, StrictInt
 
-from rwakit.api.schemas.common import MAX_DECIMALS, MAX_WHOLE_DIGITS, Body
+from rwakit.api.schemas.common import MAX_DECIMALS, MAX_WHOLE_DIGITS, Body, integral
 
 
 class AssetKindName(StrEnum):
@@ -20,7 +21,9 @@ class AssetCreate(Body):
         description="1 to 11 characters, A-Z and 0-9, starting with a letter; unique on the platform",
     )
     kind: AssetKindName = AssetKindName.PROPERTY
-    decimals: StrictInt = Field(6, ge=0, le=MAX_DECIMALS, description="Decimal places of one share")
+    decimals: Annotated[StrictInt, Field(ge=0, le=MAX_DECIMALS), BeforeValidator(integral)] = Field(
+        6, description="Decimal places of one share"
+    )
     shares_authorised: str = Field(
         pattern=rf"^[1-9][0-9]{{0,{MAX_WHOLE_DIGITS - 1}}}$",
         description="Whole shares that may ever be issued",

@@ -6,8 +6,19 @@ import re
 from datetime import UTC, date, datetime, time
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
+import pycountry
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+    WithJsonSchema,
+)
 
+from rwakit.db.engine import as_utc
 from rwakit.errors import InvalidInput
 from rwakit.units import investor_id_to_bytes32, shown, to_address, to_base_units, to_country_code
 
@@ -41,6 +52,30 @@ def _amount(value: str) -> str:
     return value
 
 
+def _document_name(value: str) -> str:
+    if re.fullmatch(DOCUMENT_NAME_PATTERN, value) is None:
+        raise InvalidInput(
+            "A document name is 1 to 32 printable ASCII characters, no slash (e.g. 'prospectus')",
+            code="invalid_document_name",
+        )
+    return value
+
+
+def reason_required() -> InvalidInput:
+    return InvalidInput("This action needs a reason (e.g. the court order's reference)", code="reason_required")
+
+
+def _reason_given(value: str) -> str:
+    if not value.strip():
+        raise reason_required()
+    return value
+
+
+def integral(value: object) -> object:
+    """JSON has one number type, and JSON Schema counts 2.0 an integer: take it as 2 (a bool stays refused)."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 def _country(value: str | int) -> str | int:
     to_country_code(value)
     return value
@@ -61,10 +96,73 @@ def _since_1970(value: datetime | date) -> datetime | date:
     return value
 
 
-Address = Annotated[str, AfterValidator(_address), Field(examples=["0x70997970C51812dc3A010C7d01b50e0d17dc79C8"])]
-InvestorId = Annotated[str, AfterValidator(_investor_id), Field(examples=["HK-0001"])]
+# The patterns the validators enforce, in the schema too. A mixed-case address must also carry its
+# EIP-55 checksum, which no pattern can say: the format names it (see tests/api/test_schema.py).
+ADDRESS_PATTERN = "^0[xX][0-9a-fA-F]{40}$"
+ADDRESS_FORMAT = "eip55-address"
+INVESTOR_ID_PATTERN = "^[A-Za-z0-9._:-]{1,32}$"
+_NOT_0X_ID = "[A-Za-z1-9._:-][A-Za-z0-9._:-]{0,31}|0|0[A-WYZa-wyz0-9._:-][A-Za-z0-9._:-]{0,30}"
+RECIPIENT_ID_PATTERN = f"^({_NOT_0X_ID})$"  # an investor id not starting 0x (that is read as an address)
+COUNTRY_CODES = sorted(code for c in pycountry.countries for code in (c.alpha_2, c.alpha_3))
+SYMBOL_PATTERN = "^[A-Za-z][A-Za-z0-9]{0,10}$"
+DOCUMENT_NAME_PATTERN = "^[ -.0-~]{1,32}$"
+SINCE_1970 = "^(19[7-9][0-9]|[2-9][0-9]{3})-"  # the year of a date or datetime
+ADDRESS_SCHEMA = {
+    "type": "string",
+    "pattern": ADDRESS_PATTERN,
+    "format": ADDRESS_FORMAT,
+    "description": "0x and 40 hex digits; mixed case must be the EIP-55 checksum",
+    "examples": ["0x70997970C51812dc3A010C7d01b50e0d17dc79C8"],
+}
+
+Address = Annotated[str, AfterValidator(_address), WithJsonSchema(ADDRESS_SCHEMA)]
+InvestorId = Annotated[
+    str,
+    AfterValidator(_investor_id),
+    Field(
+        description="1-32 letters, digits and . _ : -",
+        examples=["HK-0001"],
+        json_schema_extra={"pattern": INVESTOR_ID_PATTERN},  # checked by _investor_id, which lends its code
+    ),
+]
 Recipient = Annotated[
-    str, AfterValidator(_recipient), Field(description="An investor id (their first wallet) or a wallet address")
+    str,
+    AfterValidator(_recipient),
+    WithJsonSchema(
+        {
+            "description": "An investor id (their first wallet) or a wallet address",
+            "anyOf": [ADDRESS_SCHEMA, {"type": "string", "pattern": RECIPIENT_ID_PATTERN, "examples": ["HK-0001"]}],
+        }
+    ),
+]
+AssetRef = Annotated[
+    str,
+    WithJsonSchema(
+        {
+            "description": "The asset's symbol (any case) or address",
+            "anyOf": [{"type": "string", "pattern": SYMBOL_PATTERN}, ADDRESS_SCHEMA],
+            "examples": ["HVT"],
+        }
+    ),
+]
+DocumentName = Annotated[
+    str,
+    AfterValidator(_document_name),
+    Field(
+        description="1 to 32 printable ASCII characters, no slash",
+        examples=["prospectus"],
+        json_schema_extra={"pattern": DOCUMENT_NAME_PATTERN},  # checked by _document_name, which lends its code
+    ),
+]
+RequiredReason = Annotated[
+    str,
+    AfterValidator(_reason_given),
+    Field(
+        max_length=1000,
+        description="Required: why (e.g. the court order's reference)",
+        examples=["HCMP 1234/2026"],
+        json_schema_extra={"pattern": r"\S"},  # checked by _reason_given, which lends its code
+    ),
 ]
 Amount = Annotated[
     str,
@@ -77,12 +175,18 @@ Amount = Annotated[
     ),
 ]
 Country = Annotated[
-    str | StrictInt,
+    str | Annotated[StrictInt, BeforeValidator(integral)],
     AfterValidator(_country),
-    Field(
-        description="ISO 3166-1: alpha-2, alpha-3 or numeric",
-        examples=["HK"],
-        json_schema_extra={"pattern": "^([A-Za-z]{2,3}|[0-9]{1,3})$"},
+    WithJsonSchema(
+        {
+            "description": "ISO 3166-1: alpha-2 or alpha-3 (in any case), or numeric 1-999 (a number or a string)",
+            "anyOf": [
+                {"type": "string", "enum": COUNTRY_CODES},
+                {"type": "string", "pattern": "^(0{0,2}[1-9]|0?[1-9][0-9]|[1-9][0-9]{2})$"},
+                {"type": "integer", "minimum": 1, "maximum": 999},
+            ],
+            "examples": ["HK"],
+        }
     ),
 ]
 Reason = Annotated[
@@ -93,7 +197,19 @@ Moment = Annotated[
     BeforeValidator(_time_text),
     AfterValidator(_since_1970),
     Field(description="A date (midnight UTC) or a datetime with its timezone, from 1970", examples=["2027-12-31"]),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "format": "date-time", "pattern": SINCE_1970},
+                {"type": "string", "format": "date", "pattern": SINCE_1970},
+            ]
+        }
+    ),
 ]
+
+
+Timestamp = Annotated[datetime, AfterValidator(as_utc)]
+"""Every time a response gives: UTC with its offset (SQLite hands back naive datetimes), a `date-time`."""
 
 
 def to_datetime(moment: datetime | date) -> datetime:
@@ -106,3 +222,19 @@ class Body(BaseModel):
     """Request bodies refuse unknown fields: a typo must not pass silently."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+class FieldError(BaseModel):
+    field: str = Field(examples=["body.amount"])
+    message: str
+    type: str
+
+
+class ErrorPublic(BaseModel):
+    """Every error: a machine-readable code, a message, and what the code names (e.g. `reason_code`)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    code: str = Field(examples=["invalid_amount"])
+    message: str
+    errors: list[FieldError] | None = Field(None, description="422: each field refused, and why")

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StrictBool, StrictInt
+from pydantic import BaseModel, BeforeValidator, Field, StrictBool, StrictInt
 
-from rwakit.api.schemas.common import Amount, Body, Country, Moment, Reason
+from rwakit.api.schemas.common import Amount, Body, Country, Moment, Reason, Timestamp, integral
 from rwakit.api.schemas.investors import InvestorClassName
 
 Countries = Annotated[list[Country], Field(max_length=300, examples=[["HK", "SG"]])]
@@ -21,7 +20,7 @@ class RulesPublic(BaseModel):
     allowed_countries: list[str] = Field(description="ISO 3166-1 alpha-2, sorted (numeric for a code pycountry lacks)")
     blocked_countries: list[str] = Field(description="Their investors cannot acquire shares")
     allowed_classes: list[InvestorClassName] = Field(description="Empty: every class may acquire shares")
-    lockup_until: datetime | None = Field(description="Holders cannot transfer before this time (issuance can)")
+    lockup_until: Timestamp | None = Field(description="Holders cannot transfer before this time (issuance can)")
     minimum_lot: str = Field(description="Smallest transfer between holders, in shares ('0': no minimum)")
     investor_limits: bool = Field(description="The asset keeps investor totals: max_holders and max_balance apply")
     max_holders: int | None = Field(description="At most this many investors (not wallets) may hold; None: no limit")
@@ -60,7 +59,9 @@ class MinimumLotSet(Body):
 
 
 class MaxHoldersSet(Body):
-    max_holders: StrictInt | None = Field(ge=1, lt=2**32, description="None: no limit")
+    max_holders: Annotated[StrictInt, Field(ge=1, lt=2**32), BeforeValidator(integral)] | None = Field(
+        description="None: no limit"
+    )
     reason: Reason = ""
 
 

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
 from pydantic import BaseModel, Field
 
-from rwakit.api.schemas.common import Address, Amount, Body, InvestorId, Reason, Recipient
+from rwakit.api.schemas.common import Address, Amount, Body, InvestorId, Reason, Recipient, RequiredReason, Timestamp
 
-RequiredReason = Annotated[
-    str,
-    Field(max_length=1000, description="Required: why (e.g. the court order's reference)", examples=["HCMP 1234/2026"]),
-]
 BATCH_MAX = 200
 
 
@@ -51,25 +46,25 @@ class ForcedTransferRow(Body):
 
 
 class ForcedTransferCreate(ForcedTransferRow):
-    reason: RequiredReason = ""
+    reason: RequiredReason
 
 
 class ForcedTransferBatchCreate(Body):
     transfers: list[ForcedTransferRow] = Field(min_length=1, max_length=BATCH_MAX)
-    reason: RequiredReason = ""
+    reason: RequiredReason
 
 
 class RecoveryCreate(Body):
     lost: Address
     new: Address = Field(description="A wallet the registrar has added to the same investor")
     investor_id: InvestorId
-    reason: RequiredReason = ""
+    reason: RequiredReason
 
 
 class RecoveryEverywhere(Body):
     lost: Address
     new: Address = Field(description="A wallet the registrar has added to the same investor")
-    reason: RequiredReason = ""
+    reason: RequiredReason
 
 
 class RedemptionCreate(Body):
@@ -88,7 +83,7 @@ class DocumentPublic(BaseModel):
     name: str
     uri: str
     document_hash: str
-    last_modified: datetime
+    last_modified: Timestamp
 
 
 class WalletStatus(BaseModel):
@@ -103,7 +98,7 @@ class WalletStatus(BaseModel):
 
 class AuditEntryPublic(BaseModel):
     id: int
-    at: datetime
+    at: Timestamp
     actor: str = Field(description="api-key:<prefix> (<role>) for API callers; the signing address otherwise")
     action: str = Field(examples=["forced_transfer"])
     asset: str | None = Field(description="The asset's symbol")

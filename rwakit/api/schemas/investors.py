@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from rwakit.api.schemas.common import Address, Body, Country, InvestorId, Moment
+from rwakit.api.schemas.common import Address, Body, Country, InvestorId, Moment, Timestamp
 
 
 class InvestorClassName(StrEnum):
@@ -22,7 +21,7 @@ class ProfileFields(Body):
 
 class InvestorCreate(ProfileFields):
     investor_id: InvestorId
-    wallets: list[Address] = Field(min_length=1, max_length=16)
+    wallets: list[Address] = Field(min_length=1, max_length=16, json_schema_extra={"uniqueItems": True})
     country: Country
     investor_class: InvestorClassName = InvestorClassName.RETAIL
     kyc_expiry: Moment
@@ -52,7 +51,7 @@ class InvestorPublic(BaseModel):
     country: str | None = Field(description="ISO 3166-1 alpha-2")
     country_code: int = Field(description="ISO 3166-1 numeric, as stored on chain")
     investor_class: InvestorClassName
-    kyc_expiry: datetime | None
+    kyc_expiry: Timestamp | None
     revoked: bool
     verified: bool = Field(description="Registered, not revoked, KYC current: may receive shares")
     kyc_reference: str = ""
@@ -65,7 +64,7 @@ class InvestorSummary(BaseModel):
     name: str
     kyc_reference: str
     kyc_provider: str
-    created_at: datetime
+    created_at: Timestamp
 
 
 class InvestorBatchResult(BaseModel):

@@ -1,15 +1,14 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from rwakit.api.schemas.common import Amount, Body, Recipient
+from rwakit.api.schemas.common import Amount, AssetRef, Body, Recipient, Timestamp
 
 
 class IssuanceCreate(Body):
-    asset: str = Field(description="Symbol or address", examples=["HVT"])
+    asset: AssetRef
     to: Recipient
     amount: Amount
 
@@ -20,7 +19,7 @@ class Allocation(Body):
 
 
 class BatchIssuanceCreate(Body):
-    asset: str = Field(description="Symbol or address", examples=["HVT"])
+    asset: AssetRef
     allocations: list[Allocation] = Field(min_length=1)
 
 
@@ -66,4 +65,4 @@ class IssuancePublic(BaseModel):
     reconciled: bool = Field(
         False, description="The outcome was recovered from the transaction log after an interruption"
     )
-    created_at: datetime
+    created_at: Timestamp

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from pydantic import BaseModel, ConfigDict, Field
 
-from pydantic import BaseModel, Field
-
-from rwakit.api.schemas.common import Body, InvestorId
+from rwakit.api.schemas.common import Body, InvestorId, Timestamp
 from rwakit.db.keys import Role
 
 
 class ApiKeyCreate(Body):
+    model_config = ConfigDict(
+        json_schema_extra={  # checked by create_api_key (422 invalid_role)
+            "anyOf": [
+                {
+                    "properties": {"role": {"const": Role.INVESTOR.value}, "investor_id": {"type": "string"}},
+                    "required": ["investor_id"],
+                },
+                {"properties": {"role": {"not": {"const": Role.INVESTOR.value}}, "investor_id": {"type": "null"}}},
+            ]
+        }
+    )
+
     role: Role
     investor_id: InvestorId | None = Field(None, description="Required for (and only for) an investor key")
     name: str = Field("", max_length=200)
@@ -21,8 +31,8 @@ class ApiKeyPublic(BaseModel):
     role: Role
     investor_id: str | None
     name: str
-    created_at: datetime
-    revoked_at: datetime | None = None
+    created_at: Timestamp
+    revoked_at: Timestamp | None = None
 
 
 class ApiKeyCreated(ApiKeyPublic):
@@ -41,8 +51,8 @@ class TxLogPublic(BaseModel):
     block_number: int | None
     gas_used: int | None
     error: str | None
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp
 
 
 class ChainHealth(BaseModel):

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from rwakit.api.schemas.common import Address, Amount, Body, Recipient
+from rwakit.api.schemas.common import Address, Amount, AssetRef, Body, Recipient
 
 
 class TransferCheck(Body):
-    asset: str = Field(examples=["HVT"])
+    asset: AssetRef
     sender: Recipient = Field(alias="from", description="Sending wallet, or an investor id (their first wallet)")
     to: Recipient
     amount: Amount
@@ -24,7 +24,7 @@ class TransferCheckResult(BaseModel):
 
 
 class TransferCreate(Body):
-    asset: str = Field(examples=["HVT"])
+    asset: AssetRef
     sender: Address = Field(alias="from", description="A custodial wallet: the platform signs for it")
     to: Recipient
     amount: Amount

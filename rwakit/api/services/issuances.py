@@ -42,7 +42,6 @@ from rwakit.chain.reads import Call, read
 from rwakit.config import Settings
 from rwakit.contracts.restrictions import Restriction
 from rwakit.db import idempotency as store
-from rwakit.db.engine import as_utc
 from rwakit.db.idempotency import INCOMPLETE
 from rwakit.db.issuances import Issuance
 from rwakit.db.journal import journal_ref, records_for
@@ -411,7 +410,7 @@ def public(row: Issuance) -> IssuancePublic:
         rows=[{k: v for k, v in r.items() if k != "base_units"} for r in rows],
         chunks=chunks,
         reconciled=bool(result.get("reconciled")),
-        created_at=as_utc(row.created_at),
+        created_at=row.created_at,
     )
 
 

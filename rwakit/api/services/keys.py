@@ -5,7 +5,6 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from rwakit.api.schemas.platform import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic
-from rwakit.db.engine import as_utc
 from rwakit.db.keys import ApiKey, Role, create_api_key
 from rwakit.platform import Platform
 
@@ -23,6 +22,6 @@ def key_public(row: ApiKey) -> ApiKeyPublic:
         role=Role(row.role),
         investor_id=row.investor_id,
         name=row.name,
-        created_at=as_utc(row.created_at),
-        revoked_at=as_utc(row.revoked_at) if row.revoked_at else None,
+        created_at=row.created_at,
+        revoked_at=row.revoked_at,
     )
