@@ -18,9 +18,7 @@ from web3 import Web3
 from rwakit.chain.reads import Call, read
 from rwakit.db.clock import as_utc
 from rwakit.errors import ChainError
-from rwakit.tokenize.audit import AuditEntry
-from rwakit.tokenize.audit import TrailEntry as TrailEntry  # re-exported with read_trail for the API
-from rwakit.tokenize.audit import TrailFilter as TrailFilter
+from rwakit.tokenize.audit import AuditEntry, TrailEntry, TrailFilter
 from rwakit.tokenize.service import AssetService
 from rwakit.units import format_units
 

@@ -17,8 +17,6 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlmodel import SQLModel, create_engine, text
 
 from rwakit.db import audit, controls, issuances, journal, keys, records  # noqa: F401 - registers the tables
-from rwakit.db.clock import as_utc as as_utc  # re-exported: the API imports them from here
-from rwakit.db.clock import utcnow as utcnow
 from rwakit.errors import RwakitError
 
 DB_ERRORS = (OperationalError, InterfaceError)

@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 from rwakit.db.clock import utcnow
 from rwakit.db.controls import ControlRequest
 from rwakit.db.issuances import Issuance
-from rwakit.db.keyed import KeyedRequest as KeyedRequest  # re-exported: the API imports it from here
+from rwakit.db.keyed import KeyedRequest
 
 FINISHED = ("completed", "partial")
 UNSETTLED = ("pending", "in_doubt")

@@ -18,7 +18,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
-from rwakit.db.engine import as_utc
+from rwakit.db.clock import as_utc
 from rwakit.errors import InvalidInput
 from rwakit.units import investor_id_to_bytes32, shown, to_address, to_base_units, to_country_code
 

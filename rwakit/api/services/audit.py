@@ -10,8 +10,9 @@ from collections.abc import Sequence
 from sqlmodel import Session
 
 from rwakit.api.schemas.controls import AuditEntryPublic
-from rwakit.db.audit import AuditRecord, TrailEntry, TrailFilter, describe, read_trail
+from rwakit.db.audit import AuditRecord, describe, read_trail
 from rwakit.platform import Platform
+from rwakit.tokenize.audit import TrailEntry, TrailFilter
 
 
 def entries(*, session: Session, platform: Platform, where: TrailFilter) -> list[AuditEntryPublic]:

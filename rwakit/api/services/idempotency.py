@@ -36,9 +36,10 @@ from web3.exceptions import TransactionNotFound
 
 from rwakit.api.errors import Conflict, idempotency_key_required
 from rwakit.db import idempotency as store
-from rwakit.db.engine import as_utc, utcnow
-from rwakit.db.idempotency import FINISHED, INCOMPLETE, UNSETTLED, KeyedRequest
+from rwakit.db.clock import as_utc, utcnow
+from rwakit.db.idempotency import FINISHED, INCOMPLETE, UNSETTLED
 from rwakit.db.journal import TxLog
+from rwakit.db.keyed import KeyedRequest
 from rwakit.errors import InvalidInput
 from rwakit.platform import Platform
 

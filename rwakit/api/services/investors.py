@@ -18,7 +18,7 @@ from rwakit.api.schemas.investors import (
     InvestorUpdate,
 )
 from rwakit.config import Settings
-from rwakit.db.engine import utcnow
+from rwakit.db.clock import utcnow
 from rwakit.db.journal import journal_ref
 from rwakit.db.records import InvestorProfile, list_profiles
 from rwakit.errors import InvalidInput, NotFound
