@@ -64,6 +64,7 @@ contract AssetFactory is AccessControl {
         return _assets;
     }
 
+    /// @notice How many assets this factory created.
     function assetCount() external view returns (uint256) {
         return _assets.length;
     }

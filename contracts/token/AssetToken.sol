@@ -123,6 +123,7 @@ contract AssetToken is IAssetToken, IERC7943Fungible, IERC1643, IRegistrySubscri
         emit Paused(_msgSender());
     }
 
+    /// @notice Lets holders transfer again. Requirements: caller has ISSUER_ROLE; paused. Emits {Unpaused}.
     function unpause() external onlyRole(ISSUER_ROLE) {
         if (!_rules.paused) revert AssetPaused(false);
         _rules.paused = false;
@@ -135,6 +136,7 @@ contract AssetToken is IAssetToken, IERC7943Fungible, IERC1643, IRegistrySubscri
         emit AddressFrozen(account, freeze, _msgSender());
     }
 
+    /// @notice {setAddressFrozen} for many wallets in one transaction; all or none change.
     function batchSetAddressFrozen(address[] calldata accounts, bool[] calldata freeze) external {
         if (accounts.length != freeze.length) revert AssetBatchLengthMismatch();
         for (uint256 i = 0; i < accounts.length; ++i) {
@@ -154,6 +156,7 @@ contract AssetToken is IAssetToken, IERC7943Fungible, IERC1643, IRegistrySubscri
         emit TokensFrozen(account, amount);
     }
 
+    /// @notice {freezePartialTokens} for many wallets in one transaction; all or none are frozen.
     function batchFreezePartialTokens(address[] calldata accounts, uint256[] calldata amounts) external {
         if (accounts.length != amounts.length) revert AssetBatchLengthMismatch();
         for (uint256 i = 0; i < accounts.length; ++i) {
@@ -169,6 +172,7 @@ contract AssetToken is IAssetToken, IERC7943Fungible, IERC1643, IRegistrySubscri
         emit TokensUnfrozen(account, amount);
     }
 
+    /// @notice {unfreezePartialTokens} for many wallets in one transaction; all or none are released.
     function batchUnfreezePartialTokens(address[] calldata accounts, uint256[] calldata amounts) external {
         if (accounts.length != amounts.length) revert AssetBatchLengthMismatch();
         for (uint256 i = 0; i < accounts.length; ++i) {
@@ -198,6 +202,7 @@ contract AssetToken is IAssetToken, IERC7943Fungible, IERC1643, IRegistrySubscri
         return true;
     }
 
+    /// @notice {forcedTransfer} for many moves in one transaction; all or none happen.
     function batchForcedTransfer(address[] calldata from, address[] calldata to, uint256[] calldata amounts)
         external
     {
@@ -327,10 +332,14 @@ contract AssetToken is IAssetToken, IERC7943Fungible, IERC1643, IRegistrySubscri
 
     // ---------------------------------------------------------------- ERC-1643 documents
 
+    /// @notice ERC-1643: publishes or replaces the document `name_` (a URI and its content hash).
+    /// Requirements: caller has ISSUER_ROLE. Emits {DocumentUpdated}.
     function setDocument(bytes32 name_, string calldata uri, bytes32 documentHash) external onlyRole(ISSUER_ROLE) {
         _setDocument(name_, uri, documentHash);
     }
 
+    /// @notice ERC-1643: removes the document `name_`. Requirements: caller has ISSUER_ROLE; the document
+    /// exists. Emits {DocumentRemoved}.
     function removeDocument(bytes32 name_) external onlyRole(ISSUER_ROLE) {
         Document memory document = _documents[name_];
         if (document.index == 0) revert AssetUnknownDocument(name_);
@@ -342,18 +351,21 @@ contract AssetToken is IAssetToken, IERC7943Fungible, IERC1643, IRegistrySubscri
         emit DocumentRemoved(name_, document.uri, document.documentHash);
     }
 
+    /// @notice ERC-1643: the document's URI, content hash and last change time (reverts if unknown).
     function getDocument(bytes32 name_) external view returns (string memory, bytes32, uint256) {
         Document storage document = _documents[name_];
         if (document.index == 0) revert AssetUnknownDocument(name_);
         return (document.uri, document.documentHash, document.lastModified);
     }
 
+    /// @notice ERC-1643: the names of every document published.
     function getAllDocuments() external view returns (bytes32[] memory) {
         return _documentNames;
     }
 
     // ---------------------------------------------------------------- views
 
+    /// @notice Decimals of a share, fixed at creation (fractions of a share are base units).
     function decimals() public view override returns (uint8) {
         return _decimals;
     }
@@ -363,22 +375,27 @@ contract AssetToken is IAssetToken, IERC7943Fungible, IERC1643, IRegistrySubscri
         return _registry;
     }
 
+    /// @notice Property or fund, fixed at creation.
     function assetKind() external view returns (AssetKind) {
         return _kind;
     }
 
+    /// @notice How many shares (base units) may ever be outstanding.
     function sharesAuthorised() external view returns (uint256) {
         return _supplySlot().meta & AUTHORISED_MASK;
     }
 
+    /// @notice Whether holder transfers are stopped.
     function paused() external view returns (bool) {
         return _rules.paused;
     }
 
+    /// @notice The rules read on every transfer (see {IAssetToken-Rules}).
     function rules() external view returns (Rules memory) {
         return _rules;
     }
 
+    /// @notice Holders (investors, not wallets), the maximum holders, and how many countries are blocked.
     function counts() external view returns (Counts memory) {
         uint256 meta = _supplySlot().meta;
         return Counts({
@@ -388,6 +405,7 @@ contract AssetToken is IAssetToken, IERC7943Fungible, IERC1643, IRegistrySubscri
         });
     }
 
+    /// @notice Whether this asset keeps investor totals (maximum holders and balance per investor).
     function investorLimits() external view returns (bool) {
         return _investorLimits;
     }
@@ -406,10 +424,12 @@ contract AssetToken is IAssetToken, IERC7943Fungible, IERC1643, IRegistrySubscri
         return _investorOf(_account(account).meta);
     }
 
+    /// @notice Whether `country` (ISO 3166-1 numeric) is on the allow-list.
     function isCountryAllowed(uint16 country) external view returns (bool) {
         return _countryBit(country, 0);
     }
 
+    /// @notice Whether `country` (ISO 3166-1 numeric) is on the block-list.
     function isCountryBlocked(uint16 country) external view returns (bool) {
         return _countryBit(country, 1);
     }
@@ -457,6 +477,7 @@ contract AssetToken is IAssetToken, IERC7943Fungible, IERC1643, IRegistrySubscri
         return R.message(code);
     }
 
+    /// @notice ERC-165: ERC-20, IAssetToken, ERC-7943 (fungible), ERC-1643 and AccessControl.
     function supportsInterface(bytes4 interfaceId) public view override(AccessControl, IERC165) returns (bool) {
         return interfaceId == type(IERC20).interfaceId || interfaceId == type(IAssetToken).interfaceId
             || interfaceId == type(IERC7943Fungible).interfaceId
