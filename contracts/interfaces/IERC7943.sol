@@ -10,9 +10,10 @@ interface IERC7943Fungible is IERC165 {
     event ForcedTransfer(address indexed from, address indexed to, uint256 amount);
     event Frozen(address indexed account, uint256 amount);
 
-    error ERC7943CannotSend(address account);
-    error ERC7943CannotReceive(address account);
-    error ERC7943CannotTransfer(address from, address to, uint256 amount);
+    /// @dev The ERC's ERC7943CannotSend/CannotReceive/CannotTransfer are not declared: the ERC lets a
+    /// token replace them with more specific errors, and rwakit's tokens refuse with
+    /// `AssetTransferRestricted(from, to, amount, code)`, whose reason code names the rule (see
+    /// TransferRestrictions). Interface ids cover functions only, so the id is the ERC's (0x3edbb4c4).
     error ERC7943InsufficientUnfrozenBalance(address account, uint256 amount, uint256 unfrozen);
 
     function forcedTransfer(address from, address to, uint256 amount) external returns (bool result);

@@ -217,6 +217,11 @@ abstract contract AssetLedger is PackedERC20 {
         if (code == R.WALLET_REASSIGNED) {
             revert IAssetToken.AssetWalletReassigned(to, _investorOf(_account(to).meta), _investorOf(receiver));
         }
+        if (code == R.INSUFFICIENT_UNFROZEN_BALANCE) {
+            // ERC-7943 asks for its own error here (`sent` is the sender's slot: its balance is the low 96 bits).
+            (uint256 balance, uint256 frozen) = (uint96(sent), _frozenTokens[from]);
+            revert IERC7943Fungible.ERC7943InsufficientUnfrozenBalance(from, value, balance > frozen ? balance - frozen : 0);
+        }
         revert IAssetToken.AssetTransferRestricted(from, to, value, code);
     }
 

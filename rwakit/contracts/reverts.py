@@ -86,6 +86,7 @@ def _plain(abi_type: str, value: Any) -> Any:
 _REFUSALS = {
     "AssetExceedsAuthorised": Restriction.EXCEEDS_AUTHORISED,
     "AssetWalletReassigned": Restriction.WALLET_REASSIGNED,
+    "ERC7943InsufficientUnfrozenBalance": Restriction.INSUFFICIENT_UNFROZEN_BALANCE,
     "ERC20InsufficientBalance": Restriction.INSUFFICIENT_BALANCE,
 }
 

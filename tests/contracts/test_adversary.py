@@ -172,3 +172,15 @@ def test_a_forced_transfer_from_the_zero_address_is_refused(ruled: RuledAsset, a
         ruled.send(ruled.issuer, ruled.token.functions.forcedTransfer(ZERO_ADDRESS, ruled.bob.address, amount))
     assert_reverted_with(refused, "ERC20InvalidSender", sender=ZERO_ADDRESS)
     assert ruled.supply() == ALICE_HOLDS + BOB_HOLDS
+
+
+def test_a_transfer_of_frozen_shares_reverts_with_erc7943s_own_error(ruled: RuledAsset) -> None:
+    """ERC-7943: a transfer within the balance but beyond the unfrozen balance SHOULD revert
+    ERC7943InsufficientUnfrozenBalance(account, amount, unfrozen); it is still reason 12 in Python."""
+    ruled.platform.controls.freeze_tokens("KLP", ruled.alice.address, 60 * SHARE, reason="pledge")
+    unfrozen = ALICE_HOLDS - 60 * SHARE
+    with pytest.raises(ComplianceError) as refused:
+        ruled.transfer(ruled.alice, ruled.bob, unfrozen + 1)
+    assert refused.value.reason_code == Restriction.INSUFFICIENT_UNFROZEN_BALANCE
+    assert_reverted_with(refused, "ERC7943InsufficientUnfrozenBalance", account=ruled.alice.address,
+                         amount=unfrozen + 1, unfrozen=unfrozen)  # fmt: skip
