@@ -6,6 +6,7 @@ import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IAssetToken} from "../interfaces/IAssetToken.sol";
 import {IERC1643} from "../interfaces/IERC1643.sol";
+import {ERC1643Documents} from "./ERC1643Documents.sol";
 import {IERC7943Fungible} from "../interfaces/IERC7943.sol";
 import {IInvestorRegistry, IRegistrySubscriber} from "../interfaces/IInvestorRegistry.sol";
 import {AssetLedger} from "./AssetLedger.sol";
@@ -22,7 +23,14 @@ import {TransferRestrictions as R} from "./TransferRestrictions.sol";
 /// functions, the documents and the views. Deployed whole rather than as a clone: the registry,
 /// decimals and the investor-limits switch are immutables, so a transfer pays neither a DELEGATECALL
 /// nor a storage read to find them.
-contract AssetToken is IAssetToken, IERC7943Fungible, IERC1643, IRegistrySubscriber, AssetLedger, AccessControl {
+contract AssetToken is
+    IAssetToken,
+    IERC7943Fungible,
+    IRegistrySubscriber,
+    AssetLedger,
+    ERC1643Documents,
+    AccessControl
+{
     /// @notice Mints, burns, pauses, freezes, forces transfers, recovers wallets, publishes documents
     /// (ERC-3643's "agent").
     bytes32 public constant ISSUER_ROLE = keccak256("ISSUER_ROLE");
@@ -31,19 +39,10 @@ contract AssetToken is IAssetToken, IERC7943Fungible, IERC1643, IRegistrySubscri
     /// @notice The ERC-1643 name of the offering document given at creation.
     bytes32 public constant OFFERING_DOCUMENT = "offering";
 
-    struct Document {
-        string uri;
-        bytes32 documentHash;
-        uint40 lastModified;
-        uint32 index; // position + 1 in _documentNames (0: absent)
-    }
-
     uint8 private immutable _decimals;
     AssetKind private immutable _kind;
 
     uint16 private _blockedCountries;
-    mapping(bytes32 name => Document) private _documents;
-    bytes32[] private _documentNames;
 
     /// @param params The asset's name, symbol, decimals, kind, authorised shares, offering document
     /// and whether it keeps investor totals.
@@ -330,39 +329,6 @@ contract AssetToken is IAssetToken, IERC7943Fungible, IERC1643, IRegistrySubscri
         emit MaxBalanceSet(maxBalance);
     }
 
-    // ---------------------------------------------------------------- ERC-1643 documents
-
-    /// @notice ERC-1643: publishes or replaces the document `name_` (a URI and its content hash).
-    /// Requirements: caller has ISSUER_ROLE. Emits {DocumentUpdated}.
-    function setDocument(bytes32 name_, string calldata uri, bytes32 documentHash) external onlyRole(ISSUER_ROLE) {
-        _setDocument(name_, uri, documentHash);
-    }
-
-    /// @notice ERC-1643: removes the document `name_`. Requirements: caller has ISSUER_ROLE; the document
-    /// exists. Emits {DocumentRemoved}.
-    function removeDocument(bytes32 name_) external onlyRole(ISSUER_ROLE) {
-        Document memory document = _documents[name_];
-        if (document.index == 0) revert AssetUnknownDocument(name_);
-        bytes32 last = _documentNames[_documentNames.length - 1];
-        _documentNames[document.index - 1] = last;
-        _documents[last].index = document.index;
-        _documentNames.pop();
-        delete _documents[name_];
-        emit DocumentRemoved(name_, document.uri, document.documentHash);
-    }
-
-    /// @notice ERC-1643: the document's URI, content hash and last change time (reverts if unknown).
-    function getDocument(bytes32 name_) external view returns (string memory, bytes32, uint256) {
-        Document storage document = _documents[name_];
-        if (document.index == 0) revert AssetUnknownDocument(name_);
-        return (document.uri, document.documentHash, document.lastModified);
-    }
-
-    /// @notice ERC-1643: the names of every document published.
-    function getAllDocuments() external view returns (bytes32[] memory) {
-        return _documentNames;
-    }
-
     // ---------------------------------------------------------------- views
 
     /// @notice Decimals of a share, fixed at creation (fractions of a share are base units).
@@ -484,16 +450,9 @@ contract AssetToken is IAssetToken, IERC7943Fungible, IERC1643, IRegistrySubscri
             || interfaceId == type(IERC1643).interfaceId || super.supportsInterface(interfaceId);
     }
 
-    function _setDocument(bytes32 name_, string memory uri, bytes32 documentHash) private {
-        Document storage document = _documents[name_];
-        if (document.index == 0) {
-            _documentNames.push(name_);
-            document.index = uint32(_documentNames.length);
-        }
-        document.uri = uri;
-        document.documentHash = documentHash;
-        document.lastModified = uint40(block.timestamp);
-        emit DocumentUpdated(name_, uri, documentHash);
+    /// @dev ERC-1643 documents are the issuer's to publish and remove.
+    function _authorizeDocuments() internal view override {
+        _checkRole(ISSUER_ROLE);
     }
 
     /// @dev Sets bit `which` (0 allowed, 1 blocked) of `country`; returns whether it changed.
