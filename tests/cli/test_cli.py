@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -94,6 +95,23 @@ def test_a_malformed_rule_value_is_refused_before_anything_runs(
 ) -> None:
     refused = rwakit(env, *args, ok=False)
     assert refused.returncode == 2 and says in refused.stderr and "Traceback" not in refused.stderr
+
+
+def test_version_prints_the_package_version(env: dict[str, str]) -> None:
+    assert rwakit(env, "--version").stdout == f"rwakit {version('rwakit')}\n"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("chain", "--kind", "ganash"),
+     ("investor", "register", "HK-0001", "--wallet", "0x" + "11" * 20, "--country", "HK",
+      "--kyc-expiry", "2099-01-01", "--class", "vip"),
+     ("asset", "create", "--name", "T", "--symbol", "T", "--shares", "1", "--kind", "bond"),
+     ("rules", "allow-list", "HVT", "maybe")],
+)  # fmt: skip
+def test_a_choice_outside_its_set_is_a_usage_error(env: dict[str, str], args: tuple[str, ...]) -> None:
+    refused = rwakit(env, *args, ok=False)
+    assert refused.returncode == 2 and "Invalid value" in refused.stderr and "Traceback" not in refused.stderr
 
 
 @pytest.mark.parametrize("kind", ["ganache", "tester"])  # on Anvil: test_serve (`rwakit serve --demo`)

@@ -1,0 +1,43 @@
+"""The `rwakit` command: chains, compilation, deployment, investors, assets, issuance, rules, controls,
+the audit trail, the demo."""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+from typing import Annotated
+
+import typer
+
+from rwakit.cli import api_key, asset, audit, chain, compile, control, demo, investor, issue, rules, serve
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        typer.echo(f"rwakit {version('rwakit')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    _version: Annotated[
+        bool, typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit")
+    ] = False,
+) -> None:
+    pass
+
+
+app.command("compile")(compile.compile_contracts)
+app.command("chain")(chain.chain)
+app.command("deploy")(chain.deploy)
+app.command("issue")(issue.issue)
+app.command("holdings")(issue.holdings)
+app.command("demo")(demo.demo)
+app.command("serve")(serve.serve)
+app.command("audit")(audit.audit_trail)
+app.add_typer(investor.app, name="investor")
+app.add_typer(asset.app, name="asset")
+app.add_typer(api_key.app, name="api-key")
+app.add_typer(rules.app, name="rules")
+app.add_typer(control.app, name="control")

@@ -1,0 +1,3 @@
+from rwakit.cli import app
+
+app()
