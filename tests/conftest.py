@@ -54,7 +54,7 @@ class Chains:
                 self.chains[kind] = connect_tester()
             else:
                 url = self.node(cast(NodeKind, kind)).url
-                self.chains[kind] = connect_url(url, dev_signers(Settings(_env_file=None)))  # type: ignore[call-arg]
+                self.chains[kind] = connect_url(url, dev_signers(Settings(_env_file=None)))
         return self.chains[kind]
 
     def platform(self, kind: str) -> Platform:

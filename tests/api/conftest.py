@@ -31,7 +31,7 @@ from rwakit.platform import Platform
 
 with warnings.catch_warnings():  # Starlette 1.x suggests httpx2; httpx is what FastAPI documents
     warnings.simplefilter("ignore")
-    from fastapi.testclient import TestClient
+    from fastapi.testclient import TestClient as TestClient  # re-exported for the API tests
 
 YEAR = 365 * 24 * 3600
 POSTGRES_URL_VARIABLE = "RWAKIT_TEST_POSTGRES_URL"  # make test and CI set it; never guessed
@@ -82,7 +82,7 @@ def db_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
 
 @pytest.fixture(scope="session")
 def api_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return Settings(_env_file=None, data_dir=tmp_path_factory.mktemp("rwakit"), issuance_chunk_size=200)  # type: ignore[call-arg]
+    return Settings(_env_file=None, data_dir=tmp_path_factory.mktemp("rwakit"), issuance_chunk_size=200)
 
 
 @pytest.fixture(scope="session")
@@ -158,7 +158,8 @@ class Api:
             "kind": "property",
             **extra,
         }
-        return ok(self.issuer.post("/assets", json=body), 201)
+        created: dict[str, Any] = ok(self.issuer.post("/assets", json=body), 201)
+        return created
 
     def register(self, investor_id: str, *wallets: str, **extra: Any) -> dict[str, Any]:
         body = {
@@ -169,7 +170,8 @@ class Api:
             "kyc_expiry": iso(self.now() + YEAR),
             **extra,
         }
-        return ok(self.registrar.post("/investors", json=body), 201)
+        registered: dict[str, Any] = ok(self.registrar.post("/investors", json=body), 201)
+        return registered
 
     def issue(self, asset: str, to: str, amount: str, key: str | None = None) -> httpx.Response:
         headers = {"Idempotency-Key": key or secrets.token_hex(8)}
@@ -189,7 +191,8 @@ class Caller:
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         headers = {**self.headers, **kwargs.pop("headers", {})}
-        return self.client.request(method, url, headers=headers, **kwargs)
+        response: httpx.Response = self.client.request(method, url, headers=headers, **kwargs)
+        return response
 
     def get(self, url: str, **kwargs: Any) -> httpx.Response:
         return self.request("GET", url, **kwargs)
@@ -212,10 +215,10 @@ def ok(response: httpx.Response, status: int = 200) -> Any:
 def refused(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
     """Assert the one error shape: the status, a machine-readable code and a message."""
     assert response.status_code == status, f"{response.status_code}: {response.text[:2000]}"
-    body = response.json()
+    body: dict[str, Any] = response.json()
     assert body["code"] == code, body
     assert isinstance(body["message"], str) and body["message"], body
-    return body  # type: ignore[no-any-return]
+    return body
 
 
 @pytest.fixture

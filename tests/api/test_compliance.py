@@ -36,7 +36,7 @@ def move(wallets: list[str], to: str, amount: str = "1") -> dict[str, str]:
 def accepted(caller: Caller, body: dict[str, str]) -> None:
     """Allowed by the pre-check, and done by the custodial transfer."""
     check = ok(caller.post("/transfers/check", json=body))
-    assert (check["allowed"], check["reason_code"], check["reason"]) == (True, 0, "success"), check
+    assert (check["allowed"], check["reason_code"], check["reason"]) == (True, Restriction.SUCCESS, "success"), check
     ok(caller.post("/transfers", json=body), 201)
 
 

@@ -34,12 +34,13 @@ def test_every_restriction_code_is_a_409_compliance_refusal(restriction: Restric
 
 def test_refusals_with_errors_of_their_own_carry_their_restriction_code() -> None:
     status, body = body_of("ERC20InsufficientBalance", sender=WALLET, balance=1, needed=2)
-    assert (status, body["code"], body["reason_code"], body["reason"]) == (409, "compliance_refused", 8,
-                                                                           "insufficient_balance")  # fmt: skip
+    assert (status, body["code"], body["reason_code"], body["reason"]) == (
+        409, "compliance_refused", Restriction.INSUFFICIENT_BALANCE, "insufficient_balance"
+    )
     assert body["error"] == "ERC20InsufficientBalance"
     assert body["message"] == "transfer 1 HVT to X refused: insufficient_balance"
     status, body = body_of("AssetExceedsAuthorised", supply=2, authorised=1)
-    assert (status, body["code"], body["reason_code"]) == (409, "compliance_refused", 9)
+    assert (status, body["code"], body["reason_code"]) == (409, "compliance_refused", Restriction.EXCEEDS_AUTHORISED)
     status, body = body_of("AssetWalletReassigned", wallet=WALLET, holdingInvestor=1, registryInvestor=2)
     assert (status, body["code"], body["reason"]) == (409, "compliance_refused", "wallet_reassigned")
 

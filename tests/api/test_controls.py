@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from eth_account import Account
 
+from rwakit.contracts.restrictions import Restriction
 from tests.api.conftest import YEAR, Api, iso, ok, refused
 
 DOC_HASH = "0x" + "ab" * 32
@@ -43,7 +44,7 @@ def send(api: Api, sender: str, to: str, amount: str) -> Any:
     return api.admin.post("/transfers", json={"asset": "HVT", "from": sender, "to": to, "amount": amount})
 
 
-def reason_of(response: Any, code: int) -> None:
+def reason_of(response: Any, code: Restriction) -> None:
     body = refused(response, 409, "compliance_refused")
     assert body["reason_code"] == code, body
 
@@ -56,15 +57,15 @@ def test_freeze_and_unfreeze_whole_wallets(held: Api, wallets: list[str]) -> Non
     assert frozen["actor"].startswith("api-key:") and "(issuer)" in frozen["actor"]
     assert status(api, w[0]) == {"asset": "HVT", "wallet": w[0], "investor_id": "HK-0001", "balance": "1000",
                                  "frozen": True, "frozen_amount": "0", "unfrozen_balance": "1000"}  # fmt: skip
-    reason_of(send(api, w[0], "SG-0001", "1"), 10)  # sender_frozen
-    reason_of(send(api, w[2], w[0], "1"), 11)  # receiver_frozen
+    reason_of(send(api, w[0], "SG-0001", "1"), Restriction.SENDER_FROZEN)
+    reason_of(send(api, w[2], w[0], "1"), Restriction.RECEIVER_FROZEN)
     ok(api.issuer.post("/assets/HVT/unfreeze", json={"wallet": w[0], "reason": "case closed"}))
     ok(send(api, w[0], "SG-0001", "1"), 201)
 
     batch = ok(api.admin.post("/assets/HVT/freeze/batch", json={"wallets": [w[0], w[2]], "reason": "sanctions"}))
     assert batch["action"] == "freeze_wallet" and batch["details"] == {"wallets": [w[0], w[2]]}
     assert status(api, w[0])["frozen"] and status(api, w[2])["frozen"]
-    reason_of(send(api, w[2], w[0], "1"), 10)
+    reason_of(send(api, w[2], w[0], "1"), Restriction.SENDER_FROZEN)
     ok(api.issuer.post("/assets/HVT/unfreeze/batch", json={"wallets": [w[0], w[2]], "reason": "lifted"}))
     assert not status(api, w[0])["frozen"] and not status(api, w[2])["frozen"]
     refused(api.issuer.post("/assets/HVT/freeze", json={"wallet": "0x12", "reason": "x"}), 422, "invalid_address")
@@ -77,7 +78,7 @@ def test_freeze_and_unfreeze_part_of_a_wallet(held: Api, wallets: list[str]) -> 
     part = ok(api.issuer.post("/assets/HVT/freeze-shares", json={"wallet": w[0], "amount": "900.5", "reason": "lien"}))
     assert part["action"] == "freeze_tokens" and part["details"] == {"wallet": w[0], "amount": "900.5"}
     assert (status(api, w[0])["frozen_amount"], status(api, w[0])["unfrozen_balance"]) == ("900.5", "99.5")
-    reason_of(send(api, w[0], "SG-0001", "99.500001"), 12)  # insufficient_unfrozen_balance
+    reason_of(send(api, w[0], "SG-0001", "99.500001"), Restriction.INSUFFICIENT_UNFROZEN_BALANCE)
     ok(send(api, w[0], "SG-0001", "99.5"), 201)
     body = refused(api.issuer.post("/assets/HVT/unfreeze-shares", json={"wallet": w[0], "amount": "901"}), 409,
                    "unfreeze_exceeds_frozen")  # fmt: skip
@@ -117,9 +118,9 @@ def test_forced_transfer_needs_a_reason_and_overrides_freezes_and_lockup(held: A
 
     stranger = Account.create().address
     reason_of(api.issuer.post("/assets/HVT/forced-transfers", json={**order, "to": stranger, "reason": "x"},
-                              headers=keyed()), 3)  # fmt: skip
+                              headers=keyed()), Restriction.RECEIVER_NOT_REGISTERED)  # fmt: skip
     reason_of(api.issuer.post("/assets/HVT/forced-transfers", json={**order, "amount": "750.000001", "reason": "x"},
-                              headers=keyed()), 8)  # fmt: skip
+                              headers=keyed()), Restriction.INSUFFICIENT_BALANCE)  # fmt: skip
     rows = [{"from": w[0], "to": w[1], "amount": "50"}, {"from": w[2], "to": "HK-0001", "amount": "0.5"}]
     batch = ok(api.issuer.post("/assets/HVT/forced-transfers/batch", json={"transfers": rows, "reason": "order 2"},
                                headers=keyed()))  # fmt: skip
@@ -127,7 +128,8 @@ def test_forced_transfer_needs_a_reason_and_overrides_freezes_and_lockup(held: A
     assert [status(api, x)["balance"] for x in w[:3]] == ["700.5", "50", "349.5"]
     supply = api.total_supply("HVT")
     reason_of(api.issuer.post("/assets/HVT/forced-transfers/batch", json={
-        "transfers": [rows[0], {**rows[1], "to": stranger}], "reason": "order 3"}, headers=keyed()), 3)  # fmt: skip
+        "transfers": [rows[0], {**rows[1], "to": stranger}], "reason": "order 3"}, headers=keyed()),
+        Restriction.RECEIVER_NOT_REGISTERED)  # fmt: skip
     assert [status(api, x)["balance"] for x in w[:3]] == ["700.5", "50", "349.5"] and api.total_supply("HVT") == supply
 
 
@@ -172,13 +174,14 @@ def test_wallet_recovery_per_asset_and_everywhere(held: Api, wallets: list[str])
 def test_pause_and_redeem_with_a_reason(held: Api, wallets: list[str]) -> None:
     api, w = held, wallets
     assert ok(api.issuer.post("/assets/HVT/pause", json={"reason": "corporate action"}))["paused"] is True
-    reason_of(send(api, w[0], "SG-0001", "1"), 1)
+    reason_of(send(api, w[0], "SG-0001", "1"), Restriction.PAUSED)
     refused(api.issuer.post("/assets/HVT/pause", json={"reason": "again"}), 409, "pause_unchanged")
     redeemed = ok(api.issuer.post("/assets/HVT/redeem", json={"wallet": w[2], "amount": "40.25", "reason": "buy-back"},
                                   headers=keyed()))  # fmt: skip
     assert redeemed["action"] == "redeem" and redeemed["details"] == {"wallet": w[2], "amount": "40.25"}
     assert status(api, w[2])["balance"] == "59.75" and api.total_supply("HVT") == 1_059_750_000
-    reason_of(api.issuer.post("/assets/HVT/redeem", json={"wallet": w[2], "amount": "59.750001"}, headers=keyed()), 8)
+    too_much = {"wallet": w[2], "amount": "59.750001"}
+    reason_of(api.issuer.post("/assets/HVT/redeem", json=too_much, headers=keyed()), Restriction.INSUFFICIENT_BALANCE)
     assert ok(api.issuer.post("/assets/HVT/unpause"))["paused"] is False  # the reason is optional here
     actions = [e["action"] for e in ok(api.issuer.get("/assets/HVT/audit"))]
     assert actions == ["unpause", "redeem", "pause"]
@@ -380,7 +383,8 @@ def test_a_refused_control_leaves_no_row_and_its_key_can_be_used_once_the_cause_
     api, w = held, wallets
     stranger = Account.create().address
     order = {"from": w[0], "to": stranger, "amount": "5", "reason": "HCMP 9"}
-    reason_of(api.issuer.post("/assets/HVT/forced-transfers", json=order, headers=keyed("to-stranger")), 3)
+    to_stranger = api.issuer.post("/assets/HVT/forced-transfers", json=order, headers=keyed("to-stranger"))
+    reason_of(to_stranger, Restriction.RECEIVER_NOT_REGISTERED)
     refused(api.issuer.post("/assets/NOPE/forced-transfers", json=order, headers=keyed("nope")), 404,
             "asset_not_found")  # fmt: skip
     assert control_requests(api) == [] and status(api, w[0])["balance"] == "1000"

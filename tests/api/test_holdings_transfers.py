@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from eth_account import Account
 
+from rwakit.contracts.restrictions import Restriction
 from tests.api.conftest import Api, ok, refused
 
 
@@ -75,11 +76,14 @@ def test_transfer_pre_check_says_why(seeded: Api, wallets: list[str]) -> None:
     api = seeded
     check = {"asset": "HVT", "from": wallets[0], "to": "SG-0001", "amount": "1.5"}
     allowed = ok(api.investor("HK-0001").post("/transfers/check", json=check))
-    assert allowed == {"allowed": True, "reason_code": 0, "reason": "success", "message": allowed["message"],
-                       "asset": "HVT", "from": wallets[0], "to": wallets[2], "amount": "1.5"}  # fmt: skip
+    assert allowed == {"allowed": True, "reason_code": Restriction.SUCCESS, "reason": "success",
+                       "message": allowed["message"], "asset": "HVT", "from": wallets[0], "to": wallets[2],
+                       "amount": "1.5"}  # fmt: skip
     stranger = Account.create().address
     no = ok(api.issuer.post("/transfers/check", json={**check, "to": stranger}))
-    assert (no["allowed"], no["reason_code"], no["reason"]) == (False, 3, "receiver_not_registered") and no["message"]
+    assert (no["allowed"], no["reason_code"], no["reason"]) == (
+        False, Restriction.RECEIVER_NOT_REGISTERED, "receiver_not_registered"
+    ) and no["message"]  # fmt: skip
     too_much = ok(api.issuer.post("/transfers/check", json={**check, "amount": "250001"}))
     assert too_much["reason"] == "insufficient_balance"
     ok(api.registrar.post("/investors/SG-0001/revoke"))
@@ -120,7 +124,7 @@ def test_transfer_refusals(seeded: Api, wallets: list[str]) -> None:
 
     ok(api.issuer.post("/assets/HVT/pause"))
     paused = refused(hk.post("/transfers", json=body), 409, "compliance_refused")
-    assert (paused["reason_code"], paused["reason"]) == (1, "paused")
+    assert (paused["reason_code"], paused["reason"]) == (Restriction.PAUSED, "paused")
     assert ok(hk.post("/transfers/check", json=body))["reason"] == "paused"
     ok(api.issuer.post("/assets/HVT/unpause"))
 

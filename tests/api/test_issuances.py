@@ -8,6 +8,7 @@ from typing import Any
 from eth_account import Account
 from sqlmodel import Session, select
 
+from rwakit.contracts.restrictions import Restriction
 from rwakit.db.issuances import Issuance
 from rwakit.db.journal import TxLog
 from tests.api.conftest import Api, iso, ok, refused
@@ -134,11 +135,11 @@ def test_unverified_investors_are_409_with_the_reason_and_leave_no_row(api: Api,
     setup_hvt(api, wallets)
     stranger = Account.create().address
     body = refused(api.issue("HVT", stranger, "1", key="to-stranger"), 409, "compliance_refused")
-    assert body["reason_code"] == 3 and body["reason"] == "receiver_not_registered"
+    assert body["reason_code"] == Restriction.RECEIVER_NOT_REGISTERED and body["reason"] == "receiver_not_registered"
     assert body["args"]["to"] == stranger
     ok(api.registrar.post("/investors/SG-0001/revoke"))
     body = refused(api.issue("HVT", "SG-0001", "1"), 409, "compliance_refused")
-    assert (body["reason_code"], body["reason"]) == (7, "receiver_revoked")
+    assert (body["reason_code"], body["reason"]) == (Restriction.RECEIVER_REVOKED, "receiver_revoked")
     ok(api.registrar.patch("/investors/HK-0001", json={"kyc_expiry": iso(api.now() - 10)}))
     body = refused(api.issue("HVT", "HK-0001", "1"), 409, "compliance_refused")
     assert body["reason"] == "receiver_kyc_expired"
@@ -165,7 +166,7 @@ def test_over_the_authorised_shares_is_409(api: Api, wallets: list[str]) -> None
     setup_hvt(api, wallets)
     ok(api.issue("HVT", "HK-0001", "999999.999999"), 201)
     body = refused(api.issue("HVT", "SG-0001", "0.000002"), 409, "compliance_refused")
-    assert (body["reason_code"], body["reason"]) == (9, "exceeds_authorised")
+    assert (body["reason_code"], body["reason"]) == (Restriction.EXCEEDS_AUTHORISED, "exceeds_authorised")
     assert len(issuance_rows(api)) == 1 and api.total_supply("HVT") == 999_999_999_999
 
 
@@ -232,8 +233,9 @@ def test_a_batch_the_rules_would_refuse_is_409_before_anything_is_sent(api: Api,
                                    headers={"Idempotency-Key": "strangers"}), 409, "batch_ineligible")  # fmt: skip
     assert body["refused_rows"] == 151 and len(body["rows"]) == 100 and "first 100" in body["message"]
     assert body["rows"][:2] == [
-        {"index": 1, "to": "SG-0001", "reason_code": 7, "reason": "receiver_revoked"},
-        {"index": 2, "to": strangers[0], "reason_code": 3, "reason": "receiver_not_registered"}]  # fmt: skip
+        {"index": 1, "to": "SG-0001", "reason_code": Restriction.RECEIVER_REVOKED, "reason": "receiver_revoked"},
+        {"index": 2, "to": strangers[0], "reason_code": Restriction.RECEIVER_NOT_REGISTERED,
+         "reason": "receiver_not_registered"}]  # fmt: skip
     assert issuance_rows(api) == [] and api.total_supply("HVT") == 0
     assert not [t for t in tx_log(api) if t.ref and t.ref.startswith("issuance:")]
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import schemathesis
-from eth_utils import to_checksum_address
+from eth_utils.address import to_checksum_address
 from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -86,7 +86,7 @@ class SessionApp:
 
 SESSION_APP = SessionApp()
 schema = schemathesis.openapi.from_dict(
-    create_app(Settings(_env_file=None, db_url="sqlite://")).openapi(),  # type: ignore[call-arg]
+    create_app(Settings(_env_file=None, db_url="sqlite://")).openapi(),
     config=CONFIG,
 )
 schema.app = SESSION_APP

@@ -6,6 +6,7 @@ import pytest
 from eth_account import Account
 
 from rwakit.chain.node import ANVIL_CHAIN_ID, GANACHE_CHAIN_ID
+from rwakit.contracts.restrictions import Restriction
 from tests.api.conftest import Api, ok, refused
 
 CHAIN_IDS = {"anvil": ANVIL_CHAIN_ID, "ganache": GANACHE_CHAIN_ID, "tester": 131277322940537}  # eth-tester's default
@@ -22,7 +23,7 @@ def test_issue_refuse_control_and_read_through_the_api(api: Api, wallets: list[s
 
     stranger = Account.create().address
     body = refused(api.issue("HVT", stranger, "1"), 409, "compliance_refused")
-    assert (body["reason_code"], body["reason"]) == (3, "receiver_not_registered")
+    assert (body["reason_code"], body["reason"]) == (Restriction.RECEIVER_NOT_REGISTERED, "receiver_not_registered")
     assert body["error"] == "AssetTransferRestricted"
     body = refused(api.issuer.post("/assets/HVT/unfreeze-shares", json={"wallet": wallets[0], "amount": "1"}), 409,
                    "unfreeze_exceeds_frozen")  # fmt: skip

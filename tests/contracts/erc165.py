@@ -15,9 +15,10 @@ INTERFACES = Path(__file__).parents[2] / "contracts" / "interfaces"
 
 
 def _type(param: dict[str, Any]) -> str:
-    if param["type"].startswith("tuple"):
-        return "(" + ",".join(_type(c) for c in param["components"]) + ")" + param["type"][5:]
-    return str(param["type"])
+    kind = str(param["type"])
+    if kind.startswith("tuple"):
+        return "(" + ",".join(_type(c) for c in param["components"]) + ")" + kind[5:]
+    return kind
 
 
 def declared_functions(source: str, interface: str) -> list[str]:

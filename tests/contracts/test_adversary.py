@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from rwakit.contracts.restrictions import Restriction
@@ -50,12 +52,13 @@ def test_a_batch_forced_transfer_naming_one_wallet_twice_in_a_row_is_refused(rul
 def test_the_python_services_refuse_a_forced_transfer_to_the_same_wallet_before_sending(ruled: RuledAsset) -> None:
     controls, alice = ruled.platform.controls, ruled.alice.address
     audited = len(controls.audit_trail("KLP"))
-    for act in (
+    acts: tuple[Callable[[], object], ...] = (
         lambda: controls.forced_transfer("KLP", alice, alice, 1, reason=REASON),
         lambda: controls.forced_transfer_batch(
             "KLP", [(ruled.bob.address, alice, 1), (alice, alice, 1)], reason=REASON
         ),
-    ):
+    )
+    for act in acts:
         with pytest.raises(InvalidInput) as refused:
             act()
         assert refused.value.code == "forced_transfer_to_self"

@@ -10,6 +10,7 @@ from web3 import Web3
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
 
+from rwakit.contracts.restrictions import Restriction
 from rwakit.errors import AccessDenied, ContractRevert
 from tests.contracts.erc20_behaviour import assert_reverted_with
 from tests.contracts.rwa import ALICE, BOB_HOLDS, RuledAsset
@@ -111,4 +112,4 @@ def test_sync_wallet_accepts_only_the_registry(ruled: RuledAsset) -> None:
     with pytest.raises(ContractRevert) as refused:
         ruled.send(ruled.issuer, ruled.token.functions.syncWallet(ruled.alice.address, 0))
     assert_reverted_with(refused, "AssetOnlyRegistry", caller=ruled.issuer.address)
-    assert ruled.restriction(ruled.alice, ruled.bob, 1) == 0
+    assert ruled.restriction(ruled.alice, ruled.bob, 1) == Restriction.SUCCESS

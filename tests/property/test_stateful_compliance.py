@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -209,8 +209,8 @@ class ComplianceMachine(RuleBasedStateMachine):
     def __init__(self, platform: Platform, chain: Chain, token: Contract, wallets: list[Signer]) -> None:
         super().__init__()
         self.platform, self.chain, self.token = platform, chain, token
-        self.signers = {w.address: w for w in wallets}
-        self.wallets = [w.address for w in wallets]
+        self.signers: dict[str, Signer] = {w.address: w for w in wallets}
+        self.wallets: list[str] = [w.address for w in wallets]
         self.snapshot = chain.w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
         self.start = now(chain)
         self.model = Model()
@@ -262,7 +262,7 @@ class ComplianceMachine(RuleBasedStateMachine):
     def receiver(self, data: st.DataObject) -> str:
         """Mostly a registered wallet, sometimes any wallet (an unregistered or removed one)."""
         registered = sorted(self.model.owner)
-        if registered and data.draw(st.integers(0, 4)):
+        if registered and data.draw(st.integers(0, 4)) != 0:
             return data.draw(st.sampled_from(registered))
         return data.draw(st.sampled_from(self.wallets))
 
@@ -366,7 +366,9 @@ class ComplianceMachine(RuleBasedStateMachine):
     def forced_transfer(self, data: st.DataObject, share: int) -> None:
         sender, to = data.draw(st.sampled_from(self.holding_wallets())), self.receiver(data)
         amount = max(1, self.model.balance.get(sender, 0) * share // 100)
-        action = lambda: self.platform.controls.forced_transfer(SYMBOL, sender, to, amount, reason=REASON)  # noqa: E731
+        action: Callable[[], object] = lambda: self.platform.controls.forced_transfer(  # noqa: E731
+            SYMBOL, sender, to, amount, reason=REASON
+        )
         if sender == to:  # it would lift the wallet's freeze without moving anything
             with pytest.raises(InvalidInput):
                 action()
@@ -395,7 +397,8 @@ class ComplianceMachine(RuleBasedStateMachine):
         lost = data.draw(st.sampled_from(self.holding_wallets()))
         holder = next((i for i in m.investors.values() if i.number == m.holding.get(lost)), None)
         siblings = [w for w in holder.wallets if w != lost] if holder else []
-        new = data.draw(st.sampled_from(siblings)) if siblings and data.draw(st.integers(0, 3)) else self.receiver(data)
+        sibling = bool(siblings) and data.draw(st.integers(0, 3)) != 0
+        new = data.draw(st.sampled_from(siblings)) if sibling else self.receiver(data)
         investor_id = m.owner.get(new) or data.draw(st.sampled_from(self.registered_ids()))
         if data.draw(st.integers(0, 4)) == 0:
             investor_id = data.draw(st.sampled_from(self.registered_ids()))
@@ -427,7 +430,7 @@ class ComplianceMachine(RuleBasedStateMachine):
     def freeze(self, data: st.DataObject, op: str, amount: int) -> None:
         """Freeze or unfreeze a whole wallet, or freeze, unfreeze or set (ERC-7943) a frozen amount."""
         holding = self.holding_wallets()
-        wallet = data.draw(st.sampled_from(holding if holding and data.draw(st.integers(0, 3)) else self.wallets))
+        wallet = data.draw(st.sampled_from(holding if holding and data.draw(st.integers(0, 3)) != 0 else self.wallets))
         controls, frozen = self.platform.controls, self.model.frozen.get(wallet, 0)
         if op == "wallet":
             flag = data.draw(st.booleans())
@@ -439,7 +442,7 @@ class ComplianceMachine(RuleBasedStateMachine):
             if self.expect(predicted, lambda: controls.freeze_tokens(SYMBOL, wallet, amount + 1, reason="lien")):
                 self.model.frozen[wallet] = frozen + amount + 1
         elif op == "unfreeze":
-            predicted: Code = R.SUCCESS if amount + 1 <= frozen else "AssetUnfreezeExceedsFrozen"
+            predicted = R.SUCCESS if amount + 1 <= frozen else "AssetUnfreezeExceedsFrozen"
             if self.expect(predicted, lambda: controls.unfreeze_tokens(SYMBOL, wallet, amount + 1, reason="lifted")):
                 self.model.frozen[wallet] = frozen - amount - 1
         else:
@@ -547,7 +550,7 @@ class ComplianceMachine(RuleBasedStateMachine):
 @pytest.fixture
 def funded_wallets(chain: Chain) -> list[Signer]:
     """The nine investor signers and a few more from the same mnemonic, funded for gas."""
-    mnemonic = Settings(_env_file=None).mnemonic  # type: ignore[call-arg]
+    mnemonic = Settings(_env_file=None).mnemonic
     extra = [LocalKeySigner.from_mnemonic(mnemonic, i) for i in range(10, 10 + EXTRA_WALLETS)]
     for signer in extra:
         chain.w3.provider.make_request("anvil_setBalance", [signer.address, hex(10**21)])  # type: ignore[arg-type]
@@ -563,8 +566,12 @@ def limited_asset(platform: Platform) -> Iterator[Contract]:
 def test_compliance_holds_under_random_operations(
     platform: Platform, chain: Chain, limited_asset: Contract, funded_wallets: list[Signer]
 ) -> None:
+    def machine() -> ComplianceMachine:
+        return ComplianceMachine(platform, chain, limited_asset, funded_wallets)
+
+    # Hypothesis documents "a class or a function" returning a machine, but annotates the class only
     run_state_machine_as_test(
-        lambda: ComplianceMachine(platform, chain, limited_asset, funded_wallets),
+        cast("type[RuleBasedStateMachine]", machine),
         settings=settings(
             max_examples=30, stateful_step_count=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
         ),

@@ -21,7 +21,7 @@ from rwakit.platform import Platform
 
 
 def _signers() -> list[Signer]:
-    return dev_signers(Settings(_env_file=None))  # type: ignore[call-arg]
+    return dev_signers(Settings(_env_file=None))
 
 
 def test_anvil_keeps_its_state_across_restarts(tmp_path: Path) -> None:
