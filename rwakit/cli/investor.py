@@ -84,5 +84,5 @@ def remove_wallet(investor_id: str, wallet: str) -> None:
     with reported():
         if registry.investor_of(wallet) != investor_id:
             raise NotFound(f"{wallet} is not a wallet of investor {investor_id}", code="wallet_not_found")
-        registry.remove_wallet(wallet)
+        registry.remove_wallet(wallet, investor_id=investor_id)
     typer.echo(f"removed {wallet} from {investor_id}")

@@ -12,6 +12,7 @@ from web3.contract import Contract
 from web3.types import TxReceipt
 
 from rwakit.chain.connection import Chain
+from rwakit.chain.reads import Call, read
 from rwakit.chain.signer import Signer
 from rwakit.chain.transactions import TransactionManager
 from rwakit.contracts import load_artifact
@@ -100,10 +101,14 @@ class RegistryService:
         call = self.contract.functions.addWallet(investor_id_to_bytes32(investor_id), to_address(wallet))
         return self._send(call, f"add wallet to {investor_id}")
 
-    def remove_wallet(self, wallet: str) -> TxReceipt:
-        investor_id = self.investor_of(wallet)
+    def remove_wallet(self, wallet: str, *, investor_id: str | None = None) -> TxReceipt:
+        """Take `wallet` off its investor. A caller that names the investor skips the lookup: the
+        registry itself refuses an unknown investor (RegistryUnknownInvestor) or a wallet that is not
+        theirs (RegistryUnknownWallet), before anything is sent."""
         if investor_id is None:
-            raise NotFound(f"No investor holds wallet {wallet}", code="wallet_not_registered", wallet=wallet)
+            investor_id = self.investor_of(wallet)
+            if investor_id is None:
+                raise NotFound(f"No investor holds wallet {wallet}", code="wallet_not_registered", wallet=wallet)
         call = self.contract.functions.removeWallet(investor_id_to_bytes32(investor_id), to_address(wallet))
         return self._send(call, f"remove wallet {wallet}")
 
@@ -118,26 +123,32 @@ class RegistryService:
         return self._investor(investor_id, record, wallets)
 
     def investor_of(self, wallet: str) -> str | None:
-        """The id of the investor `wallet` is registered to, or None. The registry stores the investor's
-        number per wallet, not the id (that would be a third storage slot per investor); the id comes from
-        the registration event, which carries both, and is cached once the registry confirms it (a
-        reorganised chain or a reverted snapshot can give a number to another investor)."""
-        number = int(self.contract.functions.walletWord(to_address(wallet)).call()) & NUMBER_MASK
-        if number == 0:
-            return None
-        cached = self._ids.get(number)
-        if cached is not None and self._number(cached) == number:
-            return cached
-        events = self.contract.events.InvestorRegistered.get_logs(
-            argument_filters={"investor": number}, from_block=self._from_block
-        )
-        if not events:
-            raise NotFound(f"No registration event for investor number {number}", code="investor_not_found")
-        self._ids[number] = bytes32_to_investor_id(events[-1]["args"]["investorId"])
-        return self._ids[number]
+        """The id of the investor `wallet` is registered to, or None."""
+        return self.investors_of([wallet])[to_address(wallet)]
 
-    def _number(self, investor_id: str) -> int:
-        return int(self.contract.functions.investorNumber(investor_id_to_bytes32(investor_id)).call())
+    def investors_of(self, wallets: Sequence[str]) -> dict[ChecksumAddress, str | None]:
+        """The investor id of each wallet (None if unregistered), in two batched reads. The registry
+        stores the investor's number per wallet, not the id (that would be a third storage slot per
+        investor); the id comes from the registration event, which carries both, and a cached id is
+        used once the registry confirms it (a reorganised chain or a reverted snapshot can give a
+        number to another investor)."""
+        addresses = [to_address(w) for w in wallets]
+        calls = [Call(self._address, "walletWord(address)", (a,)) for a in addresses]
+        numbers = {a: int(word) & NUMBER_MASK for a, word in zip(addresses, read(self._chain.w3, calls), strict=True)}
+        cached = sorted({n for n in numbers.values() if n in self._ids})
+        ids = [investor_id_to_bytes32(self._ids[n]) for n in cached]
+        confirms = [Call(self._address, "investorNumber(bytes32)", (raw,)) for raw in ids]
+        for number, confirmed in zip(cached, read(self._chain.w3, confirms), strict=True):
+            if confirmed != number:
+                del self._ids[number]
+        for number in {n for n in numbers.values() if n and n not in self._ids}:
+            events = self.contract.events.InvestorRegistered.get_logs(
+                argument_filters={"investor": number}, from_block=self._from_block
+            )
+            if not events:
+                raise NotFound(f"No registration event for investor number {number}", code="investor_not_found")
+            self._ids[number] = bytes32_to_investor_id(events[-1]["args"]["investorId"])
+        return {a: self._ids[n] if n else None for a, n in numbers.items()}
 
     def is_verified(self, wallet: str) -> bool:
         return bool(self.contract.functions.isVerified(to_address(wallet)).call())

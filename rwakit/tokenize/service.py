@@ -202,10 +202,10 @@ class AssetService:
             args = log["args"]
             balances[args["from"]] -= args["value"]
             balances[args["to"]] += args["value"]
+        held = {wallet: amount for wallet, amount in balances.items() if wallet != ZERO_ADDRESS and amount > 0}
         by_investor: dict[str | None, dict[str, int]] = defaultdict(dict)
-        for wallet, amount in balances.items():
-            if wallet != ZERO_ADDRESS and amount > 0:
-                by_investor[self._registry.investor_of(wallet)][wallet] = amount
+        for wallet, investor_id in self._registry.investors_of(list(held)).items():
+            by_investor[investor_id][wallet] = held[wallet]
         entries = [CapTableEntry(investor, sum(w.values()), w) for investor, w in by_investor.items()]
         entries.sort(key=lambda e: (-e.amount, e.investor_id or ""))
         return CapTable(asset=info, block_number=block, entries=entries)

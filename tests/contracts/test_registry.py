@@ -595,3 +595,27 @@ def test_a_malformed_wallet_address_is_refused(platform: Platform, action: Calla
     with pytest.raises(InvalidInput) as invalid:
         action(platform.registry)
     assert invalid.value.code == "invalid_address"
+
+
+def test_investors_of_answers_many_wallets_in_one_read(platform: Platform, chain: Chain) -> None:
+    s = chain.signers
+    platform.registry.register_batch([investor(chain, ALICE, s[1], s[2]), investor(chain, BOB, s[3])])
+    asked = [s[1].address, s[9].address, s[3].address, s[1].address.lower(), s[2].address]
+    assert platform.registry.investors_of(asked) == {
+        s[1].address: ALICE, s[9].address: None, s[3].address: BOB, s[2].address: ALICE
+    }
+    assert platform.registry.investors_of([]) == {}
+
+
+def test_a_cached_investor_id_is_dropped_when_its_number_goes_to_someone_else(platform: Platform, chain: Chain) -> None:
+    """A reverted snapshot (or a reorganised chain) can give ALICE's number to BOB: the cache must not answer ALICE."""
+    s = chain.signers
+    snapshot = chain.w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+    platform.registry.register(investor(chain, ALICE, s[1]))
+    assert platform.registry.investor_of(s[1].address) == ALICE
+    chain.w3.provider.make_request("evm_revert", [snapshot])  # type: ignore[arg-type]
+    platform.txm.reset_nonce()
+    platform.registry.register(investor(chain, BOB, s[2]))
+    assert platform.registry.get(BOB).number == 1
+    assert platform.registry.investor_of(s[2].address) == BOB
+    assert platform.registry.investor_of(s[1].address) is None

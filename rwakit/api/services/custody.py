@@ -96,4 +96,6 @@ def custodial_signer(session: Session, custody: Custody, address: str) -> Signer
 
 def custodial_wallets(session: Session, platform: Platform) -> list[tuple[CustodialWallet, str | None]]:
     """Every custodial wallet with the investor the registry assigns it to (None: not registered)."""
-    return [(row, platform.registry.investor_of(row.address)) for row in list_custodial_wallets(session)]
+    rows = list_custodial_wallets(session)
+    owners = platform.registry.investors_of([row.address for row in rows])
+    return [(row, owners[to_address(row.address)]) for row in rows]

@@ -21,10 +21,10 @@ from rwakit.config import Settings
 from rwakit.db.clock import utcnow
 from rwakit.db.journal import journal_ref
 from rwakit.db.records import InvestorProfile, list_profiles
-from rwakit.errors import InvalidInput, NotFound
+from rwakit.errors import InvalidInput
 from rwakit.platform import Platform
 from rwakit.registry import InvestorInput
-from rwakit.units import country_alpha2, to_address
+from rwakit.units import country_alpha2
 
 
 def register(*, session: Session, platform: Platform, data: InvestorCreate) -> InvestorPublic:
@@ -122,12 +122,10 @@ def add_wallet(*, session: Session, platform: Platform, investor_id: str, wallet
 def remove_wallet(*, session: Session, platform: Platform, investor_id: str, wallet: str) -> InvestorPublic:
     """Take a wallet off the investor (e.g. a lost one, before its shares are recovered): no asset accepts
     it any more, and the shares it holds move only by recovery or forced transfer."""
-    wallet = to_address(wallet)
-    if platform.registry.investor_of(wallet) != investor_id:
-        platform.registry.get(investor_id)  # 404 for an unknown investor first
-        raise NotFound(f"{wallet} is not a wallet of investor {investor_id}", code="wallet_not_found", wallet=wallet)
+    # The registry refuses an unknown investor (404 investor_not_found) or another's wallet (404
+    # wallet_not_found) when the transaction is estimated, before anything is sent.
     with journal_ref(f"investor:{investor_id}"):
-        platform.registry.remove_wallet(wallet)
+        platform.registry.remove_wallet(wallet, investor_id=investor_id)
     return get_investor(session=session, platform=platform, investor_id=investor_id)
 
 
