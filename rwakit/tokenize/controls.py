@@ -87,7 +87,7 @@ class ControlsService:
 
     def freeze_tokens_batch(self, asset: str, rows: Sequence[tuple[str, str | int]], *, reason: str) -> TxReceipt:
         wallets = [to_address(w) for w, _ in _non_empty(rows)]
-        values = [self._amount(asset, a) for _, a in rows]
+        values = self._assets.amounts(asset, [a for _, a in rows])
         return self._sender.send(
             asset,
             "freeze_tokens",
@@ -100,7 +100,7 @@ class ControlsService:
 
     def unfreeze_tokens_batch(self, asset: str, rows: Sequence[tuple[str, str | int]], *, reason: str) -> TxReceipt:
         wallets = [to_address(w) for w, _ in _non_empty(rows)]
-        values = [self._amount(asset, a) for _, a in rows]
+        values = self._assets.amounts(asset, [a for _, a in rows])
         return self._sender.send(
             asset, "unfreeze_tokens", reason, "batchUnfreezePartialTokens", (wallets, values),
             wallets=wallets, amounts=values,
@@ -136,7 +136,7 @@ class ControlsService:
         receivers = [self._assets.recipient(t) for _, t, _ in rows]
         for source, receiver in zip(senders, receivers, strict=True):
             _distinct(source, receiver)
-        values = [self._amount(asset, a) for _, _, a in rows]
+        values = self._assets.amounts(asset, [a for _, _, a in rows])
         return self._sender.plan(
             asset, "forced_transfer", reason, "batchForcedTransfer", (senders, receivers, values),
             senders=senders, receivers=receivers, amounts=values,

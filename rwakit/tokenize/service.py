@@ -115,7 +115,7 @@ class AssetService:
             raise InvalidInput("Nothing to issue", code="empty_batch")
         token = self.token(asset)
         wallets = [self.recipient(to) for to, _ in allocations]
-        values = [self._amount(token, amount) for _, amount in allocations]
+        values = self._amounts(token, [amount for _, amount in allocations])
         return self._send(token.functions.batchMint(wallets, values), f"issue {asset} to {len(wallets)} holders")
 
     def burn(self, asset: str, wallet: str, amount: str | int) -> TxReceipt:
@@ -222,16 +222,25 @@ class AssetService:
         """Base units of `asset` for '1.5' shares (an int is already base units); zero is refused."""
         return self._amount(self.token(asset), amount)
 
+    def amounts(self, asset: str, amounts: Sequence[str | int]) -> builtins.list[int]:
+        """`amount` for each of a batch, the asset's decimals read once."""
+        return self._amounts(self.token(asset), amounts)
+
     @property
     def from_block(self) -> int:
         """The platform's deployment block: where event scans start."""
         return self._from_block
 
     def _amount(self, token: Contract, amount: str | int) -> int:
-        value = to_base_units(amount, token.functions.decimals().call())
-        if value == 0:
+        return self._amounts(token, [amount])[0]
+
+    @staticmethod
+    def _amounts(token: Contract, amounts: Sequence[str | int]) -> builtins.list[int]:
+        decimals = token.functions.decimals().call()
+        values = [to_base_units(amount, decimals) for amount in amounts]
+        if 0 in values:
             raise InvalidInput("Amount must be greater than zero", code="invalid_amount")
-        return value
+        return values
 
     def _send(self, call: Any, label: str) -> TxReceipt:
         return self._txm.transact(self._issuer, call, label=label)
