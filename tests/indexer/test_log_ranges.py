@@ -99,9 +99,7 @@ def test_a_node_that_refuses_even_one_block_is_reported(
     assert indexer.indexed_block() is None
 
 
-def test_an_error_that_is_no_limit_is_not_retried_smaller(
-    platform: Platform, anvil: LocalNode, engine: Engine
-) -> None:
+def test_an_error_that_is_no_limit_is_not_retried_smaller(platform: Platform, anvil: LocalNode, engine: Engine) -> None:
     node = LimitedNode(anvil.url, max_span=0, refusal="internal error: database corrupted")
     indexer = Indexer(Web3(node), engine, platform.deployment, IndexerOptions(log_range=8))
     with pytest.raises(ChainError) as refused:
