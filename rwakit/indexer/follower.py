@@ -160,6 +160,18 @@ class Indexer:
                 with self._progress:
                     self._progress.notify_all()
 
+    def reach_head(self) -> int:
+        """Index up to the node's current head; if another indexer holds the lock, wait until it
+        has got there instead (or until it dies and this one can take over)."""
+        head = self.w3.eth.block_number
+        while not self.lock.try_acquire():
+            reached = self.indexed_block()
+            if reached is not None and reached >= head:
+                return reached
+            if self._stop.wait(min(self.options.poll_interval, 0.5)):
+                raise RwakitError("The indexer was stopped while waiting", code="indexer_stopped")
+        return self.catch_up()
+
     def start(self) -> None:
         """Follow the chain in a daemon thread until stop(): wait for the lock, then catch up every
         poll interval. Errors are logged and kept in ``last_error``; the loop retries."""
