@@ -134,6 +134,8 @@ class Indexer:
             moved = 0
             while True:
                 cursor = store.read_cursor(self.engine, self.chain_id)
+                if self._stop.is_set():  # stop() asked: leave between batches
+                    return cursor.number if cursor else self.deployment.block_number - 1
                 if cursor is not None and not self._canonical(cursor):
                     self._roll_back(cursor)
                     continue
@@ -182,11 +184,14 @@ class Indexer:
         self._thread.start()
 
     def stop(self, timeout: float = 30.0) -> None:
+        """End the background thread (between two batches) and release the lock."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
-        self.close()
+        with self._mutex:
+            self.close()
+        self._stop.clear()  # catch_up() may still be called directly
 
     def follow(self) -> None:
         """Catch up, then again every poll interval, until stop() (the `--follow` loop)."""
