@@ -235,7 +235,7 @@ class Indexer:
         found = headers(self.w3, wanted)
         self._check_consistent(events, found, last, start, cursor)
         created = {e.args[0]: self._at_creation(e) for e in new_assets}
-        kept = [found[n] for n in wanted if n != start or n == end or any(e.block_number == n for e in events)]
+        kept = [found[n] for n in sorted({e.block_number for e in events} | {end})]
         platform: list[dict[str, Any]] = []
         if cursor is None:
             platform = [
