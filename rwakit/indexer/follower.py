@@ -183,6 +183,11 @@ class Indexer:
         self._thread = threading.Thread(target=self._follow, name="rwakit-indexer", daemon=True)
         self._thread.start()
 
+    @property
+    def running(self) -> bool:
+        """The background thread is alive (it ends on stop() or on a reorg below finality)."""
+        return self._thread is not None and self._thread.is_alive()
+
     def stop(self, timeout: float = 30.0) -> None:
         """End the background thread (between two batches) and release the lock."""
         self._stop.set()
@@ -212,8 +217,11 @@ class Indexer:
     def _follow(self) -> None:
         try:
             self.follow()
-        except ReorgBeyondFinality as exc:
+        except ReorgBeyondFinality as exc:  # the thread ends: `last_error` tells why, the lock is free
             self._failed(exc)
+        finally:
+            with self._mutex:
+                self.close()
 
     def _failed(self, exc: BaseException) -> None:
         self.last_error = exc
