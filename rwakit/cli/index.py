@@ -3,6 +3,7 @@ rebuild it from the deployment block, or verify it against the chain."""
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -57,6 +58,7 @@ def index(
             typer.echo(f"indexed to block {block}")
             if follow:
                 typer.echo(f"following every {indexer.options.poll_interval:g} s (Ctrl-C stops)")
+                logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")  # batches, reorgs, errors
                 indexer.follow()
         except KeyboardInterrupt:
             pass

@@ -155,7 +155,9 @@ class Indexer:
                     if moved >= MOVED_RETRIES:
                         raise
                     continue
-                store.write_batch(self.engine, batch, expected=cursor)
+                written = store.write_batch(self.engine, batch, expected=cursor)
+                if written:
+                    log.info("indexer: blocks %d-%d, %d events", start, end, written)
                 self.log_range.succeeded()
                 if any(e.name == "AssetCreated" for e in batch.events):
                     self._assets = None

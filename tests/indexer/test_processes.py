@@ -53,9 +53,11 @@ def in_process_env(env: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_pat
 
 
 def _follow(env: dict[str, str]) -> subprocess.Popen[str]:
+    """`rwakit index --follow`, its output in a file beside the data dir (a pipe could fill up)."""
     cwd = Path(env["RWAKIT_DATA_DIR"]).parent
-    return subprocess.Popen([*RWAKIT, "index", "--follow"], env=env, cwd=cwd, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
+    with open(cwd / "follow.log", "a") as log:
+        return subprocess.Popen([*RWAKIT, "index", "--follow"], env=env, cwd=cwd, text=True,
+                                stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
 
 
 def _wait(condition: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
