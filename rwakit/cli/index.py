@@ -45,6 +45,8 @@ def index(
         return
     from rwakit.indexer import store
 
+    if follow:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")  # batches, reorgs, errors
     with reported():
         indexer = _indexer()
         try:
@@ -58,7 +60,6 @@ def index(
             typer.echo(f"indexed to block {block}")
             if follow:
                 typer.echo(f"following every {indexer.options.poll_interval:g} s (Ctrl-C stops)")
-                logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")  # batches, reorgs, errors
                 indexer.follow()
         except KeyboardInterrupt:
             pass

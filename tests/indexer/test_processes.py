@@ -172,3 +172,18 @@ def test_verify_before_any_indexing_says_what_to_do(in_process_env: None) -> Non
     result = CliRunner().invoke(app, ["index", "verify"])
     assert result.exit_code == 1
     assert "error [index_empty]" in result.output and "rwakit index" in result.output
+
+
+def test_index_without_a_deployment_says_to_deploy(
+    anvil: LocalNode, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RWAKIT_DATA_DIR", str(tmp_path / "nothing"))
+    monkeypatch.setenv("RWAKIT_RPC_URL", anvil.url)
+    monkeypatch.chdir(tmp_path)
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["index"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 1
+    assert "error [deployment_missing]" in result.output and "rwakit deploy" in result.output
