@@ -13,6 +13,7 @@ from rwakit.errors import RwakitError
 from rwakit.indexer.follower import Indexer
 from rwakit.indexer.verify import verify
 from rwakit.platform import Platform
+from rwakit.tokenize.models import AssetSpec
 from tests.conftest import YEAR, now
 from tests.indexer.conftest import create_asset, register, rows
 
@@ -153,3 +154,16 @@ def test_an_investor_id_written_past_rwakit_as_a_hash_is_indexed_as_hex(
     assert [r["investor_id"] for r in rows(engine, "index_investor", "investor_id")] == [raw.to_0x_hex()]
     assert [r["investor_id"] for r in rows(engine, "index_wallet", "wallet")] == [raw.to_0x_hex()]
     assert verify(platform.chain.w3, engine, platform.deployment).differences == []
+
+
+def test_a_very_long_name_and_document_uri_are_cut_not_refused(
+    platform: Platform, indexer: Indexer, engine: Engine
+) -> None:
+    spec = AssetSpec("N" * 5000, "LONG", 0, "fund", "10", "ipfs://" + "u" * 10_000, "0x" + "ab" * 32)
+    asset = platform.assets.create(spec).address
+
+    indexer.catch_up()
+
+    assert [c["name"] for c in rows(engine, "index_contract", "address") if c["kind"] == "asset"] == ["N" * 200]
+    document = _settings(engine, asset)[("document", "0x" + b"offering".hex().ljust(64, "0"))]
+    assert document == {"uri": ("ipfs://" + "u" * 10_000)[:3800], "hash": "0x" + "ab" * 32, "truncated": True}
