@@ -131,6 +131,7 @@ class Indexer:
         if not self.acquire():
             raise RwakitError("The indexer was stopped before it got the index lock", code="indexer_stopped")
         with self._mutex:
+            self._assets = None  # another indexer may have added assets since this one last held the lock
             moved = 0
             while True:
                 cursor = store.read_cursor(self.engine, self.chain_id)
