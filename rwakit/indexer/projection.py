@@ -20,6 +20,8 @@ from rwakit.indexer.events import Event
 
 ZERO = "0x0000000000000000000000000000000000000000"
 SELECT_CHUNK = 500
+URI_CHARS = 3800  # index_setting.value holds 4,000 characters: the URI, the hash and the JSON around them
+NAME_CHARS = 200  # index_contract.name; the chain takes any length
 
 
 class IndexInconsistent(RwakitError):
@@ -66,6 +68,7 @@ class Projection:
     setting_changes: dict[tuple[str, str, str, int, int], dict[str, Any]] = field(default_factory=dict)
     contracts: list[dict[str, Any]] = field(default_factory=list)
     _last_transfer: dict[tuple[str, str], tuple[str, int]] = field(default_factory=dict)
+    _created: dict[str, AssetAtCreation] = field(default_factory=dict)
 
     # -- reading what the batch builds on -------------------------------------------------------
 
@@ -98,9 +101,10 @@ class Projection:
     # -- applying events, in chain order --------------------------------------------------------
 
     def apply(self, events: Iterable[Event], created: dict[str, AssetAtCreation]) -> None:
+        """Apply `events` in order; `created` holds what each new asset's constructor set."""
+        self._created = created
         for event in events:
-            handler = getattr(self, f"_on_{event.name}")
-            handler(event, *event.args) if event.name != "AssetCreated" else handler(event, created, *event.args)
+            getattr(self, f"_on_{event.name}")(event, *event.args)
 
     def _on_Transfer(self, event: Event, sender: str, receiver: str, amount: int) -> None:
         key = (event.tx_hash, event.log_index)
@@ -192,7 +196,12 @@ class Projection:
         self._set(event, "rule", "maxBalance", str(amount))
 
     def _on_DocumentUpdated(self, event: Event, name: str, uri: str, document_hash: str) -> None:
-        self._set(event, "document", name, {"uri": uri, "hash": document_hash})
+        """The chain takes a URI of any length; the index keeps its first URI_CHARS characters and
+        says so (``"truncated": true``) rather than refuse the batch and stop indexing."""
+        value: dict[str, Any] = {"uri": uri, "hash": document_hash}
+        if len(uri) > URI_CHARS:
+            value = {"uri": uri[:URI_CHARS], "hash": document_hash, "truncated": True}
+        self._set(event, "document", name, value)
 
     def _on_DocumentRemoved(self, event: Event, name: str, *_: Any) -> None:
         self._set(event, "document", name, None)
@@ -203,15 +212,13 @@ class Projection:
     def _on_RoleRevoked(self, event: Event, role: str, account: str) -> None:
         self._set(event, "role", f"{role}:{account}", False)
 
-    def _on_AssetCreated(
-        self, event: Event, created: dict[str, AssetAtCreation], asset: str, _issuer: str, symbol: str, kind: int
-    ) -> None:
+    def _on_AssetCreated(self, event: Event, asset: str, _issuer: str, symbol: str, kind: int) -> None:
         """The asset joins the followed contracts; what its constructor set without an event (the
         authorised shares, the rules, which are all zero, and the limits flag) is read at this block."""
-        info = created[asset]
+        info = self._created[asset]
         self.contracts.append({
-            "chain_id": self.chain_id, "address": asset, "kind": "asset", "symbol": symbol, "name": info.name,
-            "decimals": info.decimals, "block_number": event.block_number,
+            "chain_id": self.chain_id, "address": asset, "kind": "asset", "symbol": symbol,
+            "name": info.name[:NAME_CHARS], "decimals": info.decimals, "block_number": event.block_number,
         })  # fmt: skip
         at = Event(event.name, asset, event.block_number, event.block_hash, event.tx_hash, event.log_index, ())
         paused, allow_list, _, classes, lockup, minimum_lot, max_balance = info.rules

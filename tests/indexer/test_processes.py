@@ -53,9 +53,11 @@ def in_process_env(env: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_pat
 
 
 def _follow(env: dict[str, str]) -> subprocess.Popen[str]:
+    """`rwakit index --follow`, its output in a file beside the data dir (a pipe could fill up)."""
     cwd = Path(env["RWAKIT_DATA_DIR"]).parent
-    return subprocess.Popen([*RWAKIT, "index", "--follow"], env=env, cwd=cwd, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
+    with open(cwd / "follow.log", "a") as log:
+        return subprocess.Popen([*RWAKIT, "index", "--follow"], env=env, cwd=cwd, text=True,
+                                stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
 
 
 def _wait(condition: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
@@ -116,6 +118,8 @@ def test_one_indexer_per_database_and_a_takeover(
     try:
         head = platform.chain.w3.eth.block_number
         _wait(lambda: second.indexed_block() == head, "the first indexer to catch up")
+        platform.assets.issue(asset, signers[2].address, 50)
+        assert second.reach_head() == head + 1  # reached by the first one, which holds the lock
         second.start()
         assert not second.acquire(timeout=0.3)
         assert not index_lock(engine, platform.chain.chain_id).try_acquire()
@@ -128,7 +132,7 @@ def test_one_indexer_per_database_and_a_takeover(
         platform.assets.issue(asset, signers[2].address, 200)  # the second takes over
         assert second.wait_for(platform.chain.w3.eth.block_number, timeout=20), second.last_error
         assert second.last_error is None
-        assert [t["amount"] for t in rows(engine, "index_transfer", "block_number")] == [1, 2, 100, 200]
+        assert [t["amount"] for t in rows(engine, "index_transfer", "block_number")] == [1, 2, 50, 100, 200]
     finally:
         first.kill()
         first.wait(10)
@@ -168,3 +172,18 @@ def test_verify_before_any_indexing_says_what_to_do(in_process_env: None) -> Non
     result = CliRunner().invoke(app, ["index", "verify"])
     assert result.exit_code == 1
     assert "error [index_empty]" in result.output and "rwakit index" in result.output
+
+
+def test_index_without_a_deployment_says_to_deploy(
+    anvil: LocalNode, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RWAKIT_DATA_DIR", str(tmp_path / "nothing"))
+    monkeypatch.setenv("RWAKIT_RPC_URL", anvil.url)
+    monkeypatch.chdir(tmp_path)
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["index"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 1
+    assert "error [deployment_missing]" in result.output and "rwakit deploy" in result.output
