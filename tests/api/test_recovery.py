@@ -4,13 +4,13 @@ broadcast."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from sqlmodel import Session, select
 
-from rwakit.api.services.issuances import IssuanceService
+from rwakit.api.services.keyed_steps import StepFaults
 from rwakit.chain.transactions import TxRecord
 from rwakit.db import SqlJournal, make_engine
 from rwakit.db.controls import ControlRequest
@@ -35,23 +35,42 @@ def short_lease(api: Api) -> Iterator[None]:
     settings.issuance_lease_seconds = before
 
 
+Crash = Callable[[StepFaults | None], None]
+
+
+@pytest.fixture
+def crash(api: Api) -> Iterator[Crash]:
+    """Makes the API's keyed requests crash where the given faults say, until the test calls it with
+    no faults or ends."""
+    runtime = api.client.app.state.runtime  # type: ignore[attr-defined]
+
+    def at(faults: StepFaults | None) -> None:
+        runtime.faults = faults
+
+    yield at
+    runtime.faults = None
+
+
+def died(message: str) -> Callable[[str], None]:
+    def fault(_ref: str) -> None:
+        raise RuntimeError(message)
+
+    return fault
+
+
 def stored(api: Api) -> list[Issuance]:
     with Session(api.engine) as session:
         return list(session.exec(select(Issuance)).all())
 
 
 def test_a_crash_after_the_mint_is_settled_at_startup_from_the_journal(
-    hvt: Api, short_lease: None, monkeypatch: pytest.MonkeyPatch
+    hvt: Api, short_lease: None, crash: Crash
 ) -> None:
     api = hvt
-
-    def crash(*_: Any) -> None:
-        raise RuntimeError("the process died here")
-
-    monkeypatch.setattr(IssuanceService, "_save_progress", crash)
+    crash(StepFaults(before_save=died("the process died here")))
     with pytest.raises(RuntimeError):
         api.issue("HVT", "HK-0001", "5", key="crashed")
-    monkeypatch.undo()
+    crash(None)
     (row,) = stored(api)
     assert row.status == "pending" and api.total_supply("HVT") == 5 * 10**6  # minted, but the row does not say so
 
@@ -77,18 +96,12 @@ def test_an_error_before_signing_leaves_no_row(hvt: Api, monkeypatch: pytest.Mon
     assert stored(api) == []
 
 
-def test_a_crash_before_anything_was_sent_frees_the_key(
-    hvt: Api, short_lease: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_crash_before_anything_was_sent_frees_the_key(hvt: Api, short_lease: None, crash: Crash) -> None:
     api = hvt
-
-    def crash(*_: Any) -> None:
-        raise RuntimeError("the process died after claiming the key, before signing")
-
-    monkeypatch.setattr(IssuanceService, "_execute", crash)
+    crash(StepFaults(before_send=died("the process died after claiming the key, before signing")))
     with pytest.raises(RuntimeError):
         api.issue("HVT", "HK-0001", "5", key="early")
-    monkeypatch.undo()
+    crash(None)
     assert [r.status for r in stored(api)] == ["pending"]
     assert ok(api.issue("HVT", "HK-0001", "5", key="early"), 201)["reconciled"] is False  # settled, then run afresh
     assert api.total_supply("HVT") == 5 * 10**6 and len(stored(api)) == 1
@@ -234,19 +247,13 @@ def test_a_crash_between_the_receipt_and_the_audit_entry_is_completed_on_retry(
 
 
 def test_a_crash_after_a_forced_transfer_is_settled_at_startup(
-    held: Api, wallets: list[str], short_lease: None, monkeypatch: pytest.MonkeyPatch
+    held: Api, wallets: list[str], short_lease: None, crash: Crash
 ) -> None:
-    from rwakit.api.services import controls
-
     api = held
-
-    def crash(*_: Any) -> None:
-        raise RuntimeError("the process died here")
-
-    monkeypatch.setattr(controls, "_save_steps", crash)
+    crash(StepFaults(before_save=died("the process died here")))
     with pytest.raises(RuntimeError):
         forced(api, wallets, "crashed")
-    monkeypatch.undo()
+    crash(None)
     (row,) = controls_stored(api)
     assert row.status == "pending" and balance(api, wallets[2]) == 10 * 10**6  # moved, but the row does not say so
 
@@ -260,7 +267,11 @@ def test_a_crash_after_a_forced_transfer_is_settled_at_startup(
 
 
 def test_an_error_before_signing_a_control_leaves_no_row_and_frees_the_key(
-    held: Api, wallets: list[str], short_lease: None, monkeypatch: pytest.MonkeyPatch
+    held: Api,
+    wallets: list[str],
+    short_lease: None,
+    monkeypatch: pytest.MonkeyPatch,
+    crash: Crash,
 ) -> None:
     api = held
 
@@ -272,12 +283,11 @@ def test_an_error_before_signing_a_control_leaves_no_row_and_frees_the_key(
         forced(api, wallets, "bug")
     assert controls_stored(api) == []
 
-    from rwakit.api.services.controls import ControlDesk
-
-    monkeypatch.setattr(ControlDesk, "_execute", broken)  # died after claiming the key, before signing
+    monkeypatch.undo()
+    crash(StepFaults(before_send=died("the process died after claiming the key, before signing")))
     with pytest.raises(RuntimeError):
         forced(api, wallets, "early")
-    monkeypatch.undo()
+    crash(None)
     assert [r.status for r in controls_stored(api)] == ["pending"]
     assert ok(forced(api, wallets, "early"))["action"] == "forced_transfer"  # settled as not sent, then run afresh
     assert balance(api, wallets[2]) == 10 * 10**6 and len(controls_stored(api)) == 1
