@@ -1,6 +1,7 @@
 """Issuance with idempotency keys: a retried request returns the first result and never mints twice.
 
-The steps of one request (the key handling is rwakit.api.services.idempotency's, shared with the
+The steps of one request (the key handling is rwakit.api.services.idempotency's, the sending,
+settling and reconciling of its chunks rwakit.api.services.keyed_steps's, both shared with the
 value-moving controls):
 
 1. The key is looked up. Known with another body: 422 ``idempotency_key_reused``. Known and
@@ -107,16 +108,18 @@ class IssuanceResult(BaseModel):
         names (or the only one), the others are told their chunk was refused."""
         for chunk in self.chunks:
             members = self.members(chunk)
-            culprit = _culprit(chunk.error) if chunk.status == StepStatus.REFUSED else None
             for member in members:
                 member.status, member.error = ROW_STATUS[chunk.status], chunk.error
-                refused = chunk.error is not None and chunk.status == StepStatus.REFUSED
-                if refused and len(members) > 1 and culprit != member.wallet.lower():
-                    assert chunk.error is not None
-                    member.error = StepError(
-                        code="chunk_refused",
-                        message=f"Not issued: its transaction (chunk {chunk.index}) was refused: {chunk.error.code}",
-                    )
+            error = chunk.error
+            if chunk.status == StepStatus.REFUSED and error is not None and len(members) > 1:
+                culprit = _culprit(error)
+                told = StepError(
+                    code="chunk_refused",
+                    message=f"Not issued: its transaction (chunk {chunk.index}) was refused: {error.code}",
+                )
+                for member in members:
+                    if member.wallet.lower() != culprit:
+                        member.error = told
 
 
 class IssuanceService:
@@ -320,9 +323,9 @@ def reconcile_stale(session: Session, platform: Platform, lease_seconds: float) 
     return idempotency.reconcile_stale(session, Issuance, lambda row: reconcile(session, platform, row), lease_seconds)
 
 
-def _culprit(error: StepError | None) -> str | None:
+def _culprit(error: StepError) -> str | None:
     """The wallet a compliance refusal names as the receiver, in lower case."""
-    extra = (error.model_extra or {}) if error else {}
+    extra = error.model_extra or {}
     to = extra.get("args", {}).get("to") if "reason_code" in extra else None
     return str(to).lower() if to else None
 
