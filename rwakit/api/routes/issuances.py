@@ -2,15 +2,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
-from sqlmodel import Session
+from fastapi import APIRouter, Depends, Query, Response, status
 
 from rwakit.api.deps import (
     IdempotencyKey,
     IssuerDep,
     Offset,
     PlatformDep,
-    Principal,
     RowId,
     RuntimeDep,
     SessionDep,
@@ -19,22 +17,25 @@ from rwakit.api.deps import (
     replayed,
 )
 from rwakit.api.errors import error_responses
-from rwakit.api.runtime import Runtime
 from rwakit.api.schemas.issuances import BatchIssuanceCreate, IssuanceCreate, IssuancePublic
 from rwakit.api.services.idempotency import Outcome
 from rwakit.api.services.issuances import IssuanceService, public
 from rwakit.db import issuances as store
 from rwakit.errors import NotFound
-from rwakit.platform import Platform
 
 router = APIRouter(prefix="/issuances", tags=["issuances"], responses=error_responses(401, 403, 404, 409, 502, 504))
 KEYED = idempotent_responses("issuance", success=201, more="; `batch_refused`, or the contract refused the issuance")
 
 
-def _service(session: Session, platform: Platform, runtime: Runtime, principal: Principal) -> IssuanceService:
+def get_service(
+    session: SessionDep, platform: PlatformDep, runtime: RuntimeDep, principal: IssuerDep
+) -> IssuanceService:
     return IssuanceService(
         session=session, platform=platform, settings=runtime.settings, principal=principal, faults=runtime.faults
     )
+
+
+IssuanceServiceDep = Annotated[IssuanceService, Depends(get_service)]
 
 
 def _reply(outcome: Outcome[IssuancePublic], response: Response) -> IssuancePublic:
@@ -44,32 +45,18 @@ def _reply(outcome: Outcome[IssuancePublic], response: Response) -> IssuancePubl
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=KEYED)
 def issue(
-    body: IssuanceCreate,
-    response: Response,
-    session: SessionDep,
-    platform: PlatformDep,
-    runtime: RuntimeDep,
-    principal: IssuerDep,
-    idempotency_key: IdempotencyKey,
+    body: IssuanceCreate, response: Response, service: IssuanceServiceDep, idempotency_key: IdempotencyKey
 ) -> IssuancePublic:
     """Issue shares of an asset to one investor (their first wallet) or wallet, in one transaction."""
-    service = _service(session, platform, runtime, principal)
     return _reply(service.issue(idempotency_key, body), response)
 
 
 @router.post("/batch", status_code=status.HTTP_201_CREATED, responses=KEYED)
 def issue_batch(
-    body: BatchIssuanceCreate,
-    response: Response,
-    session: SessionDep,
-    platform: PlatformDep,
-    runtime: RuntimeDep,
-    principal: IssuerDep,
-    idempotency_key: IdempotencyKey,
+    body: BatchIssuanceCreate, response: Response, service: IssuanceServiceDep, idempotency_key: IdempotencyKey
 ) -> IssuancePublic:
     """Issue to many investors: chunks of `issuance_chunk_size` rows, one batchMint transaction each,
     all-or-nothing per chunk; the result reports every row."""
-    service = _service(session, platform, runtime, principal)
     return _reply(service.issue(idempotency_key, body), response)
 
 

@@ -3,11 +3,9 @@ as the calling API key (``acting_as``) with its reason, and answered with that a
 
 The controls that move or burn shares (forced transfers, single and batch; redemption; wallet
 recovery, in one asset or in all) take an idempotency key, with the issuances' semantics and
-machinery (rwakit.api.services.idempotency): a retry returns the first answer and acts no second
-time. Their ``control_request`` row (rwakit.db.controls) is committed before anything is signed,
-holds the audit entry of every transaction the request sends, and is deleted if nothing happened on
-chain; a transaction broadcast without a known outcome leaves it ``in_doubt`` (409
-``control_in_doubt``) until its receipt settles it, and it is never sent again.
+machinery (rwakit.api.services.idempotency, rwakit.api.services.keyed_steps): a retry returns the
+first answer and acts no second time. Their steps run in order; the first that is not done ends the
+request, answered 409 ``control_partial`` if an earlier one went through.
 
 The other controls (freezes, pause, documents) set a state rather than move value: repeating one
 leaves the chain as one request would (a second pause is 409 ``pause_unchanged``), so they take no key.
@@ -241,11 +239,7 @@ class ControlDesk:
 
 
 def reconcile(session: Session, platform: Platform, row: ControlRequest) -> ControlRequest | None:
-    """Settle an interrupted control from its journalled transactions and their receipts.
-
-    Returns the settled row, or None when nothing happened on chain (the row is then deleted).
-    Raises 409 ``control_in_doubt`` while a transaction's outcome cannot be known yet.
-    """
+    """Settle an interrupted control from the journal (StepRun.reconcile); None when nothing was done."""
     return row if _run(session, platform, row).reconcile(platform) else None
 
 

@@ -13,13 +13,12 @@ One request, with a key, goes through these steps (:func:`run_once`):
    of its transactions went through): the rest are sent now, once.
 2. The request is validated without writing anything; an invalid request leaves no row.
 3. A ``pending`` row is committed; the unique key makes a concurrent duplicate lose here.
-4. The transactions are sent, each journalled in ``tx_log`` under a reference the row can name
-   before it is broadcast (see rwakit.db.journal).
-5. If nothing happened on chain (every transaction refused, or none sent) the row is deleted and
-   the key can be used again; if a transaction's outcome is unknown, the row stays ``in_doubt``.
+4. The transactions are sent and the row settled by rwakit.api.services.keyed_steps: deleted if
+   nothing happened on chain (the key can be used again), ``in_doubt`` while a broadcast
+   transaction's outcome is unknown.
 
-The service of each kind of request supplies the validation and the stored result; the sending and
-the reconciliation are rwakit.api.services.keyed_steps's; the rest (keys, fingerprints, claims) lives here.
+The service of each kind of request supplies the validation and the answer; keys, fingerprints and
+claims live here.
 """
 
 from __future__ import annotations

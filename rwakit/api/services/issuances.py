@@ -1,25 +1,13 @@
 """Issuance with idempotency keys: a retried request returns the first result and never mints twice.
 
-The steps of one request (the key handling is rwakit.api.services.idempotency's, the sending,
-settling and reconciling of its chunks rwakit.api.services.keyed_steps's, both shared with the
-value-moving controls):
-
-1. The key is looked up. Known with another body: 422 ``idempotency_key_reused``. Known and
-   finished: the stored result is returned again. Known and still running: 409
-   ``idempotency_key_in_progress`` (an interrupted one is first reconciled, see below).
-2. The request is validated without writing anything (asset, recipients, amounts and their
-   decimals); an invalid request leaves no row, and can be retried with the same key.
-3. A ``pending`` row is committed; the unique key makes a concurrent duplicate lose here.
-4. The shares are minted: one ``mint`` for a single issuance, ``batchMint`` chunks of
-   ``issuance_chunk_size`` rows for a batch, each chunk all-or-nothing. Every transaction is
-   journalled in ``tx_log`` under ``issuance:<id>/<chunk>`` before it is broadcast. Progress is
-   committed after each chunk.
-5. If nothing was minted (every transaction refused), the row is deleted: a row exists only for
-   shares that were (or may have been) issued. If a transaction was broadcast but its outcome is
-   unknown (the node went away, no receipt), the row stays ``in_doubt`` and its key answers 409
-   until a later request (or startup) reconciles it from the journal's transaction hashes. If the
-   chain failed after some chunks were issued and before the rest were sent, the row is
-   ``incomplete`` (503 ``issuance_incomplete``): a retry with the same key sends only the rest.
+The key is rwakit.api.services.idempotency's; the chunks are sent, settled and reconciled by
+rwakit.api.services.keyed_steps (both shared with the value-moving controls). The request is
+validated before any row is written (asset, recipients, amounts and their decimals), so an invalid
+one can be retried with the same key. The shares go out as one ``mint`` for a single issuance and
+``batchMint`` chunks of ``issuance_chunk_size`` rows for a batch, each chunk all-or-nothing and
+journalled under ``issuance:<id>/<chunk>``. The chunks are independent: a refused one does not stop
+the others (``partial``), and if the chain fails before every chunk was sent the issuance is
+``incomplete`` (503 ``issuance_incomplete``): a retry with the same key sends only the rest.
 
 A batch is checked before anything is written: every row's recipient and amount, then every row's
 eligibility as the token's ``detectTransferRestriction`` sees it (one batched read), so a batch the
@@ -52,13 +40,10 @@ from rwakit.units import format_units, investor_id_to_bytes32, to_base_units
 
 LISTED_ROWS = 100  # rows named in a refusal: enough to act on, a small body for a 10,000-row batch
 ZERO_ADDRESS = "0x" + "00" * 20
-ROW_STATUS: dict[StepStatus, RowStatus] = {
-    StepStatus.PENDING: "pending",
-    StepStatus.NOT_SENT: "pending",  # a retry with the same key sends it
-    StepStatus.DONE: "issued",
-    StepStatus.REFUSED: "not_issued",
-    StepStatus.IN_DOUBT: "in_doubt",
-}
+ROW_STATUS: dict[StepStatus, RowStatus] = {  # a row's status by its chunk's (not sent: a retry sends it)
+    StepStatus.PENDING: "pending", StepStatus.NOT_SENT: "pending", StepStatus.DONE: "issued",
+    StepStatus.REFUSED: "not_issued", StepStatus.IN_DOUBT: "in_doubt",
+}  # fmt: skip
 
 
 class Row(BaseModel):
@@ -308,11 +293,7 @@ def _run(session: Session, row: Issuance, result: IssuanceResult, faults: StepFa
 
 
 def reconcile(session: Session, platform: Platform, row: Issuance) -> Issuance | None:
-    """Settle an interrupted issuance from its journalled transactions and their receipts.
-
-    Returns the settled row, or None when nothing was issued (the row is then deleted). Raises 409
-    ``issuance_in_doubt`` while a transaction's outcome cannot be known yet.
-    """
+    """Settle an interrupted issuance from the journal (StepRun.reconcile); None when nothing was issued."""
     result = IssuanceResult.model_validate(row.result)
     result.reconciled = True
     return row if _run(session, row, result).reconcile(platform) else None

@@ -110,7 +110,7 @@ class StepRun(Generic[S]):
     steps: list[S]
     ref: Callable[[int], str]  # the journal reference of step i's transactions
     store: Callable[[], None]  # writes the steps (and what follows from them) into the row's JSON
-    answer: Callable[[RequestStatus], None]  # fills the row's answer once it settled (so) with a step done
+    answer: Callable[[RequestStatus], None]  # fills the row's answer for the status it settles at, a step done
     resumable: bool
     not_done: str  # the error code of a step an interruption left undone ("not_issued")
     faults: StepFaults | None = None
@@ -119,11 +119,11 @@ class StepRun(Generic[S]):
         """Send every step not sent yet, in order (`perform(index, step)` signs and sends one), saving
         each outcome; returns the last failure."""
         failure: Exception | None = None
+        faults = self.faults or NO_FAULTS
         for index, step in enumerate(self.steps):
             if step.status not in UNSENT:
                 continue
             ref = self.ref(index)
-            faults = self.faults or NO_FAULTS
             faults.before_send(ref)
             try:
                 with journal_ref(ref):
@@ -186,11 +186,8 @@ class StepRun(Generic[S]):
         self.store()
         store.save(self.session, self.row)
 
-    def _any_done(self) -> bool:
-        return any(step.status == StepStatus.DONE for step in self.steps)
-
     def _settle(self) -> bool:
-        if not self._any_done():
+        if not any(step.status == StepStatus.DONE for step in self.steps):
             store.delete(self.session, self.row)  # nothing happened on chain: no row
             return False
         if self.resumable and any(step.status in UNSENT for step in self.steps):
