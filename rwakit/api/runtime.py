@@ -9,6 +9,7 @@ import threading
 from sqlalchemy.engine import Engine
 
 from rwakit.api.services.custody import Custody, DevCustody, NoCustody
+from rwakit.api.services.keyed_steps import StepFaults
 from rwakit.config import Settings
 from rwakit.db import SqlJournal, create_tables, make_engine
 from rwakit.db.audit import SqlAuditLog
@@ -28,6 +29,7 @@ class Runtime:
         self.journal = SqlJournal(self.engine)
         self.audit = SqlAuditLog(self.engine)
         self._platform = platform
+        self.faults: StepFaults | None = None  # where a test makes a keyed request crash; None in production
         self._custody: Custody | None = None
         self._tables_ready = False
         self._lock = threading.Lock()

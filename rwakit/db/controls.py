@@ -4,9 +4,9 @@ rwakit.db.idempotency for the statuses and the rule: a row for every control tha
 chain, or may have, and none for one that did not).
 
 ``steps`` holds one entry per transaction the request sends (a recovery in every asset sends
-several): the audit entry it records (actor, action, asset, reason, details), its status
-(``pending``, ``done``, ``refused``, ``not_sent``, ``in_doubt``), its transaction's hash, block and gas,
-and its error. Each step's transactions are journalled in ``tx_log`` under
+several), read and written as rwakit.api.services.controls.ControlStep: the audit entry it records,
+its status (rwakit.api.services.keyed_steps.StepStatus), its transaction's hash, block and gas, and
+its error. Each step's transactions are journalled in ``tx_log`` under
 ``control:<key prefix>/<id>/<step>``. ``response`` is what the request answered, HTTP status and
 body, returned again to a retry with the same key.
 """

@@ -6,11 +6,7 @@ fingerprint), a status, and what the request answered. It is committed as ``pend
 anything is signed, and deleted again if nothing happened on chain, so a row exists for every
 request that acted (or may have acted) and for no other.
 
-Statuses: ``pending`` (being sent now, or interrupted), ``completed``, ``partial`` (some of the
-request's transactions were refused after others went through), ``in_doubt`` (a transaction
-was broadcast and its outcome is not known yet; reconciled from the transaction log) and
-``incomplete`` (some transactions went through, then the chain failed before the rest were sent: a
-retry with the same key sends the rest).
+Statuses: rwakit.db.keyed.RequestStatus.
 
 Keys are global: one key names one request across every keyed table (see :func:`find`).
 """
@@ -24,11 +20,10 @@ from sqlmodel import Session, col, select
 from rwakit.db.clock import utcnow
 from rwakit.db.controls import ControlRequest
 from rwakit.db.issuances import Issuance
-from rwakit.db.keyed import KeyedRequest
+from rwakit.db.keyed import KeyedRequest, RequestStatus
 
-FINISHED = ("completed", "partial")
-UNSETTLED = ("pending", "in_doubt")
-INCOMPLETE = "incomplete"
+FINISHED = (RequestStatus.COMPLETED, RequestStatus.PARTIAL)
+UNSETTLED = (RequestStatus.PENDING, RequestStatus.IN_DOUBT)
 
 
 KEYED_TABLES: tuple[type[KeyedRequest], ...] = (Issuance, ControlRequest)
@@ -61,8 +56,8 @@ def resume(session: Session, row: KeyedRequest) -> bool:
     table = type(row)
     taken = session.execute(
         update(table)
-        .where(col(table.id) == row.id, col(table.status) == INCOMPLETE)
-        .values(status="pending", updated_at=utcnow())
+        .where(col(table.id) == row.id, col(table.status) == RequestStatus.INCOMPLETE)
+        .values(status=RequestStatus.PENDING, updated_at=utcnow())
     )
     session.commit()
     if taken.rowcount != 1:  # type: ignore[attr-defined]

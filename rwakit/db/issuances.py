@@ -1,9 +1,8 @@
 """Issuances: one row per idempotency key, written as ``pending`` before anything is signed.
 
-Statuses (see rwakit.db.idempotency): ``pending``, ``completed`` (every row issued), ``partial`` (a
-batch where some chunks were refused), ``in_doubt`` (a transaction was broadcast but its outcome is
-unknown: reconciled from the transaction log before the key can be answered). A request whose every
-transaction was refused leaves no row: nothing was issued.
+Statuses: rwakit.db.keyed.RequestStatus. A request whose every transaction was refused leaves no
+row: nothing was issued. ``result`` is read and written as rwakit.api.services.issuances.IssuanceResult
+(its rows and chunks).
 """
 
 from __future__ import annotations

@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import ClassVar
 
 from sqlalchemy import DateTime
 from sqlmodel import Field, SQLModel
 
 from rwakit.db.clock import utcnow
+
+
+class RequestStatus(StrEnum):
+    """A keyed request's status (stored as its text; rwakit.api.services.keyed_steps has the transitions)."""
+
+    PENDING = "pending"  # being sent now, or interrupted
+    COMPLETED = "completed"
+    PARTIAL = "partial"  # some transactions refused (or, in order, not sent) after others went through
+    IN_DOUBT = "in_doubt"  # a transaction was broadcast and its outcome is not known yet
+    INCOMPLETE = "incomplete"  # the chain failed before every transaction was sent: a retry sends the rest
 
 
 class KeyedRequest(SQLModel):
@@ -19,7 +30,7 @@ class KeyedRequest(SQLModel):
     id: int | None = Field(default=None, primary_key=True)
     idempotency_key: str = Field(unique=True, index=True, max_length=255)
     request_hash: str = Field(max_length=64)
-    status: str = Field(default="pending", max_length=16, index=True)
+    status: str = Field(default=RequestStatus.PENDING.value, max_length=16, index=True)
     api_key_prefix: str | None = Field(default=None, max_length=8)
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))

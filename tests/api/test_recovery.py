@@ -4,13 +4,13 @@ broadcast."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from sqlmodel import Session, select
 
-from rwakit.api.services.issuances import IssuanceService
+from rwakit.api.services.keyed_steps import StepFaults
 from rwakit.chain.transactions import TxRecord
 from rwakit.db import SqlJournal, make_engine
 from rwakit.db.controls import ControlRequest
@@ -18,6 +18,7 @@ from rwakit.db.issuances import Issuance
 from rwakit.db.journal import TxLog
 from rwakit.errors import RwakitError
 from tests.api.conftest import Api, TestClient, ok, refused
+from tests.api.test_issuances import chunk_size
 
 
 @pytest.fixture
@@ -35,23 +36,42 @@ def short_lease(api: Api) -> Iterator[None]:
     settings.issuance_lease_seconds = before
 
 
+Crash = Callable[[StepFaults | None], None]
+
+
+@pytest.fixture
+def crash(api: Api) -> Iterator[Crash]:
+    """Makes the API's keyed requests crash where the given faults say, until the test calls it with
+    no faults or ends."""
+    runtime = api.client.app.state.runtime  # type: ignore[attr-defined]
+
+    def at(faults: StepFaults | None) -> None:
+        runtime.faults = faults
+
+    yield at
+    runtime.faults = None
+
+
+def died(message: str) -> Callable[[str], None]:
+    def fault(_ref: str) -> None:
+        raise RuntimeError(message)
+
+    return fault
+
+
 def stored(api: Api) -> list[Issuance]:
     with Session(api.engine) as session:
         return list(session.exec(select(Issuance)).all())
 
 
 def test_a_crash_after_the_mint_is_settled_at_startup_from_the_journal(
-    hvt: Api, short_lease: None, monkeypatch: pytest.MonkeyPatch
+    hvt: Api, short_lease: None, crash: Crash
 ) -> None:
     api = hvt
-
-    def crash(*_: Any) -> None:
-        raise RuntimeError("the process died here")
-
-    monkeypatch.setattr(IssuanceService, "_save_progress", crash)
+    crash(StepFaults(before_save=died("the process died here")))
     with pytest.raises(RuntimeError):
         api.issue("HVT", "HK-0001", "5", key="crashed")
-    monkeypatch.undo()
+    crash(None)
     (row,) = stored(api)
     assert row.status == "pending" and api.total_supply("HVT") == 5 * 10**6  # minted, but the row does not say so
 
@@ -77,21 +97,62 @@ def test_an_error_before_signing_leaves_no_row(hvt: Api, monkeypatch: pytest.Mon
     assert stored(api) == []
 
 
-def test_a_crash_before_anything_was_sent_frees_the_key(
-    hvt: Api, short_lease: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_crash_before_anything_was_sent_frees_the_key(hvt: Api, short_lease: None, crash: Crash) -> None:
     api = hvt
-
-    def crash(*_: Any) -> None:
-        raise RuntimeError("the process died after claiming the key, before signing")
-
-    monkeypatch.setattr(IssuanceService, "_execute", crash)
+    crash(StepFaults(before_send=died("the process died after claiming the key, before signing")))
     with pytest.raises(RuntimeError):
         api.issue("HVT", "HK-0001", "5", key="early")
-    monkeypatch.undo()
+    crash(None)
     assert [r.status for r in stored(api)] == ["pending"]
     assert ok(api.issue("HVT", "HK-0001", "5", key="early"), 201)["reconciled"] is False  # settled, then run afresh
     assert api.total_supply("HVT") == 5 * 10**6 and len(stored(api)) == 1
+
+
+def test_a_failure_after_the_mint_was_mined_leaves_the_issuance_in_doubt_and_it_never_mints_twice(
+    hvt: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api = hvt
+    issue = api.platform.assets.issue
+
+    def mined_then_failed(*args: Any) -> Any:
+        issue(*args)
+        raise RuntimeError("the database went away after the mint was mined")
+
+    monkeypatch.setattr(api.platform.assets, "issue", mined_then_failed)
+    with pytest.raises(RuntimeError):
+        api.issue("HVT", "HK-0001", "5", key="mined")
+    monkeypatch.undo()
+    assert [r.status for r in stored(api)] == ["in_doubt"]
+    replay = api.issue("HVT", "HK-0001", "5", key="mined")
+    assert ok(replay, 201)["status"] == "completed" and replay.headers["Idempotent-Replayed"] == "true"
+    assert api.total_supply("HVT") == 5 * 10**6  # minted once
+
+
+def test_a_batch_that_died_between_chunks_is_reconciled_then_only_the_rest_is_sent(
+    hvt: Api, wallets: list[str], short_lease: None, crash: Crash
+) -> None:
+    api = hvt
+    api.register("HK-0002", wallets[1])
+    refs: list[str] = []
+
+    def before_send(ref: str) -> None:
+        refs.append(ref)
+        if ref.endswith("/1"):
+            raise RuntimeError("the process died between two chunks")
+
+    batch = {"asset": "HVT", "allocations": [{"to": "HK-0001", "amount": "1"}, {"to": "HK-0002", "amount": "2"}]}
+    with chunk_size(api, 1):
+        crash(StepFaults(before_send=before_send))
+        with pytest.raises(RuntimeError):
+            api.issuer.post("/issuances/batch", json=batch, headers={"Idempotency-Key": "cut"})
+        crash(None)
+        (row,) = stored(api)
+        assert refs == [f"issuance:{row.id}/0", f"issuance:{row.id}/1"] and row.status == "pending"
+        assert api.total_supply("HVT") == 1 * 10**6
+        done = ok(api.issuer.post("/issuances/batch", json=batch, headers={"Idempotency-Key": "cut"}), 201)
+    assert done["status"] == "completed" and done["reconciled"] and done["issued_rows"] == 2
+    assert [c["status"] for c in done["chunks"]] == ["issued", "issued"]
+    assert api.total_supply("HVT") == 3 * 10**6  # the first chunk once, the second once
 
 
 def test_a_lost_receipt_leaves_the_issuance_in_doubt_until_the_chain_answers(hvt: Api) -> None:
@@ -234,19 +295,13 @@ def test_a_crash_between_the_receipt_and_the_audit_entry_is_completed_on_retry(
 
 
 def test_a_crash_after_a_forced_transfer_is_settled_at_startup(
-    held: Api, wallets: list[str], short_lease: None, monkeypatch: pytest.MonkeyPatch
+    held: Api, wallets: list[str], short_lease: None, crash: Crash
 ) -> None:
-    from rwakit.api.services import controls
-
     api = held
-
-    def crash(*_: Any) -> None:
-        raise RuntimeError("the process died here")
-
-    monkeypatch.setattr(controls, "_save_steps", crash)
+    crash(StepFaults(before_save=died("the process died here")))
     with pytest.raises(RuntimeError):
         forced(api, wallets, "crashed")
-    monkeypatch.undo()
+    crash(None)
     (row,) = controls_stored(api)
     assert row.status == "pending" and balance(api, wallets[2]) == 10 * 10**6  # moved, but the row does not say so
 
@@ -260,7 +315,11 @@ def test_a_crash_after_a_forced_transfer_is_settled_at_startup(
 
 
 def test_an_error_before_signing_a_control_leaves_no_row_and_frees_the_key(
-    held: Api, wallets: list[str], short_lease: None, monkeypatch: pytest.MonkeyPatch
+    held: Api,
+    wallets: list[str],
+    short_lease: None,
+    monkeypatch: pytest.MonkeyPatch,
+    crash: Crash,
 ) -> None:
     api = held
 
@@ -272,12 +331,42 @@ def test_an_error_before_signing_a_control_leaves_no_row_and_frees_the_key(
         forced(api, wallets, "bug")
     assert controls_stored(api) == []
 
-    from rwakit.api.services.controls import ControlDesk
-
-    monkeypatch.setattr(ControlDesk, "_execute", broken)  # died after claiming the key, before signing
+    monkeypatch.undo()
+    crash(StepFaults(before_send=died("the process died after claiming the key, before signing")))
     with pytest.raises(RuntimeError):
         forced(api, wallets, "early")
-    monkeypatch.undo()
+    crash(None)
     assert [r.status for r in controls_stored(api)] == ["pending"]
     assert ok(forced(api, wallets, "early"))["action"] == "forced_transfer"  # settled as not sent, then run afresh
     assert balance(api, wallets[2]) == 10 * 10**6 and len(controls_stored(api)) == 1
+
+
+def test_a_recovery_everywhere_that_died_between_assets_settles_as_partial_and_is_not_resumed(
+    held: Api, wallets: list[str], short_lease: None, crash: Crash
+) -> None:
+    """Controls run in order: a step left unsent by a crash is not sent by a retry (unlike an
+    issuance's chunk); the retry answers what was done, 409 control_partial."""
+    api = held
+    api.create_asset("PRIF", "1000", 2)
+    ok(api.issue("PRIF", wallets[0], "12.34"), 201)
+    new = wallets[3]
+    ok(api.registrar.post("/investors/HK-0001/wallets", json={"address": new}), 201)
+    ok(api.registrar.delete(f"/investors/HK-0001/wallets/{wallets[0]}"))
+
+    def second_asset(ref: str) -> None:
+        if ref.endswith("/1"):
+            raise RuntimeError("the process died between two assets")
+
+    crash(StepFaults(before_send=second_asset))
+    everywhere = {"lost": wallets[0], "new": new, "reason": "ticket 89"}
+    with pytest.raises(RuntimeError):
+        api.issuer.post("/investors/HK-0001/recover-wallet", json=everywhere, headers={"Idempotency-Key": "t89"})
+    crash(None)
+    assert [r.status for r in controls_stored(api)] == ["pending"]
+    again = api.issuer.post("/investors/HK-0001/recover-wallet", json=everywhere, headers={"Idempotency-Key": "t89"})
+    body = refused(again, 409, "control_partial")
+    assert [e["action"] for e in body["done"]] == ["recover_wallet"]
+    assert [n["error"]["code"] for n in body["not_done"]] == ["not_done"]
+    assert [r.status for r in controls_stored(api)] == ["partial"] and audit_actions(api) == ["recover_wallet"]
+    assert refused(api.issuer.post("/investors/HK-0001/recover-wallet", json=everywhere,
+                                   headers={"Idempotency-Key": "t89"}), 409, "control_partial") == body  # fmt: skip

@@ -15,8 +15,8 @@ from rwakit.api.deps import (
     IssuerDep,
     PlatformDep,
     PrincipalDep,
+    RuntimeDep,
     SessionDep,
-    SettingsDep,
     idempotent_responses,
     replayed,
 )
@@ -47,11 +47,12 @@ router = APIRouter(tags=["controls"], responses=error_responses(401, 403, 404, 4
 
 
 def get_desk(
-    session: SessionDep, platform: PlatformDep, settings: SettingsDep, principal: IssuerDep
+    session: SessionDep, platform: PlatformDep, runtime: RuntimeDep, principal: IssuerDep
 ) -> service.ControlDesk:
     return service.ControlDesk(
-        session=session, platform=platform, principal=principal, lease_seconds=settings.issuance_lease_seconds
-    )
+        session=session, platform=platform, principal=principal,
+        lease_seconds=runtime.settings.issuance_lease_seconds, faults=runtime.faults,
+    )  # fmt: skip
 
 
 ControlDeskDep = Annotated[service.ControlDesk, Depends(get_desk)]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
 from rwakit.api.deps import (
     IdempotencyKey,
@@ -10,8 +10,8 @@ from rwakit.api.deps import (
     Offset,
     PlatformDep,
     RowId,
+    RuntimeDep,
     SessionDep,
-    SettingsDep,
     StaffDep,
     idempotent_responses,
     replayed,
@@ -27,6 +27,17 @@ router = APIRouter(prefix="/issuances", tags=["issuances"], responses=error_resp
 KEYED = idempotent_responses("issuance", success=201, more="; `batch_refused`, or the contract refused the issuance")
 
 
+def get_service(
+    session: SessionDep, platform: PlatformDep, runtime: RuntimeDep, principal: IssuerDep
+) -> IssuanceService:
+    return IssuanceService(
+        session=session, platform=platform, settings=runtime.settings, principal=principal, faults=runtime.faults
+    )
+
+
+IssuanceServiceDep = Annotated[IssuanceService, Depends(get_service)]
+
+
 def _reply(outcome: Outcome[IssuancePublic], response: Response) -> IssuancePublic:
     replayed(response, outcome.replayed)
     return outcome.result
@@ -34,32 +45,18 @@ def _reply(outcome: Outcome[IssuancePublic], response: Response) -> IssuancePubl
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=KEYED)
 def issue(
-    body: IssuanceCreate,
-    response: Response,
-    session: SessionDep,
-    platform: PlatformDep,
-    settings: SettingsDep,
-    principal: IssuerDep,
-    idempotency_key: IdempotencyKey,
+    body: IssuanceCreate, response: Response, service: IssuanceServiceDep, idempotency_key: IdempotencyKey
 ) -> IssuancePublic:
     """Issue shares of an asset to one investor (their first wallet) or wallet, in one transaction."""
-    service = IssuanceService(session=session, platform=platform, settings=settings, principal=principal)
     return _reply(service.issue(idempotency_key, body), response)
 
 
 @router.post("/batch", status_code=status.HTTP_201_CREATED, responses=KEYED)
 def issue_batch(
-    body: BatchIssuanceCreate,
-    response: Response,
-    session: SessionDep,
-    platform: PlatformDep,
-    settings: SettingsDep,
-    principal: IssuerDep,
-    idempotency_key: IdempotencyKey,
+    body: BatchIssuanceCreate, response: Response, service: IssuanceServiceDep, idempotency_key: IdempotencyKey
 ) -> IssuancePublic:
     """Issue to many investors: chunks of `issuance_chunk_size` rows, one batchMint transaction each,
     all-or-nothing per chunk; the result reports every row."""
-    service = IssuanceService(session=session, platform=platform, settings=settings, principal=principal)
     return _reply(service.issue(idempotency_key, body), response)
 
 

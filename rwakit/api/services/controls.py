@@ -3,11 +3,9 @@ as the calling API key (``acting_as``) with its reason, and answered with that a
 
 The controls that move or burn shares (forced transfers, single and batch; redemption; wallet
 recovery, in one asset or in all) take an idempotency key, with the issuances' semantics and
-machinery (rwakit.api.services.idempotency): a retry returns the first answer and acts no second
-time. Their ``control_request`` row (rwakit.db.controls) is committed before anything is signed,
-holds the audit entry of every transaction the request sends, and is deleted if nothing happened on
-chain; a transaction broadcast without a known outcome leaves it ``in_doubt`` (409
-``control_in_doubt``) until its receipt settles it, and it is never sent again.
+machinery (rwakit.api.services.idempotency, rwakit.api.services.keyed_steps): a retry returns the
+first answer and acts no second time. Their steps run in order; the first that is not done ends the
+request, answered 409 ``control_partial`` if an earlier one went through.
 
 The other controls (freezes, pause, documents) set a state rather than move value: repeating one
 leaves the chain as one request would (a second pause is 409 ``pause_unchanged``), so they take no key.
@@ -17,7 +15,6 @@ Partial freezes add up, though: before retrying one whose outcome is unknown, lo
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -27,7 +24,7 @@ from sqlmodel import Session, col, select
 from web3.types import TxReceipt
 
 from rwakit.api.deps import Principal
-from rwakit.api.errors import Conflict, error_body
+from rwakit.api.errors import Conflict
 from rwakit.api.schemas.controls import (
     ControlPublic,
     DocumentPublic,
@@ -45,14 +42,14 @@ from rwakit.api.schemas.controls import (
 )
 from rwakit.api.services import audit as audit_service
 from rwakit.api.services import idempotency
-from rwakit.api.services.idempotency import Outcome, broadcast_unresolved, settle
+from rwakit.api.services.idempotency import Outcome
+from rwakit.api.services.keyed_steps import Step, StepFaults, StepRun, StepStatus
 from rwakit.chain.reads import Call, read
-from rwakit.db import idempotency as store
 from rwakit.db.audit import AuditRecord
 from rwakit.db.controls import ControlRequest, step_ref
-from rwakit.db.idempotency import UNSETTLED
-from rwakit.db.journal import journal_ref, records_for
-from rwakit.errors import ContractRevert, NotFound
+from rwakit.db.journal import journal_ref
+from rwakit.db.keyed import RequestStatus
+from rwakit.errors import NotFound
 from rwakit.platform import Platform
 from rwakit.tokenize.audit import AuditEntry, acting_as
 from rwakit.tokenize.audited import AuditedCall
@@ -62,15 +59,30 @@ Reply = dict[str, Any]  # what a keyed control answered: {"status_code": ..., "b
 MANY = ("recover_wallet_everywhere",)  # operations answered with a list of entries
 
 
+class ControlStep(Step):
+    """One transaction of a keyed control, as stored: the audit entry it records once mined."""
+
+    actor: str
+    action: str
+    asset: str
+    reason: str
+    details: dict[str, Any]
+    label: str
+
+
 class ControlDesk:
     """The controls one API caller may take; routes call one method each."""
 
-    def __init__(self, *, session: Session, platform: Platform, principal: Principal, lease_seconds: float) -> None:
+    def __init__(
+        self, *, session: Session, platform: Platform, principal: Principal, lease_seconds: float,
+        faults: StepFaults | None = None,
+    ) -> None:  # fmt: skip
         self.session = session
         self.platform = platform
         self.principal = principal
         self.controls = platform.controls
         self.lease_seconds = lease_seconds
+        self.faults = faults
 
     # -- freezing -------------------------------------------------------------------------
 
@@ -173,11 +185,9 @@ class ControlDesk:
 
         def plan(checked: str) -> ControlRequest:
             planned[:] = plans()
-            actor = self.principal.actor
             steps = [
-                {"actor": actor, "action": p.action, "asset": p.asset, "reason": p.reason, "details": p.details,
-                 "label": p.label, "status": "pending", "tx_hash": None, "block_number": None, "gas_used": None,
-                 "error": None}
+                ControlStep(actor=self.principal.actor, action=p.action, asset=p.asset, reason=p.reason,
+                            details=p.details, label=p.label).model_dump(mode="json")
                 for p in planned
             ]  # fmt: skip
             return ControlRequest(
@@ -201,43 +211,16 @@ class ControlDesk:
         )
 
     def _execute(self, row: ControlRequest, planned: list[AuditedCall]) -> Reply:
-        steps = copy.deepcopy(row.steps)
-        failure: Exception | None = None
-        for index, (step, control) in enumerate(zip(steps, planned, strict=True)):
-            ref = step_ref(row, index)
-            try:
-                with acting_as(step["actor"]), journal_ref(ref):
-                    receipt = self.controls.perform(control)
-            except ContractRevert as exc:  # refused: at estimation (nothing signed) or mined and reverted
-                step.update(status="refused", error=error_body(exc)[1])
-                failure = exc
-                break
-            except Exception as exc:  # the chain or the database failed: was anything broadcast?
-                failure = exc
-                records = records_for(self.session, ref)
-                if broadcast_unresolved(records) or any(r.status == "mined" for r in records):
-                    step.update(status="in_doubt", error={"code": "in_doubt", "message": str(exc)})
-                break
-            step.update(
-                status="done",
-                tx_hash=receipt["transactionHash"].to_0x_hex(),
-                block_number=int(receipt["blockNumber"]),
-                gas_used=int(receipt["gasUsed"]),
-            )
-            _save_steps(self.session, row, steps)
-        for step in steps:
-            if step["status"] == "pending":
-                step.update(status="not_sent", error={"code": "not_sent", "message": f"Not sent: {failure}"})
-        if any(step["status"] == "in_doubt" for step in steps):
-            row.status = "in_doubt"
-            _save_steps(self.session, row, steps)
-            assert failure is not None
+        run = _run(self.session, self.platform, row, self.faults)
+
+        def perform(index: int, step: ControlStep) -> TxReceipt:
+            with acting_as(step.actor):
+                return self.controls.perform(planned[index])
+
+        failure = run.send(perform)
+        if not run.finish(failure):
+            assert failure is not None, "nothing was done, so something failed"
             raise failure
-        if not any(step["status"] == "done" for step in steps):
-            store.delete(self.session, row)  # nothing happened on chain: no row
-            assert failure is not None
-            raise failure
-        _complete(self.session, self.platform, row, steps)
         return _reply(row)
 
     def _result(self, receipt: TxReceipt) -> ControlPublic:
@@ -256,41 +239,24 @@ class ControlDesk:
 
 
 def reconcile(session: Session, platform: Platform, row: ControlRequest) -> ControlRequest | None:
-    """Settle an interrupted control from its journalled transactions and their receipts.
+    """Settle an interrupted control from the journal (StepRun.reconcile); None when nothing was done."""
+    return row if _run(session, platform, row).reconcile(platform) else None
 
-    Returns the settled row, or None when nothing happened on chain (the row is then deleted).
-    Raises 409 ``control_in_doubt`` while a transaction's outcome cannot be known yet.
-    """
-    steps = copy.deepcopy(row.steps)
-    unresolved = []
-    for index, step in enumerate(steps):
-        if step["status"] not in UNSETTLED:
-            continue
-        outcome = settle(session, platform, records_for(session, step_ref(row, index)))
-        if outcome is None:
-            unresolved.append(index)
-            step.update(status="in_doubt", error={"code": "in_doubt", "message": "Broadcast, outcome not known yet"})
-        elif outcome[0] == "mined" and outcome[1] is not None:
-            mined = outcome[1]
-            step.update(
-                status="done", tx_hash=mined.tx_hash, block_number=mined.block_number, gas_used=mined.gas_used,
-                error=None,
-            )  # fmt: skip
-        else:
-            step.update(
-                status=outcome[0],
-                error={"code": "not_done", "message": f"Not done ({outcome[0]}) before an interruption"},
-            )
-    if unresolved:
-        row.status = "in_doubt"
-        _save_steps(session, row, steps)
-        hashes = [r.tx_hash for i in unresolved for r in records_for(session, step_ref(row, i)) if r.tx_hash]
-        raise idempotency.in_doubt(row, hashes)
-    if not any(step["status"] == "done" for step in steps):
-        store.delete(session, row)
-        return None
-    _complete(session, platform, row, steps)
-    return row
+
+def _run(
+    session: Session, platform: Platform, row: ControlRequest, faults: StepFaults | None = None
+) -> StepRun[ControlStep]:
+    """The engine over a control's steps: in order, the first failure ends the request."""
+    steps = [ControlStep.model_validate(step) for step in row.steps]
+
+    def store() -> None:
+        row.steps = [step.model_dump(mode="json") for step in steps]
+
+    return StepRun(
+        session, row, steps, ref=lambda index: step_ref(row, index), store=store,
+        answer=lambda status: _answer(session, platform, row, status, steps), resumable=False, not_done="not_done",
+        faults=faults,
+    )  # fmt: skip
 
 
 def reconcile_stale(session: Session, platform: Platform, lease_seconds: float) -> int:
@@ -305,57 +271,53 @@ def _reply(row: ControlRequest) -> Reply:
     return row.response
 
 
-def _save_steps(session: Session, row: ControlRequest, steps: list[dict[str, Any]]) -> None:
-    row.steps = copy.deepcopy(steps)
-    store.save(session, row)
-
-
-def _complete(session: Session, platform: Platform, row: ControlRequest, steps: list[dict[str, Any]]) -> None:
-    """Record the answer of a control that acted: its audit entries (with block and gas), or, when a
-    later transaction of a several-transaction control was refused, 409 ``control_partial`` naming
-    what was done and what was not."""
-    entries = [_entry(session, platform, step) for step in steps if step["status"] == "done"]
-    if len(entries) == len(steps):
-        row.status = "completed"
+def _answer(
+    session: Session, platform: Platform, row: ControlRequest, status: RequestStatus, steps: list[ControlStep]
+) -> None:
+    """The answer of a control that acted: its audit entries (with block and gas), or, when a later
+    transaction of a several-transaction control was not done, 409 ``control_partial`` naming what
+    was done and what was not."""
+    entries = [_entry(session, platform, step) for step in steps if step.status == StepStatus.DONE]
+    if status == RequestStatus.COMPLETED:
         row.response = {"status_code": 200, "body": entries if row.operation in MANY else entries[0]}
-    else:
-        failed = next(step for step in steps if step["status"] != "done")
-        row.status = "partial"
-        row.response = {
-            "status_code": 409,
-            "body": {
-                "code": "control_partial",
-                "message": f"{len(entries)} of {len(steps)} transactions went through; the next was not done "
-                f"({failed['error']['code']}). A retry with this key returns this answer: send what remains "
-                "with a new key",
-                "done": entries,
-                "not_done": [
-                    {"asset": s["asset"], "action": s["action"], "details": s["details"], "error": s["error"]}
-                    for s in steps
-                    if s["status"] != "done"
-                ],
-            },
-        }
-    _save_steps(session, row, steps)
+        return
+    failed = next(step for step in steps if step.status != StepStatus.DONE)
+    row.response = {
+        "status_code": 409,
+        "body": {
+            "code": "control_partial",
+            "message": f"{len(entries)} of {len(steps)} transactions went through; the next was not done "
+            f"({failed.error.code if failed.error else failed.status}). A retry with this key returns this "
+            "answer: send what remains with a new key",
+            "done": entries,
+            "not_done": [
+                {"asset": s.asset, "action": s.action, "details": s.details,
+                 "error": s.error.model_dump(mode="json") if s.error else None}
+                for s in steps
+                if s.status != StepStatus.DONE
+            ],
+        },
+    }  # fmt: skip
 
 
-def _entry(session: Session, platform: Platform, step: dict[str, Any]) -> dict[str, Any]:
+def _entry(session: Session, platform: Platform, step: ControlStep) -> dict[str, Any]:
     """The done step's audit entry as answered (JSON), written first if a crash came between the
     transaction's receipt and its entry."""
-    query = select(AuditRecord).where(AuditRecord.tx_hash == step["tx_hash"]).order_by(col(AuditRecord.id).desc())
+    query = select(AuditRecord).where(AuditRecord.tx_hash == step.tx_hash).order_by(col(AuditRecord.id).desc())
     record = session.exec(query).first()
     if record is None:
-        block = platform.chain.w3.eth.get_block(step["block_number"])
+        assert step.tx_hash is not None and step.block_number is not None, "a done step was mined"
+        block = platform.chain.w3.eth.get_block(step.block_number)
         platform.controls.record(
             AuditEntry(
-                actor=step["actor"], action=step["action"], asset=step["asset"], reason=step["reason"],
-                tx_hash=step["tx_hash"], details=step["details"], at=from_timestamp(block["timestamp"]),
+                actor=step.actor, action=step.action, asset=step.asset, reason=step.reason,
+                tx_hash=step.tx_hash, details=step.details, at=from_timestamp(block["timestamp"]),
             )
         )  # fmt: skip
         record = session.exec(query).first()
         assert record is not None, "the audit entry was just written"
     (entry,) = audit_service.public(platform, [record])
-    public = ControlPublic(**entry.model_dump(), block_number=step["block_number"], gas_used=step["gas_used"])
+    public = ControlPublic(**entry.model_dump(), block_number=step.block_number, gas_used=step.gas_used)
     return public.model_dump(mode="json")
 
 

@@ -13,35 +13,31 @@ One request, with a key, goes through these steps (:func:`run_once`):
    of its transactions went through): the rest are sent now, once.
 2. The request is validated without writing anything; an invalid request leaves no row.
 3. A ``pending`` row is committed; the unique key makes a concurrent duplicate lose here.
-4. The transactions are sent, each journalled in ``tx_log`` under a reference the row can name
-   before it is broadcast (see rwakit.db.journal).
-5. If nothing happened on chain (every transaction refused, or none sent) the row is deleted and
-   the key can be used again; if a transaction's outcome is unknown, the row stays ``in_doubt``.
+4. The transactions are sent and the row settled by rwakit.api.services.keyed_steps: deleted if
+   nothing happened on chain (the key can be used again), ``in_doubt`` while a broadcast
+   transaction's outcome is unknown.
 
-The service of each kind of request supplies the validation, the sending, the stored result and
-the reconciliation; the rest (keys, fingerprints, claims, the journal's verdicts) lives here.
+The service of each kind of request supplies the validation and the answer; keys, fingerprints and
+claims live here.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Generic, TypeVar
 
 from sqlmodel import Session, select
-from web3.exceptions import TransactionNotFound
 
 from rwakit.api.errors import Conflict, idempotency_key_required
 from rwakit.db import idempotency as store
 from rwakit.db.clock import as_utc, utcnow
-from rwakit.db.idempotency import FINISHED, INCOMPLETE, UNSETTLED
-from rwakit.db.journal import TxLog
-from rwakit.db.keyed import KeyedRequest
+from rwakit.db.idempotency import FINISHED, UNSETTLED
+from rwakit.db.keyed import KeyedRequest, RequestStatus
 from rwakit.errors import InvalidInput
-from rwakit.platform import Platform
 
 MAX_KEY_LENGTH = 255
 ATTEMPTS = 3  # a reconciled key that turned out to have done nothing is run afresh
@@ -84,16 +80,16 @@ def run_once(
                 raise reused(existing)
             if existing.status in FINISHED:
                 return Outcome(replay(existing), replayed=True)
-            if existing.status == INCOMPLETE:
+            if existing.status == RequestStatus.INCOMPLETE:
                 if store.resume(session, existing):
                     return Outcome(execute(existing), replayed=False)
                 continue
-            if existing.status == "pending" and utcnow() - as_utc(existing.updated_at) < timedelta(
+            if existing.status == RequestStatus.PENDING and utcnow() - as_utc(existing.updated_at) < timedelta(
                 seconds=lease_seconds
             ):
                 raise in_progress(existing)
             settled = reconcile(existing)
-            if settled is not None and settled.status != INCOMPLETE:
+            if settled is not None and settled.status != RequestStatus.INCOMPLETE:
                 return Outcome(replay(settled), replayed=True)
             continue  # nothing happened (plan afresh), or the rest is to be sent
         row = plan(key)
@@ -147,56 +143,6 @@ def in_doubt(row: KeyedRequest, tx_hashes: list[str]) -> Conflict:
     )
 
 
-# -- what the journal says happened -----------------------------------------------------------
-
-
-def settle(session: Session, platform: Platform, records: list[TxLog]) -> tuple[str, TxLog | None] | None:
-    """How one journalled step ended: ("mined", the mined record), ("refused", the reverted record) or
-    ("not_sent", None); None while a broadcast transaction's outcome is unknown. Records still
-    'signed' or 'sent' are looked up on chain and updated."""
-    w3 = platform.chain.w3
-    for record in records:
-        if record.status in ("signed", "sent") and record.tx_hash:
-            try:
-                receipt = w3.eth.get_transaction_receipt(record.tx_hash)  # type: ignore[arg-type]
-            except TransactionNotFound:
-                continue
-            record.status = "mined" if receipt["status"] == 1 else "reverted"
-            record.block_number, record.gas_used, record.updated_at = (
-                receipt["blockNumber"],
-                receipt["gasUsed"],
-                utcnow(),
-            )
-            session.add(record)
-            session.commit()
-        elif record.status in ("signed", "failed") and not record.tx_hash and _never_broadcast(platform, record):
-            record.status, record.error, record.updated_at = "failed", record.error or "never broadcast", utcnow()
-            session.add(record)
-            session.commit()
-    if mined := [r for r in records if r.status == "mined"]:
-        return "mined", mined[-1]
-    if broadcast_unresolved(records):
-        return None
-    if reverted := [r for r in records if r.status == "reverted"]:
-        return "refused", reverted[-1]
-    return "not_sent", None
-
-
-def broadcast_unresolved(records: Sequence[TxLog]) -> bool:
-    """True if some transaction may have reached the node and its outcome is unknown."""
-    return any(
-        r.status in ("signed", "sent") or (r.status == "failed" and (r.error or "").startswith("broadcast failed"))
-        for r in records
-    )
-
-
-def _never_broadcast(platform: Platform, record: TxLog) -> bool:
-    """A transaction without a known hash never reached the node if the node's next nonce for its
-    sender (counting its pending pool) has not passed the journalled nonce."""
-    pending = platform.chain.w3.eth.get_transaction_count(record.sender, "pending")  # type: ignore[arg-type]
-    return int(pending) <= record.nonce
-
-
 def reconcile_stale(
     session: Session, table: type[Row], reconcile: Callable[[Row], Row | None], lease_seconds: float
 ) -> int:
@@ -205,7 +151,7 @@ def reconcile_stale(
     cutoff = utcnow() - timedelta(seconds=lease_seconds)
     settled = 0
     for row in session.exec(select(table).where(table.status.in_(UNSETTLED))).all():  # type: ignore[attr-defined]
-        if as_utc(row.updated_at) > cutoff and row.status == "pending":
+        if as_utc(row.updated_at) > cutoff and row.status == RequestStatus.PENDING:
             continue
         try:
             reconcile(row)

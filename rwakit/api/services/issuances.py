@@ -1,24 +1,13 @@
 """Issuance with idempotency keys: a retried request returns the first result and never mints twice.
 
-The steps of one request (the key handling is rwakit.api.services.idempotency's, shared with the
-value-moving controls):
-
-1. The key is looked up. Known with another body: 422 ``idempotency_key_reused``. Known and
-   finished: the stored result is returned again. Known and still running: 409
-   ``idempotency_key_in_progress`` (an interrupted one is first reconciled, see below).
-2. The request is validated without writing anything (asset, recipients, amounts and their
-   decimals); an invalid request leaves no row, and can be retried with the same key.
-3. A ``pending`` row is committed; the unique key makes a concurrent duplicate lose here.
-4. The shares are minted: one ``mint`` for a single issuance, ``batchMint`` chunks of
-   ``issuance_chunk_size`` rows for a batch, each chunk all-or-nothing. Every transaction is
-   journalled in ``tx_log`` under ``issuance:<id>/<chunk>`` before it is broadcast. Progress is
-   committed after each chunk.
-5. If nothing was minted (every transaction refused), the row is deleted: a row exists only for
-   shares that were (or may have been) issued. If a transaction was broadcast but its outcome is
-   unknown (the node went away, no receipt), the row stays ``in_doubt`` and its key answers 409
-   until a later request (or startup) reconciles it from the journal's transaction hashes. If the
-   chain failed after some chunks were issued and before the rest were sent, the row is
-   ``incomplete`` (503 ``issuance_incomplete``): a retry with the same key sends only the rest.
+The key is rwakit.api.services.idempotency's; the chunks are sent, settled and reconciled by
+rwakit.api.services.keyed_steps (both shared with the value-moving controls). The request is
+validated before any row is written (asset, recipients, amounts and their decimals), so an invalid
+one can be retried with the same key. The shares go out as one ``mint`` for a single issuance and
+``batchMint`` chunks of ``issuance_chunk_size`` rows for a batch, each chunk all-or-nothing and
+journalled under ``issuance:<id>/<chunk>``. The chunks are independent: a refused one does not stop
+the others (``partial``), and if the chain fails before every chunk was sent the issuance is
+``incomplete`` (503 ``issuance_incomplete``): a retry with the same key sends only the rest.
 
 A batch is checked before anything is written: every row's recipient and amount, then every row's
 eligibility as the token's ``detectTransferRestriction`` sees it (one batched read), so a batch the
@@ -28,38 +17,106 @@ Refusals list at most ``LISTED_ROWS`` rows.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from pydantic import BaseModel, field_serializer, field_validator
 from sqlmodel import Session
+from web3.types import TxReceipt
 
 from rwakit.api.deps import Principal
-from rwakit.api.errors import Conflict, error_body
-from rwakit.api.schemas.issuances import BatchIssuanceCreate, IssuanceCreate, IssuancePublic
+from rwakit.api.errors import Conflict
+from rwakit.api.schemas.issuances import BatchIssuanceCreate, IssuanceCreate, IssuancePublic, RowStatus
 from rwakit.api.services import idempotency
-from rwakit.api.services.idempotency import Outcome, broadcast_unresolved, settle
+from rwakit.api.services.idempotency import Outcome
+from rwakit.api.services.keyed_steps import Step, StepError, StepFaults, StepRun, StepStatus
 from rwakit.chain.reads import Call, read
 from rwakit.config import Settings
 from rwakit.contracts.restrictions import Restriction
-from rwakit.db import idempotency as store
-from rwakit.db.idempotency import INCOMPLETE
 from rwakit.db.issuances import Issuance
-from rwakit.db.journal import journal_ref, records_for
-from rwakit.errors import ChainUnavailable, ComplianceError, ContractRevert, InvalidInput, NotFound, RwakitError
+from rwakit.db.keyed import RequestStatus
+from rwakit.errors import ChainUnavailable, ContractRevert, InvalidInput, NotFound, RwakitError
 from rwakit.platform import Platform
 from rwakit.units import format_units, investor_id_to_bytes32, to_base_units
 
 LISTED_ROWS = 100  # rows named in a refusal: enough to act on, a small body for a 10,000-row batch
 ZERO_ADDRESS = "0x" + "00" * 20
-UNSENT = ("pending", "not_sent")  # chunk statuses still to send (a resumed request sends these only)
+ROW_STATUS: dict[StepStatus, RowStatus] = {  # a row's status by its chunk's (not sent: a retry sends it)
+    StepStatus.PENDING: "pending", StepStatus.NOT_SENT: "pending", StepStatus.DONE: "issued",
+    StepStatus.REFUSED: "not_issued", StepStatus.IN_DOUBT: "in_doubt",
+}  # fmt: skip
+
+
+class Row(BaseModel):
+    """One recipient of an issuance, as stored; its status and error follow its chunk's."""
+
+    index: int
+    to: str
+    wallet: str
+    amount: str
+    base_units: str
+    chunk: int
+    status: RowStatus = "pending"
+    error: StepError | None = None
+
+
+class Chunk(Step):
+    """One mint or batchMint transaction: rows first_row..last_row. Stored and answered as ``issued``
+    once done."""
+
+    index: int
+    first_row: int
+    last_row: int
+
+    @field_validator("status", mode="before")
+    @classmethod
+    def _read_issued(cls, status: Any) -> Any:
+        return StepStatus.DONE if status == "issued" else status
+
+    @field_serializer("status")
+    def _write_issued(self, status: StepStatus) -> str:
+        return "issued" if status == StepStatus.DONE else status.value
+
+
+class IssuanceResult(BaseModel):
+    """The JSON kept in ``issuance.result``."""
+
+    decimals: int = 0
+    rows: list[Row] = []
+    chunks: list[Chunk] = []
+    reconciled: bool = False  # settled from the transaction log after an interruption
+
+    def members(self, chunk: Chunk) -> list[Row]:
+        return self.rows[chunk.first_row : chunk.last_row + 1]
+
+    def rows_follow_chunks(self) -> None:
+        """Each row takes its chunk's status; a refused chunk's error goes to the row its refusal
+        names (or the only one), the others are told their chunk was refused."""
+        for chunk in self.chunks:
+            members = self.members(chunk)
+            for member in members:
+                member.status, member.error = ROW_STATUS[chunk.status], chunk.error
+            error = chunk.error
+            if chunk.status == StepStatus.REFUSED and error is not None and len(members) > 1:
+                culprit = _culprit(error)
+                told = StepError(
+                    code="chunk_refused",
+                    message=f"Not issued: its transaction (chunk {chunk.index}) was refused: {error.code}",
+                )
+                for member in members:
+                    if member.wallet.lower() != culprit:
+                        member.error = told
 
 
 class IssuanceService:
-    def __init__(self, *, session: Session, platform: Platform, settings: Settings, principal: Principal) -> None:
+    def __init__(
+        self, *, session: Session, platform: Platform, settings: Settings, principal: Principal,
+        faults: StepFaults | None = None,
+    ) -> None:  # fmt: skip
         self.session = session
         self.platform = platform
         self.settings = settings
         self.principal = principal
+        self.faults = faults
 
     # -- the request ------------------------------------------------------------------------
 
@@ -96,7 +153,7 @@ class IssuanceService:
         w3 = self.platform.chain.w3
         symbol, decimals = read(w3, [Call(address, "symbol()", (), "string"), Call(address, "decimals()", (), "uint8")])
         wallets = self._wallets([to for to, _ in allocations])
-        rows: list[dict[str, Any]] = []
+        rows: list[Row] = []
         problems: list[dict[str, Any]] = []
         size = self.settings.issuance_chunk_size
         for index, (to, amount) in enumerate(allocations):
@@ -113,17 +170,9 @@ class IssuanceService:
                 problems.append({"index": index, "to": to, "code": exc.code, "message": exc.message})
                 continue
             rows.append(
-                {
-                    "index": index,
-                    "to": to,
-                    "wallet": wallet,
-                    "amount": format_units(units, decimals),
-                    "base_units": str(units),
-                    "chunk": index // size,
-                    "status": "pending",
-                    "error": None,
-                }
-            )
+                Row(index=index, to=to, wallet=wallet, amount=format_units(units, decimals), base_units=str(units),
+                    chunk=index // size)
+            )  # fmt: skip
         if problems:
             raise InvalidInput(
                 f"{len(problems)} of {len(allocations)} rows are not valid; nothing was issued{_listed(problems)}",
@@ -134,16 +183,7 @@ class IssuanceService:
         if kind == "batch":
             self._check_eligible(address, rows)
         chunks = [
-            {
-                "index": i,
-                "first_row": start,
-                "last_row": min(start + size, len(rows)) - 1,
-                "status": "pending",
-                "tx_hash": None,
-                "block_number": None,
-                "gas_used": None,
-                "error": None,
-            }
+            Chunk(index=i, first_row=start, last_row=min(start + size, len(rows)) - 1)
             for i, start in enumerate(range(0, len(rows), size))
         ]
         return Issuance(
@@ -154,19 +194,19 @@ class IssuanceService:
             asset_address=address,
             row_count=len(rows),
             api_key_prefix=self.principal.prefix,
-            result={"decimals": decimals, "rows": rows, "chunks": chunks, "reconciled": False},
+            result=IssuanceResult(decimals=decimals, rows=rows, chunks=chunks).model_dump(mode="json"),
         )
 
-    def _check_eligible(self, asset: str, rows: list[dict[str, Any]]) -> None:
+    def _check_eligible(self, asset: str, rows: list[Row]) -> None:
         """Refuse the whole batch, sending nothing, if the asset's rules would refuse a row on its own."""
         signature = "detectTransferRestriction(address,address,uint256)"
-        calls = [Call(asset, signature, (ZERO_ADDRESS, r["wallet"], int(r["base_units"])), "uint8") for r in rows]
+        calls = [Call(asset, signature, (ZERO_ADDRESS, r.wallet, int(r.base_units)), "uint8") for r in rows]
         refused = []
         for row, code in zip(rows, read(self.platform.chain.w3, calls), strict=True):
             if code:
                 reason = Restriction.parse(code)
                 name = reason.reason if isinstance(reason, Restriction) else f"code_{code}"
-                refused.append({"index": row["index"], "to": row["to"], "reason_code": code, "reason": name})
+                refused.append({"index": row.index, "to": row.to, "reason_code": code, "reason": name})
         if refused:
             raise Conflict(
                 f"{len(refused)} of {len(rows)} rows would be refused by the asset's rules; nothing was "
@@ -196,142 +236,67 @@ class IssuanceService:
     # -- minting ------------------------------------------------------------------------------
 
     def _execute(self, row: Issuance) -> IssuancePublic:
-        result = json.loads(json.dumps(row.result))
-        rows, chunks = result["rows"], result["chunks"]
-        failure: Exception | None = None
-        for chunk in chunks:
-            if chunk["status"] not in UNSENT:
-                continue  # issued or refused before this request resumed the issuance
-            members = rows[chunk["first_row"] : chunk["last_row"] + 1]
-            ref = f"issuance:{row.id}/{chunk['index']}"
+        result = IssuanceResult.model_validate(row.result)
+        run = _run(self.session, row, result, self.faults)
+
+        def mint(_index: int, chunk: Chunk) -> TxReceipt:
+            members = result.members(chunk)
             try:
-                with journal_ref(ref):
-                    if row.kind == "single":
-                        receipt = self.platform.assets.issue(
-                            row.asset_address, members[0]["wallet"], int(members[0]["base_units"])
-                        )
-                    else:
-                        allocations = [(m["wallet"], int(m["base_units"])) for m in members]
-                        receipt = self.platform.assets.issue_batch(row.asset_address, allocations)
-            except ContractRevert as exc:  # refused: at estimation (nothing signed) or mined and reverted
+                if row.kind == "single":
+                    return self.platform.assets.issue(row.asset_address, members[0].wallet, int(members[0].base_units))
+                allocations = [(m.wallet, int(m.base_units)) for m in members]
+                return self.platform.assets.issue_batch(row.asset_address, allocations)
+            except ContractRevert as exc:
                 first, last = members[0], members[-1]
                 exc.described_as(
-                    f"issue {first['amount']} {row.asset_symbol} to {first['to']}"
+                    f"issue {first.amount} {row.asset_symbol} to {first.to}"
                     if row.kind == "single"
-                    else f"issue {row.asset_symbol} to rows {first['index']}-{last['index']}"
+                    else f"issue {row.asset_symbol} to rows {first.index}-{last.index}"
                 )
-                _refuse(chunk, members, exc)
-                if row.kind == "single":
-                    failure = exc
-            except Exception as exc:  # the chain or the database failed: was anything broadcast?
-                failure = exc
-                if broadcast_unresolved(records_for(self.session, ref)):
-                    _mark(chunk, members, "in_doubt", {"code": "in_doubt", "message": str(exc)})
-                else:
-                    for rest in chunks[chunk["index"] :]:
-                        if rest["status"] in UNSENT:
-                            _mark(
-                                rest,
-                                rows[rest["first_row"] : rest["last_row"] + 1],
-                                "not_sent",
-                                {"code": getattr(exc, "code", "not_sent"), "message": f"Not sent: {exc}"},
-                            )
-                break
-            else:
-                chunk.update(
-                    status="issued",
-                    tx_hash=receipt["transactionHash"].to_0x_hex(),
-                    block_number=receipt["blockNumber"],
-                    gas_used=receipt["gasUsed"],
-                    error=None,
-                )
-                for member in members:
-                    member.update(status="issued", error=None)
-            self._save_progress(row, result)
-        return self._finish(row, result, failure)
+                raise
 
-    def _save_progress(self, row: Issuance, result: dict[str, Any]) -> None:
-        row.result = json.loads(json.dumps(result))
-        store.save(self.session, row)
-
-    def _finish(self, row: Issuance, result: dict[str, Any], failure: Exception | None) -> IssuancePublic:
-        chunks = result["chunks"]
-        if any(c["status"] == "in_doubt" for c in chunks):
-            row.status = "in_doubt"
-            self._save_progress(row, result)
-            assert failure is not None
-            raise failure
-        issued = [c for c in chunks if c["status"] == "issued"]
-        if not issued:
-            store.delete(self.session, row)  # nothing happened on chain: no row
-            if failure is not None:
+        failure = run.send(mint)
+        if not run.finish(failure):
+            if row.kind == "single" or not isinstance(failure, ContractRevert):
+                assert failure is not None, "nothing was issued, so something failed"
                 raise failure
-            refused = [r for r in result["rows"] if r["error"]]
+            refused = [r.model_dump(mode="json", exclude={"base_units"}) for r in result.rows if r.error]
             raise Conflict(
                 f"No row of the batch was issued: every transaction was refused{_listed(refused)}",
                 code="batch_refused",
                 refused_rows=len(refused),
                 rows=refused[:LISTED_ROWS],
-                chunks=chunks,
+                chunks=[c.model_dump(mode="json") for c in result.chunks],
             )
-        _settle_status(row, chunks)
-        self._save_progress(row, result)
-        if row.status == INCOMPLETE:
-            raise _incomplete(row, failure)
+        if row.status == RequestStatus.INCOMPLETE:
+            raise _incomplete(row, result, failure)
         return public(row)
+
+
+def _run(session: Session, row: Issuance, result: IssuanceResult, faults: StepFaults | None = None) -> StepRun[Chunk]:
+    """The engine over an issuance's chunks: independent, so resumable; a single issuance's hash on its row."""
+
+    def store() -> None:
+        result.rows_follow_chunks()
+        row.result = result.model_dump(mode="json")
+
+    def answer(_status: RequestStatus) -> None:
+        row.tx_hash = result.chunks[0].tx_hash if row.kind == "single" else None
+
+    return StepRun(
+        session, row, result.chunks, ref=lambda index: f"issuance:{row.id}/{index}", store=store, answer=answer,
+        resumable=True, not_done="not_issued", faults=faults,
+    )  # fmt: skip
 
 
 # -- reconciliation ---------------------------------------------------------------------------
 
 
 def reconcile(session: Session, platform: Platform, row: Issuance) -> Issuance | None:
-    """Settle an interrupted issuance from its journalled transactions and their receipts.
-
-    Returns the settled row, or None when nothing was issued (the row is then deleted). Raises 409
-    ``issuance_in_doubt`` while a transaction's outcome cannot be known yet.
-    """
-    result = json.loads(json.dumps(row.result))
-    rows, chunks = result["rows"], result["chunks"]
-    unresolved = []
-    for chunk in chunks:
-        if chunk["status"] not in ("pending", "in_doubt"):
-            continue
-        members = rows[chunk["first_row"] : chunk["last_row"] + 1]
-        outcome = settle(session, platform, records_for(session, f"issuance:{row.id}/{chunk['index']}"))
-        if outcome is None:
-            unresolved.append(chunk["index"])
-            _mark(chunk, members, "in_doubt", {"code": "in_doubt", "message": "Broadcast, outcome not known yet"})
-        elif outcome[0] == "mined" and outcome[1] is not None:
-            mined = outcome[1]
-            chunk.update(
-                status="issued",
-                tx_hash=mined.tx_hash,
-                block_number=mined.block_number,
-                gas_used=mined.gas_used,
-                error=None,
-            )
-            for member in members:
-                member.update(status="issued", error=None)
-        else:
-            _mark(
-                chunk,
-                members,
-                outcome[0],
-                {"code": "not_issued", "message": f"Not issued ({outcome[0]}) before an interruption"},
-            )
-    result["reconciled"] = True
-    row.result = result
-    if unresolved:
-        row.status = "in_doubt"
-        store.save(session, row)
-        hashes = [r.tx_hash for c in unresolved for r in records_for(session, f"issuance:{row.id}/{c}") if r.tx_hash]
-        raise idempotency.in_doubt(row, hashes)
-    if not any(c["status"] == "issued" for c in chunks):
-        store.delete(session, row)
-        return None
-    _settle_status(row, chunks)
-    store.save(session, row)
-    return row
+    """Settle an interrupted issuance from the journal (StepRun.reconcile); None when nothing was issued."""
+    result = IssuanceResult.model_validate(row.result)
+    result.reconciled = True
+    return row if _run(session, row, result).reconcile(platform) else None
 
 
 def reconcile_stale(session: Session, platform: Platform, lease_seconds: float) -> int:
@@ -339,37 +304,17 @@ def reconcile_stale(session: Session, platform: Platform, lease_seconds: float) 
     return idempotency.reconcile_stale(session, Issuance, lambda row: reconcile(session, platform, row), lease_seconds)
 
 
-def _refuse(chunk: dict[str, Any], members: list[dict[str, Any]], exc: ContractRevert) -> None:
-    _status, body = error_body(exc)
-    culprit = exc.args_by_name.get("to") if isinstance(exc, ComplianceError) else None
-    chunk.update(status="refused", error=body)
-    for member in members:
-        if len(members) == 1 or (culprit is not None and member["wallet"].lower() == str(culprit).lower()):
-            member.update(status="not_issued", error=body)
-        else:
-            member.update(
-                status="not_issued",
-                error={
-                    "code": "chunk_refused",
-                    "message": f"Not issued: its transaction (chunk {chunk['index']}) was refused: {body['code']}",
-                },
-            )
+def _culprit(error: StepError) -> str | None:
+    """The wallet a compliance refusal names as the receiver, in lower case."""
+    extra = error.model_extra or {}
+    to = extra.get("args", {}).get("to") if "reason_code" in extra else None
+    return str(to).lower() if to else None
 
 
-def _settle_status(row: Issuance, chunks: list[dict[str, Any]]) -> None:
-    """The status of an issuance with at least one chunk issued and none in doubt."""
-    issued = [c for c in chunks if c["status"] == "issued"]
-    if any(c["status"] in UNSENT for c in chunks):
-        row.status = INCOMPLETE
-    else:
-        row.status = "completed" if len(issued) == len(chunks) else "partial"
-    row.tx_hash = issued[0]["tx_hash"] if row.kind == "single" else None
-
-
-def _incomplete(row: Issuance, failure: Exception | None) -> ChainUnavailable:
-    rows = row.result["rows"]
-    issued = sum(r["status"] == "issued" for r in rows)
-    remaining = sum(r["status"] == "pending" for r in rows)
+def _incomplete(row: Issuance, result: IssuanceResult, failure: Exception | None) -> ChainUnavailable:
+    rows = result.rows
+    issued = sum(r.status == "issued" for r in rows)
+    remaining = sum(r.status == "pending" for r in rows)
     cause = getattr(failure, "code", None) or type(failure).__name__
     return ChainUnavailable(
         f"Issuance {row.id} is incomplete: {issued} of {len(rows)} rows were issued, then sending failed ({cause}) "
@@ -382,21 +327,12 @@ def _incomplete(row: Issuance, failure: Exception | None) -> ChainUnavailable:
     )
 
 
-def _listed(rows: list[dict[str, Any]]) -> str:
+def _listed(rows: list[Any]) -> str:
     return f" (the first {LISTED_ROWS} are listed)" if len(rows) > LISTED_ROWS else ""
 
 
-def _mark(chunk: dict[str, Any], members: list[dict[str, Any]], status: str, error: dict[str, Any]) -> None:
-    chunk.update(status=status, error=error)
-    row_status = {"in_doubt": "in_doubt", "not_sent": "pending"}.get(status, "not_issued")
-    for member in members:
-        member.update(status=row_status, error=error)
-
-
 def public(row: Issuance) -> IssuancePublic:
-    result = row.result
-    rows = result.get("rows", [])
-    chunks = result.get("chunks", [])
+    result = IssuanceResult.model_validate(row.result)
     return IssuancePublic(
         id=row.id or 0,
         idempotency_key=row.idempotency_key,
@@ -404,12 +340,12 @@ def public(row: Issuance) -> IssuancePublic:
         status=row.status,
         asset=row.asset_symbol,
         asset_address=row.asset_address,
-        issued_rows=sum(r["status"] == "issued" for r in rows),
-        refused_rows=sum(r["status"] == "not_issued" for r in rows),
+        issued_rows=sum(r.status == "issued" for r in result.rows),
+        refused_rows=sum(r.status == "not_issued" for r in result.rows),
         tx_hash=row.tx_hash,
-        rows=[{k: v for k, v in r.items() if k != "base_units"} for r in rows],
-        chunks=chunks,
-        reconciled=bool(result.get("reconciled")),
+        rows=[r.model_dump(mode="json", exclude={"base_units"}) for r in result.rows],
+        chunks=[c.model_dump(mode="json") for c in result.chunks],
+        reconciled=result.reconciled,
         created_at=row.created_at,
     )
 
