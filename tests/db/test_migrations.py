@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +21,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import Column, MetaData, String, inspect, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
 from typer.testing import CliRunner
@@ -30,6 +32,7 @@ from rwakit.config import Settings, get_settings
 from rwakit.db import make_engine, migrate
 from rwakit.db.keys import ApiKey, create_api_key
 from rwakit.db.schema import (
+    MIGRATIONS,
     SchemaMismatch,
     UnknownRevision,
     alembic_config,
@@ -42,6 +45,7 @@ from rwakit.db.schema import (
 )
 from rwakit.indexer.tables import Uint256
 
+REPOSITORY = Path(__file__).resolve().parents[2]
 POSTGRES_URL_VARIABLE = "RWAKIT_TEST_POSTGRES_URL"
 VERSION_TABLE = "alembic_version"
 
@@ -119,6 +123,34 @@ def test_head_matches_the_models(engine: Engine) -> None:
     assert current_revision(engine) == head()
     assert differences(engine) == []
     assert tables(engine) == {*metadata().tables, VERSION_TABLE}
+
+
+def test_the_check_sees_a_model_changed_without_a_revision(tmp_path: Path) -> None:
+    """What test_head_matches_the_models would report: a new column, a wider uint256, a dropped index."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'rwakit.db'}")
+    migrate(engine)
+    changed = MetaData()
+    for table in metadata().sorted_tables:
+        table.to_metadata(changed)
+    changed.tables["api_key"].append_column(Column("note", String(20)))
+    changed.tables["index_balance"].c.amount.type = String(80)
+    tx_log = changed.tables["tx_log"]
+    tx_log.indexes.remove(next(index for index in tx_log.indexes if index.name == "ix_tx_log_sender"))
+    with engine.connect() as connection:
+        found = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), changed)
+    kinds = {diff[0] if isinstance(diff, tuple) else diff[0][0] for diff in found}
+    assert kinds == {"add_column", "modify_type", "remove_index"}, found
+
+
+def test_new_migration_writes_nothing_when_the_models_match_head() -> None:
+    versions = sorted(path.name for path in MIGRATIONS.joinpath("versions").iterdir())
+    done = subprocess.run([sys.executable, "tools/new_migration.py", "nothing changed"], cwd=REPOSITORY,
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 1 and "no revision to write" in done.stderr, done.stderr
+    assert sorted(path.name for path in MIGRATIONS.joinpath("versions").iterdir()) == versions
+    usage = subprocess.run([sys.executable, "tools/new_migration.py", "!!!"], cwd=REPOSITORY,
+                           capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert usage.returncode == 2 and "usage" in usage.stderr
 
 
 def test_the_revisions_form_one_line() -> None:
