@@ -130,7 +130,8 @@ def _check_known(connection: Connection) -> None:
 def _adopt_legacy(connection: Connection) -> None:
     """Stamp a database made by create_all at the revision it matches; a database with none of
     rwakit's tables is left to the upgrade."""
-    if VERSION_TABLE in inspect(connection).get_table_names():
+    names = inspect(connection).get_table_names()
+    if not names or VERSION_TABLE in names:
         return
     found = _shape(connection)
     if not found:
@@ -139,11 +140,26 @@ def _adopt_legacy(connection: Connection) -> None:
         if shape == found:
             command.stamp(alembic_config(connection), revision)
             return
-    raise SchemaMismatch(
-        f"The database has rwakit's tables ({', '.join(sorted(found))}) but no {VERSION_TABLE} table, and "
-        "they match no revision: compare them with `rwakit db upgrade` on an empty database, fix them by "
-        "hand, then run `rwakit db upgrade` again"
+    nearest, differences = min(
+        ((revision, _differences(shape, found)) for revision, shape in revision_shapes()),
+        key=lambda pair: len(pair[1]),
     )
+    raise SchemaMismatch(
+        f"The database has rwakit's tables but no {VERSION_TABLE} table, and they match no revision; nearest "
+        f"is {nearest}, from which it differs by: {'; '.join(differences)}. Fix the tables by hand (or start "
+        "from an empty database), then run `rwakit db upgrade` again"
+    )
+
+
+def _differences(expected: dict[str, frozenset[str]], found: dict[str, frozenset[str]]) -> list[str]:
+    missing = [f"no table {name}" for name in sorted(expected.keys() - found.keys())]
+    extra = [f"extra table {name}" for name in sorted(found.keys() - expected.keys())]
+    columns = [
+        f"{'extra' if column in found[name] else 'no'} column {name}.{column}"
+        for name in sorted(expected.keys() & found.keys())
+        for column in sorted(expected[name] ^ found[name])
+    ]
+    return missing + extra + columns
 
 
 def _shape(connection: Connection) -> dict[str, frozenset[str]]:
