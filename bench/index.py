@@ -46,7 +46,7 @@ from rwakit.chain.connection import connect_url
 from rwakit.chain.node import free_port, start_node
 from rwakit.chain.signer import LocalKeySigner, Signer
 from rwakit.config import DEV_MNEMONIC
-from rwakit.db import create_tables, make_engine
+from rwakit.db import make_engine, migrate
 from rwakit.db.keys import Role, create_api_key
 from rwakit.indexer.follower import Indexer
 from rwakit.platform import Platform
@@ -256,7 +256,7 @@ def chain_logs(platform: Platform) -> int:
 def index_once(platform: Platform, url: str) -> float:
     """Seconds to build the index in the (empty) database at `url` from the deployment block."""
     engine = make_engine(url)
-    create_tables(engine)
+    migrate(engine)
     indexer = Indexer(platform.chain.w3, engine, platform.deployment)
     try:
         start = time.perf_counter()

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from rwakit.api.services.custody import Custody, DevCustody, NoCustody
 from rwakit.api.services.keyed_steps import StepFaults
 from rwakit.config import Settings
-from rwakit.db import SqlJournal, create_tables, make_engine
+from rwakit.db import SqlJournal, make_engine, migrate
 from rwakit.db.audit import SqlAuditLog
 from rwakit.db.engine import DatabaseUnavailable
 from rwakit.deployment import Deployment
@@ -47,18 +47,21 @@ class Runtime:
         platform.compliance = ComplianceService(platform.txm, platform.assets, operator, self.audit)
 
     def startup(self) -> None:
-        """Create the tables if the database answers; if not, the API starts anyway and retries."""
+        """Migrate the database to the newest revision if it answers; if not, the API starts anyway
+        and retries on each request. A schema the migrations cannot bring up to date (SchemaMismatch)
+        stops the start: serving on tables the code does not expect would corrupt them."""
         try:
             self.ensure_tables()
         except DatabaseUnavailable as exc:
             log.warning("%s (the API will retry on each request)", exc.message)
 
     def ensure_tables(self) -> None:
+        """Upgrade to head once per process (several processes wait on each other: rwakit.db.schema)."""
         if self._tables_ready:
             return
         with self._lock:
             if not self._tables_ready:
-                create_tables(self.engine)
+                migrate(self.engine)
                 self._tables_ready = True
 
     @property

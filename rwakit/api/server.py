@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from rwakit.config import Settings
-from rwakit.db import SqlJournal, create_tables, make_engine
+from rwakit.db import SqlJournal, make_engine, migrate
 from rwakit.db.audit import SqlAuditLog
 from rwakit.db.keys import ApiKey, Role, create_api_key
 from rwakit.db.records import AssetRecord, CustodialWallet, InvestorProfile
@@ -63,7 +63,7 @@ def serve(settings: Settings, *, demo: bool, host: str | None = None, port: int 
             serving.data_dir = settings.data_dir
         else:
             engine, platform = make_engine(settings.db_url), None
-            create_tables(engine)
+            migrate(engine)
             serving.keys = bootstrap_admin(engine)
         app = create_app(settings, platform=platform, engine=engine)
         _announce(serving, settings, say)
@@ -96,7 +96,7 @@ def _demo_chain(settings: Settings, kind: str, say: Say) -> Iterator[tuple[Setti
         record.parent.mkdir(parents=True, exist_ok=True)
         record.write_text(json.dumps({"kind": kind, "url": node.url, "pid": node.pid}) + "\n")
         engine = make_engine(demo_settings.database_url or f"sqlite:///{db_file.as_posix()}")
-        create_tables(engine)
+        migrate(engine)
         chain = connect_url(node.url, dev_signers(settings), timeout=settings.rpc_timeout)
         platform = Platform.deploy(chain, journal=SqlJournal(engine), audit=SqlAuditLog(engine))
         platform.deployment.save(demo_settings.deployment_file)

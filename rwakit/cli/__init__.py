@@ -1,5 +1,5 @@
 """The `rwakit` command: chains, compilation, deployment, investors, assets, issuance, rules, controls,
-the audit trail, the demo."""
+the audit trail, the database's schema, the demo."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from rwakit.cli import api_key, asset, audit, chain, compile, control, demo, index, investor, issue, rules, serve
+from rwakit.cli import api_key, asset, audit, chain, compile, control, db, demo, index, investor, issue, rules, serve
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 
@@ -42,3 +42,4 @@ app.add_typer(api_key.app, name="api-key")
 app.add_typer(rules.app, name="rules")
 app.add_typer(control.app, name="control")
 app.add_typer(index.app, name="index")
+app.add_typer(db.app, name="db")

@@ -58,11 +58,11 @@ def platform() -> Platform:
 
 
 def database() -> Engine:
-    """The API's database (RWAKIT_DATABASE_URL), its tables created if missing."""
-    from rwakit.db import create_tables, make_engine
+    """The API's database (RWAKIT_DATABASE_URL), migrated to the newest revision."""
+    from rwakit.db import make_engine, migrate
 
     engine = make_engine(get_settings().db_url)
-    create_tables(engine)
+    migrate(engine)
     return engine
 
 

@@ -5,7 +5,8 @@ belong on chain (asset descriptions, investor profiles, API keys, issuances and 
 controls by idempotency key) and the journal of every transaction the platform signed.
 """
 
-from rwakit.db.engine import DatabaseUnavailable, create_tables, make_engine, ping
+from rwakit.db.engine import DatabaseUnavailable, make_engine, ping
 from rwakit.db.journal import SqlJournal, TxLog, journal_ref
+from rwakit.db.schema import migrate
 
-__all__ = ["DatabaseUnavailable", "SqlJournal", "TxLog", "create_tables", "journal_ref", "make_engine", "ping"]
+__all__ = ["DatabaseUnavailable", "SqlJournal", "TxLog", "journal_ref", "make_engine", "migrate", "ping"]

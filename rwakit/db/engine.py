@@ -1,4 +1,4 @@
-"""The API's database: one engine per URL, tables created on startup.
+"""The API's database: one engine per URL (its tables are migrated by rwakit.db.schema).
 
 SQLite (a file under the data dir) is the embedded default; PostgreSQL by URL for production and
 several API workers. Nothing here runs at import time: callers make the engine they need.
@@ -12,13 +12,11 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.engine.url import make_url
-from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlmodel import SQLModel, create_engine, text
+from sqlalchemy.engine.url import URL, make_url
+from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
+from sqlmodel import create_engine, text
 
-from rwakit.db import audit, controls, issuances, journal, keys, records  # noqa: F401 - registers the tables
-from rwakit.errors import RwakitError
-from rwakit.indexer import tables as _index_tables  # noqa: F401 - registers the read model's tables
+from rwakit.errors import ConfigError, RwakitError
 
 DB_ERRORS = (OperationalError, InterfaceError)
 
@@ -31,11 +29,25 @@ class DatabaseUnavailable(RwakitError, ConnectionError):
 
 def make_engine(url: str) -> Engine:
     """An engine for `url`; for a SQLite file, its folder is created and WAL mode turned on."""
-    parsed = make_url(url)
+    try:
+        return _engine(make_url(url))
+    except ArgumentError as exc:  # unparsable, or a dialect or driver that is not installed
+        raise ConfigError(
+            f"The database URL is not one rwakit can use ({first_line(exc)}): set RWAKIT_DATABASE_URL to "
+            "sqlite:///<file> or postgresql://<user>@<host>/<database>"
+        ) from exc
+
+
+def _engine(parsed: URL) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+            try:
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise DatabaseUnavailable(
+                    f"Cannot make the folder of the SQLite file {parsed.database}: {exc}"
+                ) from exc
+        engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     connect_args: dict[str, Any] = {}
@@ -54,21 +66,13 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def create_tables(engine: Engine) -> None:
-    """Create every rwakit table that does not exist yet (no migrations needed for a new database)."""
-    try:
-        SQLModel.metadata.create_all(engine)
-    except DB_ERRORS as exc:
-        raise DatabaseUnavailable(f"Cannot create the tables in {safe_url(engine)}: {_first_line(exc)}") from exc
-
-
 def ping(engine: Engine) -> None:
     """Raise DatabaseUnavailable unless the database answers a trivial query."""
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
     except DB_ERRORS as exc:
-        raise DatabaseUnavailable(f"The database {safe_url(engine)} does not answer: {_first_line(exc)}") from exc
+        raise DatabaseUnavailable(f"The database {safe_url(engine)} does not answer: {first_line(exc)}") from exc
 
 
 def safe_url(engine: Engine) -> str:
@@ -76,5 +80,5 @@ def safe_url(engine: Engine) -> str:
     return engine.url.render_as_string(hide_password=True)
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
     return str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -25,7 +25,7 @@ from sqlmodel import Session, SQLModel
 from rwakit.api import create_app
 from rwakit.chain.connection import Chain
 from rwakit.config import Settings
-from rwakit.db import create_tables, make_engine
+from rwakit.db import make_engine, migrate
 from rwakit.db.keys import Role, create_api_key
 from rwakit.platform import Platform
 
@@ -61,7 +61,7 @@ def _postgres_admin() -> tuple[Any, str]:
 def db_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     if request.param == "sqlite":
         engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'api.db'}")
-        create_tables(engine)
+        migrate(engine)
         yield engine
         engine.dispose()
         return
@@ -71,7 +71,7 @@ def db_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
         cursor.execute(f'CREATE DATABASE "{name}"')
     engine = make_engine(url.rsplit("/", 1)[0] + f"/{name}")
     try:
-        create_tables(engine)
+        migrate(engine)
         yield engine
     finally:
         engine.dispose()

@@ -11,7 +11,7 @@ from rwakit.api import create_app
 from rwakit.chain.connection import Chain
 from rwakit.chain.node import LocalNode, free_port
 from rwakit.config import Settings
-from rwakit.db import create_tables, make_engine
+from rwakit.db import make_engine, migrate
 from rwakit.db.keys import create_api_key
 from rwakit.platform import Platform
 from tests.api.conftest import Api, TestClient, ok, refused
@@ -55,7 +55,7 @@ def test_chain_unreachable_is_503(tmp_path: Path, platform: Platform) -> None:
     settings = _settings(tmp_path, rpc_url=f"http://127.0.0.1:{free_port()}")
     platform.deployment.save(settings.deployment_file)
     engine = make_engine(f"sqlite:///{tmp_path / 'api.db'}")
-    create_tables(engine)
+    migrate(engine)
     with Session(engine) as session:
         _, key = create_api_key(session, role="admin")
     with TestClient(create_app(settings, engine=engine)) as client:
@@ -70,7 +70,7 @@ def test_chain_unreachable_is_503(tmp_path: Path, platform: Platform) -> None:
 def test_no_deployment_is_503_with_what_to_do(tmp_path: Path, anvil: LocalNode) -> None:
     settings = _settings(tmp_path, rpc_url=anvil.url)
     engine = make_engine(f"sqlite:///{tmp_path / 'api.db'}")
-    create_tables(engine)
+    migrate(engine)
     with Session(engine) as session:
         _, key = create_api_key(session, role="admin")
     with TestClient(create_app(settings, engine=engine)) as client:

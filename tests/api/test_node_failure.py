@@ -22,7 +22,7 @@ from rwakit.chain.connection import connect_url, dev_signers
 from rwakit.chain.node import LocalNode, start_node
 from rwakit.chain.transactions import TxRecord
 from rwakit.config import Settings
-from rwakit.db import create_tables, make_engine
+from rwakit.db import make_engine, migrate
 from rwakit.db.keys import Role, create_api_key
 from rwakit.platform import Platform
 from rwakit.registry import InvestorInput
@@ -78,7 +78,7 @@ def served(node: LocalNode, tmp_path: Path) -> Iterator[Served]:
     for index, (investor_id, _) in enumerate(ROWS, start=1):
         platform.registry.register(InvestorInput(investor_id, [chain.signers[index].address], "HK", "retail", expiry))
     engine = make_engine(f"sqlite:///{tmp_path / 'api.db'}")
-    create_tables(engine)
+    migrate(engine)
     with Session(engine) as session:
         _, key = create_api_key(session, role=Role.ADMIN)
     try:

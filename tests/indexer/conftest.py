@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from rwakit.db import create_tables, make_engine
+from rwakit.db import make_engine, migrate
 from rwakit.indexer.follower import Indexer, IndexerOptions
 from rwakit.indexer.projection import table
 from rwakit.indexer.store import ALL_TABLES
@@ -66,7 +66,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 @pytest.fixture(scope="session")
 def session_engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url)
-    create_tables(engine)
+    migrate(engine)
     yield engine
     engine.dispose()
 

@@ -1,0 +1,1 @@
+"""One module per revision, oldest first by number (alembic skips this file)."""
