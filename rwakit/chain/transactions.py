@@ -92,8 +92,8 @@ class TransactionManager:
 
     def transact(self, signer: Signer, call: Transactable, *, label: str, value: int = 0) -> TxReceipt:
         """Send `call` signed by `signer` and return its receipt; raise a typed error on revert."""
-        base: TxParams = {"from": signer.address, "value": Wei(value), "chainId": self.chain_id}
         try:
+            base: TxParams = {"from": signer.address, "value": Wei(value), "chainId": self.chain_id}
             tx = dict(call.build_transaction(base))
         except (ConnectionError, OSError) as exc:
             raise ChainUnavailable(f"Chain unreachable while preparing {label}: {exc}") from exc
