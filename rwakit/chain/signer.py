@@ -15,7 +15,7 @@ import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
@@ -49,6 +49,21 @@ class Signer(ABC):
         return f"{type(self).__name__}({self.address})"
 
     __str__ = __repr__
+
+
+class Proposer(Signer):
+    """An account whose transactions need others' approval (a Safe). The TransactionManager estimates a call
+    from its address, so a call that would revert is refused before anything is proposed, then hands the
+    call to `propose`, which records it and raises ApprovalPending: nothing is signed or sent here."""
+
+    @abstractmethod
+    def propose(self, to: str, data: bytes, label: str) -> NoReturn: ...
+
+    def sign_transaction(self, transaction: dict[str, Any]) -> bytes:
+        raise TypeError(f"{self!r} proposes transactions; it never signs one")
+
+    def sign_digest(self, digest: bytes) -> bytes:
+        raise TypeError(f"{self!r} proposes transactions; it never signs one")
 
 
 class LocalKeySigner(Signer):

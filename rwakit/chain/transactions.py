@@ -20,7 +20,7 @@ from web3.exceptions import TimeExhausted, Web3RPCError
 from web3.types import TxParams, TxReceipt, Wei
 
 from rwakit.chain.revert_data import revert_data
-from rwakit.chain.signer import Signer
+from rwakit.chain.signer import Proposer, Signer
 from rwakit.contracts.reverts import decode_revert, revert_error
 from rwakit.errors import ChainError, ChainUnavailable, TransactionFailed
 
@@ -101,6 +101,8 @@ class TransactionManager:
             if (refusal := _refusal(exc, label)) is None:
                 raise
             raise refusal from exc
+        if isinstance(signer, Proposer):
+            signer.propose(str(tx["to"]), bytes(HexBytes(tx["data"])), label)
         tx["gas"] = int(int(tx["gas"]) * GAS_MARGIN)
         return self._send(signer, tx, label)
 

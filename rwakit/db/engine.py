@@ -16,7 +16,7 @@ from sqlalchemy.engine.url import make_url
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlmodel import SQLModel, create_engine, text
 
-from rwakit.db import audit, controls, issuances, journal, keys, records  # noqa: F401 - registers the tables
+from rwakit.db import audit, controls, issuances, journal, keys, proposals, records  # noqa: F401 - registers the tables
 from rwakit.errors import RwakitError
 
 DB_ERRORS = (OperationalError, InterfaceError)
