@@ -8,7 +8,21 @@ from typing import Annotated
 
 import typer
 
-from rwakit.cli import api_key, asset, audit, chain, compile, control, demo, investor, issue, key, rules, serve
+from rwakit.cli import (
+    api_key,
+    asset,
+    audit,
+    chain,
+    compile,
+    control,
+    demo,
+    investor,
+    issue,
+    key,
+    proposal,
+    rules,
+    serve,
+)
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 
@@ -40,5 +54,6 @@ app.add_typer(investor.app, name="investor")
 app.add_typer(asset.app, name="asset")
 app.add_typer(api_key.app, name="api-key")
 app.add_typer(key.app, name="key")
+app.add_typer(proposal.app, name="proposal")
 app.add_typer(rules.app, name="rules")
 app.add_typer(control.app, name="control")

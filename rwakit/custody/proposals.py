@@ -157,6 +157,9 @@ class Custody:
     def get(self, proposal_id: int) -> Proposal:
         return self._store.get(proposal_id)
 
+    def proposals(self) -> list[Proposal]:
+        return self._store.list(self.safe.address)
+
     def pending(self) -> list[Proposal]:
         return self._store.list(self.safe.address, status=ProposalStatus.PENDING)
 

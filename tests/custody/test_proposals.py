@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from eth_account import Account
 from eth_account.messages import encode_typed_data
+from sqlalchemy.engine import Engine
 
 from rwakit.chain.connection import Chain
 from rwakit.chain.signer import DevKeySigner
@@ -180,3 +181,21 @@ def test_a_call_that_would_revert_now_is_refused_before_it_is_proposed(custodied
         custodied.proposing.assets.issue(ASSET, custodied.platform.chain.signers[8].address, "1")
     assert refused.value.reason == "receiver_not_registered"
     assert custodied.custody.pending() == []
+
+
+def test_the_trail_reads_proposal_entries_beside_asset_ones(custodied: Custodied, db_engine: Engine) -> None:
+    from sqlmodel import Session, select
+
+    from rwakit.db.audit import AuditRecord, describe
+    from rwakit.tokenize.audit import AuditEntry
+
+    propose_mint(custodied)  # its entry names the factory-made token; a registry proposal names the registry
+    with pytest.raises(ApprovalPending):
+        custodied.proposing.registry.revoke("HK-2")
+    token = custodied.platform.assets.token(ASSET).address
+    custodied.audit.record(AuditEntry("issuer", "redeem", token, "test", "0x" + "00" * 32, {"amount": 5}))
+    with Session(db_engine) as session:
+        described = describe(custodied.platform.chain.w3, session.exec(select(AuditRecord)).all())
+    assert [(e.action, e.asset) for e in described] == [
+        ("proposal_created", ASSET), ("proposal_created", None), ("redeem", ASSET)]  # fmt: skip
+    assert described[-1].details["amount"] == "5"
