@@ -184,7 +184,7 @@ def test_a_call_that_would_revert_now_is_refused_before_it_is_proposed(custodied
 
 
 def test_the_trail_reads_proposal_entries_beside_asset_ones(custodied: Custodied, db_engine: Engine) -> None:
-    from sqlmodel import Session, select
+    from sqlmodel import Session, col, select
 
     from rwakit.db.audit import AuditRecord, describe
     from rwakit.tokenize.audit import AuditEntry
@@ -195,7 +195,8 @@ def test_the_trail_reads_proposal_entries_beside_asset_ones(custodied: Custodied
     token = custodied.platform.assets.token(ASSET).address
     custodied.audit.record(AuditEntry("issuer", "redeem", token, "test", "0x" + "00" * 32, {"amount": 5}))
     with Session(db_engine) as session:
-        described = describe(custodied.platform.chain.w3, session.exec(select(AuditRecord)).all())
+        rows = session.exec(select(AuditRecord).order_by(col(AuditRecord.id))).all()
+        described = describe(custodied.platform.chain.w3, rows)
     assert [(e.action, e.asset) for e in described] == [
         ("proposal_created", ASSET), ("proposal_created", None), ("redeem", ASSET)]  # fmt: skip
     assert described[-1].details["amount"] == "5"
