@@ -16,6 +16,7 @@ PAGES = [
     ROOT / "docs" / "http-api.md",
     ROOT / "docs" / "compliance-and-controls.md",
     ROOT / "docs" / "operations.md",
+    ROOT / "docs" / "custody.md",
     ROOT / "docs" / "development.md",
 ]
 FENCE = re.compile(r"^```(\S*)(.*)$")
