@@ -27,7 +27,7 @@ from rwakit.chain.signer import DevKeySigner
 from rwakit.chain.transactions import MemoryJournal
 from rwakit.config import DEV_MNEMONIC, Settings
 from rwakit.custody.handover import hand_roles_to
-from rwakit.custody.proposals import Custody
+from rwakit.custody.proposals import SafeProposals
 from rwakit.custody.safe import SafeSpec, deploy_safe
 from rwakit.db import create_tables, make_engine
 from rwakit.db.audit import SqlAuditLog
@@ -73,7 +73,7 @@ def main() -> int:
         hand_roles_to(platform, safe.address, chain.operator)
         engine = make_engine(f"sqlite:///{Path(scratch) / 'bench.db'}")
         create_tables(engine)
-        custody = Custody(safe, platform.txm, SqlProposalStore(engine), SqlAuditLog(engine), chain.signers[9])
+        custody = SafeProposals(safe, platform.txm, SqlProposalStore(engine), SqlAuditLog(engine), chain.signers[9])
         # A first Safe transaction that does nothing: the Safe's nonce then costs what it does in steady state.
         gas = [_through(custody, owners, safe.address, b"", "warm-up")]
         gas += [
@@ -90,7 +90,7 @@ def main() -> int:
     return 0
 
 
-def _through(custody: Custody, owners: list[DevKeySigner], to: str, data: bytes, label: str) -> int:
+def _through(custody: SafeProposals, owners: list[DevKeySigner], to: str, data: bytes, label: str) -> int:
     """Propose, approve by two owners (the second approval executes) and return the execution's gas."""
     proposal = custody.propose(to, data, label, maker="bench")
     custody.approve(proposal.id, owners[0], actor="bench", execute=False)

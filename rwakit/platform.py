@@ -33,6 +33,7 @@ class Platform:
     assets: AssetService
     compliance: ComplianceService
     controls: ControlsService
+    signer: Signer  # signs every role's transactions: the operator, or the proposer of the Safe that holds the roles
 
     @classmethod
     def open(
@@ -62,6 +63,7 @@ class Platform:
             assets=assets,
             compliance=ComplianceService(txm, assets, operator, audit),
             controls=ControlsService(txm, assets, registry, operator, audit),
+            signer=operator,
         )
 
     @classmethod

@@ -10,9 +10,12 @@ from sqlalchemy.engine import Engine
 
 from rwakit.api.services.custody import Custody, DevCustody, NoCustody
 from rwakit.config import Settings
+from rwakit.custody.proposals import SafeProposals, SafeProposer
+from rwakit.custody.safe import SafeAccount
 from rwakit.db import SqlJournal, create_tables, make_engine
 from rwakit.db.audit import SqlAuditLog
 from rwakit.db.engine import DatabaseUnavailable
+from rwakit.db.proposals import SqlProposalStore
 from rwakit.deployment import Deployment
 from rwakit.platform import Platform, connect
 from rwakit.tokenize.compliance import ComplianceService
@@ -27,22 +30,33 @@ class Runtime:
         self.engine = engine if engine is not None else make_engine(settings.db_url)
         self.journal = SqlJournal(self.engine)
         self.audit = SqlAuditLog(self.engine)
-        self._platform = platform
         self._custody: Custody | None = None
+        self.proposals: SafeProposals | None = None  # when a Safe holds the platform's roles
         self._tables_ready = False
         self._lock = threading.Lock()
-        if platform is not None:
-            self._adopt(platform)
+        self._platform = None if platform is None else self._adopt(platform)
 
-    def _adopt(self, platform: Platform) -> None:
+    def _adopt(self, platform: Platform) -> Platform:
         """Route the platform's transactions into the SQL journal, and its control actions and rule
         changes into the audit trail in the API's database (whatever audit log the platform was
-        opened with)."""
+        opened with). When a Safe holds the platform's roles, the platform is reopened with the Safe's
+        proposer: every write then becomes a proposal, kept in the API's database."""
+        if platform.deployment.safe is not None and not isinstance(platform.signer, SafeProposer):
+            self.proposals = SafeProposals(
+                SafeAccount.at(platform.chain.w3, platform.deployment.safe),
+                platform.txm,
+                SqlProposalStore(self.engine),
+                self.audit,
+                executor=platform.chain.operator,  # pays for execTransaction; holds no role
+            )
+            proposer = SafeProposer(self.proposals, default_maker="api")
+            platform = Platform.open(platform.chain, platform.deployment, audit=self.audit, acting=proposer)
         platform.txm.journal = self.journal
         self.journal.attach(platform.txm)
-        operator = platform.chain.operator  # the agent and compliance officer Platform.open gives the services
-        platform.controls = ControlsService(platform.txm, platform.assets, platform.registry, operator, self.audit)
-        platform.compliance = ComplianceService(platform.txm, platform.assets, operator, self.audit)
+        signer = platform.signer  # the agent and compliance officer Platform.open gives the services
+        platform.controls = ControlsService(platform.txm, platform.assets, platform.registry, signer, self.audit)
+        platform.compliance = ComplianceService(platform.txm, platform.assets, signer, self.audit)
+        return platform
 
     def startup(self) -> None:
         """Create the tables if the database answers; if not, the API starts anyway and retries."""
@@ -71,8 +85,7 @@ class Runtime:
                         journal=self.journal,
                         audit=self.audit,
                     )
-                    self._adopt(platform)
-                    self._platform = platform
+                    self._platform = self._adopt(platform)
         return self._platform
 
     @property

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
     from web3.types import TxReceipt
 
-    from rwakit.custody.proposals import Custody
+    from rwakit.custody.proposals import SafeProposals
     from rwakit.platform import Platform
     from rwakit.tokenize.audit import AuditLog
 
@@ -72,10 +72,10 @@ def platform(audit: AuditLog | None = None) -> Platform:
     return Platform.open(opened.chain, opened.deployment, audit=audit, acting=proposer)
 
 
-def custody(opened: Platform, audit: AuditLog | None = None) -> Custody:
+def custody(opened: Platform, audit: AuditLog | None = None) -> SafeProposals:
     """The proposals of the Safe that holds the platform's roles, kept in the API's database; executions are
     sent (and paid for) by the operator's key, which holds no role."""
-    from rwakit.custody.proposals import Custody
+    from rwakit.custody.proposals import SafeProposals
     from rwakit.custody.safe import SafeAccount
     from rwakit.db.audit import SqlAuditLog
     from rwakit.db.proposals import SqlProposalStore
@@ -87,7 +87,9 @@ def custody(opened: Platform, audit: AuditLog | None = None) -> Custody:
         )
     engine = database()
     safe = SafeAccount.at(opened.chain.w3, opened.deployment.safe)
-    return Custody(safe, opened.txm, SqlProposalStore(engine), audit or SqlAuditLog(engine), opened.chain.operator)
+    return SafeProposals(
+        safe, opened.txm, SqlProposalStore(engine), audit or SqlAuditLog(engine), opened.chain.operator
+    )
 
 
 def database() -> Engine:

@@ -15,14 +15,14 @@ from rwakit.cli.common import platform, reported
 if TYPE_CHECKING:
     from rwakit.chain.signer import Signer
     from rwakit.custody.models import Proposal
-    from rwakit.custody.proposals import Custody
+    from rwakit.custody.proposals import SafeProposals
 
 app = typer.Typer(no_args_is_help=True, help="List, approve, execute and cancel proposals to the platform's Safe.")
 
 ProposalId = Annotated[int, typer.Argument(help="The proposal's id (`rwakit proposal list`)")]
 
 
-def _custody() -> Custody:
+def _custody() -> SafeProposals:
     from rwakit.cli.common import custody
 
     return custody(platform())
@@ -32,7 +32,7 @@ def _actor() -> str:
     return f"cli:{getpass.getuser()}"
 
 
-def _line(custody: Custody, proposal: Proposal) -> str:
+def _line(custody: SafeProposals, proposal: Proposal) -> str:
     approvers = ", ".join(a.owner for a in proposal.approvals) or "none"
     line = (
         f"#{proposal.id:<4} nonce {proposal.nonce:<4} {proposal.status:<9} "
@@ -107,7 +107,9 @@ def approve(
         typer.echo(_line(custody, proposal))
 
 
-def _owner(keystore: Path | None, passphrase_file: Path | None, dev_account: int | None, custody: Custody) -> Signer:
+def _owner(
+    keystore: Path | None, passphrase_file: Path | None, dev_account: int | None, custody: SafeProposals
+) -> Signer:
     from rwakit.chain.signer import DevKeySigner, KeystoreSigner, usable_signers
     from rwakit.cli.key import passphrase
     from rwakit.config import get_settings

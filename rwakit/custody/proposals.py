@@ -10,6 +10,9 @@ owners approve and execute like any other (as the Safe wallet's "reject" does).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, NoReturn
 
 from eth_typing import ChecksumAddress
@@ -26,6 +29,18 @@ from rwakit.errors import ApprovalPending, ChainError, InvalidInput, RwakitError
 from rwakit.tokenize.audit import AuditEntry, AuditLog, current_actor
 
 NONCE_ATTEMPTS = 5  # makers racing for the next nonce: each loser takes the one after
+_request_key: ContextVar[str | None] = ContextVar("rwakit_proposal_key", default=None)
+
+
+@contextmanager
+def proposing_under(idempotency_key: str) -> Iterator[None]:
+    """Proposals made inside the block belong to this idempotency key: a retried request finds the proposal
+    its first attempt made instead of proposing the operation again (one key, one Safe transaction)."""
+    token = _request_key.set(idempotency_key)
+    try:
+        yield
+    finally:
+        _request_key.reset(token)
 
 
 class ProposalRefused(RwakitError):
@@ -34,7 +49,7 @@ class ProposalRefused(RwakitError):
     code = "proposal_refused"
 
 
-class Custody:
+class SafeProposals:
     """Proposals of one Safe. `executor` sends execTransaction when the last approval arrives (any funded
     account: the Safe checks the owners' signatures, not the sender)."""
 
@@ -246,22 +261,26 @@ class SafeProposer(Proposer):
     """The platform's signer when its roles are held by a Safe: every call a service sends becomes a proposal
     (ApprovalPending carries it), made by the actor of the request (rwakit.tokenize.audit.acting_as)."""
 
-    def __init__(self, custody: Custody, *, default_maker: str) -> None:
-        self._custody = custody
+    def __init__(self, proposals: SafeProposals, *, default_maker: str) -> None:
+        self._proposals = proposals
         self._default_maker = default_maker
 
     @property
     def address(self) -> ChecksumAddress:
-        return self._custody.safe.address
+        return self._proposals.safe.address
 
     def propose(self, to: str, data: bytes, label: str) -> NoReturn:
-        proposal = self._custody.propose(to, data, label, maker=current_actor(self._default_maker))
+        proposal = self._proposals.propose(
+            to, data, label, maker=current_actor(self._default_maker), idempotency_key=_request_key.get()
+        )
         raise ApprovalPending(
             f"{label}: proposed to the Safe {proposal.safe} as proposal {proposal.id} (nonce {proposal.nonce}); "
-            f"it executes when {self._custody.safe.threshold()} owners approve "
+            f"it executes when {self._proposals.safe.threshold()} owners approve "
             f"(`rwakit proposal approve {proposal.id}`)",
             proposal_id=proposal.id,
             safe_tx_hash=proposal.safe_tx_hash,
             approvals=len(proposal.approvals),
-            threshold=self._custody.safe.threshold(),
+            threshold=self._proposals.safe.threshold(),
+            status=str(proposal.status),
+            tx_hash=proposal.tx_hash,
         )

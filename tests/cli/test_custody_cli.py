@@ -1,4 +1,4 @@
-"""Custody through the CLI: keys into keystores, a platform deployed with its roles on a 2-of-3 Safe, an
+"""SafeProposals through the CLI: keys into keystores, a platform deployed with its roles on a 2-of-3 Safe, an
 asset created as a proposal, approved by two owners (a keystore and the dev mnemonic), executed once."""
 
 from __future__ import annotations

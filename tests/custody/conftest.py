@@ -13,7 +13,7 @@ from rwakit.chain.connection import Chain
 from rwakit.chain.signer import DevKeySigner, Signer
 from rwakit.config import DEV_MNEMONIC
 from rwakit.custody.handover import hand_roles_to
-from rwakit.custody.proposals import Custody, SafeProposer
+from rwakit.custody.proposals import SafeProposals, SafeProposer
 from rwakit.custody.safe import SafeAccount, SafeSpec, deploy_safe
 from rwakit.db.audit import SqlAuditLog
 from rwakit.db.proposals import SqlProposalStore
@@ -32,7 +32,7 @@ class Custodied:
     platform: Platform  # as the deployer opened it: its operator no longer holds any role
     proposing: Platform  # the same deployment, every write proposed to the Safe
     safe: SafeAccount
-    custody: Custody
+    custody: SafeProposals
     owners: list[Signer]
     audit: SqlAuditLog
     investors: list[Signer]
@@ -55,7 +55,7 @@ def custodied(platform: Platform, chain: Chain, db_engine: Engine) -> Iterator[C
     safe = deploy_safe(chain, platform.txm, SafeSpec(owners=tuple(o.address for o in owners), threshold=2))
     hand_roles_to(platform, safe.address, chain.operator)
     audit = SqlAuditLog(db_engine)
-    custody = Custody(safe, platform.txm, SqlProposalStore(db_engine), audit, executor=chain.signers[9])
+    custody = SafeProposals(safe, platform.txm, SqlProposalStore(db_engine), audit, executor=chain.signers[9])
     proposing = Platform.open(chain, platform.deployment, acting=SafeProposer(custody, default_maker="test maker"))
     yield Custodied(platform, proposing, safe, custody, owners, audit, investors)
     clear_tables(db_engine)

@@ -35,6 +35,7 @@ from sqlmodel import Session, select
 from web3.exceptions import TransactionNotFound
 
 from rwakit.api.errors import Conflict, idempotency_key_required
+from rwakit.custody.proposals import proposing_under
 from rwakit.db import idempotency as store
 from rwakit.db.clock import as_utc, utcnow
 from rwakit.db.idempotency import FINISHED, INCOMPLETE, UNSETTLED
@@ -86,7 +87,8 @@ def run_once(
                 return Outcome(replay(existing), replayed=True)
             if existing.status == INCOMPLETE:
                 if store.resume(session, existing):
-                    return Outcome(execute(existing), replayed=False)
+                    with proposing_under(key):
+                        return Outcome(execute(existing), replayed=False)
                 continue
             if existing.status == "pending" and utcnow() - as_utc(existing.updated_at) < timedelta(
                 seconds=lease_seconds
@@ -98,7 +100,8 @@ def run_once(
             continue  # nothing happened (plan afresh), or the rest is to be sent
         row = plan(key)
         if store.claim(session, row):
-            return Outcome(execute(row), replayed=False)
+            with proposing_under(key):  # when a Safe holds the role: the key's one proposal
+                return Outcome(execute(row), replayed=False)
     raise Conflict(f"The idempotency key {key!r} is being used by another request", code="idempotency_key_in_progress")
 
 
