@@ -200,3 +200,19 @@ def test_the_trail_reads_proposal_entries_beside_asset_ones(custodied: Custodied
     assert [(e.action, e.asset) for e in described] == [
         ("proposal_created", ASSET), ("proposal_created", None), ("redeem", ASSET)]  # fmt: skip
     assert described[-1].details["amount"] == "5"
+
+
+def test_the_database_and_the_trail_hold_no_owner_key(custodied: Custodied, db_engine: Engine) -> None:
+    from sqlmodel import SQLModel
+
+    from tests.custody.secrets import assert_no_secret, dev_key
+
+    proposal = propose_mint(custodied)
+    for owner in custodied.owners[:2]:
+        custodied.custody.approve(proposal.id, owner, actor="owner")
+    with db_engine.connect() as connection:
+        dump = repr([connection.execute(t.select()).all() for t in SQLModel.metadata.sorted_tables])
+    assert proposal.safe_tx_hash in dump and custodied.owners[0].address in dump  # the rows were read
+    for index in (11, 12, 13):
+        assert_no_secret(dump, dev_key(index))
+        assert_no_secret(repr(custodied.audit.entries()), dev_key(index))
