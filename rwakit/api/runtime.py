@@ -41,7 +41,7 @@ class Runtime:
         changes into the audit trail in the API's database (whatever audit log the platform was
         opened with). When a Safe holds the platform's roles, the platform is reopened with the Safe's
         proposer: every write then becomes a proposal, kept in the API's database."""
-        if platform.deployment.safe is not None and not isinstance(platform.signer, SafeProposer):
+        if platform.deployment.safe is not None:
             self.proposals = SafeProposals(
                 SafeAccount.at(platform.chain.w3, platform.deployment.safe),
                 platform.txm,

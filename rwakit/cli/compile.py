@@ -33,7 +33,7 @@ def compile_contracts(
         if stale:
             typer.echo(f"error [artifacts_stale]: rerun `rwakit compile`; differing: {', '.join(stale)}", err=True)
             raise typer.Exit(1)
-        typer.echo(f"{len(artifacts)} artifacts match the sources, {len(safe)} Safe artifacts node_modules'")
+        typer.echo(f"{len(artifacts)} artifacts match the sources, {len(safe)} Safe artifacts match node_modules")
         return
     for path in [*write_artifacts(artifacts), *write_safe_artifacts(safe)]:
         typer.echo(f"wrote {path}")
