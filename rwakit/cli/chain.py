@@ -72,8 +72,8 @@ def deploy(
         spec = _safe_spec(safe, owners or [])
         connection = connect(settings)
         txm = TransactionManager(connection.w3)
+        holder = _safe(connection, txm, spec, safe_address)  # first: a refused Safe leaves no platform behind
         deployment = deploy_platform(connection, txm)
-        holder = _safe(connection, txm, spec, safe_address)
         if holder is not None:
             from rwakit.custody.handover import hand_roles_to
 

@@ -34,6 +34,9 @@ def test_a_safe_holds_the_roles_and_two_owners_create_an_asset(
     third = "0x90F79bf6EB2c4f870365E785982E1f101E93b906"
     refused = rwakit(env, "deploy", "--safe", "2-of-3", "--owner", OWNERS[0], "--owner", OWNERS[1], ok=False)
     assert "invalid_safe_spec" in refused.stderr
+    not_a_safe = rwakit(env, "deploy", "--safe-address", OWNERS[0], ok=False)
+    assert "safe_not_found" in not_a_safe.stderr
+    assert not (Path(env["RWAKIT_DATA_DIR"]) / "deployment.json").exists()  # refused before deploying anything
     deployed = rwakit(env, "deploy", "--safe", "2-of-3", "--owner", OWNERS[0], "--owner", OWNERS[1], "--owner", third)
     safe = json.loads((Path(env["RWAKIT_DATA_DIR"]) / "deployment.json").read_text())["safe"]
     assert safe in deployed.stdout
@@ -58,3 +61,5 @@ def test_a_safe_holds_the_roles_and_two_owners_create_an_asset(
     assert "no pending proposals" in rwakit(env, "proposal", "list").stdout
     trail = rwakit(env, "audit", "--json").stdout
     assert "proposal_executed" in trail and DEV_KEY_1 not in trail
+    again = rwakit(env, "deploy", "--safe-address", safe)  # another platform under the same, existing Safe
+    assert safe in again.stdout and "holds none" in again.stdout
