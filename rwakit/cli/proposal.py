@@ -84,18 +84,29 @@ def approve(
     dev_account: Annotated[
         int | None, typer.Option(help="Sign with the development mnemonic's account N (local chains only)")
     ] = None,
+    on_chain: Annotated[
+        bool, typer.Option("--on-chain", help="With a key: send approveHash from the owner (it pays the gas)")
+    ] = False,
+    approved_on_chain: Annotated[
+        str | None, typer.Option(help="An owner who already sent approveHash from their own wallet")
+    ] = None,
     execute: Annotated[bool, typer.Option(help="Execute when this approval completes the threshold")] = True,
 ) -> None:
-    """Approve as an owner: with a keystore, the development mnemonic on a local chain, or a wallet's signature."""
+    """Approve as an owner: with a keystore, the development mnemonic on a local chain, a wallet's signature,
+    or on chain (approveHash)."""
     from hexbytes import HexBytes
 
     from rwakit.errors import InvalidInput
 
     with reported():
-        if sum(x is not None for x in (keystore, signature, dev_account)) != 1:
-            raise InvalidInput("Give one of --keystore, --signature or --dev-account", code="invalid_approval")
+        if sum(x is not None for x in (keystore, signature, dev_account, approved_on_chain)) != 1:
+            raise InvalidInput(
+                "Give one of --keystore, --dev-account, --signature or --approved-on-chain", code="invalid_approval"
+            )
         custody = _custody()
-        if signature is not None:
+        if approved_on_chain is not None:
+            proposal = custody.record_on_chain_approval(proposal_id, approved_on_chain, actor=_actor(), execute=execute)
+        elif signature is not None:
             try:
                 raw = bytes(HexBytes(signature))
             except ValueError:
@@ -103,7 +114,8 @@ def approve(
             proposal = custody.submit_signature(proposal_id, raw, actor=_actor(), execute=execute)
         else:
             owner = _owner(keystore, passphrase_file, dev_account, custody)
-            proposal = custody.approve(proposal_id, owner, actor=_actor(), execute=execute)
+            approve = custody.approve_on_chain if on_chain else custody.approve
+            proposal = approve(proposal_id, owner, actor=_actor(), execute=execute)
         typer.echo(_line(custody, proposal))
 
 

@@ -24,9 +24,10 @@ from rwakit.chain.transactions import TransactionManager
 from rwakit.contracts.reverts import decode_revert, revert_error
 from rwakit.custody.models import Approval, NewProposal, NonceTaken, Proposal, ProposalStatus, ProposalStore
 from rwakit.custody.safe import SafeAccount
-from rwakit.custody.safe_tx import SafeTx
+from rwakit.custody.safe_tx import SafeTx, approved_hash_marker, normalized
 from rwakit.errors import ApprovalPending, ChainError, InvalidInput, RwakitError
 from rwakit.tokenize.audit import AuditEntry, AuditLog, current_actor
+from rwakit.units import to_address
 
 NONCE_ATTEMPTS = 5  # makers racing for the next nonce: each loser takes the one after
 _request_key: ContextVar[str | None] = ContextVar("rwakit_proposal_key", default=None)
@@ -105,13 +106,27 @@ class SafeProposals:
                 code="signature_not_owner",
                 signer=owner,
             )
-        if not self._store.approve(proposal_id, Approval(owner=owner, signature=signature, actor=actor)):
-            raise ProposalRefused(f"{owner} has already approved proposal {proposal_id}", code="already_approved")
-        approved = self._store.get(proposal_id)
-        self._record("proposal_approved", approved, actor, owner=owner)
-        if execute and len(approved.approvals) >= self.safe.threshold() and self._due(approved):
-            return self.execute(proposal_id, actor=actor)
-        return approved
+        return self._approved(proposal_id, Approval(owner=owner, signature=normalized(signature), actor=actor), execute)
+
+    def approve_on_chain(self, proposal_id: int, owner: Signer, *, actor: str, execute: bool = True) -> Proposal:
+        """Approve with the owner's own transaction, `approveHash` (the owner pays its gas), then record it."""
+        tx = self._pending_tx(self._store.get(proposal_id))
+        self._owner(owner.address, proposal_id)
+        call = self.safe.contract.functions.approveHash(tx.hash)
+        self._txm.transact(owner, call, label=f"approve proposal {proposal_id} on chain")
+        return self.record_on_chain_approval(proposal_id, owner.address, actor=actor, execute=execute)
+
+    def record_on_chain_approval(self, proposal_id: int, owner: str, *, actor: str, execute: bool = True) -> Proposal:
+        """Record an approval an owner made on chain (approveHash from their own wallet), once the Safe shows it."""
+        tx = self._pending_tx(self._store.get(proposal_id))
+        owner = self._owner(to_address(owner), proposal_id)
+        if not self.safe.contract.functions.approvedHashes(owner, tx.hash).call():
+            raise ProposalRefused(
+                f"{owner} has not approved proposal {proposal_id}'s SafeTx hash on chain: call approveHash("
+                f"{'0x' + tx.hash.hex()}) on the Safe {self.safe.address} from that owner first",
+                code="not_approved_on_chain",
+            )
+        return self._approved(proposal_id, Approval(owner, approved_hash_marker(owner), actor), execute)
 
     def execute(self, proposal_id: int, *, actor: str) -> Proposal:
         """Send the proposal's Safe transaction, once: a caller racing this one gets the proposal as it is."""
@@ -188,6 +203,26 @@ class SafeProposals:
         return self._tx(proposal).typed_data()
 
     # -- internals ---------------------------------------------------------------------------
+
+    def _owner(self, address: ChecksumAddress, proposal_id: int) -> ChecksumAddress:
+        if address not in self.safe.owners():
+            raise InvalidInput(
+                f"{address} is not an owner of the Safe {self.safe.address}: it cannot approve proposal {proposal_id}",
+                code="not_an_owner",
+            )
+        return address
+
+    def _approved(self, proposal_id: int, approval: Approval, execute: bool) -> Proposal:
+        """Store the approval (once per owner), audit it, and execute if it completes the threshold."""
+        if not self._store.approve(proposal_id, approval):
+            raise ProposalRefused(
+                f"{approval.owner} has already approved proposal {proposal_id}", code="already_approved"
+            )
+        approved = self._store.get(proposal_id)
+        self._record("proposal_approved", approved, approval.actor, owner=approval.owner)
+        if execute and len(approved.approvals) >= self.safe.threshold() and self._due(approved):
+            return self.execute(proposal_id, actor=approval.actor)
+        return approved
 
     def _add(self, tx: SafeTx, label: str, maker: str, **extra: Any) -> Proposal:
         return self._store.add(

@@ -141,7 +141,17 @@ class SafeTx:
             raise InvalidInput("The signature does not recover to any key", code="invalid_signature") from None
 
 
+def normalized(signature: bytes) -> bytes:
+    """A 65-byte ECDSA signature with its recovery id as the Safe reads it (27/28, not 0/1)."""
+    return signature[:64] + bytes([signature[64] + 27]) if signature[64] in (0, 1) else signature
+
+
+def approved_hash_marker(owner: str) -> bytes:
+    """The signature slot of an owner who approved the hash on chain (approveHash): r = the owner, s = 0, v = 1."""
+    return encode(["address", "uint256"], [owner, 0]) + b"\x01"
+
+
 def packed_signatures(signatures: dict[str, bytes]) -> bytes:
-    """The owners' signatures as execTransaction takes them: ordered by owner address ascending, each r ‖ s ‖ v."""
-    ordered = sorted(signatures.items(), key=lambda item: int(item[0], 16))
-    return b"".join(sig[:64] + bytes([sig[64] + 27 if sig[64] in (0, 1) else sig[64]]) for _, sig in ordered)
+    """The owners' signatures as execTransaction takes them, ordered by owner address ascending: each r ‖ s ‖ v
+    (normalized ECDSA signatures, or approved-hash markers)."""
+    return b"".join(sig for _, sig in sorted(signatures.items(), key=lambda item: int(item[0], 16)))

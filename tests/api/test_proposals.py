@@ -18,7 +18,7 @@ from rwakit.api import create_app
 from rwakit.chain.connection import Chain
 from rwakit.config import DEV_MNEMONIC, Settings
 from rwakit.custody.handover import hand_roles_to
-from rwakit.custody.safe import SafeSpec, deploy_safe
+from rwakit.custody.safe import SafeAccount, SafeSpec, deploy_safe
 from rwakit.platform import Platform
 from rwakit.tokenize import AssetSpec
 from tests.api.conftest import Api, TestClient, clear_tables, ok, refused
@@ -128,3 +128,18 @@ def test_hostile_approvals_are_refused(safe_api: Api, chain: Chain) -> None:
 
 def test_without_a_safe_there_is_nothing_to_propose(api: Api) -> None:
     refused(api.issuer.get("/proposals"), 409, "no_safe")
+
+
+def test_an_owner_approves_on_chain_from_their_own_wallet_then_tells_the_api(safe_api: Api, chain: Chain) -> None:
+    pending = ok(safe_api.issue("SAFE", "HK-1", "3"), 202)
+    url = f"/proposals/{pending['proposal_id']}/approvals"
+    owner = chain.signers[8]
+    body = {"approved_on_chain": owner.address}
+    refused(safe_api.admin.post(url, json=body), 409, "not_approved_on_chain")
+    safe = safe_api.platform.deployment.safe
+    assert safe is not None
+    contract = SafeAccount.at(chain.w3, safe).contract
+    safe_api.platform.txm.transact(owner, contract.functions.approveHash(pending["safe_tx_hash"]), label="approve")
+    assert len(ok(safe_api.admin.post(url, json=body))["approvals"]) == 1
+    done = ok(safe_api.admin.post(url, json={"owner": chain.signers[7].address}))
+    assert done["status"] == "executed" and balance(safe_api, chain.signers[1].address) == 3

@@ -216,3 +216,22 @@ def test_the_database_and_the_trail_hold_no_owner_key(custodied: Custodied, db_e
     for index in (11, 12, 13):
         assert_no_secret(dump, dev_key(index))
         assert_no_secret(repr(custodied.audit.entries()), dev_key(index))
+
+
+def test_an_owner_approves_on_chain_with_approve_hash(custodied: Custodied, chain: Chain) -> None:
+    custody, (alice, bob, carol) = custodied.custody, custodied.owners
+    chain.w3.provider.make_request("anvil_setBalance", [alice.address, hex(10**18)])  # type: ignore[arg-type]
+    proposal = propose_mint(custodied)
+    with pytest.raises(ProposalRefused) as not_yet:  # carol has sent no approveHash
+        custody.record_on_chain_approval(proposal.id, carol.address, actor="carol")
+    assert not_yet.value.code == "not_approved_on_chain"
+    with pytest.raises(InvalidInput) as stranger:
+        custody.record_on_chain_approval(proposal.id, chain.signers[5].address, actor="stranger")
+    assert stranger.value.code == "not_an_owner"
+    approved = custody.approve_on_chain(proposal.id, alice, actor="alice")
+    assert [a.owner for a in approved.approvals] == [alice.address] and approved.status is ProposalStatus.PENDING
+    with pytest.raises(ProposalRefused) as twice:
+        custody.record_on_chain_approval(proposal.id, alice.address, actor="alice again")
+    assert twice.value.code == "already_approved"
+    done = custody.approve(proposal.id, bob, actor="bob")  # a signature beside an on-chain approval
+    assert done.status is ProposalStatus.EXECUTED and balance(custodied) == 100

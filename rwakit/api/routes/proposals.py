@@ -11,7 +11,7 @@ from hexbytes import HexBytes
 
 from rwakit.api.deps import AdminDep, CustodyDep, RowId, RuntimeDep, StaffDep
 from rwakit.api.errors import Conflict, error_body, error_responses
-from rwakit.api.schemas.proposals import ApprovalCreate, ProposalPublic, SignatureApproval
+from rwakit.api.schemas.proposals import ApprovalCreate, OnChainApproval, ProposalPublic, SignatureApproval
 from rwakit.custody.models import Proposal, ProposalStatus
 from rwakit.custody.proposals import SafeProposals
 from rwakit.errors import InvalidInput
@@ -58,10 +58,15 @@ def get_proposal(proposal_id: RowId, runtime: RuntimeDep, _: StaffDep) -> Propos
 def approve(
     proposal_id: RowId, body: ApprovalCreate, runtime: RuntimeDep, custody: CustodyDep, caller: AdminDep
 ) -> ProposalPublic:
-    """Approve as an owner: a signature the owner made (eth_signTypedData_v4 over typed_data), or an owner
-    whose key the platform holds. The approval that completes the threshold executes it unless `execute` is
-    false. Admin keys only."""
+    """Approve as an owner: a signature the owner made (eth_signTypedData_v4 over typed_data), an owner whose
+    key the platform holds, or an owner who sent approveHash from their own wallet. The approval that
+    completes the threshold executes it unless `execute` is false. Admin keys only."""
     proposals = _proposals(runtime)
+    if isinstance(body, OnChainApproval):
+        done = proposals.record_on_chain_approval(
+            proposal_id, body.approved_on_chain, actor=caller.actor, execute=body.execute
+        )
+        return _public(proposals, done)
     if isinstance(body, SignatureApproval):
         done = proposals.submit_signature(
             proposal_id, bytes(HexBytes(body.signature)), actor=caller.actor, execute=body.execute

@@ -77,4 +77,11 @@ class OwnerApproval(Body):
     execute: bool = Field(True, description="Execute when this approval completes the threshold")
 
 
-ApprovalCreate = SignatureApproval | OwnerApproval
+class OnChainApproval(Body):
+    """An owner who approved the proposal's SafeTx hash on chain (approveHash from their own wallet)."""
+
+    approved_on_chain: Address
+    execute: bool = Field(True, description="Execute when this approval completes the threshold")
+
+
+ApprovalCreate = SignatureApproval | OwnerApproval | OnChainApproval
