@@ -22,7 +22,7 @@ from web3.types import TxParams, TxReceipt, Wei
 from rwakit.chain.revert_data import revert_data
 from rwakit.chain.signer import Proposer, Signer
 from rwakit.contracts.reverts import decode_revert, revert_error
-from rwakit.errors import ChainError, ChainUnavailable, TransactionFailed
+from rwakit.errors import ChainError, ChainUnavailable, InvalidInput, TransactionFailed
 
 TxStatus = Literal["signed", "sent", "mined", "reverted", "failed"]
 GAS_MARGIN = 1.2  # estimates can shift with block.timestamp checks (KYC expiry) between estimate and inclusion
@@ -102,6 +102,11 @@ class TransactionManager:
                 raise
             raise refusal from exc
         if isinstance(signer, Proposer):
+            if value or not tx.get("to"):
+                raise InvalidInput(
+                    f"{label}: a proposal calls a contract with no value; it cannot deploy or pay",
+                    code="not_proposable",
+                )
             signer.propose(str(tx["to"]), bytes(HexBytes(tx["data"])), label)
         tx["gas"] = int(int(tx["gas"]) * GAS_MARGIN)
         return self._send(signer, tx, label)

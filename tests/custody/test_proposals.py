@@ -235,3 +235,16 @@ def test_an_owner_approves_on_chain_with_approve_hash(custodied: Custodied, chai
     assert twice.value.code == "already_approved"
     done = custody.approve(proposal.id, bob, actor="bob")  # a signature beside an on-chain approval
     assert done.status is ProposalStatus.EXECUTED and balance(custodied) == 100
+
+
+def test_a_deployment_is_not_proposable_and_a_proposer_signs_nothing(custodied: Custodied) -> None:
+    from rwakit.contracts import load_artifact
+
+    proposer, txm, w3 = custodied.proposing.signer, custodied.proposing.txm, custodied.platform.chain.w3
+    registry = load_artifact("InvestorRegistry").factory(w3).constructor(proposer.address)
+    with pytest.raises(InvalidInput) as deploy:
+        txm.deploy(proposer, registry, label="deploy a registry through the Safe")
+    assert deploy.value.code == "not_proposable"
+    assert custodied.custody.pending() == []
+    with pytest.raises(TypeError):
+        proposer.sign_digest(b"\0" * 32)
