@@ -47,7 +47,7 @@ from web3.types import TxReceipt
 
 from rwakit.chain.connection import Chain, connect_url
 from rwakit.chain.node import start_node
-from rwakit.chain.signer import LocalKeySigner, Signer
+from rwakit.chain.signer import DevKeySigner, Signer
 from rwakit.config import DEV_MNEMONIC
 from rwakit.contracts import load_artifact
 from rwakit.platform import Platform
@@ -390,7 +390,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     counts = sorted(int(c) for c in args.assets.split(",") if c.strip())
-    signers: list[Signer] = [LocalKeySigner.from_mnemonic(DEV_MNEMONIC, i) for i in range(10)]  # funded on Anvil
+    signers: list[Signer] = [DevKeySigner.from_mnemonic(DEV_MNEMONIC, i) for i in range(10)]  # funded on Anvil
     with start_node("anvil") as node:
         chain = connect_url(node.url, signers)
         bench = Bench(chain)

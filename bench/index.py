@@ -44,7 +44,7 @@ from web3.types import RPCEndpoint
 
 from rwakit.chain.connection import connect_url
 from rwakit.chain.node import free_port, start_node
-from rwakit.chain.signer import LocalKeySigner, Signer
+from rwakit.chain.signer import DevKeySigner, Signer
 from rwakit.config import DEV_MNEMONIC
 from rwakit.db import make_engine, migrate
 from rwakit.db.keys import Role, create_api_key
@@ -197,7 +197,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     holders = sorted(int(h) for h in args.holders.split(","))
     say = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731 - progress beside the table
-    signers: list[Signer] = [LocalKeySigner.from_mnemonic(DEV_MNEMONIC, i) for i in range(2)]
+    signers: list[Signer] = [DevKeySigner.from_mnemonic(DEV_MNEMONIC, i) for i in range(2)]
     results: dict[str, Any] = {"holders": holders}
     with start_node("anvil") as node, tempfile.TemporaryDirectory(prefix="rwakit-index-bench-") as tmp:
         data_dir = Path(tmp)

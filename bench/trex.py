@@ -35,7 +35,7 @@ from web3.contract.contract import ContractConstructor, ContractFunction
 from web3.types import TxReceipt
 
 from rwakit.chain.node import start_node
-from rwakit.chain.signer import LocalKeySigner, Signer
+from rwakit.chain.signer import DevKeySigner, Signer
 from rwakit.chain.transactions import TransactionManager
 from rwakit.config import DEV_MNEMONIC
 from rwakit.contracts import load_artifact
@@ -311,7 +311,7 @@ def _plain_erc20(
 
 def main() -> int:
     started = time.monotonic()
-    deployer, sender = (LocalKeySigner.from_mnemonic(DEV_MNEMONIC, i) for i in range(2))  # funded on Anvil
+    deployer, sender = (DevKeySigner.from_mnemonic(DEV_MNEMONIC, i) for i in range(2))  # funded on Anvil
     holder, to, minted = (fresh_address(f"rwakit-bench-trex-{w}") for w in ("holder", "to", "minted"))
     wallets = TrexWallets(sender=sender, holder=holder, new_transfer=to, new_mint=minted)
     amount = 10**20  # 100 shares of 18 decimals, as bench/gas.py

@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     chain: ChainKind = Field("anvil", description="Local node to launch, 'tester' in-process, or 'rpc' for rpc_url")
     rpc_url: str | None = Field(None, description="JSON-RPC URL of a running node; implies chain='rpc'")
     private_key: SecretStr | None = Field(None, description="Operator key; default: the local node's first account")
+    keystore: Path | None = Field(None, description="Operator key as an encrypted keystore file (`rwakit key new`)")
+    keystore_passphrase_file: Path | None = Field(
+        None, description="File whose first line opens the keystore; else RWAKIT_KEYSTORE_PASSPHRASE"
+    )
     data_dir: Path = Field(Path(".rwakit"), description="Deployment record, chain state, logs")
     mnemonic: str = Field(DEV_MNEMONIC, description="Mnemonic of the local chain's funded accounts")
     rpc_timeout: float = Field(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,10 +25,14 @@ class Deployment:
     operator: str
     compiler_version: str
     deployed_at: str
+    safe: str | None = None  # the Safe that holds every role (rwakit deploy --safe), if any
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(asdict(self), indent=2) + "\n")
+
+    def held_by(self, safe: str) -> Deployment:
+        return replace(self, safe=safe)
 
     @classmethod
     def load(cls, path: Path) -> Deployment:

@@ -102,3 +102,10 @@ class AccessDenied(ContractRevert, PermissionError):
     """The sending account lacks the contract role the call needs."""
 
     code = "access_denied"
+
+
+class ApprovalPending(RwakitError):
+    """The operation was proposed to the Safe that holds the role and waits for its owners' approvals:
+    nothing was sent. ``details`` carry the proposal (id, SafeTx hash, approvals, threshold)."""
+
+    code = "approval_pending"

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rwakit.chain.connection import Chain, connect_tester, connect_url, dev_signers
+from rwakit.chain.signer import Signer
 from rwakit.chain.transactions import TransactionManager, TxJournal
 from rwakit.config import Settings, get_settings
 from rwakit.deployment import Deployment, deploy_platform
@@ -32,17 +33,25 @@ class Platform:
     assets: AssetService
     compliance: ComplianceService
     controls: ControlsService
+    signer: Signer  # signs every role's transactions: the operator, or the proposer of the Safe that holds the roles
 
     @classmethod
     def open(
-        cls, chain: Chain, deployment: Deployment, *, journal: TxJournal | None = None, audit: AuditLog | None = None
+        cls,
+        chain: Chain,
+        deployment: Deployment,
+        *,
+        journal: TxJournal | None = None,
+        audit: AuditLog | None = None,
+        acting: Signer | None = None,
     ) -> Platform:
-        """Services over an existing deployment; the chain's operator signs as registrar, issuer,
-        compliance officer and agent (separate signers per role come with custody integration).
-        Controls and rule changes are recorded in `audit` (default: kept in this process)."""
+        """Services over an existing deployment; `acting` (default: the chain's operator) signs as registrar,
+        issuer, compliance officer and agent; when the roles are held by a Safe it is the Safe's proposer
+        (rwakit.custody), and every write becomes a proposal. Controls and rule changes are recorded in
+        `audit` (default: kept in this process)."""
         deployment.check_chain(chain)
         txm = TransactionManager(chain.w3, journal=journal)
-        operator = chain.operator
+        operator = acting or chain.operator
         audit = audit or MemoryAuditLog()
         registry = RegistryService(chain, txm, deployment.registry, operator, from_block=deployment.block_number)
         assets = AssetService(chain, txm, deployment.factory, registry, operator, from_block=deployment.block_number)
@@ -54,6 +63,7 @@ class Platform:
             assets=assets,
             compliance=ComplianceService(txm, assets, operator, audit),
             controls=ControlsService(txm, assets, registry, operator, audit),
+            signer=operator,
         )
 
     @classmethod

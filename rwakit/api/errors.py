@@ -31,9 +31,11 @@ from web3 import Web3
 from web3.exceptions import Web3Exception
 
 from rwakit.api.schemas.common import ErrorPublic, reason_required
+from rwakit.custody.proposals import ProposalRefused
 from rwakit.db.engine import DB_ERRORS, DatabaseUnavailable
 from rwakit.errors import (
     AccessDenied,
+    ApprovalPending,
     ChainError,
     ChainUnavailable,
     ComplianceError,
@@ -148,6 +150,8 @@ REVERTS: dict[str, tuple[int, str, str | None]] = {
 }
 
 ERROR_STATUSES: dict[int, str] = {
+    202: "`approval_pending`: a Safe holds the role, so the operation was proposed to it (`proposal_id`, "
+    "`status`, `approvals`, `threshold`, `safe_tx_hash`); it executes when enough owners approve",
     401: "No key (`unauthorized`), or one the platform does not know or has revoked (`invalid_api_key`)",
     403: "The key's role may not do this (`forbidden`), or it is another investor's data (`forbidden_investor`, "
     "`forbidden_wallet`)",
@@ -173,6 +177,8 @@ def error_responses(*statuses: int, described: Mapping[int, str] | None = None) 
 
 
 _STATUS: list[tuple[type[BaseException], int]] = [
+    (ApprovalPending, 202),  # proposed to the Safe that holds the role: accepted, not yet done
+    (ProposalRefused, 409),
     (Unauthorized, 401),
     (Forbidden, 403),
     (AccessDenied, 403),

@@ -11,9 +11,12 @@ from sqlalchemy.engine import Engine
 from rwakit.api.services.custody import Custody, DevCustody, NoCustody
 from rwakit.api.services.keyed_steps import StepFaults
 from rwakit.config import Settings
+from rwakit.custody.proposals import SafeProposals, SafeProposer
+from rwakit.custody.safe import SafeAccount
 from rwakit.db import SqlJournal, make_engine, migrate
 from rwakit.db.audit import SqlAuditLog
 from rwakit.db.engine import DatabaseUnavailable
+from rwakit.db.proposals import SqlProposalStore
 from rwakit.deployment import Deployment
 from rwakit.platform import Platform, connect
 from rwakit.tokenize.compliance import ComplianceService
@@ -28,23 +31,34 @@ class Runtime:
         self.engine = engine if engine is not None else make_engine(settings.db_url)
         self.journal = SqlJournal(self.engine)
         self.audit = SqlAuditLog(self.engine)
-        self._platform = platform
         self.faults: StepFaults | None = None  # where a test makes a keyed request crash; None in production
         self._custody: Custody | None = None
+        self.proposals: SafeProposals | None = None  # when a Safe holds the platform's roles
         self._tables_ready = False
         self._lock = threading.Lock()
-        if platform is not None:
-            self._adopt(platform)
+        self._platform = None if platform is None else self._adopt(platform)
 
-    def _adopt(self, platform: Platform) -> None:
+    def _adopt(self, platform: Platform) -> Platform:
         """Route the platform's transactions into the SQL journal, and its control actions and rule
         changes into the audit trail in the API's database (whatever audit log the platform was
-        opened with)."""
+        opened with). When a Safe holds the platform's roles, the platform is reopened with the Safe's
+        proposer: every write then becomes a proposal, kept in the API's database."""
+        if platform.deployment.safe is not None:
+            self.proposals = SafeProposals(
+                SafeAccount.at(platform.chain.w3, platform.deployment.safe),
+                platform.txm,
+                SqlProposalStore(self.engine),
+                self.audit,
+                executor=platform.chain.operator,  # pays for execTransaction; holds no role
+            )
+            proposer = SafeProposer(self.proposals, default_maker="api")
+            platform = Platform.open(platform.chain, platform.deployment, audit=self.audit, acting=proposer)
         platform.txm.journal = self.journal
         self.journal.attach(platform.txm)
-        operator = platform.chain.operator  # the agent and compliance officer Platform.open gives the services
-        platform.controls = ControlsService(platform.txm, platform.assets, platform.registry, operator, self.audit)
-        platform.compliance = ComplianceService(platform.txm, platform.assets, operator, self.audit)
+        signer = platform.signer  # the agent and compliance officer Platform.open gives the services
+        platform.controls = ControlsService(platform.txm, platform.assets, platform.registry, signer, self.audit)
+        platform.compliance = ComplianceService(platform.txm, platform.assets, signer, self.audit)
+        return platform
 
     def startup(self) -> None:
         """Migrate the database to the newest revision if it answers; if not, the API starts anyway
@@ -76,8 +90,7 @@ class Runtime:
                         journal=self.journal,
                         audit=self.audit,
                     )
-                    self._adopt(platform)
-                    self._platform = platform
+                    self._platform = self._adopt(platform)
         return self._platform
 
     @property

@@ -9,7 +9,7 @@ from web3 import Web3
 from web3.providers.eth_tester import EthereumTesterProvider
 from web3.providers.rpc.utils import ExceptionRetryConfiguration
 
-from rwakit.chain.signer import LocalKeySigner, Signer
+from rwakit.chain.signer import DevKeySigner, KeystoreSigner, LocalKeySigner, Signer, read_passphrase, usable_signers
 from rwakit.config import DEFAULT_RPC_TIMEOUT, Settings
 from rwakit.errors import ChainUnavailable
 
@@ -40,10 +40,11 @@ def http_web3(url: str, timeout: float = DEFAULT_RPC_TIMEOUT) -> Web3:
 
 
 def connect_url(url: str, signers: list[Signer], *, timeout: float = DEFAULT_RPC_TIMEOUT) -> Chain:
+    """The node at `url`, signing with `signers` (the development mnemonic's only on a local chain)."""
     w3 = http_web3(url, timeout)
     if not w3.is_connected():
         raise ChainUnavailable(f"No JSON-RPC node answers at {url}: start one with `rwakit chain`", url=url)
-    return Chain(w3=w3, signers=signers)
+    return Chain(w3=w3, signers=usable_signers(signers, int(w3.eth.chain_id)))
 
 
 def connect_tester() -> Chain:
@@ -56,8 +57,12 @@ def connect_tester() -> Chain:
 
 
 def dev_signers(settings: Settings, count: int = 10) -> list[Signer]:
-    """The operator key from settings, else the local chain's funded mnemonic accounts."""
-    derived: list[Signer] = [LocalKeySigner.from_mnemonic(settings.mnemonic, i) for i in range(count)]
+    """The operator key from settings (RWAKIT_KEYSTORE, else RWAKIT_PRIVATE_KEY) first, then the local
+    chain's funded mnemonic accounts (dropped by `connect_url` on any other chain)."""
+    derived: list[Signer] = [DevKeySigner.from_mnemonic(settings.mnemonic, i) for i in range(count)]
+    if settings.keystore is not None:
+        passphrase = read_passphrase(file=settings.keystore_passphrase_file)
+        return [KeystoreSigner.load(settings.keystore, passphrase), *derived]
     if settings.private_key is not None:
         return [LocalKeySigner.from_private_key(settings.private_key.get_secret_value()), *derived]
     return derived

@@ -20,9 +20,9 @@ from web3.exceptions import TimeExhausted, Web3RPCError
 from web3.types import TxParams, TxReceipt, Wei
 
 from rwakit.chain.revert_data import revert_data
-from rwakit.chain.signer import Signer
+from rwakit.chain.signer import Proposer, Signer
 from rwakit.contracts.reverts import decode_revert, revert_error
-from rwakit.errors import ChainError, ChainUnavailable, TransactionFailed
+from rwakit.errors import ChainError, ChainUnavailable, InvalidInput, TransactionFailed
 
 TxStatus = Literal["signed", "sent", "mined", "reverted", "failed"]
 GAS_MARGIN = 1.2  # estimates can shift with block.timestamp checks (KYC expiry) between estimate and inclusion
@@ -92,8 +92,8 @@ class TransactionManager:
 
     def transact(self, signer: Signer, call: Transactable, *, label: str, value: int = 0) -> TxReceipt:
         """Send `call` signed by `signer` and return its receipt; raise a typed error on revert."""
-        base: TxParams = {"from": signer.address, "value": Wei(value), "chainId": self.chain_id}
         try:
+            base: TxParams = {"from": signer.address, "value": Wei(value), "chainId": self.chain_id}
             tx = dict(call.build_transaction(base))
         except (ConnectionError, OSError) as exc:
             raise ChainUnavailable(f"Chain unreachable while preparing {label}: {exc}") from exc
@@ -101,6 +101,13 @@ class TransactionManager:
             if (refusal := _refusal(exc, label)) is None:
                 raise
             raise refusal from exc
+        if isinstance(signer, Proposer):
+            if value or not tx.get("to"):
+                raise InvalidInput(
+                    f"{label}: a proposal calls a contract with no value; it cannot deploy or pay",
+                    code="not_proposable",
+                )
+            signer.propose(str(tx["to"]), bytes(HexBytes(tx["data"])), label)
         tx["gas"] = int(int(tx["gas"]) * GAS_MARGIN)
         return self._send(signer, tx, label)
 

@@ -8,7 +8,23 @@ from typing import Annotated
 
 import typer
 
-from rwakit.cli import api_key, asset, audit, chain, compile, control, db, demo, index, investor, issue, rules, serve
+from rwakit.cli import (
+    api_key,
+    asset,
+    audit,
+    chain,
+    compile,
+    control,
+    db,
+    demo,
+    index,
+    investor,
+    issue,
+    key,
+    proposal,
+    rules,
+    serve,
+)
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 
@@ -39,6 +55,8 @@ app.command("audit")(audit.audit_trail)
 app.add_typer(investor.app, name="investor")
 app.add_typer(asset.app, name="asset")
 app.add_typer(api_key.app, name="api-key")
+app.add_typer(key.app, name="key")
+app.add_typer(proposal.app, name="proposal")
 app.add_typer(rules.app, name="rules")
 app.add_typer(control.app, name="control")
 app.add_typer(index.app, name="index")

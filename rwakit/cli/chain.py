@@ -5,12 +5,17 @@ from __future__ import annotations
 import json
 import signal
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from rwakit.cli.common import ChainKind, reported
 from rwakit.config import get_settings
+
+if TYPE_CHECKING:
+    from rwakit.chain.connection import Chain
+    from rwakit.chain.transactions import TransactionManager
+    from rwakit.custody.safe import SafeSpec
 
 
 def chain(
@@ -42,15 +47,59 @@ def chain(
         typer.echo(f"{kind.value} stopped")
 
 
-def deploy() -> None:
-    """Deploy the registry and the factory, and write the deployment record."""
+def deploy(
+    safe: Annotated[
+        str | None, typer.Option("--safe", help="M-of-N (e.g. 2-of-3): deploy a Safe on this local chain, with --owner")
+    ] = None,
+    owners: Annotated[
+        list[str] | None, typer.Option("--owner", help="An owner of the new Safe (repeat N times)")
+    ] = None,
+    safe_address: Annotated[
+        str | None, typer.Option("--safe-address", help="An existing Safe (any chain) to hold the roles instead")
+    ] = None,
+) -> None:
+    """Deploy the registry and the factory, and write the deployment record. With --safe or --safe-address, a
+    Safe receives every role (admin, registrar, issuer, compliance) and the deployer renounces them."""
     from rwakit.chain.transactions import TransactionManager
     from rwakit.deployment import deploy_platform
-    from rwakit.platform import connect
+    from rwakit.errors import InvalidInput
+    from rwakit.platform import Platform, connect
 
     settings = get_settings()
     with reported():
+        if safe and safe_address:
+            raise InvalidInput("Give --safe M-of-N (a new Safe) or --safe-address, not both", code="invalid_safe_spec")
+        spec = _safe_spec(safe, owners or [])
         connection = connect(settings)
-        deployment = deploy_platform(connection, TransactionManager(connection.w3))
+        txm = TransactionManager(connection.w3)
+        holder = _safe(connection, txm, spec, safe_address)  # first: a refused Safe leaves no platform behind
+        deployment = deploy_platform(connection, txm)
+        if holder is not None:
+            from rwakit.custody.handover import hand_roles_to
+
+            hand_roles_to(Platform.open(connection, deployment), holder, connection.operator)
+            deployment = deployment.held_by(holder)
     deployment.save(settings.deployment_file)
     typer.echo(f"registry {deployment.registry}\nfactory  {deployment.factory}\nrecord   {settings.deployment_file}")
+    if deployment.safe:
+        typer.echo(f"safe     {deployment.safe} holds every role; the deployer {deployment.operator} holds none")
+
+
+def _safe_spec(safe: str | None, owners: list[str]) -> SafeSpec | None:
+    from rwakit.custody.safe import SafeSpec
+    from rwakit.errors import InvalidInput
+
+    if safe is None:
+        if owners:
+            raise InvalidInput("--owner goes with --safe M-of-N", code="invalid_safe_spec")
+        return None
+    return SafeSpec.parse(safe, owners)
+
+
+def _safe(chain: Chain, txm: TransactionManager, spec: SafeSpec | None, address: str | None) -> str | None:
+    """The Safe to hand the roles to: deployed from `spec` (local chains), or found at `address`."""
+    from rwakit.custody.safe import SafeAccount, deploy_safe
+
+    if spec is not None:
+        return deploy_safe(chain, txm, spec).address
+    return SafeAccount.at(chain.w3, address).address if address else None

@@ -119,13 +119,14 @@ def describe(w3: Web3, rows: Sequence[AuditRecord]) -> list[TrailEntry]:
 
 
 def _asset_meta(w3: Web3, addresses: list[str]) -> dict[str, tuple[str | None, int | None]]:
-    """Symbol and decimals of each asset; nothing for an address that is no contract on this chain
-    any more (a reset chain): its amounts then stay in base units."""
+    """Symbol and decimals of each asset, in one batch; nothing for an address that is no asset on this chain
+    (a reset chain; the registry, the factory or the Safe a proposal targets): its amounts then stay in base
+    units. If the batch fails, each address is read alone, so one such address spoils no other's."""
     calls = [c for a in addresses for c in (Call(a, "symbol()", (), "string"), Call(a, "decimals()", (), "uint8"))]
     try:
         values = read(w3, calls)
     except (ChainError, DecodingError):
-        return {}
+        return {} if len(addresses) < 2 else {k: v for a in addresses for k, v in _asset_meta(w3, [a]).items()}
     return {a: (values[2 * i], values[2 * i + 1]) for i, a in enumerate(addresses)}
 
 

@@ -17,6 +17,7 @@ PAGES = [
     ROOT / "docs" / "compliance-and-controls.md",
     ROOT / "docs" / "indexer.md",
     ROOT / "docs" / "operations.md",
+    ROOT / "docs" / "custody.md",
     ROOT / "docs" / "development.md",
 ]
 FENCE = re.compile(r"^```(\S*)(.*)$")

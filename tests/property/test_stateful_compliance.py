@@ -35,7 +35,7 @@ from hypothesis.stateful import (
 from web3.contract import Contract
 
 from rwakit.chain.connection import Chain
-from rwakit.chain.signer import LocalKeySigner, Signer
+from rwakit.chain.signer import DevKeySigner, Signer
 from rwakit.config import Settings
 from rwakit.contracts.restrictions import Restriction as R
 from rwakit.errors import ComplianceError, ContractRevert, InvalidInput
@@ -551,7 +551,7 @@ class ComplianceMachine(RuleBasedStateMachine):
 def funded_wallets(chain: Chain) -> list[Signer]:
     """The nine investor signers and a few more from the same mnemonic, funded for gas."""
     mnemonic = Settings(_env_file=None).mnemonic
-    extra = [LocalKeySigner.from_mnemonic(mnemonic, i) for i in range(10, 10 + EXTRA_WALLETS)]
+    extra = [DevKeySigner.from_mnemonic(mnemonic, i) for i in range(10, 10 + EXTRA_WALLETS)]
     for signer in extra:
         chain.w3.provider.make_request("anvil_setBalance", [signer.address, hex(10**21)])  # type: ignore[arg-type]
     return [*chain.signers[1:10], *extra]

@@ -33,6 +33,7 @@ from typing import Any, Generic, TypeVar
 from sqlmodel import Session, select
 
 from rwakit.api.errors import Conflict, idempotency_key_required
+from rwakit.custody.proposals import proposing_under
 from rwakit.db import idempotency as store
 from rwakit.db.clock import as_utc, utcnow
 from rwakit.db.idempotency import FINISHED, UNSETTLED
@@ -82,7 +83,8 @@ def run_once(
                 return Outcome(replay(existing), replayed=True)
             if existing.status == RequestStatus.INCOMPLETE:
                 if store.resume(session, existing):
-                    return Outcome(execute(existing), replayed=False)
+                    with proposing_under(key):
+                        return Outcome(execute(existing), replayed=False)
                 continue
             if existing.status == RequestStatus.PENDING and utcnow() - as_utc(existing.updated_at) < timedelta(
                 seconds=lease_seconds
@@ -94,7 +96,8 @@ def run_once(
             continue  # nothing happened (plan afresh), or the rest is to be sent
         row = plan(key)
         if store.claim(session, row):
-            return Outcome(execute(row), replayed=False)
+            with proposing_under(key):  # when a Safe holds the role: the key's one proposal
+                return Outcome(execute(row), replayed=False)
     raise Conflict(f"The idempotency key {key!r} is being used by another request", code="idempotency_key_in_progress")
 
 

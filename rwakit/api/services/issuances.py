@@ -36,6 +36,7 @@ from rwakit.db.issuances import Issuance
 from rwakit.db.keyed import RequestStatus
 from rwakit.errors import ChainUnavailable, ContractRevert, InvalidInput, NotFound, RwakitError
 from rwakit.platform import Platform
+from rwakit.tokenize.audit import acting_as
 from rwakit.units import format_units, investor_id_to_bytes32, to_base_units
 
 LISTED_ROWS = 100  # rows named in a refusal: enough to act on, a small body for a 10,000-row batch
@@ -123,17 +124,18 @@ class IssuanceService:
     def issue(self, key: str | None, body: IssuanceCreate | BatchIssuanceCreate) -> Outcome[IssuancePublic]:
         kind = "single" if isinstance(body, IssuanceCreate) else "batch"
         request_hash = _request_hash(kind, body)
-        return idempotency.run_once(
-            self.session,
-            key,
-            request_hash,
-            table=Issuance,
-            lease_seconds=self.settings.issuance_lease_seconds,
-            plan=lambda checked: self._plan(checked, kind, request_hash, body),
-            execute=self._execute,
-            replay=public,
-            reconcile=lambda row: reconcile(self.session, self.platform, row),
-        )
+        with acting_as(self.principal.actor):  # the maker, when a Safe holds the issuer role
+            return idempotency.run_once(
+                self.session,
+                key,
+                request_hash,
+                table=Issuance,
+                lease_seconds=self.settings.issuance_lease_seconds,
+                plan=lambda checked: self._plan(checked, kind, request_hash, body),
+                execute=self._execute,
+                replay=public,
+                reconcile=lambda row: reconcile(self.session, self.platform, row),
+            )
 
     # -- validation, before anything is written ----------------------------------------------
 

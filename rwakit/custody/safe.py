@@ -1,0 +1,131 @@
+"""Deploy a Safe (1.4.1: the singleton, the proxy factory and the fallback handler on a local chain) and
+drive one: owners, threshold, nonce, simulating and executing a Safe transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+from eth_typing import ChecksumAddress
+from web3 import Web3
+from web3.contract import Contract
+from web3.logs import DISCARD
+from web3.types import TxReceipt
+
+from rwakit.chain.connection import Chain
+from rwakit.chain.signer import LOCAL_CHAIN_IDS, Signer
+from rwakit.chain.transactions import TransactionManager
+from rwakit.contracts import load_artifact
+from rwakit.custody.safe_tx import ZERO_ADDRESS, SafeTx, packed_signatures
+from rwakit.errors import InvalidInput, NotFound
+from rwakit.units import to_address
+
+
+@dataclass(frozen=True)
+class SafeSpec:
+    """Owners and threshold: "2-of-3" with three owners."""
+
+    owners: tuple[ChecksumAddress, ...]
+    threshold: int
+
+    @classmethod
+    def parse(cls, m_of_n: str, owners: Sequence[str]) -> SafeSpec:
+        m, sep, n = m_of_n.partition("-of-")
+        if not (sep and m.isdigit() and n.isdigit()):
+            raise InvalidInput(f"Give the Safe as M-of-N (e.g. 2-of-3), not {m_of_n!r}", code="invalid_safe_spec")
+        addresses = tuple(to_address(o) for o in owners)
+        if len(addresses) != int(n):
+            raise InvalidInput(f"A {m_of_n} Safe needs {n} owners, {len(addresses)} given", code="invalid_safe_spec")
+        if len(set(addresses)) != len(addresses):
+            raise InvalidInput("Each owner may appear once", code="invalid_safe_spec")
+        if not 1 <= int(m) <= int(n):
+            raise InvalidInput(f"The threshold must be 1 to {n}", code="invalid_safe_spec")
+        return cls(owners=addresses, threshold=int(m))
+
+
+class SafeAccount:
+    """One deployed Safe."""
+
+    def __init__(self, w3: Web3, address: str) -> None:
+        self.w3 = w3
+        self.address = to_address(address)
+
+    @cached_property
+    def contract(self) -> Contract:
+        return load_artifact("safe/Safe").at(self.w3, self.address)
+
+    @classmethod
+    def at(cls, w3: Web3, address: str) -> SafeAccount:
+        """An existing Safe, checked to be one (it answers VERSION and getOwners)."""
+        safe = cls(w3, address)
+        try:
+            safe.contract.functions.VERSION().call()
+            safe.owners()
+        except Exception:
+            raise NotFound(f"No Safe at {address} on this chain", code="safe_not_found") from None
+        return safe
+
+    def owners(self) -> list[ChecksumAddress]:
+        return [Web3.to_checksum_address(o) for o in self.contract.functions.getOwners().call()]
+
+    def threshold(self) -> int:
+        return int(self.contract.functions.getThreshold().call())
+
+    def nonce(self) -> int:
+        return int(self.contract.functions.nonce().call())
+
+    def transaction(self, to: str, data: bytes, nonce: int) -> SafeTx:
+        return SafeTx(chain_id=int(self.w3.eth.chain_id), safe=self.address, to=to_address(to), data=data, nonce=nonce)
+
+    def contract_hash(self, tx: SafeTx) -> bytes:
+        """The hash as the contract computes it (getTransactionHash)."""
+        return bytes(
+            self.contract.functions.getTransactionHash(
+                tx.to, tx.value, tx.data, 0, 0, 0, 0, ZERO_ADDRESS, ZERO_ADDRESS, tx.nonce
+            ).call()
+        )
+
+    def execute(
+        self, txm: TransactionManager, executor: Signer, tx: SafeTx, signatures: dict[str, bytes], *, label: str
+    ) -> TxReceipt:
+        """Send execTransaction with the owners' signatures; `executor` is any funded account."""
+        call = self.contract.functions.execTransaction(
+            tx.to, tx.value, tx.data, 0, 0, 0, 0, ZERO_ADDRESS, ZERO_ADDRESS, packed_signatures(signatures)
+        )
+        return txm.transact(executor, call, label=label)
+
+
+def deploy_safe(chain: Chain, txm: TransactionManager, spec: SafeSpec, *, salt: int = 0) -> SafeAccount:
+    """On a local chain: deploy the Safe singleton, its proxy factory and fallback handler, then a Safe proxy
+    with `spec`'s owners and threshold (createProxyWithNonce, as the Safe wallet does)."""
+    if chain.chain_id not in LOCAL_CHAIN_IDS:
+        raise InvalidInput(
+            f"rwakit deploys Safe contracts on local chains only; on chain {chain.chain_id} create the Safe with "
+            "the Safe wallet and give its address (--safe-address)",
+            code="safe_deploy_not_local",
+        )
+    deployer, w3 = chain.operator, chain.w3
+    singleton, _ = txm.deploy(deployer, load_artifact("safe/Safe").factory(w3).constructor(), label="deploy Safe")
+    factory_artifact = load_artifact("safe/SafeProxyFactory")
+    factory, _ = txm.deploy(deployer, factory_artifact.factory(w3).constructor(), label="deploy SafeProxyFactory")
+    handler, _ = txm.deploy(
+        deployer,
+        load_artifact("safe/CompatibilityFallbackHandler").factory(w3).constructor(),
+        label="deploy CompatibilityFallbackHandler",
+    )
+    setup = (
+        load_artifact("safe/Safe")
+        .at(w3, singleton)
+        .encode_abi(
+            "setup", [list(spec.owners), spec.threshold, ZERO_ADDRESS, b"", handler, ZERO_ADDRESS, 0, ZERO_ADDRESS]
+        )
+    )
+    proxies = factory_artifact.at(w3, factory)
+    receipt = txm.transact(
+        deployer,
+        proxies.functions.createProxyWithNonce(singleton, setup, salt),
+        label=f"create {spec.threshold}-of-{len(spec.owners)} Safe",
+    )
+    created = proxies.events.ProxyCreation().process_receipt(receipt, errors=DISCARD)
+    return SafeAccount(w3, created[0]["args"]["proxy"])

@@ -1,0 +1,145 @@
+"""The API when a 2-of-3 Safe holds the platform's roles: value-moving requests answer 202 with their
+proposal (one per idempotency key), owners approve with a platform-held key or their wallet's signature, the
+proposal executes once; a stale one shows why it would fail; hostile approvals are refused."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from eth_account import Account
+from eth_account.messages import encode_typed_data
+from fastapi import FastAPI
+from sqlalchemy.engine import Engine
+
+from rwakit.api import create_app
+from rwakit.chain.connection import Chain
+from rwakit.config import DEV_MNEMONIC, Settings
+from rwakit.custody.handover import hand_roles_to
+from rwakit.custody.safe import SafeAccount, SafeSpec, deploy_safe
+from rwakit.platform import Platform
+from rwakit.tokenize import AssetSpec
+from tests.api.conftest import Api, TestClient, clear_tables, ok, refused
+from tests.conftest import advance_time, investor
+
+WALLET_OWNER = 13  # a dev mnemonic account the API's custody does not hold: it signs in "its own wallet"
+
+
+def wallet_signature(typed_data: dict[str, Any], index: int = WALLET_OWNER) -> str:
+    key = Account.from_mnemonic(DEV_MNEMONIC, account_path=f"m/44'/60'/0'/0/{index}").key
+    return "0x" + bytes(Account.sign_message(encode_typed_data(full_message=typed_data), key).signature).hex()
+
+
+@pytest.fixture
+def safe_api(chain: Chain, platform: Platform, api_settings: Settings, db_engine: Engine) -> Iterator[Api]:
+    """The session's platform with its roles on a Safe owned by dev accounts 7 and 8 (keys the API's dev
+    custody holds) and 13 (one it does not)."""
+    platform.registry.register(investor(chain, "HK-1", chain.signers[1], kyc_seconds=3600))
+    platform.registry.register(investor(chain, "HK-2", chain.signers[2]))
+    platform.assets.create(AssetSpec("Safe Tower", "SAFE", 0, "property", "1000000"))
+    platform.assets.issue("SAFE", "HK-2", 50)
+    owners = (chain.signers[7].address, chain.signers[8].address, Account.from_mnemonic(
+        DEV_MNEMONIC, account_path=f"m/44'/60'/0'/0/{WALLET_OWNER}").address)  # fmt: skip
+    safe = deploy_safe(chain, platform.txm, SafeSpec(owners, 2))
+    hand_roles_to(platform, safe.address, chain.operator)
+    held = Platform.open(chain, platform.deployment.held_by(safe.address))
+    app: FastAPI = create_app(api_settings, platform=held, engine=db_engine)
+    with TestClient(app) as client:
+        yield Api(client=client, engine=db_engine, platform=held)
+    clear_tables(db_engine)
+
+
+def balance(api: Api, wallet: str) -> int:
+    return int(api.platform.assets.token("SAFE").functions.balanceOf(wallet).call())
+
+
+def test_an_issuance_is_proposed_once_per_key_and_executes_on_the_second_approval(safe_api: Api, chain: Chain) -> None:
+    key = secrets.token_hex(8)
+    first = ok(safe_api.issue("SAFE", "HK-1", "10", key=key), 202)
+    assert (first["code"], first["status"], first["approvals"], first["threshold"]) == (
+        "approval_pending",
+        "pending",
+        0,
+        2,
+    )
+    again = ok(safe_api.issue("SAFE", "HK-1", "10", key=key), 202)
+    assert again["proposal_id"] == first["proposal_id"]
+    listed = ok(safe_api.issuer.get("/proposals"))
+    assert [p["id"] for p in listed] == [first["proposal_id"]]
+    proposal = listed[0]
+    assert proposal["maker"].startswith("api-key:") and proposal["would_fail"] is None
+    url = f"/proposals/{proposal['id']}"
+    refused(safe_api.issuer.post(f"{url}/approvals", json={"owner": chain.signers[7].address}), 403, "forbidden")
+    one = ok(safe_api.admin.post(f"{url}/approvals", json={"owner": chain.signers[7].address}))
+    assert (one["status"], len(one["approvals"])) == ("pending", 1)
+    two = ok(safe_api.admin.post(f"{url}/approvals", json={"signature": wallet_signature(proposal["typed_data"])}))
+    assert two["status"] == "executed" and two["tx_hash"] and balance(safe_api, chain.signers[1].address) == 10
+    after = ok(safe_api.issue("SAFE", "HK-1", "10", key=key), 202)
+    assert (after["proposal_id"], after["status"]) == (first["proposal_id"], "executed")
+    assert balance(safe_api, chain.signers[1].address) == 10
+    assert ok(safe_api.admin.post(f"{url}/execute"))["status"] == "executed"
+    actions = [e["action"] for e in ok(safe_api.issuer.get("/audit", params={"action": "proposal_executed"}))]
+    assert actions == ["proposal_executed"]
+
+
+def test_rules_and_forced_transfers_are_proposed_too(safe_api: Api, chain: Chain) -> None:
+    rules = safe_api.compliance.request("PUT", "/assets/SAFE/rules/minimum-lot", json={"amount": "5"})
+    assert ok(rules, 202)["code"] == "approval_pending"
+    order = {"from": chain.signers[2].address, "to": "HK-1", "amount": "5", "reason": "court order 1"}
+    forced = safe_api.issuer.post("/assets/SAFE/forced-transfers", json=order, headers={"Idempotency-Key": "f-1"})
+    assert ok(forced, 202)["code"] == "approval_pending"
+    assert len(ok(safe_api.issuer.get("/proposals"))) == 2
+
+
+def test_a_stale_proposal_shows_why_and_is_cancelled(safe_api: Api, chain: Chain) -> None:
+    pending = ok(safe_api.issue("SAFE", "HK-1", "10"), 202)
+    advance_time(chain, 7200)  # HK-1's KYC lapses
+    shown = ok(safe_api.issuer.get(f"/proposals/{pending['proposal_id']}"))
+    assert shown["would_fail"]["code"] == "compliance_refused" and shown["would_fail"]["reason_code"] > 0
+    url = f"/proposals/{pending['proposal_id']}"
+    ok(safe_api.admin.post(f"{url}/approvals", json={"owner": chain.signers[7].address}))
+    refused(
+        safe_api.admin.post(f"{url}/approvals", json={"owner": chain.signers[8].address}), 409, "compliance_refused"
+    )
+    assert ok(safe_api.admin.post(f"{url}/cancel"))["status"] == "cancelled"
+    refused(safe_api.admin.post(f"{url}/cancel"), 409, "proposal_not_pending")
+    assert ok(safe_api.issuer.get("/proposals")) == []
+
+
+def test_hostile_approvals_are_refused(safe_api: Api, chain: Chain) -> None:
+    pending = ok(safe_api.issue("SAFE", "HK-1", "10"), 202)
+    url = f"/proposals/{pending['proposal_id']}/approvals"
+    typed = ok(safe_api.issuer.get(f"/proposals/{pending['proposal_id']}"))["typed_data"]
+    refused(safe_api.admin.post(url, json={"signature": wallet_signature(typed, 20)}), 422, "signature_not_owner")
+    other_chain = {**typed, "domain": {**typed["domain"], "chainId": 1}}
+    refused(safe_api.admin.post(url, json={"signature": wallet_signature(other_chain)}), 422, "signature_not_owner")
+    stranger = Account.from_mnemonic(DEV_MNEMONIC, account_path="m/44'/60'/0'/0/20").address
+    refused(safe_api.admin.post(url, json={"owner": stranger}), 422, "owner_key_not_held")
+    refused(safe_api.admin.post(url, json={"owner": chain.signers[5].address}), 422, "signature_not_owner")  # held
+    refused(safe_api.admin.post(url, json={}), 422, "invalid_request")
+    refused(safe_api.admin.post(url, json={"signature": "0x12"}), 422, "invalid_request")
+    ok(safe_api.admin.post(url, json={"signature": wallet_signature(typed)}))
+    refused(safe_api.admin.post(url, json={"signature": wallet_signature(typed)}), 409, "already_approved")
+    refused(safe_api.admin.get("/proposals/999999"), 404, "proposal_not_found")
+    refused(safe_api.admin.post("/proposals/999999/execute"), 404, "proposal_not_found")
+
+
+def test_without_a_safe_there_is_nothing_to_propose(api: Api) -> None:
+    refused(api.issuer.get("/proposals"), 409, "no_safe")
+
+
+def test_an_owner_approves_on_chain_from_their_own_wallet_then_tells_the_api(safe_api: Api, chain: Chain) -> None:
+    pending = ok(safe_api.issue("SAFE", "HK-1", "3"), 202)
+    url = f"/proposals/{pending['proposal_id']}/approvals"
+    owner = chain.signers[8]
+    body = {"approved_on_chain": owner.address}
+    refused(safe_api.admin.post(url, json=body), 409, "not_approved_on_chain")
+    safe = safe_api.platform.deployment.safe
+    assert safe is not None
+    contract = SafeAccount.at(chain.w3, safe).contract
+    safe_api.platform.txm.transact(owner, contract.functions.approveHash(pending["safe_tx_hash"]), label="approve")
+    assert len(ok(safe_api.admin.post(url, json=body))["approvals"]) == 1
+    done = ok(safe_api.admin.post(url, json={"owner": chain.signers[7].address}))
+    assert done["status"] == "executed" and balance(safe_api, chain.signers[1].address) == 3

@@ -1,0 +1,118 @@
+"""The Safe: its EIP-712 hash as the contract computes it, M-of-N parsing, and the platform's roles moved to
+it so that no single owner, nor the former deployer, can call any privileged function."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+import pytest
+from eth_account.messages import encode_typed_data
+from web3 import Web3
+
+from rwakit.chain.connection import Chain
+from rwakit.chain.signer import Signer
+from rwakit.chain.transactions import TransactionManager
+from rwakit.contracts import load_artifact
+from rwakit.custody.handover import hand_roles_to, privileged_contracts
+from rwakit.custody.safe import SafeSpec
+from rwakit.custody.safe_tx import SafeTx
+from rwakit.errors import AccessDenied, InvalidInput
+from tests.conftest import investor
+from tests.custody.conftest import ASSET, Custodied
+
+OWNERS = ["0x70997970C51812dc3A010C7d01b50e0d17dc79C8", "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
+          "0x90F79bf6EB2c4f870365E785982E1f101E93b906"]  # fmt: skip
+
+
+def test_the_safe_tx_hash_is_the_contracts_and_the_wallets(custodied: Custodied) -> None:
+    safe = custodied.safe
+    for data, nonce in ((b"", 0), (secrets.token_bytes(68), 7), (secrets.token_bytes(1000), 2**64)):
+        tx = safe.transaction(OWNERS[0], data, nonce)
+        assert tx.hash == safe.contract_hash(tx)
+        wallet = encode_typed_data(full_message=tx.typed_data())  # what eth_signTypedData_v4 signs
+        assert (wallet.header, wallet.body) == (tx.domain_separator, tx.struct_hash)
+        assert Web3.keccak(b"\x19" + wallet.version + wallet.header + wallet.body) == tx.hash
+
+
+def test_safe_specs_are_m_of_n_distinct_owners() -> None:
+    spec = SafeSpec.parse("2-of-3", OWNERS)
+    assert spec.threshold == 2 and spec.owners == tuple(OWNERS)
+    for m_of_n, owners in (("2of3", OWNERS), ("4-of-3", OWNERS), ("0-of-3", OWNERS), ("2-of-3", OWNERS[:2]),
+                           ("2-of-3", [OWNERS[0], OWNERS[0], OWNERS[1]]), ("x-of-3", OWNERS),
+                           ("2-of-3", [*OWNERS[:2], "0x1234"])):  # fmt: skip
+        with pytest.raises(InvalidInput):
+            SafeSpec.parse(m_of_n, owners)
+
+
+def privileged_calls(custodied: Custodied, chain: Chain) -> list[tuple[str, Any]]:
+    platform = custodied.platform
+    registry, factory = platform.registry.contract, platform.assets.factory
+    token = platform.assets.token(ASSET)
+    holder, other = (s.address for s in custodied.investors[:2])
+    new_investor = platform.registry._encode(investor(chain, "HK-99", custodied.investors[2]))
+    role = token.functions.ISSUER_ROLE().call()
+    params = ("X", "XX", 0, 0, 10, "", b"\0" * 32, False)
+    return [
+        ("register", registry.functions.registerInvestor(new_investor)),
+        ("revoke", registry.functions.revokeInvestor(Web3.keccak(text="HK-1"))),
+        ("registry grant", registry.functions.grantRole(role, holder)),
+        ("create asset", factory.functions.createAsset(params)),
+        ("factory grant", factory.functions.grantRole(role, holder)),
+        ("mint", token.functions.mint(holder, 1)),
+        ("burn", token.functions.burn(holder, 0)),
+        ("forced transfer", token.functions.forcedTransfer(holder, other, 0)),
+        ("freeze", token.functions.setAddressFrozen(holder, True)),
+        ("pause", token.functions.pause()),
+        ("rules", token.functions.setMaxHolders(5)),
+        ("countries", token.functions.setAllowedCountries([344], True)),
+        ("authorised", token.functions.setSharesAuthorised(10**9)),
+        ("asset grant", token.functions.grantRole(role, holder)),
+    ]
+
+
+def test_no_single_owner_nor_the_former_deployer_can_call_a_privileged_function(
+    custodied: Custodied, chain: Chain
+) -> None:
+    txm = TransactionManager(chain.w3)
+    callers: list[Signer] = [*custodied.owners, chain.operator]
+    for contract, names in privileged_contracts(custodied.platform):
+        for name in names:
+            role = contract.functions[name]().call()
+            assert contract.functions.hasRole(role, custodied.safe.address).call(), (contract.address, name)
+            assert not any(contract.functions.hasRole(role, c.address).call() for c in callers), name
+    for what, call in privileged_calls(custodied, chain):
+        for caller in callers:
+            with pytest.raises(AccessDenied) as denied:
+                txm.transact(caller, call, label=what)
+            assert denied.value.error == "AccessControlUnauthorizedAccount", what
+
+
+def test_a_handover_run_again_moves_nothing_and_a_stranger_moves_nothing(custodied: Custodied, chain: Chain) -> None:
+    assert hand_roles_to(custodied.platform, custodied.safe.address, chain.operator) == 0
+    assert hand_roles_to(custodied.platform, custodied.safe.address, custodied.owners[0]) == 0
+
+
+def test_a_safe_is_found_by_address_and_nothing_else_passes_for_one(custodied: Custodied, chain: Chain) -> None:
+    from rwakit.custody.safe import SafeAccount
+    from rwakit.errors import NotFound
+
+    assert SafeAccount.at(chain.w3, custodied.safe.address).owners() == [o.address for o in custodied.owners]
+    assert custodied.safe.threshold() == 2 and custodied.safe.nonce() == 0
+    for not_a_safe in (chain.operator.address, custodied.platform.deployment.registry):
+        with pytest.raises(NotFound):
+            SafeAccount.at(chain.w3, not_a_safe)
+    assert load_artifact("safe/Safe").compiler_version.startswith("0.7.6")
+    assert isinstance(custodied.safe.transaction(OWNERS[0], b"", 0), SafeTx)
+
+
+def test_the_shipped_safe_artifacts_are_node_modules_ones() -> None:
+    import json
+
+    from rwakit.contracts.safe_artifacts import SAFE_ARTIFACTS_DIR, SAFE_CONTRACTS, safe_artifacts_from_npm
+
+    fresh = safe_artifacts_from_npm()
+    assert fresh.keys() == SAFE_CONTRACTS.keys()
+    assert {p.stem for p in SAFE_ARTIFACTS_DIR.glob("*.json")} == set(SAFE_CONTRACTS)
+    for name, artifact in fresh.items():
+        assert json.loads((SAFE_ARTIFACTS_DIR / f"{name}.json").read_text()) == artifact, "rerun `rwakit compile`"
