@@ -84,6 +84,21 @@ def test_an_issuance_is_proposed_once_per_key_and_executes_on_the_second_approva
     assert actions == ["proposal_executed"]
 
 
+def test_a_batch_longer_than_one_safe_transaction_is_refused_whole(
+    safe_api: Api, api_settings: Settings
+) -> None:
+    """Under a Safe each chunk would be its own proposal: a batch of more than one chunk is refused
+    before anything is proposed, rather than half of it proposed."""
+    rows = [{"to": "HK-1", "amount": "1"}] * (api_settings.issuance_chunk_size + 1)
+    body = {"asset": "SAFE", "allocations": rows}
+    answer = safe_api.issuer.post("/issuances/batch", json=body, headers={"Idempotency-Key": "too-big"})
+    assert refused(answer, 422, "batch_exceeds_proposal")["limit"] == api_settings.issuance_chunk_size
+    assert ok(safe_api.issuer.get("/proposals")) == []
+    one_chunk = {"asset": "SAFE", "allocations": rows[: api_settings.issuance_chunk_size]}
+    fits = safe_api.issuer.post("/issuances/batch", json=one_chunk, headers={"Idempotency-Key": "fits"})
+    assert ok(fits, 202)["code"] == "approval_pending"
+
+
 def test_rules_and_forced_transfers_are_proposed_too(safe_api: Api, chain: Chain) -> None:
     rules = safe_api.compliance.request("PUT", "/assets/SAFE/rules/minimum-lot", json={"amount": "5"})
     assert ok(rules, 202)["code"] == "approval_pending"

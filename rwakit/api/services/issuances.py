@@ -151,13 +151,20 @@ class IssuanceService:
                 code="batch_too_large",
                 limit=self.settings.issuance_max_rows,
             )
+        size = self.settings.issuance_chunk_size
+        if self.platform.deployment.safe is not None and len(allocations) > size:
+            raise InvalidInput(
+                f"A Safe holds the issuer role, so a batch issuance is one Safe transaction of at most {size} "
+                "rows (RWAKIT_ISSUANCE_CHUNK_SIZE): split the batch into requests of that size",
+                code="batch_exceeds_proposal",
+                limit=size,
+            )
         address = self.platform.assets.resolve(body.asset)
         w3 = self.platform.chain.w3
         symbol, decimals = read(w3, [Call(address, "symbol()", (), "string"), Call(address, "decimals()", (), "uint8")])
         wallets = self._wallets([to for to, _ in allocations])
         rows: list[Row] = []
         problems: list[dict[str, Any]] = []
-        size = self.settings.issuance_chunk_size
         for index, (to, amount) in enumerate(allocations):
             try:
                 wallet = wallets[to]

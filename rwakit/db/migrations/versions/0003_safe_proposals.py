@@ -1,6 +1,6 @@
 """Safe proposals and approvals (rwakit.db.proposals): maker-checker under a Safe that holds the roles
 
-Revision ID: 0003_safe_proposals_and_approvals
+Revision ID: 0003_safe_proposals
 Revises: 0002_read_model
 Create Date: 2026-12-04 22:17:54.571551
 """
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003_safe_proposals_and_approvals"
+revision: str = "0003_safe_proposals"
 down_revision: str | Sequence[str] | None = "0002_read_model"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
