@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {AssetFactory} from "../factory/AssetFactory.sol";
+import {IERC7943Fungible} from "../interfaces/IERC7943.sol";
+
+/// @title IncomeDistributor
+/// @notice Income of an asset (rent, dividends, coupons) paid in the settlement currency to its holders
+/// of record, by claim.
+///
+/// The issuer publishes a Merkle root over the register of holders at a record block, one leaf per
+/// wallet: (index, account, amount), in the StandardMerkleTree format of OpenZeppelin's merkle-tree library
+/// (`keccak256(bytes.concat(keccak256(abi.encode(index, account, amount))))`, sorted pairs), and funds
+/// the sum of the leaves. Creating a distribution costs the same for 10 or 10,000 holders. Each holder
+/// (or anyone for them: the payment always goes to the leaf's account) claims with a proof once, before
+/// the deadline; after it the issuer reclaims what is left. A holder the asset would not let receive
+/// shares now ({IERC7943Fungible-canReceive}: unregistered, revoked, KYC lapsed, wallet frozen, country or
+/// class no longer admitted) cannot claim until eligible again; their share waits until the deadline.
+/// The rounding remainder of the allocation is never pulled: the issuer keeps it, and the event records
+/// it beside the amount funded.
+contract IncomeDistributor {
+    using SafeERC20 for IERC20;
+
+    /// @notice The asset's role whose holders create distributions (the asset's issuer).
+    bytes32 public constant ISSUER_ROLE = keccak256("ISSUER_ROLE");
+
+    /// @dev Claims read two slots: the asset with the deadline, then the root; the totals sit apart.
+    struct Distribution {
+        address asset;
+        uint40 deadline;
+        uint48 recordBlock;
+        bytes32 root;
+        uint128 allocated;
+        uint128 claimed;
+        address issuer;
+    }
+
+    /// @dev The caller does not hold the asset's ISSUER_ROLE, or for {reclaim} did not fund it.
+    error DistributionUnauthorized(address caller);
+    /// @dev Not an asset created by the platform's factory.
+    error DistributionUnknownAsset(address asset);
+    /// @dev The record block must be a mined block (below the current one) and fit 48 bits.
+    error DistributionInvalidRecordBlock(uint256 recordBlock, uint256 current);
+    /// @dev The deadline must be after the current block's timestamp and fit 40 bits.
+    error DistributionInvalidDeadline(uint256 deadline);
+    /// @dev The allocation must be non-zero, fit 128 bits and not exceed the amount funded; the root
+    /// must be non-zero.
+    error DistributionInvalidAmount(uint256 amount, uint256 allocated);
+    /// @dev No distribution has this id.
+    error DistributionUnknown(uint256 id);
+    /// @dev Distribution `id` closed at `deadline`: only {reclaim} is left.
+    error DistributionClosed(uint256 id, uint40 deadline);
+    /// @dev Distribution `id` is open until `deadline`: reclaim after it.
+    error DistributionOpen(uint256 id, uint40 deadline);
+    /// @dev Leaf `index` of distribution `id` was claimed already.
+    error DistributionAlreadyClaimed(uint256 id, uint256 index);
+    /// @dev The proof does not show (index, account, amount) in distribution `id`'s register.
+    error DistributionInvalidProof(uint256 id, uint256 index, address account, uint256 amount);
+    /// @dev `account` may not receive the asset's shares now, so it cannot claim yet: it claims once
+    /// eligible again, before the deadline.
+    error DistributionHolderIneligible(uint256 id, address account);
+    /// @dev The claims would pay out more than was funded (a register that does not add up).
+    error DistributionOverdrawn(uint256 id, uint256 allocated, uint256 claimed);
+
+    /// @notice Distribution `id` of `asset` was funded by `issuer` with `allocated` (the sum of the leaves
+    /// under `root`) out of `amount`; `amount - allocated` is the rounding remainder the issuer kept.
+    event DistributionCreated(
+        uint256 indexed id,
+        address indexed asset,
+        address indexed issuer,
+        uint256 recordBlock,
+        bytes32 root,
+        uint256 amount,
+        uint256 allocated,
+        uint40 deadline,
+        string uri
+    );
+    event Claimed(uint256 indexed id, uint256 index, address indexed account, uint256 amount);
+    event Reclaimed(uint256 indexed id, address indexed issuer, uint256 amount);
+
+    IERC20 public immutable settlementToken;
+    AssetFactory public immutable factory;
+
+    uint256 public distributionCount;
+    mapping(uint256 id => Distribution distribution) private _distributions;
+    mapping(uint256 id => mapping(uint256 word => uint256 bits)) private _claimedBits;
+
+    constructor(IERC20 settlementToken_, AssetFactory factory_) {
+        settlementToken = settlementToken_;
+        factory = factory_;
+    }
+
+    /// @notice Creates and funds a distribution: pulls `allocated` of the settlement currency from the
+    /// caller (who approved this contract), the sum of the register's leaves under `root`; `amount` is
+    /// what the issuer set out to distribute, `uri` where the tree is published. Requirements: `asset` is
+    /// a platform asset and the caller holds its ISSUER_ROLE; `recordBlock` is mined; 0 < allocated <=
+    /// amount, allocated < 2^128; root non-zero; deadline in the future. Emits {DistributionCreated}.
+    function create(
+        address asset,
+        uint256 recordBlock,
+        bytes32 root,
+        uint256 amount,
+        uint256 allocated,
+        uint256 deadline,
+        string calldata uri
+    ) external returns (uint256 id) {
+        if (!factory.isAsset(asset)) revert DistributionUnknownAsset(asset);
+        if (!IAccessControl(asset).hasRole(ISSUER_ROLE, msg.sender)) revert DistributionUnauthorized(msg.sender);
+        if (recordBlock >= block.number) revert DistributionInvalidRecordBlock(recordBlock, block.number);
+        if (deadline <= block.timestamp || deadline > type(uint40).max) revert DistributionInvalidDeadline(deadline);
+        if (allocated == 0 || allocated > amount || allocated > type(uint128).max || root == bytes32(0)) {
+            revert DistributionInvalidAmount(amount, allocated);
+        }
+        id = ++distributionCount;
+        _distributions[id] = Distribution({
+            asset: asset,
+            deadline: uint40(deadline),
+            recordBlock: uint48(recordBlock),
+            root: root,
+            allocated: uint128(allocated),
+            claimed: 0,
+            issuer: msg.sender
+        });
+        emit DistributionCreated(id, asset, msg.sender, recordBlock, root, amount, allocated, uint40(deadline), uri);
+        settlementToken.safeTransferFrom(msg.sender, address(this), allocated);
+    }
+
+    /// @notice Pays leaf (index, account, amount) of distribution `id` to `account`; anyone may send it.
+    /// Requirements: open (before the deadline); not claimed; the proof holds; `account` is eligible
+    /// ({IERC7943Fungible-canReceive} on the asset). Emits {Claimed}.
+    function claim(uint256 id, uint256 index, address account, uint256 amount, bytes32[] calldata proof) external {
+        Distribution storage d = _distributions[id];
+        (address asset, uint40 deadline) = (d.asset, d.deadline);
+        if (asset == address(0)) revert DistributionUnknown(id);
+        if (block.timestamp >= deadline) revert DistributionClosed(id, deadline);
+        uint256 bits = _claimedBits[id][index >> 8];
+        uint256 bit = 1 << (index & 255);
+        if (bits & bit != 0) revert DistributionAlreadyClaimed(id, index);
+        bytes32 leaf = keccak256(bytes.concat(keccak256(abi.encode(index, account, amount))));
+        if (!MerkleProof.verifyCalldata(proof, d.root, leaf)) {
+            revert DistributionInvalidProof(id, index, account, amount);
+        }
+        if (!IERC7943Fungible(asset).canReceive(account)) revert DistributionHolderIneligible(id, account);
+        uint256 claimed = d.claimed + amount;
+        if (claimed > d.allocated) revert DistributionOverdrawn(id, d.allocated, claimed);
+        d.claimed = uint128(claimed);
+        _claimedBits[id][index >> 8] = bits | bit;
+        emit Claimed(id, index, account, amount);
+        settlementToken.safeTransfer(account, amount);
+    }
+
+    /// @notice Returns what was not claimed of distribution `id` to its issuer, after the deadline.
+    /// Requirements: the caller funded it; the deadline has passed. Emits {Reclaimed}.
+    function reclaim(uint256 id) external returns (uint256 amount) {
+        Distribution storage d = _distributions[id];
+        if (d.asset == address(0)) revert DistributionUnknown(id);
+        if (msg.sender != d.issuer) revert DistributionUnauthorized(msg.sender);
+        if (block.timestamp < d.deadline) revert DistributionOpen(id, d.deadline);
+        amount = d.allocated - d.claimed;
+        d.claimed = d.allocated;
+        emit Reclaimed(id, msg.sender, amount);
+        settlementToken.safeTransfer(msg.sender, amount);
+    }
+
+    function distribution(uint256 id) external view returns (Distribution memory) {
+        Distribution storage d = _distributions[id];
+        if (d.asset == address(0)) revert DistributionUnknown(id);
+        return d;
+    }
+
+    function isClaimed(uint256 id, uint256 index) external view returns (bool) {
+        return _claimedBits[id][index >> 8] & (1 << (index & 255)) != 0;
+    }
+}
