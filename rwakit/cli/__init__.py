@@ -1,5 +1,5 @@
 """The `rwakit` command: chains, compilation, deployment, investors, assets, issuance, rules, controls,
-the audit trail, the demo."""
+the audit trail, the money leg (cash, trades, distributions), the demo."""
 
 from __future__ import annotations
 
@@ -8,7 +8,22 @@ from typing import Annotated
 
 import typer
 
-from rwakit.cli import api_key, asset, audit, chain, compile, control, demo, investor, issue, rules, serve
+from rwakit.cli import (
+    api_key,
+    asset,
+    audit,
+    cash,
+    chain,
+    compile,
+    control,
+    demo,
+    distribution,
+    investor,
+    issue,
+    rules,
+    serve,
+    trade,
+)
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 
@@ -41,3 +56,6 @@ app.add_typer(asset.app, name="asset")
 app.add_typer(api_key.app, name="api-key")
 app.add_typer(rules.app, name="rules")
 app.add_typer(control.app, name="control")
+app.add_typer(cash.app, name="cash")
+app.add_typer(trade.app, name="trade")
+app.add_typer(distribution.app, name="distribution")

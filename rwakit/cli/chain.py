@@ -42,8 +42,13 @@ def chain(
         typer.echo(f"{kind.value} stopped")
 
 
-def deploy() -> None:
-    """Deploy the registry and the factory, and write the deployment record."""
+def deploy(
+    settlement_token: Annotated[
+        str | None,
+        typer.Option(help="The settlement currency's ERC-20 (default on a local chain: a test HKD coin deployed too)"),
+    ] = None,
+) -> None:
+    """Deploy the registry, the factory and the money leg (DvP, distributions), and write the deployment record."""
     from rwakit.chain.transactions import TransactionManager
     from rwakit.deployment import deploy_platform
     from rwakit.platform import connect
@@ -51,6 +56,11 @@ def deploy() -> None:
     settings = get_settings()
     with reported():
         connection = connect(settings)
-        deployment = deploy_platform(connection, TransactionManager(connection.w3))
+        deployment = deploy_platform(connection, TransactionManager(connection.w3), settlement_token=settlement_token)
     deployment.save(settings.deployment_file)
-    typer.echo(f"registry {deployment.registry}\nfactory  {deployment.factory}\nrecord   {settings.deployment_file}")
+    typer.echo(f"registry {deployment.registry}\nfactory  {deployment.factory}")
+    if deployment.dvp:
+        coin = " (test coin)" if deployment.test_coin else ""
+        typer.echo(f"cash     {deployment.settlement_token}{coin}\ndvp      {deployment.dvp}")
+        typer.echo(f"income   {deployment.distributor}")
+    typer.echo(f"record   {settings.deployment_file}")

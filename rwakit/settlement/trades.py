@@ -64,6 +64,14 @@ class TradeService:
         self._assets = assets
         self._cash = cash
 
+    @property
+    def chain(self) -> Chain:
+        return self._chain
+
+    @property
+    def assets(self) -> AssetService:
+        return self._assets
+
     @cached_property
     def dvp(self) -> Contract:
         return load_artifact("DeliveryVersusPayment").at(self._chain.w3, settlement_address(self._deployment, "dvp"))
@@ -95,6 +103,7 @@ class TradeService:
 
     def match(self, desk: Signer, sell_id: int, buy_id: int) -> Trade:
         """The OTC desk matches an open sell proposal with a buy proposal on the same terms."""
+        self.get(sell_id), self.get(buy_id)
         label = f"match trades {sell_id} and {buy_id}"
         self._txm.transact(desk, self.dvp.functions.matchTrades(sell_id, buy_id), label=label)
         return self.get(sell_id)
@@ -102,6 +111,7 @@ class TradeService:
     def settle(self, sender: Signer, trade_id: int) -> Trade:
         """Settle both legs. If the asset refuses the shares leg, the payment has gone back to the buyer
         when this raises the asset's refusal (a ComplianceError with its reason code)."""
+        self.get(trade_id)  # an unknown id: NotFound before anything is sent
         label = f"settle trade {trade_id}"
         receipt = self._txm.transact(sender, self.dvp.functions.settle(trade_id), label=label)
         for event in self.dvp.events.TransferFailed().process_receipt(receipt, errors=DISCARD):
@@ -111,10 +121,12 @@ class TradeService:
         return self.get(trade_id)
 
     def cancel(self, party: Signer, trade_id: int) -> Trade:
+        self.get(trade_id)
         self._txm.transact(party, self.dvp.functions.cancel(trade_id), label=f"cancel trade {trade_id}")
         return self.get(trade_id)
 
     def unwind(self, sender: Signer, trade_id: int) -> Trade:
+        self.get(trade_id)
         self._txm.transact(sender, self.dvp.functions.unwind(trade_id), label=f"unwind trade {trade_id}")
         return self.get(trade_id)
 
