@@ -16,27 +16,29 @@ import {IERC7943Fungible} from "../interfaces/IERC7943.sol";
 /// wallet: (index, account, amount), in the StandardMerkleTree format of OpenZeppelin's merkle-tree library
 /// (`keccak256(bytes.concat(keccak256(abi.encode(index, account, amount))))`, sorted pairs), and funds
 /// the sum of the leaves. Creating a distribution costs the same for 10 or 10,000 holders. Each holder
-/// (or anyone for them: the payment always goes to the leaf's account) claims with a proof once, before
-/// the deadline; after it the issuer reclaims what is left. A holder the asset would not let receive
-/// shares now ({IERC7943Fungible-canReceive}: unregistered, revoked, KYC lapsed, wallet frozen, country or
-/// class no longer admitted) cannot claim until eligible again; their share waits until the deadline.
-/// The rounding remainder of the allocation is never pulled: the issuer keeps it, and the event records
-/// it beside the amount funded.
+/// (or anyone for them: the payment always goes to the leaf's account) claims with a proof, once. After
+/// the deadline the issuer reclaims what is left, and claims end with it (until then, late claims are
+/// paid). A holder the asset would not let move shares now ({IERC7943Fungible-canSend}: unregistered,
+/// revoked, KYC lapsed, wallet frozen) cannot claim until eligible again; their share waits for them
+/// until the issuer reclaims. Country and class rules, which govern who may buy, do not withhold income
+/// from a holder of record. The rounding remainder of the allocation is never pulled: the issuer keeps
+/// it, and the event records it beside the amount funded.
 contract IncomeDistributor {
     using SafeERC20 for IERC20;
 
     /// @notice The asset's role whose holders create distributions (the asset's issuer).
     bytes32 public constant ISSUER_ROLE = keccak256("ISSUER_ROLE");
 
-    /// @dev Claims read two slots: the asset with the deadline, then the root; the totals sit apart.
+    /// @dev A claim reads the first slot (the asset, and what is left to pay, which it writes back) and the
+    /// root; the rest is read only by {reclaim} and the views.
     struct Distribution {
         address asset;
+        uint96 remaining;
+        bytes32 root;
+        address issuer;
         uint40 deadline;
         uint48 recordBlock;
-        bytes32 root;
-        uint128 allocated;
-        uint128 claimed;
-        address issuer;
+        uint96 allocated;
     }
 
     /// @dev The caller does not hold the asset's ISSUER_ROLE, or for {reclaim} did not fund it.
@@ -47,12 +49,12 @@ contract IncomeDistributor {
     error DistributionInvalidRecordBlock(uint256 recordBlock, uint256 current);
     /// @dev The deadline must be after the current block's timestamp and fit 40 bits.
     error DistributionInvalidDeadline(uint256 deadline);
-    /// @dev The allocation must be non-zero, fit 128 bits and not exceed the amount funded; the root
-    /// must be non-zero.
+    /// @dev The allocation must be non-zero, below 2^96 base units and not above the amount funded; the
+    /// root must be non-zero.
     error DistributionInvalidAmount(uint256 amount, uint256 allocated);
     /// @dev No distribution has this id.
     error DistributionUnknown(uint256 id);
-    /// @dev Distribution `id` closed at `deadline`: only {reclaim} is left.
+    /// @dev Distribution `id` closed: its issuer reclaimed what was left after the deadline, `deadline`.
     error DistributionClosed(uint256 id, uint40 deadline);
     /// @dev Distribution `id` is open until `deadline`: reclaim after it.
     error DistributionOpen(uint256 id, uint40 deadline);
@@ -60,11 +62,11 @@ contract IncomeDistributor {
     error DistributionAlreadyClaimed(uint256 id, uint256 index);
     /// @dev The proof does not show (index, account, amount) in distribution `id`'s register.
     error DistributionInvalidProof(uint256 id, uint256 index, address account, uint256 amount);
-    /// @dev `account` may not receive the asset's shares now, so it cannot claim yet: it claims once
-    /// eligible again, before the deadline.
+    /// @dev `account` may not move the asset's shares now (unregistered, revoked, KYC lapsed or frozen), so
+    /// it cannot claim yet: it claims once eligible again, until the issuer reclaims.
     error DistributionHolderIneligible(uint256 id, address account);
     /// @dev The claims would pay out more than was funded (a register that does not add up).
-    error DistributionOverdrawn(uint256 id, uint256 allocated, uint256 claimed);
+    error DistributionOverdrawn(uint256 id, uint256 remaining, uint256 amount);
 
     /// @notice Distribution `id` of `asset` was funded by `issuer` with `allocated` (the sum of the leaves
     /// under `root`) out of `amount`; `amount - allocated` is the rounding remainder the issuer kept.
@@ -79,7 +81,9 @@ contract IncomeDistributor {
         uint40 deadline,
         string uri
     );
-    event Claimed(uint256 indexed id, uint256 index, address indexed account, uint256 amount);
+    /// @notice Leaf `index` of distribution `id` was paid (the coin's Transfer event names the wallet and
+    /// the amount).
+    event Claimed(uint256 indexed id, uint256 index);
     event Reclaimed(uint256 indexed id, address indexed issuer, uint256 amount);
 
     IERC20 public immutable settlementToken;
@@ -98,7 +102,7 @@ contract IncomeDistributor {
     /// caller (who approved this contract), the sum of the register's leaves under `root`; `amount` is
     /// what the issuer set out to distribute, `uri` where the tree is published. Requirements: `asset` is
     /// a platform asset and the caller holds its ISSUER_ROLE; `recordBlock` is mined; 0 < allocated <=
-    /// amount, allocated < 2^128; root non-zero; deadline in the future. Emits {DistributionCreated}.
+    /// amount, allocated < 2^96; root non-zero; deadline in the future. Emits {DistributionCreated}.
     function create(
         address asset,
         uint256 recordBlock,
@@ -112,56 +116,60 @@ contract IncomeDistributor {
         if (!IAccessControl(asset).hasRole(ISSUER_ROLE, msg.sender)) revert DistributionUnauthorized(msg.sender);
         if (recordBlock >= block.number) revert DistributionInvalidRecordBlock(recordBlock, block.number);
         if (deadline <= block.timestamp || deadline > type(uint40).max) revert DistributionInvalidDeadline(deadline);
-        if (allocated == 0 || allocated > amount || allocated > type(uint128).max || root == bytes32(0)) {
+        if (allocated == 0 || allocated > amount || allocated > type(uint96).max || root == bytes32(0)) {
             revert DistributionInvalidAmount(amount, allocated);
         }
         id = ++distributionCount;
         _distributions[id] = Distribution({
             asset: asset,
+            remaining: uint96(allocated),
+            root: root,
+            issuer: msg.sender,
             deadline: uint40(deadline),
             recordBlock: uint48(recordBlock),
-            root: root,
-            allocated: uint128(allocated),
-            claimed: 0,
-            issuer: msg.sender
+            allocated: uint96(allocated)
         });
         emit DistributionCreated(id, asset, msg.sender, recordBlock, root, amount, allocated, uint40(deadline), uri);
         settlementToken.safeTransferFrom(msg.sender, address(this), allocated);
     }
 
     /// @notice Pays leaf (index, account, amount) of distribution `id` to `account`; anyone may send it.
-    /// Requirements: open (before the deadline); not claimed; the proof holds; `account` is eligible
-    /// ({IERC7943Fungible-canReceive} on the asset). Emits {Claimed}.
+    /// Claims are honoured until the issuer reclaims (the deadline only opens {reclaim}).
+    /// Requirements: not reclaimed; not claimed; the proof holds; `account` is eligible
+    /// ({IERC7943Fungible-canSend} on the asset). Emits {Claimed}.
     function claim(uint256 id, uint256 index, address account, uint256 amount, bytes32[] calldata proof) external {
         Distribution storage d = _distributions[id];
-        (address asset, uint40 deadline) = (d.asset, d.deadline);
+        (address asset, uint256 remaining) = (d.asset, d.remaining);
         if (asset == address(0)) revert DistributionUnknown(id);
-        if (block.timestamp >= deadline) revert DistributionClosed(id, deadline);
-        uint256 bits = _claimedBits[id][index >> 8];
+        mapping(uint256 word => uint256 bits) storage claimed = _claimedBits[id];
+        uint256 bits = claimed[index >> 8];
         uint256 bit = 1 << (index & 255);
         if (bits & bit != 0) revert DistributionAlreadyClaimed(id, index);
         bytes32 leaf = keccak256(bytes.concat(keccak256(abi.encode(index, account, amount))));
         if (!MerkleProof.verifyCalldata(proof, d.root, leaf)) {
             revert DistributionInvalidProof(id, index, account, amount);
         }
-        if (!IERC7943Fungible(asset).canReceive(account)) revert DistributionHolderIneligible(id, account);
-        uint256 claimed = d.claimed + amount;
-        if (claimed > d.allocated) revert DistributionOverdrawn(id, d.allocated, claimed);
-        d.claimed = uint128(claimed);
-        _claimedBits[id][index >> 8] = bits | bit;
-        emit Claimed(id, index, account, amount);
+        if (!IERC7943Fungible(asset).canSend(account)) revert DistributionHolderIneligible(id, account);
+        if (amount > remaining) {
+            if (remaining == 0 && block.timestamp >= d.deadline) revert DistributionClosed(id, d.deadline); // reclaimed
+            revert DistributionOverdrawn(id, remaining, amount);
+        }
+        // Below 2^96: `remaining` is, and `amount` is not above it.
+        d.remaining = uint96(remaining - amount);
+        claimed[index >> 8] = bits | bit;
+        emit Claimed(id, index);
         settlementToken.safeTransfer(account, amount);
     }
 
-    /// @notice Returns what was not claimed of distribution `id` to its issuer, after the deadline.
-    /// Requirements: the caller funded it; the deadline has passed. Emits {Reclaimed}.
+    /// @notice Returns what was not claimed of distribution `id` to its issuer, after the deadline; claims
+    /// end with it. Requirements: the caller funded it; the deadline has passed. Emits {Reclaimed}.
     function reclaim(uint256 id) external returns (uint256 amount) {
         Distribution storage d = _distributions[id];
         if (d.asset == address(0)) revert DistributionUnknown(id);
         if (msg.sender != d.issuer) revert DistributionUnauthorized(msg.sender);
         if (block.timestamp < d.deadline) revert DistributionOpen(id, d.deadline);
-        amount = d.allocated - d.claimed;
-        d.claimed = d.allocated;
+        amount = d.remaining;
+        d.remaining = 0;
         emit Reclaimed(id, msg.sender, amount);
         settlementToken.safeTransfer(msg.sender, amount);
     }

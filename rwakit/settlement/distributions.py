@@ -45,7 +45,7 @@ class Distribution:
     root: bytes
     amount: int  # what the issuer set out to pay; amount - allocated is the remainder it kept
     allocated: int
-    claimed: int  # after a reclaim: everything
+    claimed: int  # paid out, reclaimed included
     deadline: int
     uri: str
 
@@ -144,15 +144,15 @@ class DistributionService:
         if not 0 < distribution_id <= self.count():
             raise NotFound(f"No distribution {distribution_id}: `rwakit distribution list` shows them",
                            code="distribution_not_found")  # fmt: skip
-        asset, deadline, record_block, root, allocated, claimed, issuer = self.distributor.functions.distribution(
+        asset, remaining, root, issuer, deadline, record_block, allocated = self.distributor.functions.distribution(
             distribution_id
         ).call()
         created = self.distributor.events.DistributionCreated().get_logs(
             from_block=self._deployment.block_number, argument_filters={"id": distribution_id}
         )
         amount, uri = created[0]["args"]["amount"], created[0]["args"]["uri"]
-        return Distribution(distribution_id, asset, issuer, record_block, bytes(root), amount, allocated, claimed,
-                            deadline, uri)  # fmt: skip
+        return Distribution(distribution_id, asset, issuer, record_block, bytes(root), amount, allocated,
+                            allocated - remaining, deadline, uri)  # fmt: skip
 
     def count(self) -> int:
         return int(self.distributor.functions.distributionCount().call())
