@@ -18,7 +18,7 @@ from web3.types import TxReceipt
 from rwakit.chain.connection import Chain
 from rwakit.chain.signer import Signer
 from rwakit.chain.transactions import TransactionManager
-from rwakit.contracts import decode_revert, load_artifact
+from rwakit.contracts import DecodedRevert, decode_revert, load_artifact
 from rwakit.contracts.reverts import revert_error
 from rwakit.deployment import Deployment
 from rwakit.errors import InvalidInput, NotFound
@@ -97,6 +97,17 @@ class TradeService:
         """Accept as the named counterparty: the compliance check runs, and the payment goes into escrow."""
         trade = self.get(trade_id)
         token = self._assets.token(trade.asset)
+        # The contract checks compliance again; asked first, a refusal leaves no approval behind.
+        code = int(token.functions.detectTransferRestriction(trade.seller, trade.buyer, trade.quantity).call())
+        if code:
+            args = {"from": trade.seller, "to": trade.buyer, "amount": trade.quantity, "code": code}
+            raise revert_error(DecodedRevert("AssetTransferRestricted", args), f"accept trade {trade_id}")
+        if (cash := self._cash.balance(trade.buyer)) < trade.price:
+            raise InvalidInput(
+                f"The buyer {trade.buyer} holds {self._cash.display(cash)} {self._cash.symbol}, less than the price "
+                f"{self._cash.display(trade.price)}: fund the wallet first",
+                code="insufficient_cash",
+            )
         self._approve_leg(acceptor, token, acceptor.address == trade.seller, trade.quantity, trade.price)
         self._txm.transact(acceptor, self.dvp.functions.accept(trade_id), label=f"accept trade {trade_id}")
         return self.get(trade_id)

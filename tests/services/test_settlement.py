@@ -140,3 +140,19 @@ def test_distribution_inputs_and_a_register_that_changed(money: Money, s: Settle
 
     with pytest.raises(RegisterMismatch):
         Settlement.open(m.platform, Other()).distributions.claimable(d.id, m.alice.address)
+
+
+def test_accepting_without_the_cash_or_against_compliance_sends_nothing(money: Money, s: Settlement) -> None:
+    m = money
+    trade = s.trades.propose(m.alice, asset="HVT", counterparty="BOB", quantity="1", price="2000000",
+                             expires_in=HOUR, as_seller=True)  # fmt: skip
+    nonce = m.chain.w3.eth.get_transaction_count(m.bob.address)
+    with pytest.raises(InvalidInput) as poor:
+        s.trades.accept(m.bob, trade.id)  # bob holds HKD 1,000,000
+    assert poor.value.code == "insufficient_cash"
+    m.platform.registry.revoke("BOB")
+    s.cash.mint(m.bob.address, "1000000")
+    with pytest.raises(ComplianceError) as caught:
+        s.trades.accept(m.bob, trade.id)
+    assert_compliance_error(caught, Restriction.RECEIVER_REVOKED)
+    assert m.chain.w3.eth.get_transaction_count(m.bob.address) == nonce  # no approval was sent either
