@@ -36,7 +36,9 @@ schemathesis.openapi.format(ADDRESS_FORMAT, st.one_of(_wallet, _wallet.map(str.l
 # its asset has (too_many_decimals), a batch row naming an unknown investor (invalid_rows), a transfer
 # from a wallet the custody holds no key for (wallet_not_custodial), a wallet the custody holds no key
 # for (key_not_held), an investor's last wallet (too_many_wallets), an investor id twice in a batch
-# (duplicate_investor: JSON Schema's uniqueItems compares whole items).
+# (duplicate_investor: JSON Schema's uniqueItems compares whole items); a trade step from a wallet the
+# custody holds no key for, a buyer without the cash (insufficient_cash), a distribution with nobody to
+# pay or a record block not mined yet (no_holders, invalid_record_block).
 STATEFUL_422 = [
     "POST /issuances",
     "POST /issuances/batch",
@@ -54,6 +56,11 @@ STATEFUL_422 = [
     "POST /custodial-wallets",
     "DELETE /investors/{investor_id}/wallets/{wallet}",
     "POST /investors/batch",
+    "POST /trades",
+    "POST /trades/{trade_id}/accept",
+    "POST /trades/{trade_id}/settle",
+    "POST /trades/{trade_id}/cancel",
+    "POST /distributions",
 ]
 CONFIG = schemathesis.Config.from_dict(
     {

@@ -3,9 +3,19 @@
 from fastapi import APIRouter
 from starlette.routing import BaseRoute
 
-from rwakit.api.routes import assets, audit, compliance, controls, investors, issuances, platform, transfers
+from rwakit.api.routes import (
+    assets,
+    audit,
+    compliance,
+    controls,
+    investors,
+    issuances,
+    platform,
+    settlement,
+    transfers,
+)
 
-MODULES = (platform, assets, compliance, controls, audit, investors, issuances, transfers)
+MODULES = (platform, assets, compliance, controls, audit, investors, issuances, transfers, settlement)
 api_router = APIRouter()
 for module in MODULES:
     api_router.include_router(module.router)
