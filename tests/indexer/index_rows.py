@@ -83,14 +83,14 @@ class Rows:
             insert(CURSOR).values(chain_id=self.chain_id, block_number=number, block_hash=f"0x{number:064x}")
         )
 
-    def asset(self, at: str, symbol: str, decimals: int, block: int) -> None:
+    def asset(self, at: str, symbol: str, decimals: int, block: int, name: str = "") -> None:
         self.c.execute(
             insert(CONTRACT).values(
                 chain_id=self.chain_id,
                 address=at,
                 kind="asset",
                 symbol=symbol,
-                name=f"{symbol} Tower",
+                name=name or f"{symbol} Tower",
                 decimals=decimals,
                 block_number=block,
             )
