@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from rwakit.cli import api_key, asset, audit, chain, compile, control, demo, investor, issue, rules, serve
+from rwakit.cli import api_key, asset, audit, chain, compile, control, demo, index, investor, issue, rules, serve
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 
@@ -41,3 +41,4 @@ app.add_typer(asset.app, name="asset")
 app.add_typer(api_key.app, name="api-key")
 app.add_typer(rules.app, name="rules")
 app.add_typer(control.app, name="control")
+app.add_typer(index.app, name="index")
