@@ -40,6 +40,7 @@ def create_app(settings: Settings, *, platform: Platform | None = None, engine: 
         runtime.startup()
         _reconcile_interrupted(runtime)
         yield
+        runtime.shutdown()
 
     app = FastAPI(
         title="rwakit",

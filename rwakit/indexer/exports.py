@@ -84,8 +84,7 @@ def register(connection: Connection, chain_id: int, ref: str, *, at: date | None
     """The register of holders of an asset as of the end of a UTC day, a block, or now."""
     table = cap_table(connection, chain_id, ref, block=block, at=at)
     ids = [e.investor_id for e in table.entries if e.investor_id is not None]
-    as_of = None if table.as_of.block_number == table.as_of.head else table.as_of.block_number
-    return Register(table, investors(connection, chain_id, ids, as_of), at)
+    return Register(table, investors(connection, chain_id, ids, table.as_of.past), at)
 
 
 def render(reg: Register, fmt: ExportFormat) -> bytes:

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 from sqlalchemy import Select, Table, and_, case, false, func, or_, select, true
 from sqlalchemy.engine import Connection, Engine
@@ -45,6 +45,7 @@ from rwakit.units import format_units
 ZERO_ADDRESS = "0x" + "00" * 20
 DAY = 86_400
 MAX_PAGE = 1000
+MoveKind = Literal["issue", "redeem", "in", "out", "internal"]
 
 
 class IndexNotReady(RwakitError):
@@ -94,6 +95,11 @@ class AsOf:
     timestamp: int | None = None
     final: bool = True
     head: int = 0  # the index's head when the read ran
+
+    @property
+    def past(self) -> int | None:
+        """The block to read the history tables at, or None at the head (the current tables answer)."""
+        return None if self.block_number == self.head else self.block_number
 
     @property
     def time(self) -> datetime | None:
@@ -209,6 +215,27 @@ def asset(connection: Connection, chain_id: int, ref: str) -> IndexedAsset:
     return IndexedAsset(str(row[0]), str(row[1]), str(row[2]), int(row[3]), int(row[4]))
 
 
+def assets(connection: Connection, chain_id: int) -> list[IndexedAsset]:
+    """Every asset of the platform the index knows, in the order they were created."""
+    c = CONTRACT
+    query = (
+        select(c.c.address, c.c.symbol, c.c.name, c.c.decimals, c.c.block_number)
+        .where(c.c.chain_id == chain_id, c.c.kind == "asset")
+        .order_by(c.c.block_number, c.c.address)
+    )
+    return [IndexedAsset(*row) for row in connection.execute(query)]
+
+
+def total_supply(connection: Connection, chain_id: int, address: str, block: int | None = None) -> int:
+    """The sum of every wallet's balance of the asset (exact: summed here, not as SQL numbers)."""
+    if block is not None:
+        return sum(row[1] for row in wallet_balances(connection, chain_id, address, block))
+    query = select(BALANCE.c.amount).where(
+        BALANCE.c.chain_id == chain_id, BALANCE.c.asset == address, BALANCE.c.amount != 0
+    )
+    return sum(connection.execute(query).scalars())
+
+
 # -- latest rows at or before a block ------------------------------------------------------------
 
 
@@ -294,9 +321,7 @@ def cap_table(
     """Holders of an asset grouped by investor, largest first: now, as of a block, or as of a date."""
     when = as_of(connection, chain_id, block=block, at=at)
     found = asset(connection, chain_id, ref)
-    rows = wallet_balances(
-        connection, chain_id, found.address, None if when.block_number == when.head else when.block_number
-    )
+    rows = wallet_balances(connection, chain_id, found.address, when.past)
     by_investor: dict[str | None, CapTableEntry] = {}
     total = 0
     for wallet, amount, investor_id in rows:
@@ -453,7 +478,7 @@ class IndexedMove:
     amount: int
     forced: bool
 
-    def kind(self, mine: set[str]) -> str:
+    def kind(self, mine: set[str]) -> MoveKind:
         """issue, redeem, in, out, or internal (between two of `mine`)."""
         if self.sender == ZERO_ADDRESS:
             return "issue"

@@ -4,8 +4,12 @@ profile committed after it, so a refused registration leaves no row."""
 
 from __future__ import annotations
 
+import time
+from datetime import datetime
+
 from sqlmodel import Session, select
 
+from rwakit.api.deps import IndexRead
 from rwakit.api.errors import Conflict
 from rwakit.api.schemas.common import to_datetime
 from rwakit.api.schemas.investors import (
@@ -16,15 +20,19 @@ from rwakit.api.schemas.investors import (
     InvestorPublic,
     InvestorSummary,
     InvestorUpdate,
+    KycExpiringInvestor,
+    KycExpiringPublic,
 )
 from rwakit.config import Settings
 from rwakit.db.clock import utcnow
 from rwakit.db.journal import journal_ref
 from rwakit.db.records import InvestorProfile, list_profiles
 from rwakit.errors import InvalidInput
+from rwakit.indexer import queries
+from rwakit.indexer.queries import snapshot
 from rwakit.platform import Platform
-from rwakit.registry import InvestorInput
-from rwakit.units import country_alpha2
+from rwakit.registry import InvestorClass, InvestorInput
+from rwakit.units import country_alpha2, from_timestamp
 
 
 def register(*, session: Session, platform: Platform, data: InvestorCreate) -> InvestorPublic:
@@ -140,6 +148,38 @@ def list_investors(*, session: Session, offset: int, limit: int) -> list[Investo
         )
         for p in list_profiles(session, offset=offset, limit=limit)
     ]
+
+
+def kyc_expiring(*, read: IndexRead, within_days: int) -> KycExpiringPublic:
+    """From the index: investors not revoked whose KYC lapses by now + `within_days` (lapsed ones too)."""
+    with snapshot(read.engine) as connection:
+        when = queries.as_of(connection, read.chain_id)
+        now = max(int(time.time()), when.timestamp or 0)  # never before the chain's own time
+        until = now + within_days * queries.DAY
+        records = queries.kyc_expiring(connection, read.chain_id, until)
+    return KycExpiringPublic(
+        as_of_block=when.block_number,
+        now=from_timestamp(now),
+        until=from_timestamp(until),
+        investors=[
+            KycExpiringInvestor(
+                investor_id=r.investor_id,
+                country=country_alpha2(r.country),
+                country_code=r.country,
+                investor_class=InvestorClassName(InvestorClass(r.investor_class).name.lower()),
+                kyc_expiry=_moment(r.kyc_expiry),
+                expired=r.kyc_expiry <= now,
+            )
+            for r in records
+        ],
+    )
+
+
+def _moment(seconds: int) -> datetime | None:
+    try:
+        return from_timestamp(seconds)
+    except (OverflowError, ValueError, OSError):
+        return None
 
 
 def _refuse_known(session: Session, ids: list[str]) -> None:
