@@ -85,7 +85,7 @@ At = Annotated[
         max_length=10,
         description="Answer as of the end of this UTC day (YYYY-MM-DD): the last indexed block at or before it",
         examples=["2026-12-31"],
-        json_schema_extra={"pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},  # checked by _date, which lends its code
+        json_schema_extra={"format": "date"},  # checked by _date, which lends its code
     ),
 ]
 

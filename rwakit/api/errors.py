@@ -155,7 +155,8 @@ ERROR_STATUSES: dict[int, str] = {
     "`forbidden_wallet`)",
     404: "Something named does not exist, e.g. `asset_not_found`, `investor_not_found`",
     409: "The chain's rules or state refuse it, e.g. `compliance_refused` (with `reason_code` and `reason`); "
-    "a read as of a block the index has not reached (`block_not_indexed`) or a date before it (`date_before_index`)",
+    "a read as of a block the index has not reached (`block_not_indexed`), a date before it (`date_before_index`), "
+    "a `min_block` the chain has not reached (`block_not_mined`)",
     413: "`body_too_large`",
     422: "Invalid input: a field's own code (e.g. `invalid_amount`) or `invalid_request`, with `errors` naming "
     "the fields; `invalid_utf8`, `json_too_deep`",

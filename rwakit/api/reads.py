@@ -6,31 +6,42 @@ another process indexes). Every transaction this process sends is noted with its
 waits until the index has reached the later of that block and the ``min_block`` it names, so a
 client reads its own writes by default, and another client's by passing the block the write
 answered with. The wait wakes the indexer at once instead of sleeping a poll interval, and is
-bounded (``api_read_wait_seconds``): past it the read answers 503 ``index_behind``.
+bounded (``api_read_wait_seconds``): past it the read answers 503 ``index_behind``; a ``min_block``
+beyond the chain's head answers 409 ``block_not_mined`` at once.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
+from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
+from starlette.types import ASGIApp, Receive, Scope, Send
+from web3 import Web3
+from web3.exceptions import BlockNotFound
 
 from rwakit.chain.transactions import TxJournal, TxRecord
 from rwakit.config import Settings
 from rwakit.errors import RwakitError
-from rwakit.indexer.queries import IndexBehind
+from rwakit.indexer.queries import IndexBehind, IndexNotReady
 
 if TYPE_CHECKING:
     from rwakit.indexer.follower import Indexer
     from rwakit.platform import Platform
 
 log = logging.getLogger("rwakit.api")
+POLL = 0.02  # seconds between looks at the cursor while the indexer handles a reorg
+
+
+_request_blocks: ContextVar[list[int] | None] = ContextVar("rwakit_request_blocks", default=None)
 
 
 class NotingJournal:
-    """A TxJournal that passes every record on and notes the block of each mined transaction."""
+    """A TxJournal that passes every record on and notes the block of each mined transaction: for the
+    process (reads wait for it) and for the request that sent it (its response names it)."""
 
     def __init__(self, inner: TxJournal, reads: ReadModel) -> None:
         self.inner = inner
@@ -40,6 +51,33 @@ class NotingJournal:
         self.inner.record(record)
         if record.block_number is not None:
             self.reads.written(record.block_number)
+            blocks = _request_blocks.get()
+            if blocks is not None:
+                blocks.append(record.block_number)
+
+
+def written_block() -> int | None:
+    """The last block a transaction of the current request was mined in (None if it sent none)."""
+    blocks = _request_blocks.get()
+    return max(blocks) if blocks else None
+
+
+class WrittenBlocks:
+    """ASGI middleware: each request collects the blocks of the transactions it sends (the list is
+    shared with the worker thread a sync route runs in, which gets a copy of this context)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        token = _request_blocks.set([])
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            _request_blocks.reset(token)
 
 
 class ReadModel:
@@ -53,6 +91,8 @@ class ReadModel:
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._written = 0
+        self._writes = 0  # transactions mined so far: a new one may sit at the height of a replaced block
+        self._checked = 0  # the writes a read has seen indexed on the node's chain
 
     @property
     def chain_id(self) -> int:
@@ -64,6 +104,7 @@ class ReadModel:
         """A transaction of this process was mined in `block`: later reads wait for the index to reach it."""
         with self._lock:
             self._written = max(self._written, block)
+            self._writes += 1
 
     # -- the background indexer ---------------------------------------------------------------------
 
@@ -76,7 +117,7 @@ class ReadModel:
             if self._indexer is not None:
                 return
             self._platform = platform
-            self._written = 0  # a write of an earlier run is either indexed or was dropped with its block
+            self._written = self._writes = self._checked = 0  # an earlier run's writes are indexed or dropped
             indexer = Indexer(
                 platform.chain.w3, self.engine, platform.deployment, IndexerOptions.from_settings(self.settings)
             )
@@ -119,35 +160,54 @@ class ReadModel:
 
     def ready(self, platform: Platform, min_block: int | None) -> None:
         """Return once the index has reached `min_block`, the last block this process wrote, and the
-        deployment block; raise IndexBehind (503) if it does not within ``api_read_wait_seconds``."""
+        deployment block, and, after a write of this process, once the index is on the node's chain (a
+        reorg may have replaced the block the index last read); raise IndexBehind (503) if that takes
+        longer than ``api_read_wait_seconds``."""
+        from rwakit.indexer.store import read_cursor
+
         self.start(platform)
         indexer = self._indexer
         assert indexer is not None
         with self._lock:
-            written = self._written
+            written, writes, checked = self._written, self._writes, self._checked
         target = max(min_block or 0, written, platform.deployment.block_number)
-        reached = indexer.indexed_block()
-        if reached is not None and reached >= target:
-            return
-        head = int(platform.chain.w3.eth.block_number)
+        cursor = read_cursor(self.engine, indexer.chain_id)
+        if cursor is not None and cursor.number >= target and writes == checked:
+            return  # the common case: no database or node round trip beyond the cursor
+        w3 = platform.chain.w3
+        head = int(w3.eth.block_number)
         if min_block is not None and min_block > head:
-            raise IndexBehind(
+            raise IndexNotReady(
                 f"Block {min_block} is beyond the chain's head ({head}): pass the block_number a write answered with",
+                code="block_not_mined",
                 head=head,
-                indexed_block=reached,
+                indexed_block=cursor.number if cursor else None,
             )
         target = min(target, head)  # a block this process wrote that a reorg has since dropped
-        self._kick.set()
-        if not indexer.wait_for(target, timeout=self.settings.api_read_wait_seconds):
-            reached = indexer.indexed_block()
-            raise IndexBehind(
-                f"The index has reached block {reached}, not yet block {target}, after "
-                f"{self.settings.api_read_wait_seconds:g} s: retry later"
-                + (
-                    ""
-                    if self.settings.api_indexer
-                    else " (this API does not index: is `rwakit index --follow` running?)"
-                ),
-                indexed_block=reached,
-                min_block=target,
-            )
+        deadline = time.monotonic() + self.settings.api_read_wait_seconds
+        while cursor is None or cursor.number < target or not _on_node_chain(w3, cursor.number, cursor.hash):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise IndexBehind(
+                    f"The index has reached block {cursor.number if cursor else None}, not yet block {target} of the "
+                    f"node's chain, after {self.settings.api_read_wait_seconds:g} s: retry later"
+                    + ("" if self.settings.api_indexer else " (this API does not index: is `rwakit index --follow` "
+                       "running?)"),
+                    indexed_block=cursor.number if cursor else None,
+                    min_block=target,
+                )  # fmt: skip
+            self._kick.set()
+            if cursor is not None and cursor.number >= target:
+                time.sleep(min(POLL, remaining))  # on a replaced block: the indexer rolls back and reads again
+            else:
+                indexer.wait_for(target, timeout=min(remaining, 1.0))  # woken as soon as a batch lands
+            cursor = read_cursor(self.engine, indexer.chain_id)
+        with self._lock:
+            self._checked = max(self._checked, writes)
+
+
+def _on_node_chain(w3: Web3, number: int, block_hash: str) -> bool:
+    try:
+        return bool(w3.eth.get_block(number)["hash"].to_0x_hex() == block_hash)
+    except BlockNotFound:
+        return False

@@ -36,7 +36,8 @@ schemathesis.openapi.format(ADDRESS_FORMAT, st.one_of(_wallet, _wallet.map(str.l
 # its asset has (too_many_decimals), a batch row naming an unknown investor (invalid_rows), a transfer
 # from a wallet the custody holds no key for (wallet_not_custodial), a wallet the custody holds no key
 # for (key_not_held), an investor's last wallet (too_many_wallets), an investor id twice in a batch
-# (duplicate_investor: JSON Schema's uniqueItems compares whole items).
+# (duplicate_investor: JSON Schema's uniqueItems compares whole items), a read given both a block and a
+# date (block_and_date: OpenAPI cannot make two query parameters exclusive).
 STATEFUL_422 = [
     "POST /issuances",
     "POST /issuances/batch",
@@ -54,6 +55,11 @@ STATEFUL_422 = [
     "POST /custodial-wallets",
     "DELETE /investors/{investor_id}/wallets/{wallet}",
     "POST /investors/batch",
+    "GET /assets/{asset}",
+    "GET /assets/{asset}/cap-table",
+    "GET /assets/{asset}/register",
+    "GET /investors/{investor_id}/holdings",
+    "GET /investors/{investor_id}/transfers",
 ]
 CONFIG = schemathesis.Config.from_dict(
     {

@@ -57,6 +57,9 @@ class AssetPublic(BaseModel):
     description: str = ""
     jurisdiction: str = ""
     as_of_block: int | None = Field(None, description="The indexed block this reflects (reads from the index)")
+    block_number: int | None = Field(
+        None, description="After a write (create, pause): the block its transaction was mined in, for `min_block`"
+    )
 
 
 class CapTableEntryPublic(BaseModel):

@@ -57,6 +57,9 @@ class InvestorPublic(BaseModel):
     kyc_reference: str = ""
     kyc_provider: str = ""
     name: str = ""
+    block_number: int | None = Field(
+        None, description="After a registry change: the block its transaction was mined in, for `min_block`"
+    )
 
 
 class InvestorSummary(BaseModel):

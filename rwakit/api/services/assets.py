@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from rwakit.api.deps import IndexRead
 from rwakit.api.errors import Conflict
+from rwakit.api.reads import written_block
 from rwakit.api.schemas.assets import (
     AssetCreate,
     AssetDetail,
@@ -58,7 +59,7 @@ def create_asset(*, session: Session, platform: Platform, data: AssetCreate) -> 
     )
     session.add(record)
     session.commit()
-    return asset_public(asset, record)
+    return asset_public(asset, record).model_copy(update={"block_number": written_block()})
 
 
 def list_assets(*, session: Session, read: IndexRead) -> list[AssetPublic]:
@@ -113,8 +114,10 @@ def register(*, read: IndexRead, asset: str, fmt: ExportFormat) -> Response:
 
 
 def get_public(*, session: Session, platform: Platform, asset: str) -> AssetPublic:
+    """The asset from the chain, after a write (pause, unpause): with the write's block."""
     info = platform.assets.get(asset)
-    return asset_public(info, asset_records_by_address(session).get(info.address))
+    public = asset_public(info, asset_records_by_address(session).get(info.address))
+    return public.model_copy(update={"block_number": written_block()})
 
 
 def asset_public(asset: Asset, record: AssetRecord | None) -> AssetPublic:

@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from rwakit.api.deps import IndexRead
 from rwakit.api.errors import Conflict
+from rwakit.api.reads import written_block
 from rwakit.api.schemas.common import to_datetime
 from rwakit.api.schemas.investors import (
     InvestorBatchCreate,
@@ -41,7 +42,7 @@ def register(*, session: Session, platform: Platform, data: InvestorCreate) -> I
         platform.registry.register(_input(data))
     session.add(_profile(data))
     session.commit()
-    return get_investor(session=session, platform=platform, investor_id=data.investor_id)
+    return _after_write(get_investor(session=session, platform=platform, investor_id=data.investor_id))
 
 
 def register_batch(
@@ -108,7 +109,7 @@ def update(*, session: Session, platform: Platform, investor_id: str, data: Inve
         profile.updated_at = utcnow()
         session.add(profile)
         session.commit()
-    return get_investor(session=session, platform=platform, investor_id=investor_id)
+    return _after_write(get_investor(session=session, platform=platform, investor_id=investor_id))
 
 
 def set_revoked(*, session: Session, platform: Platform, investor_id: str, revoked: bool) -> InvestorPublic:
@@ -117,14 +118,14 @@ def set_revoked(*, session: Session, platform: Platform, investor_id: str, revok
             platform.registry.revoke(investor_id)
         else:
             platform.registry.reinstate(investor_id)
-    return get_investor(session=session, platform=platform, investor_id=investor_id)
+    return _after_write(get_investor(session=session, platform=platform, investor_id=investor_id))
 
 
 def add_wallet(*, session: Session, platform: Platform, investor_id: str, wallet: str) -> InvestorPublic:
     """Another wallet of the investor (e.g. the new wallet of a recovery)."""
     with journal_ref(f"investor:{investor_id}"):
         platform.registry.add_wallet(investor_id, wallet)
-    return get_investor(session=session, platform=platform, investor_id=investor_id)
+    return _after_write(get_investor(session=session, platform=platform, investor_id=investor_id))
 
 
 def remove_wallet(*, session: Session, platform: Platform, investor_id: str, wallet: str) -> InvestorPublic:
@@ -134,7 +135,7 @@ def remove_wallet(*, session: Session, platform: Platform, investor_id: str, wal
     # wallet_not_found) when the transaction is estimated, before anything is sent.
     with journal_ref(f"investor:{investor_id}"):
         platform.registry.remove_wallet(wallet, investor_id=investor_id)
-    return get_investor(session=session, platform=platform, investor_id=investor_id)
+    return _after_write(get_investor(session=session, platform=platform, investor_id=investor_id))
 
 
 def list_investors(*, session: Session, offset: int, limit: int) -> list[InvestorSummary]:
@@ -173,6 +174,11 @@ def kyc_expiring(*, read: IndexRead, within_days: int) -> KycExpiringPublic:
             for r in records
         ],
     )
+
+
+def _after_write(investor: InvestorPublic) -> InvestorPublic:
+    investor.block_number = written_block()
+    return investor
 
 
 def _moment(seconds: int) -> datetime | None:
