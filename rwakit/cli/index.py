@@ -3,8 +3,6 @@ rebuild it from the deployment block, or verify it against the chain."""
 
 from __future__ import annotations
 
-import signal
-import sys
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -46,7 +44,6 @@ def index(
 
     with reported():
         indexer = _indexer()
-        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         try:
             if not indexer.lock.try_acquire():
                 typer.echo("another indexer holds this database's index lock: waiting for it", err=True)

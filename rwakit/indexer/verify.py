@@ -49,7 +49,7 @@ def verify(w3: Web3, engine: Engine, deployment: Deployment) -> Report:
         ).all()
         owner = dict(connection.execute(
             select(wallets.c.wallet, wallets.c.investor_id).where(wallets.c.chain_id == chain_id)
-        ).tuples().all())  # fmt: skip
+        ).all())  # fmt: skip
         active: dict[str, set[str]] = defaultdict(set)
         for wallet, investor_id in connection.execute(
             select(wallets.c.wallet, wallets.c.investor_id).where(wallets.c.chain_id == chain_id, wallets.c.active)

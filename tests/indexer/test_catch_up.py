@@ -8,6 +8,7 @@ from sqlalchemy.engine import Engine
 
 from rwakit.chain.signer import Signer
 from rwakit.indexer.follower import Indexer
+from rwakit.indexer.verify import verify
 from rwakit.platform import Platform
 from tests.indexer.conftest import create_asset, register, rows
 
@@ -55,3 +56,69 @@ def test_issuance_transfers_and_investors(platform: Platform, signers: list[Sign
     assert document == {"uri": "https://x.example/o.pdf", "hash": "0x" + "ab" * 32}
     assert indexer.catch_up() == block  # nothing new: nothing written
     assert len(rows(engine, "index_transfer", "log_index")) == 3
+
+
+def test_controls_rules_documents_roles_and_registry_changes(
+    platform: Platform, signers: list[Signer], indexer: Indexer, engine: Engine
+) -> None:
+    alice, bob, carol, spare = signers[1], signers[2], signers[3], signers[4]
+    register(platform, "HK-0001", alice.address)
+    register(platform, "HK-0002", bob.address)
+    register(platform, "HK-0003", carol.address)
+    asset = create_asset(platform)
+    platform.assets.issue_batch(asset, [(alice.address, 1000), (bob.address, 1000)])
+    controls, compliance, registry = platform.controls, platform.compliance, platform.registry
+    indexer.catch_up()  # a first batch; the rest builds on its rows
+    controls.freeze_wallet(asset, carol.address, reason="court order")
+    controls.freeze_tokens(asset, alice.address, 300, reason="dispute")
+    controls.forced_transfer(asset, alice.address, carol.address, 900, reason="court order")  # releases 200 frozen
+    controls.pause(asset, reason="audit")
+    controls.unpause(asset, reason="done")
+    compliance.allow_countries(asset, ["HK", "SG"])
+    compliance.allow_countries(asset, ["SG"], allowed=False)
+    compliance.enable_allow_list(asset)
+    compliance.block_countries(asset, ["US"])
+    compliance.allow_classes(asset, ["professional", "institutional"])
+    compliance.set_lockup(asset, 2_000_000_000)
+    compliance.set_minimum_lot(asset, 5)
+    compliance.set_max_holders(asset, 40)
+    compliance.set_max_balance(asset, "5000.5")
+    controls.set_document(asset, "prospectus", "https://x.example/p.pdf", "0x" + "cd" * 32)
+    controls.remove_document(asset, "offering")
+    registry.update("HK-0002", country="SG")
+    registry.revoke("HK-0003")
+    registry.reinstate("HK-0003")
+    registry.add_wallet("HK-0002", spare.address)
+    registry.remove_wallet(bob.address, investor_id="HK-0002")
+    controls.recover_wallet(asset, bob.address, spare.address, "HK-0002", reason="lost key")
+
+    indexer.catch_up()
+
+    settings = _settings(engine, asset)
+    assert settings[("frozen", carol.address)] is True
+    assert settings[("frozen_tokens", alice.address)] == "100"
+    assert settings[("paused", "")] is False
+    assert settings[("country_allowed", "344")] is True and settings[("country_allowed", "702")] is False
+    assert settings[("country_blocked", "840")] is True
+    assert settings[("rule", "allowListEnabled")] is True
+    assert settings[("rule", "allowedClasses")] == 0b110
+    assert settings[("rule", "lockupUntil")] == 2_000_000_000
+    assert settings[("rule", "minimumLot")] == "5"
+    assert settings[("rule", "maxHolders")] == 40
+    assert settings[("rule", "maxBalance")] == "500050"
+    assert settings[("document", "0x" + b"prospectus".hex().ljust(64, "0"))]["uri"] == "https://x.example/p.pdf"  # type: ignore[index]
+    assert settings[("document", "0x" + b"offering".hex().ljust(64, "0"))] is None
+    issuer_role = "0x" + platform.assets.token(asset).functions.ISSUER_ROLE().call().hex()
+    assert settings[("role", f"{issuer_role}:{platform.chain.operator.address}")] is True
+    transfers = rows(engine, "index_transfer", "block_number", "log_index")
+    assert [(t["amount"], t["forced"]) for t in transfers[2:]] == [(900, True), (1000, True)]  # forced, recovery
+    balances = {r["wallet"]: r["amount"] for r in rows(engine, "index_balance", "wallet")}
+    assert balances == {alice.address: 100, bob.address: 0, carol.address: 900, spare.address: 1000}
+    investors = {r["investor_id"]: (r["country"], r["revoked"]) for r in rows(engine, "index_investor", "investor_id")}
+    assert investors == {"HK-0001": (344, False), "HK-0002": (702, False), "HK-0003": (344, False)}
+    wallets = {r["wallet"]: (r["investor_id"], r["active"]) for r in rows(engine, "index_wallet", "wallet")}
+    assert wallets[bob.address] == ("HK-0002", False) and wallets[spare.address] == ("HK-0002", True)
+    revocations = [r["revoked"] for r in rows(engine, "index_investor_history", "block_number", "log_index")
+                   if r["investor_id"] == "HK-0003"]  # fmt: skip
+    assert revocations == [False, True, False]
+    assert verify(platform.chain.w3, engine, platform.deployment).differences == []
