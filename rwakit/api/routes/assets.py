@@ -27,15 +27,15 @@ def list_assets(_: PrincipalDep, session: SessionDep, read: FreshRead) -> list[A
     return service.list_assets(session=session, read=read)
 
 
-@router.get("/{asset}")
-def get_asset(asset: AssetRef, principal: PrincipalDep, session: SessionDep, read: AsOfRead) -> AssetDetail:
+@router.get("/{asset}", response_model=AssetDetail)
+def get_asset(asset: AssetRef, principal: PrincipalDep, session: SessionDep, read: AsOfRead) -> Response:
     """One asset (symbol or address) with its supply, number of holders and, for staff keys, its cap
     table: now, or as of a block (`block`) or the end of a UTC day (`at`)."""
     return service.get_asset(session=session, read=read, asset=asset, with_cap_table=principal.is_staff)
 
 
-@router.get("/{asset}/cap-table")
-def get_cap_table(asset: AssetRef, _: StaffDep, read: AsOfRead) -> CapTablePublic:
+@router.get("/{asset}/cap-table", response_model=CapTablePublic)
+def get_cap_table(asset: AssetRef, _: StaffDep, read: AsOfRead) -> Response:
     """Holders grouped by investor, with their share of the issued supply: now, or as of a block
     (`block`) or the end of a UTC day (`at`); `as_of_block` names the block."""
     return service.cap_table(read=read, asset=asset)
