@@ -37,7 +37,9 @@ def index(
     ] = False,
 ) -> None:
     """Index the platform's events up to the chain's head into the database (RWAKIT_DATABASE_URL),
-    from where the last run stopped. One indexer per database: a second one waits for the first."""
+    from where the last run stopped. One indexer per database: while another one (a follower, the
+    API's) holds it, this waits until that one has reached the head; --follow and --rebuild wait
+    for its lock."""
     if context.invoked_subcommand is not None:
         return
     from rwakit.indexer import store
@@ -45,13 +47,13 @@ def index(
     with reported():
         indexer = _indexer()
         try:
-            if not indexer.lock.try_acquire():
+            if (follow or rebuild) and not indexer.lock.try_acquire():
                 typer.echo("another indexer holds this database's index lock: waiting for it", err=True)
                 indexer.acquire()
             if rebuild:
                 store.drop(indexer.engine, indexer.chain_id)
                 typer.echo(f"index dropped; rebuilding from block {indexer.deployment.block_number}")
-            block = indexer.catch_up()
+            block = indexer.reach_head()  # by another indexer, if one holds the lock
             typer.echo(f"indexed to block {block}")
             if follow:
                 typer.echo(f"following every {indexer.options.poll_interval:g} s (Ctrl-C stops)")

@@ -134,6 +134,8 @@ class Indexer:
             moved = 0
             while True:
                 cursor = store.read_cursor(self.engine, self.chain_id)
+                if self._stop.is_set():  # stop() asked: leave between batches
+                    return cursor.number if cursor else self.deployment.block_number - 1
                 if cursor is not None and not self._canonical(cursor):
                     self._roll_back(cursor)
                     continue
@@ -160,6 +162,18 @@ class Indexer:
                 with self._progress:
                     self._progress.notify_all()
 
+    def reach_head(self) -> int:
+        """Index up to the node's current head; if another indexer holds the lock, wait until it
+        has got there instead (or until it dies and this one can take over)."""
+        head = self.w3.eth.block_number
+        while not self.lock.try_acquire():
+            reached = self.indexed_block()
+            if reached is not None and reached >= head:
+                return reached
+            if self._stop.wait(min(self.options.poll_interval, 0.5)):
+                raise RwakitError("The indexer was stopped while waiting", code="indexer_stopped")
+        return self.catch_up()
+
     def start(self) -> None:
         """Follow the chain in a daemon thread until stop(): wait for the lock, then catch up every
         poll interval. Errors are logged and kept in ``last_error``; the loop retries."""
@@ -169,12 +183,20 @@ class Indexer:
         self._thread = threading.Thread(target=self._follow, name="rwakit-indexer", daemon=True)
         self._thread.start()
 
+    @property
+    def running(self) -> bool:
+        """The background thread is alive (it ends on stop() or on a reorg below finality)."""
+        return self._thread is not None and self._thread.is_alive()
+
     def stop(self, timeout: float = 30.0) -> None:
+        """End the background thread (between two batches) and release the lock."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
-        self.close()
+        with self._mutex:
+            self.close()
+        self._stop.clear()  # catch_up() may still be called directly
 
     def follow(self) -> None:
         """Catch up, then again every poll interval, until stop() (the `--follow` loop)."""
@@ -195,8 +217,11 @@ class Indexer:
     def _follow(self) -> None:
         try:
             self.follow()
-        except ReorgBeyondFinality as exc:
+        except ReorgBeyondFinality as exc:  # the thread ends: `last_error` tells why, the lock is free
             self._failed(exc)
+        finally:
+            with self._mutex:
+                self.close()
 
     def _failed(self, exc: BaseException) -> None:
         self.last_error = exc
@@ -218,7 +243,7 @@ class Indexer:
         found = headers(self.w3, wanted)
         self._check_consistent(events, found, last, start, cursor)
         created = {e.args[0]: self._at_creation(e) for e in new_assets}
-        kept = [found[n] for n in wanted if n != start or n == end or any(e.block_number == n for e in events)]
+        kept = [found[n] for n in sorted({e.block_number for e in events} | {end})]
         platform: list[dict[str, Any]] = []
         if cursor is None:
             platform = [

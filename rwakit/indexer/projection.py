@@ -66,6 +66,7 @@ class Projection:
     setting_changes: dict[tuple[str, str, str, int, int], dict[str, Any]] = field(default_factory=dict)
     contracts: list[dict[str, Any]] = field(default_factory=list)
     _last_transfer: dict[tuple[str, str], tuple[str, int]] = field(default_factory=dict)
+    _created: dict[str, AssetAtCreation] = field(default_factory=dict)
 
     # -- reading what the batch builds on -------------------------------------------------------
 
@@ -98,9 +99,10 @@ class Projection:
     # -- applying events, in chain order --------------------------------------------------------
 
     def apply(self, events: Iterable[Event], created: dict[str, AssetAtCreation]) -> None:
+        """Apply `events` in order; `created` holds what each new asset's constructor set."""
+        self._created = created
         for event in events:
-            handler = getattr(self, f"_on_{event.name}")
-            handler(event, *event.args) if event.name != "AssetCreated" else handler(event, created, *event.args)
+            getattr(self, f"_on_{event.name}")(event, *event.args)
 
     def _on_Transfer(self, event: Event, sender: str, receiver: str, amount: int) -> None:
         key = (event.tx_hash, event.log_index)
@@ -203,12 +205,10 @@ class Projection:
     def _on_RoleRevoked(self, event: Event, role: str, account: str) -> None:
         self._set(event, "role", f"{role}:{account}", False)
 
-    def _on_AssetCreated(
-        self, event: Event, created: dict[str, AssetAtCreation], asset: str, _issuer: str, symbol: str, kind: int
-    ) -> None:
+    def _on_AssetCreated(self, event: Event, asset: str, _issuer: str, symbol: str, kind: int) -> None:
         """The asset joins the followed contracts; what its constructor set without an event (the
         authorised shares, the rules, which are all zero, and the limits flag) is read at this block."""
-        info = created[asset]
+        info = self._created[asset]
         self.contracts.append({
             "chain_id": self.chain_id, "address": asset, "kind": "asset", "symbol": symbol, "name": info.name,
             "decimals": info.decimals, "block_number": event.block_number,

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from web3 import Web3
 
-from rwakit.chain.reads import Call, read
+from rwakit.chain.reads import Call, StaleBlock, read
 from rwakit.deployment import Deployment
 from rwakit.errors import RwakitError
 from rwakit.indexer import store
@@ -35,12 +35,27 @@ def _raw_id(investor_id: str) -> bytes:
     return investor_id.encode("ascii").ljust(32, b"\0")
 
 
-def verify(w3: Web3, engine: Engine, deployment: Deployment) -> Report:
+def verify(w3: Web3, engine: Engine, deployment: Deployment, *, attempts: int = 5) -> Report:
+    """The differences at the indexed block; read again if an indexer moved on meanwhile."""
+    for _ in range(attempts):
+        cursor = store.read_cursor(engine, deployment.chain_id)
+        if cursor is None:
+            raise RwakitError("Nothing is indexed yet: run `rwakit index` first", code="index_empty")
+        try:
+            report = _compare(w3, engine, deployment, cursor.number)
+        except StaleBlock as exc:
+            raise RwakitError(
+                f"The node no longer has the state of the indexed block {cursor.number} (it keeps recent blocks "
+                "only): run `rwakit index` to bring the index to the head, then verify again",
+                code="index_behind",
+            ) from exc
+        if store.read_cursor(engine, deployment.chain_id) == cursor:
+            return report
+    raise RwakitError("The index kept moving while it was verified: try again", code="index_moving")
+
+
+def _compare(w3: Web3, engine: Engine, deployment: Deployment, block: int) -> Report:
     chain_id = deployment.chain_id
-    cursor = store.read_cursor(engine, chain_id)
-    if cursor is None:
-        raise RwakitError("Nothing is indexed yet: run `rwakit index` first", code="index_empty")
-    block = cursor.number
     balances, wallets = table("index_balance"), table("index_wallet")
     investors, settings = table("index_investor"), table("index_setting")
     with engine.connect() as connection:

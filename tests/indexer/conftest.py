@@ -13,14 +13,12 @@ import json
 import os
 import secrets
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from rwakit.chain.connection import Chain
 from rwakit.db import create_tables, make_engine
 from rwakit.indexer.follower import Indexer, IndexerOptions
 from rwakit.indexer.projection import table
@@ -115,14 +113,3 @@ def cap_tables_hash(engine: Engine) -> str:
         keys = [c.name for c in target.primary_key.columns]
         digest.update(json.dumps(rows(engine, name, *keys), default=str, sort_keys=True).encode())
     return digest.hexdigest()
-
-
-def chain_balances(chain: Chain, asset: str, wallets: list[str]) -> dict[str, int]:
-    from rwakit.contracts import load_artifact
-
-    token = load_artifact("AssetToken").at(chain.w3, asset)
-    return {w: int(token.functions.balanceOf(w).call()) for w in wallets}
-
-
-def lock_path(url: str) -> Path | None:
-    return Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite") else None

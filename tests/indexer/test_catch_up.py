@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy.engine import Engine
 
 from rwakit.chain.signer import Signer
+from rwakit.errors import RwakitError
 from rwakit.indexer.follower import Indexer
 from rwakit.indexer.verify import verify
 from rwakit.platform import Platform
@@ -121,4 +123,14 @@ def test_controls_rules_documents_roles_and_registry_changes(
     revocations = [r["revoked"] for r in rows(engine, "index_investor_history", "block_number", "log_index")
                    if r["investor_id"] == "HK-0003"]  # fmt: skip
     assert revocations == [False, True, False]
+    assert verify(platform.chain.w3, engine, platform.deployment).differences == []
+
+
+def test_verify_behind_a_pruning_node_says_to_index_first(platform: Platform, indexer: Indexer, engine: Engine) -> None:
+    indexer.catch_up()
+    platform.chain.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    with pytest.raises(RwakitError) as behind:  # the session's Anvil keeps the latest state only
+        verify(platform.chain.w3, engine, platform.deployment)
+    assert behind.value.code == "index_behind" and "rwakit index" in behind.value.message
+    indexer.catch_up()
     assert verify(platform.chain.w3, engine, platform.deployment).differences == []

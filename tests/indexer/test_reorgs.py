@@ -5,6 +5,7 @@ an issuance and the asset itself; a reorg below finality is refused with a clear
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,6 +17,7 @@ from rwakit.chain.node import start_node
 from rwakit.chain.signer import Signer
 from rwakit.config import Settings
 from rwakit.indexer.follower import Indexer, IndexerOptions, ReorgBeyondFinality
+from rwakit.indexer.lock import index_lock
 from rwakit.indexer.verify import verify
 from rwakit.platform import Platform
 from tests.indexer.conftest import FAST, create_asset, register, rows
@@ -140,3 +142,14 @@ def test_a_reorg_below_finality_is_refused(platform: Platform, signers: list[Sig
     assert indexer.indexed_block() == cursor_before  # nothing was rolled back
     assert any(c["address"] == asset for c in rows(engine, "index_contract", "address"))
     indexer.close()
+
+    indexer.start()  # the background thread stops on it, says why, and frees the lock
+    deadline = time.monotonic() + 20
+    while indexer.running and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not indexer.running
+    assert isinstance(indexer.last_error, ReorgBeyondFinality)
+    probe = index_lock(engine, platform.chain.chain_id)
+    assert probe.try_acquire()
+    probe.release()
+    indexer.stop()
