@@ -137,22 +137,21 @@ class ReadModel:
             return
         self._stop.set()
         self._kick.set()
-        indexer.stop()  # ends a wait for the index lock, and releases it
+        indexer.stop()  # a catch-up in progress leaves between two batches; the lock is released
         if thread is not None:
             thread.join(30)
         indexer.close()  # in case the thread took the lock again before it saw the stop
 
     def _follow(self, indexer: Indexer) -> None:
-        """Catch up, then again when a read asks (a kick) or every poll interval."""
+        """Catch up, then again when a read asks (a kick) or every poll interval. Only with the index
+        lock in hand: while another process holds it (it indexes this database) this one just retries
+        the lock each interval, and takes over when that process dies."""
         while not self._stop.is_set():
             try:
-                indexer.catch_up()
-            except RwakitError as exc:
-                if exc.code == "indexer_stopped":
-                    return
-                log.warning("indexer: %s", exc.message)
+                if indexer.lock.try_acquire():
+                    indexer.catch_up()
             except Exception as exc:  # a node or database hiccup: logged, retried at the next poll
-                log.warning("indexer: %s", exc)
+                log.warning("indexer: %s", exc.message if isinstance(exc, RwakitError) else exc)
             self._kick.wait(self.settings.index_poll_interval)
             self._kick.clear()
 
