@@ -107,12 +107,6 @@ class AsOf:
         return None if self.timestamp is None else datetime.fromtimestamp(self.timestamp, UTC)
 
 
-def indexed_block(connection: Connection, chain_id: int) -> int | None:
-    """The last block the index has fully read on this chain, or None if it has read nothing."""
-    number = connection.execute(select(CURSOR.c.block_number).where(CURSOR.c.chain_id == chain_id)).scalar()
-    return None if number is None else int(number)
-
-
 def as_of(connection: Connection, chain_id: int, *, block: int | None = None, at: date | None = None) -> AsOf:
     """The block a read answers for: the index's head (neither given), ``block`` (at most the head),
     or the last indexed block at or before the end of the UTC day ``at``."""

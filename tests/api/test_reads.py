@@ -186,13 +186,15 @@ def test_kyc_expiring_within_days(api: Api, wallets: list[str]) -> None:
     soon = api.now() + 10 * 86_400
     api.register("SOON", wallets[0], kyc_expiry=iso(soon))
     api.register("LATER", wallets[1])
-    listed = ok(api.compliance.get("/investors/kyc-expiring?within_days=30"))
+    listed = ok(api.compliance.get("/investors/kyc/expiring?within_days=30"))
     assert [(i["investor_id"], i["expired"], i["country"]) for i in listed["investors"]] == [("SOON", False, "HK")]
-    assert ok(api.registrar.get("/investors/kyc-expiring?within_days=400"))["investors"][1]["investor_id"] == "LATER"
-    assert ok(api.compliance.get("/investors/kyc-expiring?within_days=0"))["investors"] == []
-    refused(api.compliance.get("/investors/kyc-expiring?within_days=-1"), 422, "invalid_request")
-    refused(api.compliance.get("/investors/kyc-expiring?within_days=99999999"), 422, "invalid_request")
-    refused(api.investor("SOON").get("/investors/kyc-expiring"), 403, "forbidden")
+    assert ok(api.registrar.get("/investors/kyc/expiring?within_days=400"))["investors"][1]["investor_id"] == "LATER"
+    assert ok(api.compliance.get("/investors/kyc/expiring?within_days=0"))["investors"] == []
+    refused(api.compliance.get("/investors/kyc/expiring?within_days=-1"), 422, "invalid_request")
+    refused(api.compliance.get("/investors/kyc/expiring?within_days=99999999"), 422, "invalid_request")
+    refused(api.investor("SOON").get("/investors/kyc/expiring"), 403, "forbidden")
+    api.register("kyc", wallets[2])  # an investor id the route's path cannot shadow
+    assert ok(api.registrar.get("/investors/kyc"))["investor_id"] == "kyc"
 
 
 def test_a_replica_that_does_not_index_answers_index_behind(

@@ -63,7 +63,7 @@ def list_investors(
     return service.list_investors(session=session, offset=offset, limit=limit)
 
 
-@router.get("/kyc-expiring")
+@router.get("/kyc/expiring")  # two segments: no investor id (one segment) can shadow it
 def kyc_expiring(
     _: StaffDep,
     read: FreshRead,
