@@ -6,6 +6,7 @@ def create_asset(body: AssetCreate, session: SessionDep, platform: PlatformDep, 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -76,9 +77,12 @@ MinBlock = Annotated[
 ]
 Block = Annotated[
     int | None,
-    Query(ge=0, le=MAX_BLOCK, description="Answer as of this block (at most the index's head: else 409 "
-          "`block_not_indexed`)"),
-]  # fmt: skip
+    Query(
+        ge=0,
+        le=MAX_BLOCK,
+        description="Answer as of this block (at most the index's head, else 409 `block_not_indexed`)",
+    ),
+]
 At = Annotated[
     str | None,
     Query(
@@ -88,6 +92,9 @@ At = Annotated[
         json_schema_extra={"format": "date"},  # checked by _date, which lends its code
     ),
 ]
+
+
+_FULL_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # RFC 3339 full-date (fromisoformat also takes week dates)
 
 
 @dataclass(frozen=True)
@@ -102,9 +109,9 @@ class IndexRead:
 
 def _date(text: str) -> date:
     try:
-        if len(text) == 10:
+        if _FULL_DATE.fullmatch(text):
             return date.fromisoformat(text)
-    except ValueError:
+    except ValueError:  # 2026-02-30
         pass
     raise InvalidInput(f"{text[:20]!r} is not a date: send YYYY-MM-DD, e.g. 2026-12-31", code="invalid_date")
 

@@ -99,7 +99,7 @@ def test_hostile_read_parameters(seeded: Api) -> None:
         "yesterday",
         "2026-12-31T00:00:00",
         "' OR 1=1 --",
-        "0000-01-01",
+        "0000-01-01", "2026-W01-1", "2026-02-30",
         "99999-01-01",
     ):
         response = api.issuer.get("/assets/HVT/cap-table", params={"at": day})
