@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.responses import Response
 
+from rwakit.api.answers import Answers
 from rwakit.api.errors import Forbidden, Unauthorized, error_responses
 from rwakit.api.runtime import Runtime
 from rwakit.api.services.custody import Custody
@@ -103,6 +104,7 @@ class IndexRead:
 
     engine: Engine
     chain_id: int
+    answers: Answers
     block: int | None = None
     at: date | None = None
 
@@ -120,7 +122,7 @@ def fresh_read(runtime: RuntimeDep, min_block: MinBlock = None) -> IndexRead:
     """Wait for the index (min_block, this API's last write), then read as of its head."""
     platform = runtime.platform
     runtime.reads.ready(platform, min_block)
-    return IndexRead(runtime.engine, platform.deployment.chain_id)
+    return IndexRead(runtime.engine, platform.deployment.chain_id, runtime.reads.answers)
 
 
 def as_of_read(runtime: RuntimeDep, block: Block = None, at: At = None, min_block: MinBlock = None) -> IndexRead:
@@ -129,7 +131,7 @@ def as_of_read(runtime: RuntimeDep, block: Block = None, at: At = None, min_bloc
     if block is not None and day is not None:
         raise InvalidInput("Give a block or a date (at), not both", code="block_and_date")
     read = fresh_read(runtime, min_block)
-    return IndexRead(read.engine, read.chain_id, block, day)
+    return IndexRead(read.engine, read.chain_id, read.answers, block, day)
 
 
 FreshRead = Annotated[IndexRead, Depends(fresh_read)]

@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from web3 import Web3
 from web3.exceptions import BlockNotFound
 
+from rwakit.api.answers import Answers
 from rwakit.api.tester_rpc import indexer_web3
 from rwakit.chain.transactions import TxJournal, TxRecord
 from rwakit.config import Settings
@@ -91,6 +92,7 @@ class ReadModel:
         self._kick = threading.Event()
         self._stop = threading.Event()
         self._lock = threading.Lock()
+        self.answers = Answers()
         self._written = 0
         self._writes = 0  # transactions mined so far: a new one may sit at the height of a replaced block
         self._checked = 0  # the writes a read has seen indexed on the node's chain
@@ -119,6 +121,7 @@ class ReadModel:
                 return
             self._platform = platform
             self._written = self._writes = self._checked = 0  # an earlier run's writes are indexed or dropped
+            self.answers.clear()
             options = IndexerOptions.from_settings(self.settings)
             indexer = Indexer(indexer_web3(platform.chain.w3), self.engine, platform.deployment, options)
             self._indexer = indexer

@@ -96,6 +96,7 @@ class AsOf:
     timestamp: int | None = None
     final: bool = True
     head: int = 0  # the index's head when the read ran
+    head_hash: str = ""
 
     @property
     def past(self) -> int | None:
@@ -125,7 +126,7 @@ def as_of(connection: Connection, chain_id: int, *, block: int | None = None, at
     if at is not None:
         return _as_of_date(connection, chain_id, at, head, head_hash)
     if block is None or block == head:
-        return AsOf(head, head_hash, _timestamp(connection, chain_id, head), head=head)
+        return AsOf(head, head_hash, _timestamp(connection, chain_id, head), head=head, head_hash=head_hash)
     if block < 0:
         raise InvalidInput(f"Block {block} is negative", code="invalid_block")
     if block > head:
@@ -139,8 +140,8 @@ def as_of(connection: Connection, chain_id: int, *, block: int | None = None, at
         select(BLOCK.c.hash, BLOCK.c.timestamp).where(BLOCK.c.chain_id == chain_id, BLOCK.c.number == block)
     ).first()
     if known is None:
-        return AsOf(block, head=head)
-    return AsOf(block, str(known[0]), int(known[1]), head=head)
+        return AsOf(block, head=head, head_hash=head_hash)
+    return AsOf(block, str(known[0]), int(known[1]), head=head, head_hash=head_hash)
 
 
 def _timestamp(connection: Connection, chain_id: int, number: int) -> int | None:
@@ -172,9 +173,8 @@ def _as_of_date(connection: Connection, chain_id: int, day: date, head: int, hea
             date=day.isoformat(),
         )
     head_time = _timestamp(connection, chain_id, head)
-    return AsOf(
-        int(found[0]), str(found[1]), int(found[2]), final=head_time is not None and head_time > until, head=head
-    )
+    final = head_time is not None and head_time > until
+    return AsOf(int(found[0]), str(found[1]), int(found[2]), final=final, head=head, head_hash=head_hash)
 
 
 # -- assets --------------------------------------------------------------------------------------
@@ -315,8 +315,13 @@ def cap_table(
     connection: Connection, chain_id: int, ref: str, *, block: int | None = None, at: date | None = None
 ) -> IndexedCapTable:
     """Holders of an asset grouped by investor, largest first: now, as of a block, or as of a date."""
-    when = as_of(connection, chain_id, block=block, at=at)
-    found = asset(connection, chain_id, ref)
+    return cap_table_at(
+        connection, chain_id, asset(connection, chain_id, ref), as_of(connection, chain_id, block=block, at=at)
+    )
+
+
+def cap_table_at(connection: Connection, chain_id: int, found: IndexedAsset, when: AsOf) -> IndexedCapTable:
+    """The cap table of an asset already resolved, at a block already resolved (see as_of)."""
     rows = wallet_balances(connection, chain_id, found.address, when.past)
     by_investor: dict[str | None, CapTableEntry] = {}
     total = 0

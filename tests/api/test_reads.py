@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
 
 from rwakit.api import create_app
+from rwakit.api.schemas.assets import AssetDetail, CapTablePublic
 from rwakit.config import Settings
 from rwakit.platform import Platform
 from tests.api.conftest import Api, TestClient, iso, ok, refused
@@ -54,7 +55,10 @@ def test_cap_table_as_of_blocks_before_and_after_a_transfer(seeded: Api, wallets
     assert amounts(after) == {"HK-0001": "120", "SG-0001": "30"} and after["as_of_block"] == after["block_number"]
     assert now["entries"] == after["entries"] and now["as_of_block"] >= moved and now["final"] is True
     assert now["shares_authorised"] == "1000000" and now["total_supply"] == "150" and now["holders"] == 2
+    assert ok(api.issuer.get("/assets/HVT/cap-table")) == now  # kept while the index stands still
+    CapTablePublic.model_validate(now)  # built as plain dicts: in the model's shape all the same
     detail = ok(api.issuer.get(f"/assets/HVT?block={moved - 1}"))
+    AssetDetail.model_validate(detail)
     assert (
         detail["holders"] == 2
         and detail["as_of_block"] == moved - 1
@@ -205,7 +209,8 @@ def test_a_replica_that_does_not_index_answers_index_behind(
     api.client.app.state.runtime.reads.stop()  # type: ignore[attr-defined]  # the indexing API stops
     block = api.register("HK-0001", wallets[0])["block_number"]
     settings = api_settings.model_copy(update={"api_indexer": False, "api_read_wait_seconds": 0.5})
-    replica: FastAPI = create_app(settings, platform=api_platform, engine=db_engine)
+    own = Platform.open(api_platform.chain, api_platform.deployment)  # an app adopts its platform's journal
+    replica: FastAPI = create_app(settings, platform=own, engine=db_engine)
     key = api.key("issuer")
     with TestClient(replica) as client:
         started = time.monotonic()

@@ -83,23 +83,30 @@ def get_asset(*, session: Session, read: IndexRead, asset: str, with_cap_table: 
 
 
 def cap_table(*, read: IndexRead, asset: str) -> Response:
-    """A CapTablePublic, serialised straight from plain dicts (see json_response)."""
+    """A CapTablePublic, serialised straight from plain dicts (see json_response), and kept while the
+    index stands still (rwakit/api/answers.py)."""
     with snapshot(read.engine) as connection:
-        table = queries.cap_table(connection, read.chain_id, asset, block=read.block, at=read.at)
-        settings = queries.settings(connection, read.chain_id, table.asset.address, table.as_of.past)
+        when = queries.as_of(connection, read.chain_id, block=read.block, at=read.at)
+        found = queries.asset(connection, read.chain_id, asset)
+        key = ("cap-table", read.chain_id, found.address, when)
+        if (body := read.answers.get(key)) is not None:
+            return Response(body, media_type="application/json")
+        table = queries.cap_table_at(connection, read.chain_id, found, when)
+        settings = queries.settings(connection, read.chain_id, found.address, when.past)
     authorised = settings.get("shares_authorised", {})
-    info, when = table.asset, table.as_of
-    return json_response({
-        "symbol": info.symbol,
+    body = pydantic_core.to_json({
+        "symbol": found.symbol,
         "block_number": when.block_number,
         "as_of_block": when.block_number,
         "as_of_time": when.time,
         "final": when.final,
-        "total_supply": info.display(table.total_supply),
-        "shares_authorised": info.display(int(authorised.get("", "0"))),
+        "total_supply": found.display(table.total_supply),
+        "shares_authorised": found.display(int(authorised.get("", "0"))),
         "holders": table.holders,
         "entries": _entries(table),
     })  # fmt: skip
+    read.answers.put(key, body)
+    return Response(body, media_type="application/json")
 
 
 def json_response(payload: dict[str, Any]) -> Response:
