@@ -72,14 +72,21 @@ def list_assets(*, session: Session, read: IndexRead) -> list[AssetPublic]:
 
 
 def get_asset(*, session: Session, read: IndexRead, asset: str, with_cap_table: bool) -> Response:
-    """The asset from the index (an AssetDetail): its settings, supply and number of holders (the cap
-    table itself only for staff), as of the index's head, a block or a date."""
+    """The asset from the index (an AssetDetail): its settings, supply and number of holders, counted in
+    SQL; the cap table itself only for staff; as of the index's head, a block or a date."""
     with snapshot(read.engine) as connection:
-        table = queries.cap_table(connection, read.chain_id, asset, block=read.block, at=read.at)
-        record = asset_records_by_address(session).get(table.asset.address)
-        public = _indexed_public(connection, read.chain_id, table.asset, table.as_of, record, table.total_supply)
-    detail = {**public.model_dump(), "holders": table.holders, "block_number": table.as_of.block_number}
-    return json_response({**detail, "cap_table": _entries(table) if with_cap_table else None})
+        when = queries.as_of(connection, read.chain_id, block=read.block, at=read.at)
+        found = queries.asset(connection, read.chain_id, asset)
+        record = asset_records_by_address(session).get(found.address)
+        if with_cap_table:
+            table = queries.cap_table_at(connection, read.chain_id, found, when)
+            holders, supply, entries = table.holders, table.total_supply, _entries(table)
+        else:
+            holders = queries.holder_count(connection, read.chain_id, found.address, when.past)
+            supply, entries = queries.total_supply(connection, read.chain_id, found.address, when.past), None
+        public = _indexed_public(connection, read.chain_id, found, when, record, supply)
+    detail = {**public.model_dump(), "holders": holders, "block_number": when.block_number, "cap_table": entries}
+    return json_response(detail)
 
 
 def cap_table(*, read: IndexRead, asset: str) -> Response:
