@@ -68,8 +68,11 @@ def main() -> None:
             indexer.close()
             with engine.connect() as connection:
                 counted = sum(
-                    int(connection.execute(select(func.count()).select_from(table(name))).scalar() or 0)
-                    for name in LOG_TABLES
+                    int(
+                        connection.execute(select(func.count()).where(table(n).c.chain_id == chain.chain_id)).scalar()
+                        or 0
+                    )
+                    for n in LOG_TABLES
                 )
             print(f"| {engine.url.get_backend_name()} | {seconds:.2f} | {counted:,} | {counted / seconds:,.0f} |")
             engine.dispose()

@@ -3,6 +3,7 @@ rebuild it from the deployment block, or verify it against the chain."""
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -44,6 +45,8 @@ def index(
         return
     from rwakit.indexer import store
 
+    if follow:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")  # batches, reorgs, errors
     with reported():
         indexer = _indexer()
         try:

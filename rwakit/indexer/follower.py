@@ -131,6 +131,7 @@ class Indexer:
         if not self.acquire():
             raise RwakitError("The indexer was stopped before it got the index lock", code="indexer_stopped")
         with self._mutex:
+            self._assets = None  # another indexer may have added assets since this one last held the lock
             moved = 0
             while True:
                 cursor = store.read_cursor(self.engine, self.chain_id)
@@ -155,7 +156,9 @@ class Indexer:
                     if moved >= MOVED_RETRIES:
                         raise
                     continue
-                store.write_batch(self.engine, batch, expected=cursor)
+                written = store.write_batch(self.engine, batch, expected=cursor)
+                if written:
+                    log.info("indexer: blocks %d-%d, %d events", start, end, written)
                 self.log_range.succeeded()
                 if any(e.name == "AssetCreated" for e in batch.events):
                     self._assets = None

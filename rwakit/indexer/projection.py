@@ -20,6 +20,8 @@ from rwakit.indexer.events import Event
 
 ZERO = "0x0000000000000000000000000000000000000000"
 SELECT_CHUNK = 500
+URI_CHARS = 3800  # index_setting.value holds 4,000 characters: the URI, the hash and the JSON around them
+NAME_CHARS = 200  # index_contract.name; the chain takes any length
 
 
 class IndexInconsistent(RwakitError):
@@ -194,7 +196,12 @@ class Projection:
         self._set(event, "rule", "maxBalance", str(amount))
 
     def _on_DocumentUpdated(self, event: Event, name: str, uri: str, document_hash: str) -> None:
-        self._set(event, "document", name, {"uri": uri, "hash": document_hash})
+        """The chain takes a URI of any length; the index keeps its first URI_CHARS characters and
+        says so (``"truncated": true``) rather than refuse the batch and stop indexing."""
+        value: dict[str, Any] = {"uri": uri, "hash": document_hash}
+        if len(uri) > URI_CHARS:
+            value = {"uri": uri[:URI_CHARS], "hash": document_hash, "truncated": True}
+        self._set(event, "document", name, value)
 
     def _on_DocumentRemoved(self, event: Event, name: str, *_: Any) -> None:
         self._set(event, "document", name, None)
@@ -210,8 +217,8 @@ class Projection:
         authorised shares, the rules, which are all zero, and the limits flag) is read at this block."""
         info = self._created[asset]
         self.contracts.append({
-            "chain_id": self.chain_id, "address": asset, "kind": "asset", "symbol": symbol, "name": info.name,
-            "decimals": info.decimals, "block_number": event.block_number,
+            "chain_id": self.chain_id, "address": asset, "kind": "asset", "symbol": symbol,
+            "name": info.name[:NAME_CHARS], "decimals": info.decimals, "block_number": event.block_number,
         })  # fmt: skip
         at = Event(event.name, asset, event.block_number, event.block_hash, event.tx_hash, event.log_index, ())
         paused, allow_list, _, classes, lockup, minimum_lot, max_balance = info.rules

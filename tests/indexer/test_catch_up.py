@@ -6,12 +6,15 @@ import json
 
 import pytest
 from sqlalchemy.engine import Engine
+from web3 import Web3
 
 from rwakit.chain.signer import Signer
 from rwakit.errors import RwakitError
 from rwakit.indexer.follower import Indexer
 from rwakit.indexer.verify import verify
 from rwakit.platform import Platform
+from rwakit.tokenize.models import AssetSpec
+from tests.conftest import YEAR, now
 from tests.indexer.conftest import create_asset, register, rows
 
 
@@ -134,3 +137,33 @@ def test_verify_behind_a_pruning_node_says_to_index_first(platform: Platform, in
     assert behind.value.code == "index_behind" and "rwakit index" in behind.value.message
     indexer.catch_up()
     assert verify(platform.chain.w3, engine, platform.deployment).differences == []
+
+
+def test_an_investor_id_written_past_rwakit_as_a_hash_is_indexed_as_hex(
+    platform: Platform, signers: list[Signer], indexer: Indexer, engine: Engine
+) -> None:
+    raw = Web3.keccak(text="investor:alice")  # another client's id: a hash, not ASCII
+    record = (raw, [signers[5].address], 344, 1, now(platform.chain) + YEAR)
+    call = platform.registry.contract.functions.registerInvestor(record)
+    platform.txm.transact(platform.chain.operator, call, label="register a hashed id")
+    asset = create_asset(platform)
+    platform.assets.issue(asset, signers[5].address, 3)
+
+    indexer.catch_up()
+
+    assert [r["investor_id"] for r in rows(engine, "index_investor", "investor_id")] == [raw.to_0x_hex()]
+    assert [r["investor_id"] for r in rows(engine, "index_wallet", "wallet")] == [raw.to_0x_hex()]
+    assert verify(platform.chain.w3, engine, platform.deployment).differences == []
+
+
+def test_a_very_long_name_and_document_uri_are_cut_not_refused(
+    platform: Platform, indexer: Indexer, engine: Engine
+) -> None:
+    spec = AssetSpec("N" * 5000, "LONG", 0, "fund", "10", "ipfs://" + "u" * 10_000, "0x" + "ab" * 32)
+    asset = platform.assets.create(spec).address
+
+    indexer.catch_up()
+
+    assert [c["name"] for c in rows(engine, "index_contract", "address") if c["kind"] == "asset"] == ["N" * 200]
+    document = _settings(engine, asset)[("document", "0x" + b"offering".hex().ljust(64, "0"))]
+    assert document == {"uri": ("ipfs://" + "u" * 10_000)[:3800], "hash": "0x" + "ab" * 32, "truncated": True}

@@ -57,3 +57,19 @@ def test_the_background_thread_follows_and_waits(platform: Platform, signers: li
     platform.assets.issue(asset, signers[1].address, 5)
     assert indexer.catch_up() == platform.chain.w3.eth.block_number  # usable directly after stop()
     indexer.close()
+
+
+def test_an_indexer_that_hands_over_and_comes_back_sees_the_assets_added_meanwhile(
+    platform: Platform, signers: list[Signer], engine: Engine
+) -> None:
+    register(platform, "HK-0001", signers[1].address)
+    first, second = (Indexer(platform.chain.w3, engine, platform.deployment, FAST) for _ in range(2))
+    first.catch_up()
+    first.close()
+    asset = create_asset(platform)  # indexed by the second
+    second.catch_up()
+    second.close()
+    platform.assets.issue(asset, signers[1].address, 7)
+    first.catch_up()  # back with the lock: it must follow the asset it has not seen created
+    first.close()
+    assert [t["amount"] for t in rows(engine, "index_transfer", "block_number")] == [7]

@@ -162,3 +162,19 @@ def test_log_range_bounds() -> None:
     assert sizes.size == 16
     with pytest.raises(ValueError):
         LogRange(0)
+
+
+def test_a_restarted_indexer_resumes_after_the_cursor(
+    platform: Platform, signers: list[Signer], anvil: LocalNode, engine: Engine
+) -> None:
+    _events_over_many_blocks(platform, signers)
+    first = Indexer(platform.chain.w3, engine, platform.deployment, FAST)
+    reached = first.catch_up()
+    first.close()
+    platform.assets.issue(platform.assets.resolve("HVT"), signers[1].address, 4)
+    node = LimitedNode(anvil.url, max_span=10**6)
+    restarted = Indexer(Web3(node), engine, platform.deployment, FAST)
+    restarted.catch_up()
+    restarted.close()
+    assert {start for start, _ in node.spans} == {reached + 1}  # nothing read twice
+    assert [t["amount"] for t in rows(engine, "index_transfer", "block_number")] == [1, 2, 3, 4]

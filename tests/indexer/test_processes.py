@@ -53,9 +53,11 @@ def in_process_env(env: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_pat
 
 
 def _follow(env: dict[str, str]) -> subprocess.Popen[str]:
+    """`rwakit index --follow`, its output in a file beside the data dir (a pipe could fill up)."""
     cwd = Path(env["RWAKIT_DATA_DIR"]).parent
-    return subprocess.Popen([*RWAKIT, "index", "--follow"], env=env, cwd=cwd, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
+    with open(cwd / "follow.log", "a") as log:
+        return subprocess.Popen([*RWAKIT, "index", "--follow"], env=env, cwd=cwd, text=True,
+                                stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
 
 
 def _wait(condition: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
@@ -170,3 +172,18 @@ def test_verify_before_any_indexing_says_what_to_do(in_process_env: None) -> Non
     result = CliRunner().invoke(app, ["index", "verify"])
     assert result.exit_code == 1
     assert "error [index_empty]" in result.output and "rwakit index" in result.output
+
+
+def test_index_without_a_deployment_says_to_deploy(
+    anvil: LocalNode, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RWAKIT_DATA_DIR", str(tmp_path / "nothing"))
+    monkeypatch.setenv("RWAKIT_RPC_URL", anvil.url)
+    monkeypatch.chdir(tmp_path)
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["index"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 1
+    assert "error [deployment_missing]" in result.output and "rwakit deploy" in result.output
