@@ -55,6 +55,26 @@ class Settings(BaseSettings):
         description="After this, a pending issuance or keyed control is treated as interrupted and reconciled",
     )
 
+    # -- the read model (rwakit index) ----------------------------------------------------------
+    index_confirmations: int = Field(
+        64, ge=0, description="Blocks below the head taken as final when the node has no `finalized` block tag"
+    )
+    index_use_finalized_tag: bool = Field(
+        True, description="Ask the node for its `finalized` block (else use index_confirmations)"
+    )
+    index_poll_interval: float = Field(
+        2.0, gt=0, le=3600, description="Seconds between polls of `rwakit index --follow`"
+    )
+    index_log_range: int = Field(
+        2000, ge=1, le=100_000, description="Blocks per eth_getLogs at first; halves on a node limit, grows on success"
+    )
+    api_indexer: bool = Field(
+        True, description="Run the indexer in the API process (off for a read-only replica another process indexes)"
+    )
+    api_read_wait_seconds: float = Field(
+        10.0, gt=0, le=300, description="Seconds a read waits for the index to reach min_block or this API's last write"
+    )
+
     @model_validator(mode="after")
     def _no_dev_custody_in_production(self) -> Settings:
         if self.environment == "production" and self.custody == "dev":

@@ -1,5 +1,6 @@
 """What one running API holds: settings, the database engine, the platform (opened lazily, so the
-API starts and answers /health while the chain is down) and the custody of custodial keys."""
+API starts and answers /health while the chain is down), the custody of custodial keys, and the
+read model (the index and its background indexer, rwakit/api/reads.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import threading
 
 from sqlalchemy.engine import Engine
 
+from rwakit.api.reads import NotingJournal, ReadModel
 from rwakit.api.services.custody import Custody, DevCustody, NoCustody
 from rwakit.config import Settings
 from rwakit.db import SqlJournal, create_tables, make_engine
@@ -27,6 +29,7 @@ class Runtime:
         self.engine = engine if engine is not None else make_engine(settings.db_url)
         self.journal = SqlJournal(self.engine)
         self.audit = SqlAuditLog(self.engine)
+        self.reads = ReadModel(self.engine, settings)
         self._platform = platform
         self._custody: Custody | None = None
         self._tables_ready = False
@@ -38,18 +41,27 @@ class Runtime:
         """Route the platform's transactions into the SQL journal, and its control actions and rule
         changes into the audit trail in the API's database (whatever audit log the platform was
         opened with)."""
-        platform.txm.journal = self.journal
+        platform.txm.journal = NotingJournal(self.journal, self.reads)  # reads wait for this process's writes
         self.journal.attach(platform.txm)
         operator = platform.chain.operator  # the agent and compliance officer Platform.open gives the services
         platform.controls = ControlsService(platform.txm, platform.assets, platform.registry, operator, self.audit)
         platform.compliance = ComplianceService(platform.txm, platform.assets, operator, self.audit)
 
     def startup(self) -> None:
-        """Create the tables if the database answers; if not, the API starts anyway and retries."""
+        """Create the tables and start the indexer if the database and the chain answer; if not, the
+        API starts anyway and retries on each request."""
         try:
             self.ensure_tables()
         except DatabaseUnavailable as exc:
             log.warning("%s (the API will retry on each request)", exc.message)
+            return
+        try:
+            self.reads.start(self.platform)
+        except Exception as exc:
+            log.warning("indexer not started: %s (the API will retry on each read)", exc)
+
+    def shutdown(self) -> None:
+        self.reads.stop()
 
     def ensure_tables(self) -> None:
         if self._tables_ready:
@@ -89,4 +101,5 @@ class Runtime:
         return self._custody
 
     def close(self) -> None:
+        self.reads.stop()
         self.engine.dispose()

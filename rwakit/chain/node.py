@@ -111,17 +111,20 @@ def start_node(
     log_path: Path | None = None,
     project_root: Path = PACKAGE_ROOT,
     timeout: float = 30.0,
+    keep_history: bool = False,
 ) -> LocalNode:
     """Start a node on a free port and wait until it answers JSON-RPC.
 
     ``state_path`` keeps the chain across restarts: Anvil's state file, Ganache's database folder.
+    Anvil keeps only the latest state unless ``keep_history`` (reads at past blocks, ``anvil_reorg``).
     """
     if kind not in NODE_KINDS:  # any other name would start Ganache
         raise InvalidInput(f"Unknown chain kind {kind!r}: use {' or '.join(NODE_KINDS)}", code="invalid_chain_kind")
     port = port or free_port()
     command = find_binary(kind, project_root)
     if kind == "anvil":
-        command += ["--host", "127.0.0.1", "--port", str(port), "--mnemonic", mnemonic, "--prune-history"]
+        command += ["--host", "127.0.0.1", "--port", str(port), "--mnemonic", mnemonic]
+        command += [] if keep_history else ["--prune-history"]
         command += ["--chain-id", str(ANVIL_CHAIN_ID)]
         if state_path is not None:
             state_path.parent.mkdir(parents=True, exist_ok=True)

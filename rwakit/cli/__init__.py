@@ -18,6 +18,7 @@ from rwakit.cli import (
     control,
     demo,
     distribution,
+    index,
     investor,
     issue,
     rules,
@@ -48,6 +49,7 @@ app.command("chain")(chain.chain)
 app.command("deploy")(chain.deploy)
 app.command("issue")(issue.issue)
 app.command("holdings")(issue.holdings)
+app.command("history")(issue.history)
 app.command("demo")(demo.demo)
 app.command("serve")(serve.serve)
 app.command("audit")(audit.audit_trail)
@@ -56,6 +58,7 @@ app.add_typer(asset.app, name="asset")
 app.add_typer(api_key.app, name="api-key")
 app.add_typer(rules.app, name="rules")
 app.add_typer(control.app, name="control")
+app.add_typer(index.app, name="index")
 app.add_typer(cash.app, name="cash")
 app.add_typer(trade.app, name="trade")
 app.add_typer(distribution.app, name="distribution")

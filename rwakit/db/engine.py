@@ -18,6 +18,7 @@ from sqlmodel import SQLModel, create_engine, text
 
 from rwakit.db import audit, controls, issuances, journal, keys, records  # noqa: F401 - registers the tables
 from rwakit.errors import RwakitError
+from rwakit.indexer import tables as _index_tables  # noqa: F401 - registers the read model's tables
 
 DB_ERRORS = (OperationalError, InterfaceError)
 

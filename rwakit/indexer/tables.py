@@ -148,7 +148,8 @@ class BalanceChange(SQLModel, table=True):
 
 
 class InvestorState(SQLModel):
-    investor_id: str = Field(primary_key=True, max_length=32)  # "HK-0001", decoded from bytes32
+    # "HK-0001", decoded from bytes32; an id in other bytes (a hash, written past rwakit) as its 0x hex
+    investor_id: str = Field(primary_key=True, max_length=66)
     number: int = Field(sa_type=BigInteger, index=True)  # the registry's uint48 investor number
     country: int  # ISO 3166-1 numeric
     investor_class: int  # rwakit.registry.InvestorClass
@@ -177,7 +178,7 @@ class InvestorChange(InvestorState, table=True):
 
 class WalletState(SQLModel):
     wallet: str = Field(primary_key=True, max_length=42)
-    investor_id: str = Field(max_length=32, index=True)
+    investor_id: str = Field(max_length=66, index=True)
     active: bool = True  # False once WalletRemoved: the wallet's shares still count, under no investor
 
 

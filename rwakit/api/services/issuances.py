@@ -407,6 +407,7 @@ def public(row: Issuance) -> IssuancePublic:
         issued_rows=sum(r["status"] == "issued" for r in rows),
         refused_rows=sum(r["status"] == "not_issued" for r in rows),
         tx_hash=row.tx_hash,
+        block_number=max((c["block_number"] for c in chunks if c.get("block_number") is not None), default=None),
         rows=[{k: v for k, v in r.items() if k != "base_units"} for r in rows],
         chunks=chunks,
         reconciled=bool(result.get("reconciled")),

@@ -1,0 +1,119 @@
+"""Compare the index with the chain, both at the indexed block: every indexed wallet's balance
+(balanceOf), each investor-limits asset's holder count (counts().holders), and every investor's
+registry record and wallets. The chain is the source of truth: each difference is reported."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from web3 import Web3
+
+from rwakit.chain.reads import Call, StaleBlock, read
+from rwakit.deployment import Deployment
+from rwakit.errors import RwakitError
+from rwakit.indexer import store
+from rwakit.indexer.projection import table
+
+RECORD = "(uint48,uint40,uint16,uint8,bool,bool)"
+
+
+@dataclass(frozen=True)
+class Report:
+    block: int
+    checked: int
+    differences: list[str]
+
+
+def _raw_id(investor_id: str) -> bytes:
+    """The bytes32 an indexed id came from (ids in other bytes are kept as their 0x hex)."""
+    if investor_id.startswith("0x") and len(investor_id) == 66:
+        return bytes.fromhex(investor_id[2:])
+    return investor_id.encode("ascii").ljust(32, b"\0")
+
+
+def verify(w3: Web3, engine: Engine, deployment: Deployment, *, attempts: int = 5) -> Report:
+    """The differences at the indexed block; read again if an indexer moved on meanwhile."""
+    for _ in range(attempts):
+        cursor = store.read_cursor(engine, deployment.chain_id)
+        if cursor is None:
+            raise RwakitError("Nothing is indexed yet: run `rwakit index` first", code="index_empty")
+        try:
+            report = _compare(w3, engine, deployment, cursor.number)
+        except StaleBlock as exc:
+            raise RwakitError(
+                f"The node no longer has the state of the indexed block {cursor.number} (it keeps recent blocks "
+                "only): run `rwakit index` to bring the index to the head, then verify again",
+                code="index_behind",
+            ) from exc
+        if store.read_cursor(engine, deployment.chain_id) == cursor:
+            return report
+    raise RwakitError("The index kept moving while it was verified: try again", code="index_moving")
+
+
+def _compare(w3: Web3, engine: Engine, deployment: Deployment, block: int) -> Report:
+    chain_id = deployment.chain_id
+    balances, wallets = table("index_balance"), table("index_wallet")
+    investors, settings = table("index_investor"), table("index_setting")
+    with engine.connect() as connection:
+        held = connection.execute(
+            select(balances.c.asset, balances.c.wallet, balances.c.amount).where(balances.c.chain_id == chain_id)
+        ).all()
+        owner = dict(connection.execute(
+            select(wallets.c.wallet, wallets.c.investor_id).where(wallets.c.chain_id == chain_id)
+        ).all())  # fmt: skip
+        active: dict[str, set[str]] = defaultdict(set)
+        for wallet, investor_id in connection.execute(
+            select(wallets.c.wallet, wallets.c.investor_id).where(wallets.c.chain_id == chain_id, wallets.c.active)
+        ):
+            active[investor_id].add(wallet)
+        records = connection.execute(select(investors).where(investors.c.chain_id == chain_id)).mappings().all()
+        limited = [
+            str(contract)
+            for contract, value in connection.execute(
+                select(settings.c.contract, settings.c.value).where(
+                    settings.c.chain_id == chain_id, settings.c.name == "asset", settings.c.key == "investor_limits"
+                )
+            )
+            if json.loads(value)
+        ]
+    differences: list[str] = []
+
+    on_chain = read(w3, [Call(a, "balanceOf(address)", (w,)) for a, w, _ in held], block=block)
+    for (asset, wallet, amount), actual in zip(held, on_chain, strict=True):
+        if int(amount) != actual:
+            differences.append(f"balance of {wallet} in {asset}: index {amount}, chain {actual}")
+
+    holders: dict[str, set[str]] = defaultdict(set)
+    for asset, wallet, amount in held:
+        if amount:
+            holders[asset].add(owner.get(wallet, wallet))
+    counts = read(w3, [Call(a, "counts()", returns="(uint32,uint32,uint16)") for a in limited], block=block)
+    for asset, count in zip(limited, counts, strict=True):
+        if len(holders[asset]) != count[0]:
+            differences.append(f"holders of {asset}: index {len(holders[asset])}, chain {count[0]}")
+
+    registry = deployment.registry
+    raw_ids = [_raw_id(r["investor_id"]) for r in records]
+    chain_records = read(w3, [Call(registry, "investor(bytes32)", (r,), RECORD) for r in raw_ids], block=block)
+    chain_wallets = read(w3, [Call(registry, "walletsOf(bytes32)", (r,), "address[]") for r in raw_ids], block=block)
+    for record, actual, actual_wallets in zip(records, chain_records, chain_wallets, strict=True):
+        name = record["investor_id"]
+        number, kyc_expiry, country, investor_class, revoked, _ = actual
+        expected = (record["number"], record["kyc_expiry"], record["country"], record["investor_class"],
+                    bool(record["revoked"]))  # fmt: skip
+        if expected != (number, kyc_expiry, country, investor_class, bool(revoked)):
+            differences.append(
+                f"investor {name}: index (number, kyc expiry, country, class, revoked) {expected}, chain "
+                f"{(number, kyc_expiry, country, investor_class, bool(revoked))}"
+            )
+        if active[name] != set(actual_wallets):
+            differences.append(f"wallets of {name}: index {sorted(active[name])}, chain {sorted(actual_wallets)}")
+    (count,) = read(w3, [Call(registry, "investorCount()")], block=block)
+    if count != len(records):
+        differences.append(f"investors: index {len(records)}, chain {count}")
+    checked = len(held) + len(limited) + 2 * len(records) + 1
+    return Report(block, checked, differences)
