@@ -1,20 +1,23 @@
 """The register of holders at a record block, and a distribution's allocation over it.
 
-The register comes through a small interface (`RegisterSource`) so that the read model's
-register-of-holders query (rwakit/indexer/) can replace the chain scan here without touching the
-distribution service.
+The register comes through a small interface (`RegisterSource`): `ChainRegister` scans the chain's
+Transfer events (no index needed), `IndexRegister` asks the read model (rwakit/indexer/); both give
+the same register, which a test checks.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from web3 import Web3
 
 from rwakit.contracts import load_artifact
 from rwakit.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 LEAF_TYPES = ("uint256", "address", "uint256")
@@ -41,6 +44,24 @@ class ChainRegister:
             balances[args["from"]] -= args["value"]
             balances[args["to"]] += args["value"]
         return {w: v for w, v in sorted(balances.items()) if w != ZERO_ADDRESS and v > 0}
+
+
+class IndexRegister:
+    """The register from the read model (rwakit/indexer/: its balance history as of a block), for a
+    platform that runs the indexer. The record block must be indexed: IndexNotReady otherwise (retry
+    once the indexer has passed it)."""
+
+    def __init__(self, engine: Engine, chain_id: int) -> None:
+        self._engine = engine
+        self._chain_id = chain_id
+
+    def holders_at(self, asset: str, block: int) -> dict[str, int]:
+        from rwakit.indexer.queries import as_of, snapshot, wallet_balances  # needs the api extra (SQL)
+
+        with snapshot(self._engine) as connection:
+            when = as_of(connection, self._chain_id, block=block)
+            rows = wallet_balances(connection, self._chain_id, Web3.to_checksum_address(asset), when.past)
+        return {str(wallet): int(amount) for wallet, amount, _ in sorted(rows)}
 
 
 @dataclass(frozen=True)
