@@ -18,7 +18,9 @@ of one real transaction's receipt, measured in steady state (not the first trade
 - claims from the 10,000-holder tree (proofs of 13-14 hashes) by CLAIMANTS registered investors, none
   of whom held HKD before (each claim creates the holder's HKD balance: the dearer, usual case);
   median and max;
-- the time to allocate and build the tree for 10,000 holders, in Python.
+- the time to allocate and build the tree for 10,000 holders, in Python;
+- T-REX 4.1.6's DVDTransferManager beside DvP (bench/trex.py, from its npm artifacts): a trade of T-REX
+  shares (DefaultCompliance) for the same HKD, initiated and taken between two existing holders.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from gas import fresh_wallet, gas, table
+from trex import measure_dvd
 from web3.contract import Contract
 from web3.logs import DISCARD
 
@@ -149,12 +152,16 @@ class Bench:
         for i in second:  # these holders already hold some HKD
             self.money.cash.mint(tree.values[i][1], 1)
         no_cash, with_cash = self.claims(distribution_id, tree, first), self.claims(distribution_id, tree, second)
+        seller, buyer = self.chain.signers[3], self.chain.signers[4]
+        self.money.cash.mint(buyer.address, 10**15)
+        trex = measure_dvd(self.chain.w3, self.platform.txm, self.operator, seller, buyer, self.money.cash.token,
+                           10**18, 10**9)  # fmt: skip
         started = time.perf_counter()
         StandardMerkleTree.of(allocate(self.register, AMOUNT).leaves, LEAF_TYPES)
         build = time.perf_counter() - started
         return {"transfer": share, "erc20_transfer": coin, "budget": share + coin + BUDGET_SLACK, "trade": plain,
                 "trade_with_fee": with_fee, "creation": creation, "claims_no_hkd": no_cash,
-                "claims_holding_hkd": with_cash, "tree_seconds": build}  # fmt: skip
+                "claims_holding_hkd": with_cash, "tree_seconds": build, "trex_dvd": trex}  # fmt: skip
 
 
 def report(r: dict[str, Any], client: str) -> str:
@@ -171,8 +178,10 @@ def report(r: dict[str, Any], client: str) -> str:
             f(r["trade_with_fee"]["settle"]),
             "ok" if r["trade_with_fee"]["settle"] <= r["budget"] else "OVER",
         ],
+        ["T-REX 4.1.6 DVDTransferManager take (no lock)", f(r["trex_dvd"]["take"]), ""],
         ["DvP propose", f(r["trade"]["propose"]), ""],
         ["DvP accept (payment escrowed)", f(r["trade"]["accept"]), ""],
+        ["T-REX 4.1.6 DVDTransferManager initiate", f(r["trex_dvd"]["initiate"]), ""],
         *[[f"distribution create, {n:,} holders", f(g), ""] for n, g in r["creation"].items()],
         [
             f"claim, median, holder already holding HKD ({len(r['claims_holding_hkd'])})",
