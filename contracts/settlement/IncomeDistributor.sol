@@ -41,6 +41,15 @@ contract IncomeDistributor {
         uint96 allocated;
     }
 
+    /// @notice A leaf of the register: the wallet `account` at `index` is paid `amount`.
+    struct Leaf {
+        uint256 index;
+        address account;
+        uint256 amount;
+    }
+
+    /// @dev {push}'s leaves and proofs differ in length.
+    error DistributionBatchLengthMismatch(uint256 leaves, uint256 proofs);
     /// @dev The caller does not hold the asset's ISSUER_ROLE, or for {reclaim} did not fund it.
     error DistributionUnauthorized(address caller);
     /// @dev Not an asset created by the platform's factory.
@@ -159,6 +168,41 @@ contract IncomeDistributor {
         claimed[index >> 8] = bits | bit;
         emit Claimed(id, index);
         settlementToken.safeTransfer(account, amount);
+    }
+
+    /// @notice The issuer pays holders itself (for a small register), leaf by leaf with their proofs.
+    /// Leaves already paid, and holders not eligible now ({IERC7943Fungible-canSend}), are skipped: an
+    /// ineligible holder's share waits for them as for a claim. Returns how many leaves were paid.
+    /// Requirements: the caller funded distribution `id`; not reclaimed; every proof holds; as many proofs
+    /// as leaves. Emits {Claimed} for each leaf paid.
+    function push(uint256 id, Leaf[] calldata leaves, bytes32[][] calldata proofs) external returns (uint256 paid) {
+        Distribution storage d = _distributions[id];
+        (address asset, uint256 remaining) = (d.asset, d.remaining);
+        if (asset == address(0)) revert DistributionUnknown(id);
+        if (msg.sender != d.issuer) revert DistributionUnauthorized(msg.sender);
+        if (leaves.length != proofs.length) revert DistributionBatchLengthMismatch(leaves.length, proofs.length);
+        bytes32 root = d.root;
+        mapping(uint256 word => uint256 bits) storage claimed = _claimedBits[id];
+        for (uint256 i = 0; i < leaves.length; ++i) {
+            Leaf calldata l = leaves[i];
+            bytes32 leaf = keccak256(bytes.concat(keccak256(abi.encode(l.index, l.account, l.amount))));
+            if (!MerkleProof.verifyCalldata(proofs[i], root, leaf)) {
+                revert DistributionInvalidProof(id, l.index, l.account, l.amount);
+            }
+            uint256 bits = claimed[l.index >> 8];
+            uint256 bit = 1 << (l.index & 255);
+            if (bits & bit != 0 || !IERC7943Fungible(asset).canSend(l.account)) continue;
+            if (l.amount > remaining) {
+                if (remaining == 0 && block.timestamp >= d.deadline) revert DistributionClosed(id, d.deadline);
+                revert DistributionOverdrawn(id, remaining, l.amount);
+            }
+            remaining -= l.amount;
+            d.remaining = uint96(remaining);
+            claimed[l.index >> 8] = bits | bit;
+            ++paid;
+            emit Claimed(id, l.index);
+            settlementToken.safeTransfer(l.account, l.amount);
+        }
     }
 
     /// @notice Returns what was not claimed of distribution `id` to its issuer, after the deadline; claims

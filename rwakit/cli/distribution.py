@@ -60,6 +60,16 @@ def claim(distribution_id: int, wallet: str, who: Annotated[str | None, typer.Op
     )
 
 
+@app.command("push")
+def push(distribution_id: int, batch: Annotated[int, typer.Option(help="Leaves a transaction")] = 50) -> None:
+    """The issuer pays every holder of record not yet paid (ineligible holders are skipped and wait)."""
+    with reported():
+        s = settlement()
+        receipts = s.distributions.push(signer_for(s, None), distribution_id, batch=batch)
+        typer.echo(_line(s, s.distributions.get(distribution_id)))
+    typer.echo(f"in {len(receipts)} transaction(s)" if receipts else "every holder of record was paid already")
+
+
 @app.command("reclaim")
 def reclaim(distribution_id: int) -> None:
     """Return what is left after the deadline to the issuer."""

@@ -29,6 +29,9 @@ from rwakit.settlement.register import LEAF_TYPES, Allocation, RegisterSource, a
 from rwakit.tokenize.service import AssetService
 from rwakit.units import to_address
 
+PUSH_BATCH = 50
+MAX_PUSH_BATCH = 200  # about 60,000 gas a leaf: a batch stays well under a block
+
 
 class RegisterMismatch(RwakitError):
     """The register rebuilt now does not give the root published on chain."""
@@ -135,6 +138,24 @@ class DistributionService:
         c = self.claimable(distribution_id, wallet)
         call = self.distributor.functions.claim(distribution_id, c.index, c.wallet, c.amount, list(c.proof))
         return self._txm.transact(sender, call, label=f"claim distribution {distribution_id} for {c.wallet}")
+
+    def push(self, issuer: Signer, distribution_id: int, *, batch: int = PUSH_BATCH) -> builtins.list[TxReceipt]:
+        """The issuer pays every holder of record not yet paid, `batch` leaves a transaction (holders not
+        eligible now are skipped on chain: their share waits for them)."""
+        if not 0 < batch <= MAX_PUSH_BATCH:
+            raise InvalidInput(f"A batch is 1 to {MAX_PUSH_BATCH} leaves, not {batch}", code="invalid_batch")
+        tree = self.tree(distribution_id)
+        is_claimed = self.distributor.functions.isClaimed
+        todo = [i for i, v in enumerate(tree.values) if not is_claimed(distribution_id, v[0]).call()]
+        receipts = []
+        for start in range(0, len(todo), batch):
+            part = todo[start : start + batch]
+            call = self.distributor.functions.push(
+                distribution_id, [tree.values[i] for i in part], [tree.proof(i) for i in part]
+            )
+            label = f"push distribution {distribution_id} to {len(part)} holders"
+            receipts.append(self._txm.transact(issuer, call, label=label))
+        return receipts
 
     def reclaim(self, issuer: Signer, distribution_id: int) -> TxReceipt:
         call = self.distributor.functions.reclaim(distribution_id)

@@ -52,3 +52,6 @@ def test_cash_trades_and_distributions_through_the_cli(
     assert "DistributionAlreadyClaimed" in again
     assert "DistributionOpen" in rwakit(env, "distribution", "reclaim", "1", ok=False).stderr
     assert "claimed 99.999999" in rwakit(env, "distribution", "list").stdout
+    pushed = rwakit(env, "distribution", "push", "1").stdout  # the issuer pays HK-0001, who did not claim
+    assert "claimed 999.999998" in pushed and "in 1 transaction(s)" in pushed
+    assert "paid already" in rwakit(env, "distribution", "push", "1").stdout

@@ -173,6 +173,34 @@ def test_a_register_that_does_not_add_up_cannot_overdraw(money: Money) -> None:
     refused("DistributionOverdrawn", lambda: claim(m, 1, tree, 1))
 
 
+def test_the_issuer_pushes_to_every_eligible_holder_and_skips_the_rest(money: Money) -> None:
+    m = money
+    dist, _, tree = create(m)
+    leaves = list(tree.values)
+    proofs = [tree.proof(i) for i in range(len(leaves))]
+    bob = next(i for i, v in enumerate(leaves) if v[1] == m.bob.address)
+    alice = 1 - bob
+    m.send(m.issuer, m.token.functions.setAddressFrozen(m.bob.address, True))
+    refused("DistributionUnauthorized", lambda: m.send(m.alice, m.distributor.functions.push(dist, leaves, proofs)))
+    refused(
+        "DistributionBatchLengthMismatch",
+        lambda: m.send(m.issuer, m.distributor.functions.push(dist, leaves, proofs[:1])),
+    )
+    forged = [(leaves[alice][0], leaves[alice][1], leaves[alice][2] + 1)]
+    refused(
+        "DistributionInvalidProof",
+        lambda: m.send(m.issuer, m.distributor.functions.push(dist, forged, [proofs[alice]])),
+    )
+    before = m.cash(m.alice), m.cash(m.bob)
+    receipt = m.send(m.issuer, m.distributor.functions.push(dist, leaves, proofs))
+    assert [e["index"] for e in m.events(m.distributor, "Claimed", receipt)] == [leaves[alice][0]]
+    assert (m.cash(m.alice), m.cash(m.bob)) == (before[0] + leaves[alice][2], before[1])  # bob is frozen: waits
+    m.send(m.issuer, m.token.functions.setAddressFrozen(m.bob.address, False))
+    m.send(m.issuer, m.distributor.functions.push(dist, leaves, proofs))  # alice's leaf is skipped now
+    assert (m.cash(m.alice), m.cash(m.bob)) == (before[0] + leaves[alice][2], before[1] + leaves[bob][2])
+    assert m.cash(m.distributor.address) == 0
+
+
 def test_a_single_holder_tree_has_an_empty_proof(money: Money) -> None:
     m = money
     tree = StandardMerkleTree.of([(0, m.alice.address, 7)], LEAF_TYPES)

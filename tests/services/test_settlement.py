@@ -156,3 +156,14 @@ def test_accepting_without_the_cash_or_against_compliance_sends_nothing(money: M
         s.trades.accept(m.bob, trade.id)
     assert_compliance_error(caught, Restriction.RECEIVER_REVOKED)
     assert m.chain.w3.eth.get_transaction_count(m.bob.address) == nonce  # no approval was sent either
+
+
+def test_the_issuer_pushes_a_distribution_in_batches(money: Money, s: Settlement) -> None:
+    m = money
+    d = s.distributions.create(m.issuer, "HVT", "300", deadline_in=HOUR)
+    s.distributions.claim(m.carol, d.id, m.alice.address)
+    with pytest.raises(InvalidInput):
+        s.distributions.push(m.issuer, d.id, batch=0)
+    assert len(s.distributions.push(m.issuer, d.id, batch=1)) == 1  # only bob is left
+    assert s.distributions.get(d.id).claimed == d.allocated
+    assert s.distributions.push(m.issuer, d.id) == []
