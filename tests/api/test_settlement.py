@@ -62,3 +62,19 @@ def test_a_distribution_through_the_api(seeded: Api, wallets: list[str]) -> None
             "contract_revert")  # fmt: skip
     refused(api.issuer.post(f"/distributions/{d['id']}/reclaim"), 409, "contract_revert")  # before the deadline
     assert ok(api.issuer.get("/distributions"))[0]["claimed"] == "5000.000001"
+
+
+def test_the_register_comes_from_the_index_as_of_the_record_block(
+    seeded: Api, wallets: list[str], api_platform: Platform
+) -> None:
+    api = seeded
+    record = api_platform.chain.w3.eth.block_number
+    ok(api.investor("HK-0001").post("/transfers", json={"asset": "HVT", "from": wallets[0], "to": "SG-0001",
+                                                        "amount": "400"}), 201)  # fmt: skip
+    before = ok(api.issuer.post("/distributions", json={"asset": "HVT", "amount": "100", "record_block": record}), 201)
+    refused(api.issuer.get(f"/distributions/{before['id']}/claimable/SG-0001"), 404, "not_a_holder_of_record")
+    now = ok(api.issuer.post("/distributions", json={"asset": "HVT", "amount": "100"}), 201)
+    assert ok(api.issuer.get(f"/distributions/{now['id']}/claimable/SG-0001"))["amount"] == "40"
+    latest = api_platform.chain.w3.eth.block_number
+    body = {"asset": "HVT", "amount": "1", "record_block": latest + 10}
+    refused(api.issuer.post("/distributions", json=body), 422, "invalid_record_block")

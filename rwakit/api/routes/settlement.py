@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
-from rwakit.api.deps import CustodyDep, HolderDep, IssuerDep, PlatformDep, PrincipalDep, SessionDep
+from rwakit.api.deps import CustodyDep, HolderDep, IssuerDep, PlatformDep, PrincipalDep, RuntimeDep, SessionDep
 from rwakit.api.errors import error_responses
 from rwakit.api.schemas.common import Recipient
 from rwakit.api.schemas.settlement import (
@@ -78,9 +78,12 @@ def get_trade(trade_id: TradeId, platform: PlatformDep, _: PrincipalDep) -> Trad
 
 
 @router.post("/distributions", status_code=status.HTTP_201_CREATED)
-def create_distribution(body: DistributionCreate, platform: PlatformDep, principal: IssuerDep) -> DistributionPublic:
-    """Fund income for the asset's holders of record; the rounding remainder stays with the issuer."""
-    return service.create_distribution(platform=platform, principal=principal, data=body)
+def create_distribution(
+    body: DistributionCreate, runtime: RuntimeDep, platform: PlatformDep, principal: IssuerDep
+) -> DistributionPublic:
+    """Fund income for the asset's holders of record (the register from the index at the record block);
+    the rounding remainder stays with the issuer."""
+    return service.create_distribution(runtime=runtime, platform=platform, principal=principal, data=body)
 
 
 @router.get("/distributions")
@@ -91,18 +94,22 @@ def list_distributions(platform: PlatformDep, _: PrincipalDep) -> list[Distribut
 
 @router.get("/distributions/{distribution_id}/claimable/{wallet}")
 def get_claimable(
-    distribution_id: DistributionId, wallet: Recipient, platform: PlatformDep, principal: PrincipalDep
-) -> ClaimablePublic:
+    distribution_id: DistributionId, wallet: Recipient, runtime: RuntimeDep, platform: PlatformDep,
+    principal: PrincipalDep,
+) -> ClaimablePublic:  # fmt: skip
     """A holder of record's amount and Merkle proof (an investor key: its own wallets only)."""
-    return service.claimable(platform=platform, principal=principal, distribution_id=distribution_id, wallet=wallet)
+    return service.claimable(runtime=runtime, platform=platform, principal=principal, distribution_id=distribution_id,
+                             wallet=wallet)  # fmt: skip
 
 
 @router.post("/distributions/{distribution_id}/claim")
 def claim(
-    distribution_id: DistributionId, body: ClaimCreate, platform: PlatformDep, principal: PrincipalDep
-) -> ClaimablePublic:
+    distribution_id: DistributionId, body: ClaimCreate, runtime: RuntimeDep, platform: PlatformDep,
+    principal: PrincipalDep,
+) -> ClaimablePublic:  # fmt: skip
     """Pay a holder of record their share (the platform sends the claim; the coins go to the wallet)."""
-    return service.claim(platform=platform, principal=principal, distribution_id=distribution_id, wallet=body.wallet)
+    return service.claim(runtime=runtime, platform=platform, principal=principal, distribution_id=distribution_id,
+                         wallet=body.wallet)  # fmt: skip
 
 
 @router.post("/distributions/{distribution_id}/reclaim")

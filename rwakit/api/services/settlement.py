@@ -1,6 +1,7 @@
 """Trades and distributions over HTTP: investors act through their custodial wallets (the platform's
 custody signs), the issuer creates and reclaims distributions (the operator signs), and anyone with a
-key may send a holder's claim (the coins go to the holder's wallet)."""
+key may send a holder's claim (the coins go to the holder's wallet). Registers of holders come from the
+read model (the index), once it has passed the record block."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from sqlmodel import Session
 
 from rwakit.api.deps import Principal
 from rwakit.api.errors import Forbidden
+from rwakit.api.runtime import Runtime
 from rwakit.api.schemas.settlement import (
     ClaimablePublic,
     DistributionCreate,
@@ -18,8 +20,10 @@ from rwakit.api.schemas.settlement import (
 from rwakit.api.services.custody import Custody, custodial_signer
 from rwakit.chain.signer import Signer
 from rwakit.db.journal import journal_ref
+from rwakit.errors import InvalidInput
 from rwakit.platform import Platform
 from rwakit.settlement.distributions import Distribution
+from rwakit.settlement.register import IndexRegister
 from rwakit.settlement.services import Settlement
 from rwakit.settlement.trades import ZERO_ADDRESS, Trade, TradeStatus
 
@@ -78,17 +82,33 @@ def distribution_public(money: Settlement, platform: Platform, d: Distribution) 
     )  # fmt: skip
 
 
-def create_distribution(*, platform: Platform, principal: Principal, data: DistributionCreate) -> DistributionPublic:
-    money = Settlement.open(platform)
+def indexed(runtime: Runtime, platform: Platform, record_block: int) -> Settlement:
+    """The money leg reading registers from the read model, once the index has passed `record_block`
+    (503 index_behind if it does not within api_read_wait_seconds)."""
+    runtime.reads.ready(platform, record_block)
+    return Settlement.open(platform, IndexRegister(runtime.engine, platform.deployment.chain_id))
+
+
+def create_distribution(
+    *, runtime: Runtime, platform: Platform, principal: Principal, data: DistributionCreate
+) -> DistributionPublic:
+    latest = platform.chain.w3.eth.block_number
+    record = latest - 1 if data.record_block is None else data.record_block
+    if not 0 <= record < latest:
+        raise InvalidInput(f"The record block must be mined and before the latest ({latest}), not {record}",
+                           code="invalid_record_block")  # fmt: skip
+    money = indexed(runtime, platform, record)
     with journal_ref(f"distribution:{principal.prefix}"):
         d = money.distributions.create(platform.chain.operator, data.asset, data.amount,
-                                       deadline_in=data.deadline_days * DAY, record_block=data.record_block,
+                                       deadline_in=data.deadline_days * DAY, record_block=record,
                                        uri=data.uri)  # fmt: skip
     return distribution_public(money, platform, d)
 
 
-def claimable(*, platform: Platform, principal: Principal, distribution_id: int, wallet: str) -> ClaimablePublic:
-    money = Settlement.open(platform)
+def claimable(
+    *, runtime: Runtime, platform: Platform, principal: Principal, distribution_id: int, wallet: str
+) -> ClaimablePublic:
+    money = indexed(runtime, platform, Settlement.open(platform).distributions.get(distribution_id).record_block)
     address = str(platform.assets.recipient(wallet))
     _ensure_own(platform, principal, address)
     c = money.distributions.claimable(distribution_id, address)
@@ -97,13 +117,16 @@ def claimable(*, platform: Platform, principal: Principal, distribution_id: int,
                            claimed=c.claimed)  # fmt: skip
 
 
-def claim(*, platform: Platform, principal: Principal, distribution_id: int, wallet: str) -> ClaimablePublic:
-    money = Settlement.open(platform)
+def claim(
+    *, runtime: Runtime, platform: Platform, principal: Principal, distribution_id: int, wallet: str
+) -> ClaimablePublic:
+    money = indexed(runtime, platform, Settlement.open(platform).distributions.get(distribution_id).record_block)
     address = str(platform.assets.recipient(wallet))
     _ensure_own(platform, principal, address)
     with journal_ref(f"claim:{principal.prefix}"):
         money.distributions.claim(platform.chain.operator, distribution_id, address)
-    return claimable(platform=platform, principal=principal, distribution_id=distribution_id, wallet=address)
+    return claimable(runtime=runtime, platform=platform, principal=principal, distribution_id=distribution_id,
+                     wallet=address)  # fmt: skip
 
 
 def reclaim(*, platform: Platform, principal: Principal, distribution_id: int) -> DistributionPublic:
