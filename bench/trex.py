@@ -275,6 +275,35 @@ def measure_trex(
     return {variant: trex.measure(variant, wallets, amount, batch) for variant in VARIANTS}
 
 
+def measure_dvd(
+    w3: Web3, txm: TransactionManager, deployer: Signer, seller: Signer, buyer: Signer, cash: Contract,
+    amount: int, price: int,
+) -> dict[str, int]:  # fmt: skip
+    """T-REX 4.1.6's DVDTransferManager (DefaultCompliance suite): `seller` initiates a trade of `amount`
+    T-REX shares for `price` of the ERC-20 `cash` (which `buyer` must hold), `buyer` takes it. The gas of
+    ``initiateDVDTransfer`` and ``takeDVDTransfer`` on the second trade (steady state). T-REX's DVD locks
+    nothing: the take moves both legs with transferFrom, as the initiation only records the terms."""
+    trex = _Trex(w3, txm, deployer)
+    suite = trex.suite(DEFAULT)
+    for wallet in (seller.address, buyer.address):
+        trex.onboard(suite, wallet)
+    token = suite.token.functions
+    trex.send(deployer, token.unpause())
+    trex.send(deployer, token.mint(seller.address, 10 * amount))
+    trex.send(deployer, token.mint(buyer.address, amount))  # both hold: transfers between existing holders
+    dvd = trex.deploy(trex_artifact("DVDTransferManager"))
+    figures: dict[str, int] = {}
+    for _ in range(2):
+        trex.send(seller, token.approve(dvd.address, amount))
+        trex.send(buyer, cash.functions.approve(dvd.address, price))
+        call = dvd.functions.initiateDVDTransfer(suite.token.address, amount, buyer.address, cash.address, price)
+        initiated = trex.send(seller, call)
+        transfer_id = dvd.events.DVDTransferInitiated().process_receipt(initiated)[0]["args"]["transferID"]
+        taken = trex.send(buyer, dvd.functions.takeDVDTransfer(transfer_id))
+        figures = {"initiate": _gas(initiated), "take": _gas(taken)}
+    return figures
+
+
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
 

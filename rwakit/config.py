@@ -72,6 +72,12 @@ class Settings(BaseSettings):
     index_log_range: int = Field(
         2000, ge=1, le=100_000, description="Blocks per eth_getLogs at first; halves on a node limit, grows on success"
     )
+    api_indexer: bool = Field(
+        True, description="Run the indexer in the API process (off for a read-only replica another process indexes)"
+    )
+    api_read_wait_seconds: float = Field(
+        10.0, gt=0, le=300, description="Seconds a read waits for the index to reach min_block or this API's last write"
+    )
 
     @model_validator(mode="after")
     def _no_dev_custody_in_production(self) -> Settings:

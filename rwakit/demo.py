@@ -1,5 +1,6 @@
 """The demo: a platform, a handful of investors, a property and a fund, fractional issuance,
-one refused transfer, and the cap table. Printed as it goes."""
+one refused transfer, and the cap table; then the money leg (an OTC trade settled against test HKD,
+one refused, a month's rent). Printed as it goes."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Callable
 from rwakit.errors import ComplianceError
 from rwakit.platform import Platform
 from rwakit.registry import InvestorInput
+from rwakit.settlement.demo import run_money_demo
 from rwakit.tokenize import AssetSpec, CapTable
 from rwakit.units import country_alpha2
 
@@ -84,6 +86,9 @@ def run_demo(platform: Platform, say: Print = print) -> dict[str, str]:
 
     for symbol in ("HVT", "PRIF"):
         say(format_cap_table(platform.assets.cap_table(symbol), platform))
+    if platform.deployment.dvp is not None:
+        say("")
+        run_money_demo(platform, say)
     return {tower.symbol: tower.address, fund.symbol: fund.address}
 
 

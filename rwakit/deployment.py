@@ -11,6 +11,7 @@ from rwakit.chain.connection import Chain
 from rwakit.chain.transactions import TransactionManager
 from rwakit.contracts import load_artifact
 from rwakit.errors import DeploymentMissing
+from rwakit.settlement.deploy import deploy_settlement, is_local_chain
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,12 @@ class Deployment:
     compiler_version: str
     deployed_at: str
     safe: str | None = None  # the Safe that holds every role (rwakit deploy --safe), if any
+    # The money leg (rwakit/settlement/): absent from records written before it, and on a public chain
+    # deployed without a settlement currency.
+    settlement_token: str | None = None
+    test_coin: bool = False
+    dvp: str | None = None
+    distributor: str | None = None
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -54,9 +61,11 @@ class Deployment:
             )
 
 
-def deploy_platform(chain: Chain, txm: TransactionManager) -> Deployment:
+def deploy_platform(chain: Chain, txm: TransactionManager, *, settlement_token: str | None = None) -> Deployment:
     """Deploy InvestorRegistry (which creates its AssetTokenDeployer) and AssetFactory, administered by
-    the chain's operator, and let the factory create assets through the registry's deployer."""
+    the chain's operator, and let the factory create assets through the registry's deployer. Then the
+    money leg (DvP and distributions) over `settlement_token`, or on a local chain over a test coin
+    deployed with it; on another chain without a settlement token, none."""
     operator = chain.operator
     registry_artifact = load_artifact("InvestorRegistry")
     registry, receipt = txm.deploy(
@@ -73,6 +82,9 @@ def deploy_platform(chain: Chain, txm: TransactionManager) -> Deployment:
     txm.transact(
         operator, registry_contract.functions.grantRole(asset_role, factory), label="grant ASSET_ROLE to factory"
     )
+    settlement = None
+    if settlement_token is not None or is_local_chain(chain):
+        settlement = deploy_settlement(chain, txm, factory, settlement_token)
     return Deployment(
         chain_id=chain.chain_id,
         registry=registry,
@@ -82,4 +94,8 @@ def deploy_platform(chain: Chain, txm: TransactionManager) -> Deployment:
         operator=operator.address,
         compiler_version=registry_artifact.compiler_version,
         deployed_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        settlement_token=settlement.settlement_token if settlement else None,
+        test_coin=settlement.test_coin if settlement else False,
+        dvp=settlement.dvp if settlement else None,
+        distributor=settlement.distributor if settlement else None,
     )

@@ -1,5 +1,5 @@
-"""Deploy the platform (InvestorRegistry, which creates its AssetTokenDeployer, and AssetFactory) and write the
-deployment record.
+"""Deploy the platform (InvestorRegistry, which creates its AssetTokenDeployer, and AssetFactory; on a local
+chain also the test coin, DeliveryVersusPayment and IncomeDistributor) and write the deployment record.
 
     python scripts/deploy.py                                  # the chain from RWAKIT_RPC_URL or `rwakit chain`
     brownie run scripts/deploy.py --network rwakit-anvil      # the same, through Brownie (.venv-brownie)
@@ -44,7 +44,16 @@ def deploy_with_rwakit() -> Any:
 
 
 def deploy_with_brownie() -> dict[str, Any]:
-    from brownie import AssetFactory, AssetTokenDeployer, InvestorRegistry, accounts, chain  # type: ignore[attr-defined]
+    from brownie import (  # type: ignore[attr-defined]
+        AssetFactory,
+        AssetTokenDeployer,
+        DeliveryVersusPayment,
+        IncomeDistributor,
+        InvestorRegistry,
+        TestStablecoin,
+        accounts,
+        chain,
+    )
 
     key = _setting("RWAKIT_PRIVATE_KEY")
     operator = accounts.add(key) if key else accounts[0]
@@ -52,6 +61,10 @@ def deploy_with_brownie() -> dict[str, Any]:
     deployer = AssetTokenDeployer.at(registry.deployer())
     factory = AssetFactory.deploy(registry, operator, {"from": operator})
     registry.grantRole(registry.ASSET_ROLE(), factory, {"from": operator})
+    # The money leg: Brownie's networks are local chains, so a test coin settles (as rwakit.settlement.deploy).
+    coin = TestStablecoin.deploy("Test Hong Kong Dollar", "HKD", 6, operator, {"from": operator})
+    dvp = DeliveryVersusPayment.deploy(coin, factory, operator, {"from": operator})
+    distributor = IncomeDistributor.deploy(coin, factory, {"from": operator})
     record = {  # the fields of rwakit.deployment.Deployment, in its order
         "chain_id": chain.id,
         "registry": registry.address,
@@ -61,6 +74,10 @@ def deploy_with_brownie() -> dict[str, Any]:
         "operator": operator.address,
         "compiler_version": InvestorRegistry._build["compiler"]["version"],
         "deployed_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "settlement_token": coin.address,
+        "test_coin": True,
+        "dvp": dvp.address,
+        "distributor": distributor.address,
     }
     path = Path(_setting("RWAKIT_DATA_DIR") or ".rwakit") / "deployment.json"
     path.parent.mkdir(parents=True, exist_ok=True)

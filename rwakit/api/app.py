@@ -18,6 +18,7 @@ from sqlmodel import Session
 from rwakit import __version__
 from rwakit.api.errors import error_responses, install_error_handlers
 from rwakit.api.guard import BodyGuard
+from rwakit.api.reads import WrittenBlocks
 from rwakit.api.routes import api_router, api_routes
 from rwakit.api.runtime import Runtime
 from rwakit.config import Settings
@@ -40,6 +41,7 @@ def create_app(settings: Settings, *, platform: Platform | None = None, engine: 
         runtime.startup()
         _reconcile_interrupted(runtime)
         yield
+        runtime.shutdown()
 
     app = FastAPI(
         title="rwakit",
@@ -50,6 +52,7 @@ def create_app(settings: Settings, *, platform: Platform | None = None, engine: 
     )
     app.state.runtime = runtime
     app.add_middleware(BodyGuard, max_bytes=settings.api_max_body_bytes)
+    app.add_middleware(WrittenBlocks)
     install_error_handlers(app)
     app.include_router(api_router)
     app.state.routes = [*app.router.routes, *api_routes]

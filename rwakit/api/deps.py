@@ -6,20 +6,25 @@ def create_asset(body: AssetCreate, session: SessionDep, platform: PlatformDep, 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Path, Query, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.responses import Response
 
+from rwakit.api.answers import Answers
 from rwakit.api.errors import Forbidden, Unauthorized, error_responses
 from rwakit.api.runtime import Runtime
 from rwakit.api.services.custody import Custody
 from rwakit.config import Settings
 from rwakit.db.keys import ApiKey, Role, authenticate
+from rwakit.errors import InvalidInput
 from rwakit.platform import Platform
 
 _bearer = HTTPBearer(auto_error=False, description="An rwakit API key: `Authorization: Bearer rwk_...`")
@@ -57,6 +62,80 @@ def get_settings(runtime: RuntimeDep) -> Settings:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+# -- reads from the index ---------------------------------------------------------------------
+
+MAX_BLOCK = 2**63 - 1  # a BIGINT: a larger block is 422, never a database error
+MinBlock = Annotated[
+    int | None,
+    Query(
+        ge=0,
+        le=MAX_BLOCK,
+        description="Wait (a few seconds at most, then 503 `index_behind`) until the index has reached this block, "
+        "e.g. the `block_number` a write answered with. Without it a read waits for this API's own last write.",
+    ),
+]
+Block = Annotated[
+    int | None,
+    Query(
+        ge=0,
+        le=MAX_BLOCK,
+        description="Answer as of this block (at most the index's head, else 409 `block_not_indexed`)",
+    ),
+]
+At = Annotated[
+    str | None,
+    Query(
+        max_length=10,
+        description="Answer as of the end of this UTC day (YYYY-MM-DD): the last indexed block at or before it",
+        examples=["2026-12-31"],
+        json_schema_extra={"format": "date"},  # checked by _date, which lends its code
+    ),
+]
+
+
+_FULL_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # RFC 3339 full-date (fromisoformat also takes week dates)
+
+
+@dataclass(frozen=True)
+class IndexRead:
+    """What a read from the index needs: the database, the chain, and the block or date asked for."""
+
+    engine: Engine
+    chain_id: int
+    answers: Answers
+    block: int | None = None
+    at: date | None = None
+
+
+def _date(text: str) -> date:
+    try:
+        if _FULL_DATE.fullmatch(text):
+            return date.fromisoformat(text)
+    except ValueError:  # 2026-02-30
+        pass
+    raise InvalidInput(f"{text[:20]!r} is not a date: send YYYY-MM-DD, e.g. 2026-12-31", code="invalid_date")
+
+
+def fresh_read(runtime: RuntimeDep, min_block: MinBlock = None) -> IndexRead:
+    """Wait for the index (min_block, this API's last write), then read as of its head."""
+    platform = runtime.platform
+    runtime.reads.ready(platform, min_block)
+    return IndexRead(runtime.engine, platform.deployment.chain_id, runtime.reads.answers)
+
+
+def as_of_read(runtime: RuntimeDep, block: Block = None, at: At = None, min_block: MinBlock = None) -> IndexRead:
+    """A read now, as of a block, or as of a date (not both)."""
+    day = None if at is None else _date(at)
+    if block is not None and day is not None:
+        raise InvalidInput("Give a block or a date (at), not both", code="block_and_date")
+    read = fresh_read(runtime, min_block)
+    return IndexRead(read.engine, read.chain_id, read.answers, block, day)
+
+
+FreshRead = Annotated[IndexRead, Depends(fresh_read)]
+AsOfRead = Annotated[IndexRead, Depends(as_of_read)]
 PlatformDep = Annotated[Platform, Depends(get_platform)]
 CustodyDep = Annotated[Custody, Depends(get_custody)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]

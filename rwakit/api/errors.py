@@ -11,7 +11,8 @@ Status codes, by class of rwakit error:
 | NotFound (unknown asset, investor, key) | 404 |
 | ComplianceError (with ``reason_code`` and ``reason``), Conflict, other contract reverts | 409 |
 | a contract error named in ``REVERTS`` (e.g. AssetUnknownDocument) | its own status and code |
-| ChainUnavailable, DeploymentMissing, DatabaseUnavailable | 503 |
+| IndexNotReady (a block or date the index has not reached: ``block_not_indexed``, ``date_before_index``) | 409 |
+| ChainUnavailable, DeploymentMissing, DatabaseUnavailable, IndexBehind (``index_behind``, ``index_empty``) | 503 |
 | other chain errors (node refused a transaction), a receipt that does not come | 502, 504 |
 """
 
@@ -46,6 +47,7 @@ from rwakit.errors import (
     NotFound,
     RwakitError,
 )
+from rwakit.indexer.queries import IndexBehind, IndexNotReady
 
 log = logging.getLogger("rwakit.api")
 MAX_SAFE_INT = 2**53 - 1
@@ -156,12 +158,15 @@ ERROR_STATUSES: dict[int, str] = {
     403: "The key's role may not do this (`forbidden`), or it is another investor's data (`forbidden_investor`, "
     "`forbidden_wallet`)",
     404: "Something named does not exist, e.g. `asset_not_found`, `investor_not_found`",
-    409: "The chain's rules or state refuse it, e.g. `compliance_refused` (with `reason_code` and `reason`)",
+    409: "The chain's rules or state refuse it, e.g. `compliance_refused` (with `reason_code` and `reason`); "
+    "a read as of a block the index has not reached (`block_not_indexed`), a date before it (`date_before_index`), "
+    "a `min_block` the chain has not reached (`block_not_mined`)",
     413: "`body_too_large`",
     422: "Invalid input: a field's own code (e.g. `invalid_amount`) or `invalid_request`, with `errors` naming "
     "the fields; `invalid_utf8`, `json_too_deep`",
     502: "`chain_error`: the chain's node returned an error",
-    503: "`chain_unavailable`, `database_unavailable`, `deployment_missing`: retry later",
+    503: "`chain_unavailable`, `database_unavailable`, `deployment_missing`, `index_behind` (the index did not reach "
+    "the block a read waits for in time), `index_empty`: retry later",
     504: "`tx_pending`: a transaction was sent and its receipt did not come in time",
 }
 
@@ -185,6 +190,8 @@ _STATUS: list[tuple[type[BaseException], int]] = [
     (ComplianceError, 409),
     (ContractRevert, 409),
     (Conflict, 409),
+    (IndexNotReady, 409),
+    (IndexBehind, 503),
     (InvalidInput, 422),
     (BodyTooLarge, 413),
     (NotFound, 404),

@@ -1,5 +1,6 @@
 """What one running API holds: settings, the database engine, the platform (opened lazily, so the
-API starts and answers /health while the chain is down) and the custody of custodial keys."""
+API starts and answers /health while the chain is down), the custody of custodial keys, and the
+read model (the index and its background indexer, rwakit/api/reads.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import threading
 
 from sqlalchemy.engine import Engine
 
+from rwakit.api.reads import NotingJournal, ReadModel
 from rwakit.api.services.custody import Custody, DevCustody, NoCustody
 from rwakit.api.services.keyed_steps import StepFaults
 from rwakit.config import Settings
@@ -32,6 +34,7 @@ class Runtime:
         self.journal = SqlJournal(self.engine)
         self.audit = SqlAuditLog(self.engine)
         self.faults: StepFaults | None = None  # where a test makes a keyed request crash; None in production
+        self.reads = ReadModel(self.engine, settings)
         self._custody: Custody | None = None
         self.proposals: SafeProposals | None = None  # when a Safe holds the platform's roles
         self._tables_ready = False
@@ -53,7 +56,7 @@ class Runtime:
             )
             proposer = SafeProposer(self.proposals, default_maker="api")
             platform = Platform.open(platform.chain, platform.deployment, audit=self.audit, acting=proposer)
-        platform.txm.journal = self.journal
+        platform.txm.journal = NotingJournal(self.journal, self.reads)  # reads wait for this process's writes
         self.journal.attach(platform.txm)
         signer = platform.signer  # the agent and compliance officer Platform.open gives the services
         platform.controls = ControlsService(platform.txm, platform.assets, platform.registry, signer, self.audit)
@@ -61,13 +64,22 @@ class Runtime:
         return platform
 
     def startup(self) -> None:
-        """Migrate the database to the newest revision if it answers; if not, the API starts anyway
-        and retries on each request. A schema the migrations cannot bring up to date (SchemaMismatch)
-        stops the start: serving on tables the code does not expect would corrupt them."""
+        """Migrate the database to the newest revision and start the indexer if the database and the
+        chain answer; if not, the API starts anyway and retries on each request. A schema the
+        migrations cannot bring up to date (SchemaMismatch) stops the start: serving on tables the code
+        does not expect would corrupt them."""
         try:
             self.ensure_tables()
         except DatabaseUnavailable as exc:
             log.warning("%s (the API will retry on each request)", exc.message)
+            return
+        try:
+            self.reads.start(self.platform)
+        except Exception as exc:
+            log.warning("indexer not started: %s (the API will retry on each read)", exc)
+
+    def shutdown(self) -> None:
+        self.reads.stop()
 
     def ensure_tables(self) -> None:
         """Upgrade to head once per process (several processes wait on each other: rwakit.db.schema)."""
@@ -107,4 +119,5 @@ class Runtime:
         return self._custody
 
     def close(self) -> None:
+        self.reads.stop()
         self.engine.dispose()

@@ -1,32 +1,29 @@
 """Chain reads: many view calls in one JSON-RPC batch, all at one block.
 
-A holdings page is a few dozen ``eth_call``s. Through web3's contract objects each costs a
-round trip and ~3 ms of ABI work (and building the contract object ~20 ms); here the calldata
-is encoded once from a precomputed selector, every call goes in one JSON-RPC batch, and the
-results are decoded with eth_abi. Pinning the calls to one block number makes a page
-consistent: every balance reflects the block the response names. A node that keeps no history
-(Anvil with ``--prune-history``) refuses a block that is no longer the latest: the read is then
-retried at the new latest block.
+Dozens of ``eth_call``s (the indexer's reads of a new asset, ``rwakit index verify``). Through
+web3's contract objects each costs a round trip and ~3 ms of ABI work (and building the contract
+object ~20 ms); here the calldata is encoded once from a precomputed selector, every call goes in
+one JSON-RPC batch, and the results are decoded with eth_abi. Pinning the calls to one block
+number makes them consistent. A node that keeps no history (Anvil with ``--prune-history``)
+refuses a block that is no longer the latest: ``StaleBlock``, and the caller reads again.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 from eth_abi.abi import decode, encode
 from eth_typing import HexStr
 from web3 import Web3
-from web3.exceptions import Web3RPCError
 from web3.providers.rpc import HTTPProvider
 from web3.types import BlockIdentifier, RPCEndpoint
 
 from rwakit.errors import ChainError
 
-T = TypeVar("T")
 BATCH_SIZE = 500
 _STALE = ("blockoutofrange", "missing trie node", "header not found", "pruned", "state is not available",
           "unknown block", "state histories")  # fmt: skip
@@ -99,16 +96,3 @@ def _raise(error: Any) -> None:
     if any(s in message.lower() for s in _STALE):
         raise StaleBlock(f"The node no longer has that block's state: {message}")
     raise ChainError(f"The node refused a read: {message}", code="chain_error")
-
-
-def at_latest_block(w3: Web3, reader: Callable[[int, str], T], *, attempts: int = 5) -> T:
-    """Run ``reader(block_number, block_hash)`` pinned to the latest block, retrying if it moves on."""
-    for attempt in range(attempts):
-        latest = w3.eth.get_block("latest")
-        try:
-            return reader(int(latest["number"]), latest["hash"].to_0x_hex())
-        except (StaleBlock, Web3RPCError) as exc:
-            stale = isinstance(exc, StaleBlock) or any(s in str(exc).lower() for s in _STALE)
-            if attempt + 1 == attempts or not stale:
-                raise
-    raise ChainError("The chain kept moving: no consistent read after several attempts", code="read_unstable")

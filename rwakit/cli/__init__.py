@@ -1,5 +1,5 @@
 """The `rwakit` command: chains, compilation, deployment, investors, assets, issuance, rules, controls,
-the audit trail, the database's schema, the demo."""
+the audit trail, the database's schema, the money leg (cash, trades, distributions), the demo."""
 
 from __future__ import annotations
 
@@ -12,11 +12,13 @@ from rwakit.cli import (
     api_key,
     asset,
     audit,
+    cash,
     chain,
     compile,
     control,
     db,
     demo,
+    distribution,
     index,
     investor,
     issue,
@@ -24,6 +26,7 @@ from rwakit.cli import (
     proposal,
     rules,
     serve,
+    trade,
 )
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
@@ -49,6 +52,7 @@ app.command("chain")(chain.chain)
 app.command("deploy")(chain.deploy)
 app.command("issue")(issue.issue)
 app.command("holdings")(issue.holdings)
+app.command("history")(issue.history)
 app.command("demo")(demo.demo)
 app.command("serve")(serve.serve)
 app.command("audit")(audit.audit_trail)
@@ -61,3 +65,6 @@ app.add_typer(rules.app, name="rules")
 app.add_typer(control.app, name="control")
 app.add_typer(index.app, name="index")
 app.add_typer(db.app, name="db")
+app.add_typer(cash.app, name="cash")
+app.add_typer(trade.app, name="trade")
+app.add_typer(distribution.app, name="distribution")

@@ -1,12 +1,18 @@
-"""`rwakit asset ...`: create assets, list them, print a cap table."""
+"""`rwakit asset ...`: create assets, list them, print a cap table and write the register of holders."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from rwakit.cli.common import AssetKindName, platform, reported
+from rwakit.cli.indexed import caught_up, parse_date
+
+if TYPE_CHECKING:
+    from rwakit.indexer.queries import IndexedCapTable, InvestorRecord
 
 app = typer.Typer(no_args_is_help=True, help="Create and inspect assets.")
 
@@ -42,11 +48,70 @@ def list_assets() -> None:
         )
 
 
+BlockOption = Annotated[int | None, typer.Option(min=0, help="As of this block (at most the index's head)")]
+AtOption = Annotated[str | None, typer.Option(help="As of the end of this UTC day, YYYY-MM-DD")]
+
+
 @app.command("cap-table")
-def cap_table(asset: str) -> None:
-    """Print an asset's holders, grouped by investor."""
-    from rwakit.demo import format_cap_table
+def cap_table(asset: str, block: BlockOption = None, at: AtOption = None) -> None:
+    """Print an asset's holders, grouped by investor, from the index: now, as of a block or a date."""
+    from rwakit.indexer import queries
 
     with reported():
-        opened = platform()
-        typer.echo(format_cap_table(opened.assets.cap_table(asset), opened))
+        day = parse_date(at)
+        engine, chain_id = caught_up()
+        with queries.snapshot(engine) as connection:
+            table = queries.cap_table(connection, chain_id, asset, block=block, at=day)
+            ids = [e.investor_id for e in table.entries if e.investor_id is not None]
+            records = queries.investors(connection, chain_id, ids, table.as_of.past)
+    typer.echo(format_cap_table(table, records))
+
+
+class RegisterFormat(StrEnum):
+    CSV = "csv"
+    XLSX = "xlsx"
+
+
+@app.command("register")
+def register(
+    asset: str,
+    output: Annotated[Path, typer.Option(help="The file to write")],
+    at: AtOption = None,
+    block: BlockOption = None,
+    format: Annotated[RegisterFormat, typer.Option(case_sensitive=False)] = RegisterFormat.CSV,
+) -> None:
+    """Write the register of holders (a transfer agent's filing) as of the end of a UTC day, a block, or now."""
+    from rwakit.indexer import exports, queries
+
+    with reported():
+        day = parse_date(at)
+        engine, chain_id = caught_up()
+        with queries.snapshot(engine) as connection:
+            reg = exports.register(connection, chain_id, asset, at=day, block=block)
+        output.write_bytes(exports.render(reg, exports.ExportFormat(format.value)))
+    when = reg.table.as_of
+    typer.echo(
+        f"wrote {output}: {reg.table.holders} holders of {reg.table.asset.symbol} as of block {when.block_number}"
+        + (f" ({when.time:%Y-%m-%d %H:%M:%S} UTC)" if when.time else "")
+        + ("" if when.final else "; the index has not passed that date yet: not final")
+    )
+
+
+def format_cap_table(table: IndexedCapTable, records: dict[str, InvestorRecord]) -> str:
+    from rwakit.units import country_alpha2
+
+    asset, when = table.asset, table.as_of
+    lines = [
+        f"Cap table of {asset.name} ({asset.symbol}) as_of_block {when.block_number}"
+        + (f" ({when.time:%Y-%m-%d %H:%M:%S} UTC)" if when.time else "")
+        + f": {asset.display(table.total_supply)} shares issued, {table.holders} holders",
+        f"  {'investor':<10} {'country':<7} {'wallets':>7} {'shares':>22} {'% issued':>9}",
+    ]
+    for entry in table.entries:
+        record = records.get(entry.investor_id) if entry.investor_id is not None else None
+        country = (country_alpha2(record.country) or "?") if record else "-"
+        lines.append(
+            f"  {entry.investor_id or '(unknown)':<10} {country:<7} {len(entry.wallets):>7} "
+            f"{asset.display(entry.amount):>22} {table.share_of_supply(entry.amount):>9}"
+        )
+    return "\n".join(lines)

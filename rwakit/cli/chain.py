@@ -57,9 +57,14 @@ def deploy(
     safe_address: Annotated[
         str | None, typer.Option("--safe-address", help="An existing Safe (any chain) to hold the roles instead")
     ] = None,
+    settlement_token: Annotated[
+        str | None,
+        typer.Option(help="The settlement currency's ERC-20 (default on a local chain: a test HKD coin deployed too)"),
+    ] = None,
 ) -> None:
-    """Deploy the registry and the factory, and write the deployment record. With --safe or --safe-address, a
-    Safe receives every role (admin, registrar, issuer, compliance) and the deployer renounces them."""
+    """Deploy the registry, the factory and the money leg (DvP, distributions), and write the deployment
+    record. With --safe or --safe-address, a Safe receives every role of the registry, the factory and
+    the assets (admin, registrar, issuer, compliance) and the deployer renounces them."""
     from rwakit.chain.transactions import TransactionManager
     from rwakit.deployment import deploy_platform
     from rwakit.errors import InvalidInput
@@ -73,16 +78,22 @@ def deploy(
         connection = connect(settings)
         txm = TransactionManager(connection.w3)
         holder = _safe(connection, txm, spec, safe_address)  # first: a refused Safe leaves no platform behind
-        deployment = deploy_platform(connection, txm)
+        deployment = deploy_platform(connection, txm, settlement_token=settlement_token)
         if holder is not None:
             from rwakit.custody.handover import hand_roles_to
 
             hand_roles_to(Platform.open(connection, deployment), holder, connection.operator)
             deployment = deployment.held_by(holder)
     deployment.save(settings.deployment_file)
-    typer.echo(f"registry {deployment.registry}\nfactory  {deployment.factory}\nrecord   {settings.deployment_file}")
+    typer.echo(f"registry {deployment.registry}\nfactory  {deployment.factory}")
+    if deployment.dvp:
+        coin = " (test coin)" if deployment.test_coin else ""
+        typer.echo(f"cash     {deployment.settlement_token}{coin}\ndvp      {deployment.dvp}")
+        typer.echo(f"income   {deployment.distributor}")
+    typer.echo(f"record   {settings.deployment_file}")
     if deployment.safe:
-        typer.echo(f"safe     {deployment.safe} holds every role; the deployer {deployment.operator} holds none")
+        typer.echo(f"safe     {deployment.safe} holds every role of the registry, the factory and the assets;")
+        typer.echo(f"         the deployer {deployment.operator} holds none of them")
 
 
 def _safe_spec(safe: str | None, owners: list[str]) -> SafeSpec | None:

@@ -37,7 +37,11 @@ schemathesis.openapi.format(ADDRESS_FORMAT, st.one_of(_wallet, _wallet.map(str.l
 # from a wallet the custody holds no key for (wallet_not_custodial), a wallet the custody holds no key
 # for (key_not_held), an investor's last wallet (too_many_wallets), an investor id twice in a batch
 # (duplicate_investor: JSON Schema's uniqueItems compares whole items), shares authorised past the
-# token's 96-bit supply at the asset's decimals (invalid_authorised: the bound depends on two fields).
+# token's 96-bit supply at the asset's decimals (invalid_authorised: the bound depends on two fields), a
+# read given both a block and a date (block_and_date: OpenAPI cannot make two query parameters
+# exclusive); a trade step from a wallet the custody holds no key for, a buyer without the cash
+# (insufficient_cash), a distribution with nobody to pay or a record block not mined yet (no_holders,
+# invalid_record_block).
 STATEFUL_422 = [
     "POST /assets",
     "POST /issuances",
@@ -56,6 +60,16 @@ STATEFUL_422 = [
     "POST /custodial-wallets",
     "DELETE /investors/{investor_id}/wallets/{wallet}",
     "POST /investors/batch",
+    "GET /assets/{asset}",
+    "GET /assets/{asset}/cap-table",
+    "GET /assets/{asset}/register",
+    "GET /investors/{investor_id}/holdings",
+    "GET /investors/{investor_id}/transfers",
+    "POST /trades",
+    "POST /trades/{trade_id}/accept",
+    "POST /trades/{trade_id}/settle",
+    "POST /trades/{trade_id}/cancel",
+    "POST /distributions",
 ]
 CONFIG = schemathesis.Config.from_dict(
     {

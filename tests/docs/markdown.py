@@ -15,6 +15,7 @@ PAGES = [
     ROOT / "docs" / "contracts.md",
     ROOT / "docs" / "http-api.md",
     ROOT / "docs" / "compliance-and-controls.md",
+    ROOT / "docs" / "settlement.md",
     ROOT / "docs" / "indexer.md",
     ROOT / "docs" / "operations.md",
     ROOT / "docs" / "custody.md",

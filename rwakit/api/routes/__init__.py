@@ -12,10 +12,11 @@ from rwakit.api.routes import (
     issuances,
     platform,
     proposals,
+    settlement,
     transfers,
 )
 
-MODULES = (platform, assets, compliance, controls, audit, investors, issuances, transfers, proposals)
+MODULES = (platform, assets, compliance, controls, audit, investors, issuances, transfers, proposals, settlement)
 api_router = APIRouter()
 for module in MODULES:
     api_router.include_router(module.router)

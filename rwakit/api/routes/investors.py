@@ -4,7 +4,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from rwakit.api.deps import Offset, PlatformDep, PrincipalDep, RegistrarDep, SessionDep, SettingsDep, StaffDep
+from rwakit.api.deps import (
+    AsOfRead,
+    FreshRead,
+    Offset,
+    PlatformDep,
+    PrincipalDep,
+    RegistrarDep,
+    SessionDep,
+    SettingsDep,
+    StaffDep,
+)
 from rwakit.api.errors import error_responses
 from rwakit.api.schemas.common import Address, InvestorId
 from rwakit.api.schemas.holdings import HistoryPublic, HoldingsPublic
@@ -15,10 +25,12 @@ from rwakit.api.schemas.investors import (
     InvestorPublic,
     InvestorSummary,
     InvestorUpdate,
+    KycExpiringPublic,
     WalletAdd,
 )
 from rwakit.api.services import holdings as holdings_service
 from rwakit.api.services import investors as service
+from rwakit.indexer.queries import MAX_PAGE
 
 router = APIRouter(prefix="/investors", tags=["investors"], responses=error_responses(401, 403, 404, 409, 502, 504))
 
@@ -49,6 +61,17 @@ def list_investors(
 ) -> list[InvestorSummary]:
     """Investors registered through the API (their profiles), by id; GET one for its on-chain state."""
     return service.list_investors(session=session, offset=offset, limit=limit)
+
+
+@router.get("/kyc/expiring")  # two segments: no investor id (one segment) can shadow it
+def kyc_expiring(
+    _: StaffDep,
+    read: FreshRead,
+    within_days: Annotated[int, Query(ge=0, le=36_500, description="Days from now")] = 30,
+) -> KycExpiringPublic:
+    """Investors (not revoked) whose KYC expires within `within_days`, soonest first; those already lapsed
+    come first, marked `expired`. "Now" is the later of the clock and the indexed head block's time."""
+    return service.kyc_expiring(read=read, within_days=within_days)
 
 
 @router.get("/{investor_id}")
@@ -100,14 +123,22 @@ def remove_wallet(
 
 
 @router.get("/{investor_id}/holdings")
-def get_holdings(investor_id: InvestorId, platform: PlatformDep, principal: PrincipalDep) -> HoldingsPublic:
-    """What the investor holds in every asset, summed over their wallets, all read at one block."""
+def get_holdings(investor_id: InvestorId, principal: PrincipalDep, read: AsOfRead) -> HoldingsPublic:
+    """What the investor holds in every asset, summed over their wallets, as of one indexed block: now,
+    a block (`block`) or the end of a UTC day (`at`)."""
     principal.ensure_investor(investor_id)
-    return holdings_service.holdings(platform=platform, investor_id=investor_id)
+    return holdings_service.holdings(read=read, investor_id=investor_id)
 
 
 @router.get("/{investor_id}/transfers")
-def get_history(investor_id: InvestorId, platform: PlatformDep, principal: PrincipalDep) -> HistoryPublic:
-    """Every issuance, transfer and redemption touching the investor's wallets."""
+def get_history(
+    investor_id: InvestorId,
+    principal: PrincipalDep,
+    read: AsOfRead,
+    offset: Offset = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = MAX_PAGE,
+) -> HistoryPublic:
+    """Every issuance, transfer and redemption touching the investor's wallets, oldest first, a page at a
+    time; up to a block (`block`) or the end of a UTC day (`at`) if given."""
     principal.ensure_investor(investor_id)
-    return holdings_service.history(platform=platform, investor_id=investor_id)
+    return holdings_service.history(read=read, investor_id=investor_id, offset=offset, limit=limit)

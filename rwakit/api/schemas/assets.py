@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, Field, StrictBool, StrictInt
 
-from rwakit.api.schemas.common import MAX_DECIMALS, MAX_WHOLE_DIGITS, Body, integral
+from rwakit.api.schemas.common import MAX_DECIMALS, MAX_WHOLE_DIGITS, Body, Timestamp, integral
 
 
 class AssetKindName(StrEnum):
@@ -56,6 +56,10 @@ class AssetPublic(BaseModel):
     investor_limits: bool = False
     description: str = ""
     jurisdiction: str = ""
+    as_of_block: int | None = Field(None, description="The indexed block this reflects (reads from the index)")
+    block_number: int | None = Field(
+        None, description="After a write (create, pause): the block its transaction was mined in, for `min_block`"
+    )
 
 
 class CapTableEntryPublic(BaseModel):
@@ -67,7 +71,12 @@ class CapTableEntryPublic(BaseModel):
 
 class CapTablePublic(BaseModel):
     symbol: str
-    block_number: int
+    block_number: int = Field(description="The same as as_of_block")
+    as_of_block: int = Field(description="The indexed block the table reflects")
+    as_of_time: Timestamp | None = Field(None, description="That block's time, when the index holds its header")
+    final: bool = Field(
+        True, description="False for a date (`at`) the index has not passed yet: the latest state, which may change"
+    )
     total_supply: str
     shares_authorised: str
     holders: int

@@ -30,6 +30,7 @@ class RulesPublic(BaseModel):
 
 class RulesUpdated(RulesPublic):
     tx_hashes: list[str] = Field(description="The transactions sent, in order (none if nothing changed)")
+    block_number: int | None = Field(None, description="The block of the last transaction sent, for `min_block`")
 
 
 class AllowedCountriesSet(Body):

@@ -16,8 +16,9 @@ class HoldingPublic(BaseModel):
 
 class HoldingsPublic(BaseModel):
     investor_id: str
-    block_number: int = Field(description="Every balance was read at this block")
-    block_hash: str
+    block_number: int = Field(description="Every balance is as of this block (the same as as_of_block)")
+    block_hash: str | None = Field(description="That block's hash, when the index holds its header")
+    as_of_block: int
     holdings: list[HoldingPublic]
 
 
@@ -31,9 +32,13 @@ class TransferEvent(BaseModel):
     sender: str = Field(serialization_alias="from")
     receiver: str = Field(serialization_alias="to")
     amount: str
+    forced: bool = Field(False, description="A forced transfer or a recovery by the issuer's agent")
 
 
 class HistoryPublic(BaseModel):
     investor_id: str
-    to_block: int
+    to_block: int = Field(description="Moves up to this block (the same as as_of_block)")
+    as_of_block: int
+    offset: int
+    limit: int = Field(description="At most this many moves; a full page means there may be more at offset + limit")
     transfers: list[TransferEvent]

@@ -57,6 +57,9 @@ class InvestorPublic(BaseModel):
     kyc_reference: str = ""
     kyc_provider: str = ""
     name: str = ""
+    block_number: int | None = Field(
+        None, description="After a registry change: the block its transaction was mined in, for `min_block`"
+    )
 
 
 class InvestorSummary(BaseModel):
@@ -73,3 +76,19 @@ class InvestorBatchResult(BaseModel):
     tx_hash: str
     block_number: int
     gas_used: int
+
+
+class KycExpiringInvestor(BaseModel):
+    investor_id: str
+    country: str | None = Field(description="ISO 3166-1 alpha-2")
+    country_code: int
+    investor_class: InvestorClassName
+    kyc_expiry: Timestamp | None = Field(description="None past year 9999")
+    expired: bool = Field(description="The KYC has already lapsed: the investor can neither send nor receive")
+
+
+class KycExpiringPublic(BaseModel):
+    as_of_block: int
+    now: Timestamp
+    until: Timestamp = Field(description="now + within_days")
+    investors: list[KycExpiringInvestor]

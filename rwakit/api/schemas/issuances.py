@@ -60,6 +60,9 @@ class IssuancePublic(BaseModel):
     issued_rows: int
     refused_rows: int
     tx_hash: str | None = Field(None, description="The transaction of a single issuance")
+    block_number: int | None = Field(
+        None, description="The block of the last chunk mined: a read with this `min_block` sees the issuance"
+    )
     rows: list[IssuanceRow]
     chunks: list[IssuanceChunk]
     reconciled: bool = Field(

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from web3.types import TxReceipt
 
 from rwakit.api.deps import Principal
+from rwakit.api.reads import written_block
 from rwakit.api.schemas.common import to_datetime
 from rwakit.api.schemas.compliance import (
     AllowedClassesSet,
@@ -128,7 +129,8 @@ class RuleDesk:
         address = self.platform.assets.resolve(asset)
         with acting_as(self.principal.actor), journal_ref(f"rules:{self.principal.prefix}"):
             tx_hashes = [send()["transactionHash"].to_0x_hex() for send in steps]
-        return RulesUpdated(**rules(platform=self.platform, asset=address).model_dump(), tx_hashes=tx_hashes)
+        current = rules(platform=self.platform, asset=address).model_dump()
+        return RulesUpdated(**current, tx_hashes=tx_hashes, block_number=written_block())
 
     def _base_units(self, asset: str, amount: str) -> int:
         """'0' is a valid value here (no minimum lot), unlike for a move of shares."""

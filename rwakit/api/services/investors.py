@@ -4,9 +4,14 @@ profile committed after it, so a refused registration leaves no row."""
 
 from __future__ import annotations
 
+import time
+from datetime import datetime
+
 from sqlmodel import Session, select
 
+from rwakit.api.deps import IndexRead
 from rwakit.api.errors import Conflict
+from rwakit.api.reads import written_block
 from rwakit.api.schemas.common import to_datetime
 from rwakit.api.schemas.investors import (
     InvestorBatchCreate,
@@ -16,15 +21,19 @@ from rwakit.api.schemas.investors import (
     InvestorPublic,
     InvestorSummary,
     InvestorUpdate,
+    KycExpiringInvestor,
+    KycExpiringPublic,
 )
 from rwakit.config import Settings
 from rwakit.db.clock import utcnow
 from rwakit.db.journal import journal_ref
 from rwakit.db.records import InvestorProfile, list_profiles
 from rwakit.errors import InvalidInput
+from rwakit.indexer import queries
+from rwakit.indexer.queries import snapshot
 from rwakit.platform import Platform
-from rwakit.registry import InvestorInput
-from rwakit.units import country_alpha2
+from rwakit.registry import InvestorClass, InvestorInput
+from rwakit.units import country_alpha2, from_timestamp
 
 
 def register(*, session: Session, platform: Platform, data: InvestorCreate) -> InvestorPublic:
@@ -33,7 +42,7 @@ def register(*, session: Session, platform: Platform, data: InvestorCreate) -> I
         platform.registry.register(_input(data))
     session.add(_profile(data))
     session.commit()
-    return get_investor(session=session, platform=platform, investor_id=data.investor_id)
+    return _after_write(get_investor(session=session, platform=platform, investor_id=data.investor_id))
 
 
 def register_batch(
@@ -100,7 +109,7 @@ def update(*, session: Session, platform: Platform, investor_id: str, data: Inve
         profile.updated_at = utcnow()
         session.add(profile)
         session.commit()
-    return get_investor(session=session, platform=platform, investor_id=investor_id)
+    return _after_write(get_investor(session=session, platform=platform, investor_id=investor_id))
 
 
 def set_revoked(*, session: Session, platform: Platform, investor_id: str, revoked: bool) -> InvestorPublic:
@@ -109,14 +118,14 @@ def set_revoked(*, session: Session, platform: Platform, investor_id: str, revok
             platform.registry.revoke(investor_id)
         else:
             platform.registry.reinstate(investor_id)
-    return get_investor(session=session, platform=platform, investor_id=investor_id)
+    return _after_write(get_investor(session=session, platform=platform, investor_id=investor_id))
 
 
 def add_wallet(*, session: Session, platform: Platform, investor_id: str, wallet: str) -> InvestorPublic:
     """Another wallet of the investor (e.g. the new wallet of a recovery)."""
     with journal_ref(f"investor:{investor_id}"):
         platform.registry.add_wallet(investor_id, wallet)
-    return get_investor(session=session, platform=platform, investor_id=investor_id)
+    return _after_write(get_investor(session=session, platform=platform, investor_id=investor_id))
 
 
 def remove_wallet(*, session: Session, platform: Platform, investor_id: str, wallet: str) -> InvestorPublic:
@@ -126,7 +135,7 @@ def remove_wallet(*, session: Session, platform: Platform, investor_id: str, wal
     # wallet_not_found) when the transaction is estimated, before anything is sent.
     with journal_ref(f"investor:{investor_id}"):
         platform.registry.remove_wallet(wallet, investor_id=investor_id)
-    return get_investor(session=session, platform=platform, investor_id=investor_id)
+    return _after_write(get_investor(session=session, platform=platform, investor_id=investor_id))
 
 
 def list_investors(*, session: Session, offset: int, limit: int) -> list[InvestorSummary]:
@@ -140,6 +149,43 @@ def list_investors(*, session: Session, offset: int, limit: int) -> list[Investo
         )
         for p in list_profiles(session, offset=offset, limit=limit)
     ]
+
+
+def kyc_expiring(*, read: IndexRead, within_days: int) -> KycExpiringPublic:
+    """From the index: investors not revoked whose KYC lapses by now + `within_days` (lapsed ones too)."""
+    with snapshot(read.engine) as connection:
+        when = queries.as_of(connection, read.chain_id)
+        now = max(int(time.time()), when.timestamp or 0)  # never before the chain's own time
+        until = now + within_days * queries.DAY
+        records = queries.kyc_expiring(connection, read.chain_id, until)
+    return KycExpiringPublic(
+        as_of_block=when.block_number,
+        now=from_timestamp(now),
+        until=from_timestamp(until),
+        investors=[
+            KycExpiringInvestor(
+                investor_id=r.investor_id,
+                country=country_alpha2(r.country),
+                country_code=r.country,
+                investor_class=InvestorClassName(InvestorClass(r.investor_class).name.lower()),
+                kyc_expiry=_moment(r.kyc_expiry),
+                expired=r.kyc_expiry <= now,
+            )
+            for r in records
+        ],
+    )
+
+
+def _after_write(investor: InvestorPublic) -> InvestorPublic:
+    investor.block_number = written_block()
+    return investor
+
+
+def _moment(seconds: int) -> datetime | None:
+    try:
+        return from_timestamp(seconds)
+    except (OverflowError, ValueError, OSError):
+        return None
 
 
 def _refuse_known(session: Session, ids: list[str]) -> None:

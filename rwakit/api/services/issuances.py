@@ -352,6 +352,7 @@ def public(row: Issuance) -> IssuancePublic:
         issued_rows=sum(r.status == "issued" for r in result.rows),
         refused_rows=sum(r.status == "not_issued" for r in result.rows),
         tx_hash=row.tx_hash,
+        block_number=max((c.block_number for c in result.chunks if c.block_number is not None), default=None),
         rows=[r.model_dump(mode="json", exclude={"base_units"}) for r in result.rows],
         chunks=[c.model_dump(mode="json") for c in result.chunks],
         reconciled=result.reconciled,

@@ -1,0 +1,167 @@
+"""Delivery-versus-payment trades over the platform's DvP contract (contracts/settlement/).
+
+Each step approves what it locks: the proposer's leg at proposal, the acceptor's at acceptance (shares
+to the DvP contract for the seller, the price in the settlement currency for the buyer).
+"""
+
+from __future__ import annotations
+
+import builtins
+from dataclasses import dataclass
+from enum import IntEnum
+from functools import cached_property
+
+from web3.contract import Contract
+from web3.logs import DISCARD
+from web3.types import TxReceipt
+
+from rwakit.chain.connection import Chain
+from rwakit.chain.signer import Signer
+from rwakit.chain.transactions import TransactionManager
+from rwakit.contracts import DecodedRevert, decode_revert, load_artifact
+from rwakit.contracts.reverts import revert_error
+from rwakit.deployment import Deployment
+from rwakit.errors import InvalidInput, NotFound
+from rwakit.settlement.cash import CashService, settlement_address
+from rwakit.tokenize.service import AssetService
+
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+MAX_FEE_BPS = 10_000
+
+
+class TradeStatus(IntEnum):
+    PROPOSED = 1
+    ACCEPTED = 2
+    SETTLED = 3
+    CANCELLED = 4
+    FAILED = 5
+    EXPIRED = 6
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True)
+class Trade:
+    id: int
+    seller: str
+    buyer: str  # the zero address: an open proposal for the desk to match
+    asset: str
+    quantity: int  # the asset's base units
+    price: int  # the settlement currency's base units, the whole payment
+    expiry: int  # unix seconds
+    fee_bps: int
+    status: TradeStatus
+
+
+class TradeService:
+    def __init__(self, chain: Chain, txm: TransactionManager, deployment: Deployment, assets: AssetService,
+                 cash: CashService) -> None:  # fmt: skip
+        self._chain = chain
+        self._txm = txm
+        self._deployment = deployment
+        self._assets = assets
+        self._cash = cash
+
+    @property
+    def chain(self) -> Chain:
+        return self._chain
+
+    @property
+    def assets(self) -> AssetService:
+        return self._assets
+
+    @cached_property
+    def dvp(self) -> Contract:
+        return load_artifact("DeliveryVersusPayment").at(self._chain.w3, settlement_address(self._deployment, "dvp"))
+
+    def propose(self, proposer: Signer, *, asset: str, counterparty: str | None, quantity: str | int,
+                price: str | int, expires_in: int, as_seller: bool) -> Trade:  # fmt: skip
+        """Propose selling (`as_seller`) or buying `quantity` shares of `asset` for `price` in the settlement
+        currency, to `counterparty` (an investor id or wallet; None: an open proposal for the desk)."""
+        if expires_in <= 0:
+            raise InvalidInput(f"A trade must expire in the future, not in {expires_in} s", code="invalid_expiry")
+        token = self._assets.token(asset)
+        shares, payment = self._assets.amount(asset, quantity), self._cash.units(price)
+        other = ZERO_ADDRESS if counterparty is None else self._assets.recipient(counterparty)
+        expiry = int(self._chain.w3.eth.get_block("latest")["timestamp"]) + expires_in
+        self._approve_leg(proposer, token, as_seller, shares, payment)
+        call = self.dvp.functions.propose(other, as_seller, token.address, shares, payment, expiry)
+        side = "sell" if as_seller else "buy"
+        receipt = self._txm.transact(proposer, call, label=f"propose to {side} {quantity} {asset} for {price}")
+        [event] = self.dvp.events.TransferIncepted().process_receipt(receipt, errors=DISCARD)
+        return self.get(int(event["args"]["id"]))
+
+    def accept(self, acceptor: Signer, trade_id: int) -> Trade:
+        """Accept as the named counterparty: the compliance check runs, and the payment goes into escrow."""
+        trade = self.get(trade_id)
+        token = self._assets.token(trade.asset)
+        # The contract checks compliance again; asked first, a refusal leaves no approval behind.
+        code = int(token.functions.detectTransferRestriction(trade.seller, trade.buyer, trade.quantity).call())
+        if code:
+            args = {"from": trade.seller, "to": trade.buyer, "amount": trade.quantity, "code": code}
+            raise revert_error(DecodedRevert("AssetTransferRestricted", args), f"accept trade {trade_id}")
+        if (cash := self._cash.balance(trade.buyer)) < trade.price:
+            raise InvalidInput(
+                f"The buyer {trade.buyer} holds {self._cash.display(cash)} {self._cash.symbol}, less than the price "
+                f"{self._cash.display(trade.price)}: fund the wallet first",
+                code="insufficient_cash",
+            )
+        self._approve_leg(acceptor, token, acceptor.address == trade.seller, trade.quantity, trade.price)
+        self._txm.transact(acceptor, self.dvp.functions.accept(trade_id), label=f"accept trade {trade_id}")
+        return self.get(trade_id)
+
+    def match(self, desk: Signer, sell_id: int, buy_id: int) -> Trade:
+        """The OTC desk matches an open sell proposal with a buy proposal on the same terms."""
+        self.get(sell_id), self.get(buy_id)
+        label = f"match trades {sell_id} and {buy_id}"
+        self._txm.transact(desk, self.dvp.functions.matchTrades(sell_id, buy_id), label=label)
+        return self.get(sell_id)
+
+    def settle(self, sender: Signer, trade_id: int) -> Trade:
+        """Settle both legs. If the asset refuses the shares leg, the payment has gone back to the buyer
+        when this raises the asset's refusal (a ComplianceError with its reason code)."""
+        self.get(trade_id)  # an unknown id: NotFound before anything is sent
+        label = f"settle trade {trade_id}"
+        receipt = self._txm.transact(sender, self.dvp.functions.settle(trade_id), label=label)
+        for event in self.dvp.events.TransferFailed().process_receipt(receipt, errors=DISCARD):
+            error = revert_error(decode_revert(bytes(event["args"]["reason"])), label)
+            error.details["trade_status"] = TradeStatus.FAILED.label
+            raise error
+        return self.get(trade_id)
+
+    def cancel(self, party: Signer, trade_id: int) -> Trade:
+        self.get(trade_id)
+        self._txm.transact(party, self.dvp.functions.cancel(trade_id), label=f"cancel trade {trade_id}")
+        return self.get(trade_id)
+
+    def unwind(self, sender: Signer, trade_id: int) -> Trade:
+        self.get(trade_id)
+        self._txm.transact(sender, self.dvp.functions.unwind(trade_id), label=f"unwind trade {trade_id}")
+        return self.get(trade_id)
+
+    def set_fee(self, admin: Signer, fee_bps: int) -> TxReceipt:
+        if not 0 <= fee_bps <= MAX_FEE_BPS:
+            raise InvalidInput(f"A fee is 0 to {MAX_FEE_BPS} basis points, not {fee_bps}", code="invalid_fee")
+        return self._txm.transact(admin, self.dvp.functions.setFee(fee_bps), label=f"set the DvP fee to {fee_bps} bps")
+
+    def get(self, trade_id: int) -> Trade:
+        if not 0 < trade_id <= self.count():
+            raise NotFound(f"No trade {trade_id}: `rwakit trade list` shows them", code="trade_not_found")
+        seller, expiry, fee, status, _, buyer, asset, quantity, price = self.dvp.functions.trade(trade_id).call()
+        return Trade(trade_id, seller, buyer, asset, quantity, price, expiry, fee, TradeStatus(status))
+
+    def count(self) -> int:
+        return int(self.dvp.functions.tradeCount().call())
+
+    def list(self, status: TradeStatus | None = None) -> builtins.list[Trade]:
+        trades = [self.get(i) for i in range(1, self.count() + 1)]
+        return [t for t in trades if status is None or t.status is status]
+
+    def _approve_leg(self, party: Signer, token: Contract, seller: bool, shares: int, payment: int) -> None:
+        if seller:
+            call = token.functions.approve(self.dvp.address, shares)
+            self._txm.transact(party, call, label=f"approve {shares} base units of {token.address} for DvP")
+        else:
+            self._cash.approve(party, self.dvp.address, payment)

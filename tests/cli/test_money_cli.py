@@ -1,0 +1,57 @@
+"""`rwakit cash`, `rwakit trade` and `rwakit distribution` end to end on a chain in the background."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from tests.cli.test_cli import env, running_chain, rwakit
+
+__all__ = ["env", "running_chain"]
+
+# The local chain's funded accounts 1 and 2 (rwakit holds their dev keys).
+ALICE = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+BOB = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"
+
+
+def test_cash_trades_and_distributions_through_the_cli(
+    env: dict[str, str], running_chain: subprocess.Popen[str], tmp_path: Path
+) -> None:
+    deployed = rwakit(env, "deploy").stdout
+    assert "(test coin)" in deployed and "dvp " in deployed
+    for investor, wallet in (("HK-0001", ALICE), ("HK-0002", BOB)):
+        rwakit(env, "investor", "register", investor, "--wallet", wallet, "--country", "HK",
+               "--class", "professional", "--kyc-expiry", "2099-01-01")  # fmt: skip
+    rwakit(env, "asset", "create", "--name", "Harbour View Tower", "--symbol", "HVT", "--shares", "1000000")
+    rwakit(env, "issue", "HVT", "HK-0001", "100")
+    rwakit(env, "cash", "mint", "HK-0002", "50000.25")
+    assert rwakit(env, "cash", "balance", "HK-0002").stdout.strip() == "50000.25 HKD"
+    assert "invalid_amount" in rwakit(env, "cash", "mint", "HK-0002", "1e3", ok=False).stderr
+
+    proposed = rwakit(
+        env, "trade", "propose", "HVT", "10", "12500", "--side", "sell", "--as", "HK-0001", "--to", "HK-0002"
+    )
+    assert "proposed  10 HVT for 12500 HKD" in proposed.stdout
+    stranger = rwakit(env, "trade", "accept", "1", "--as", "0x" + "11" * 20, ok=False).stderr
+    assert "error [no_key_for_wallet]" in stranger
+    rwakit(env, "trade", "accept", "1", "--as", "HK-0002")
+    assert "settled" in rwakit(env, "trade", "settle", "1", "--as", "HK-0001").stdout
+    assert rwakit(env, "cash", "balance", "HK-0001").stdout.strip() == "12500 HKD"
+    assert "1 settled" in rwakit(env, "trade", "list", "--status", "settled").stdout
+    assert "trade_not_found" in rwakit(env, "trade", "settle", "7", ok=False).stderr
+
+    rwakit(env, "cash", "mint", "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266", "1000")  # the issuer (operator)
+    tree = tmp_path / "tree.json"
+    created = rwakit(env, "distribution", "create", "HVT", "999.999999", "--tree-out", str(tree)).stdout
+    assert "funded 999.999998 of 999.999999 HKD (remainder kept 0.000001)" in created
+    assert json.loads(tree.read_text())["format"] == "standard-v1"
+    paid = rwakit(env, "distribution", "claim", "1", "HK-0002").stdout
+    assert paid.startswith("paid 99.999999 HKD to " + BOB)  # 10 of 100 shares, floored
+    again = rwakit(env, "distribution", "claim", "1", "HK-0002", ok=False).stderr
+    assert "DistributionAlreadyClaimed" in again
+    assert "DistributionOpen" in rwakit(env, "distribution", "reclaim", "1", ok=False).stderr
+    assert "claimed 99.999999" in rwakit(env, "distribution", "list").stdout
+    pushed = rwakit(env, "distribution", "push", "1").stdout  # the issuer pays HK-0001, who did not claim
+    assert "claimed 999.999998" in pushed and "in 1 transaction(s)" in pushed
+    assert "paid already" in rwakit(env, "distribution", "push", "1").stdout

@@ -1,0 +1,169 @@
+"""The money leg's Python services on Anvil: cash, trades and distributions through the platform's
+transaction manager, amounts as decimal strings, refusals as typed errors with codes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from rwakit.contracts.restrictions import Restriction
+from rwakit.errors import ComplianceError, ConfigError, InvalidInput, NotFound
+from rwakit.settlement.distributions import RegisterMismatch
+from rwakit.settlement.services import Settlement
+from rwakit.settlement.trades import TradeStatus
+from tests.conftest import advance_time
+from tests.contracts.money import ALICE_HOLDS, BOB_HOLDS, HKD, SHARE, Money, money
+from tests.contracts.rwa import assert_compliance_error
+
+__all__ = ["money"]
+
+HOUR = 3600
+
+
+@pytest.fixture
+def s(money: Money) -> Settlement:
+    return Settlement.open(money.platform)
+
+
+def test_cash_mints_and_reads_decimal_amounts_only_on_the_test_coin(money: Money, s: Settlement) -> None:
+    before = s.cash.balance(money.carol.address)
+    s.cash.mint(money.carol.address, "12.345678")
+    assert s.cash.balance(money.carol.address) == before + 12_345_678
+    assert (s.cash.symbol, s.cash.decimals, s.cash.display(12_345_678)) == ("HKD", 6, "12.345678")
+    with pytest.raises(InvalidInput) as caught:
+        s.cash.mint(money.carol.address, "0.0000001")
+    assert caught.value.code == "too_many_decimals"
+    elsewhere = replace(money.platform, deployment=replace(money.platform.deployment, test_coin=False))
+    with pytest.raises(ConfigError) as refused:
+        Settlement.open(elsewhere).cash.mint(money.carol.address, "1")
+    assert refused.value.code == "not_test_coin"
+    bare = replace(money.platform, deployment=replace(money.platform.deployment, dvp=None, settlement_token=None))
+    with pytest.raises(ConfigError) as missing:
+        Settlement.open(bare).trades.count()
+    assert missing.value.code == "settlement_not_deployed"
+
+
+def test_a_trade_proposed_accepted_and_settled_through_the_service(money: Money, s: Settlement) -> None:
+    m = money
+    trade = s.trades.propose(m.alice, asset="HVT", counterparty="BOB", quantity="25.5", price="3187.5",
+                             expires_in=HOUR, as_seller=True)  # fmt: skip
+    assert (trade.seller, trade.buyer, trade.quantity, trade.price) == (
+        m.alice.address,
+        m.bob.address,
+        2550,
+        3_187_500_000,
+    )
+    assert s.trades.accept(m.bob, trade.id).status is TradeStatus.ACCEPTED
+    before = m.shares(m.bob), m.cash(m.alice)
+    assert s.trades.settle(m.alice, trade.id).status is TradeStatus.SETTLED
+    assert (m.shares(m.bob), m.cash(m.alice)) == (before[0] + 2550, before[1] + 3_187_500_000)
+    assert [t.id for t in s.trades.list(TradeStatus.SETTLED)] == [trade.id]
+
+
+def test_a_refused_settlement_raises_the_assets_reason_after_refunding(money: Money, s: Settlement) -> None:
+    m = money
+    trade = s.trades.propose(m.bob, asset="HVT", counterparty="ALICE", quantity="1", price="100",
+                             expires_in=HOUR, as_seller=False)  # fmt: skip
+    s.trades.accept(m.alice, trade.id)
+    m.platform.registry.revoke("BOB")
+    cash = m.cash(m.bob)
+    with pytest.raises(ComplianceError) as caught:
+        s.trades.settle(m.alice, trade.id)
+    assert_compliance_error(caught, Restriction.RECEIVER_REVOKED)
+    assert caught.value.details["trade_status"] == "failed"
+    assert s.trades.get(trade.id).status is TradeStatus.FAILED and m.cash(m.bob) == cash + 100 * HKD
+
+
+def test_trade_inputs_are_checked_before_anything_is_sent(money: Money, s: Settlement) -> None:
+    m = money
+    with pytest.raises(InvalidInput):
+        s.trades.propose(
+            m.alice, asset="HVT", counterparty="BOB", quantity="1", price="1", expires_in=0, as_seller=True
+        )
+    with pytest.raises(NotFound):
+        s.trades.propose(
+            m.alice, asset="NOPE", counterparty="BOB", quantity="1", price="1", expires_in=60, as_seller=True
+        )
+    with pytest.raises(NotFound) as caught:
+        s.trades.get(42)
+    assert caught.value.code == "trade_not_found"
+    with pytest.raises(InvalidInput):
+        s.trades.set_fee(m.issuer, 10_001)
+    proposed = s.trades.propose(m.alice, asset="HVT", counterparty=None, quantity="1", price="1", expires_in=60,
+                                as_seller=True)  # fmt: skip
+    assert s.trades.cancel(m.alice, proposed.id).status is TradeStatus.CANCELLED
+    late = s.trades.propose(
+        m.alice, asset="HVT", counterparty="BOB", quantity="1", price="1", expires_in=60, as_seller=True
+    )
+    advance_time(m.chain, 61)
+    assert s.trades.unwind(m.carol, late.id).status is TradeStatus.EXPIRED
+
+
+def test_a_distribution_created_claimed_and_reclaimed_through_the_service(money: Money, s: Settlement) -> None:
+    m = money
+    d = s.distributions.create(m.issuer, "HVT", "1000.000001", deadline_in=HOUR, uri="https://example.com/tree.json")
+    supply = ALICE_HOLDS + BOB_HOLDS
+    amount = 1_000_000_001
+    assert (d.amount, d.allocated + d.remainder, d.uri) == (amount, amount, "https://example.com/tree.json")
+    assert d.allocated == amount * ALICE_HOLDS // supply + amount * BOB_HOLDS // supply
+    claimable = s.distributions.claimable(d.id, m.alice.address)
+    assert claimable.amount == amount * ALICE_HOLDS // supply and not claimable.claimed
+    before = m.cash(m.alice)
+    s.distributions.claim(m.carol, d.id, m.alice.address)
+    assert m.cash(m.alice) == before + claimable.amount
+    assert s.distributions.claimable(d.id, m.alice.address).claimed
+    with pytest.raises(NotFound) as caught:
+        s.distributions.claimable(d.id, m.carol.address)
+    assert caught.value.code == "not_a_holder_of_record"
+    advance_time(m.chain, HOUR)
+    s.distributions.reclaim(m.issuer, d.id)
+    assert s.distributions.get(d.id).claimed == d.allocated
+    assert [x.id for x in s.distributions.list()] == [d.id]
+
+
+def test_distribution_inputs_and_a_register_that_changed(money: Money, s: Settlement) -> None:
+    m = money
+    latest = m.chain.w3.eth.block_number
+    with pytest.raises(InvalidInput):
+        s.distributions.create(m.issuer, "HVT", "1", deadline_in=HOUR, record_block=latest)
+    with pytest.raises(InvalidInput):
+        s.distributions.create(m.issuer, "HVT", "1", deadline_in=0)
+    with pytest.raises(InvalidInput) as caught:
+        s.distributions.create(m.issuer, "HVT", "0", deadline_in=HOUR)
+    assert caught.value.code == "invalid_amount"
+    d = s.distributions.create(m.issuer, "HVT", "10", deadline_in=HOUR)
+
+    class Other:  # a register that disagrees with the one the root was built from
+        def holders_at(self, asset: str, block: int) -> dict[str, int]:
+            return {m.carol.address: 1 * SHARE}
+
+    with pytest.raises(RegisterMismatch):
+        Settlement.open(m.platform, Other()).distributions.claimable(d.id, m.alice.address)
+
+
+def test_accepting_without_the_cash_or_against_compliance_sends_nothing(money: Money, s: Settlement) -> None:
+    m = money
+    trade = s.trades.propose(m.alice, asset="HVT", counterparty="BOB", quantity="1", price="2000000",
+                             expires_in=HOUR, as_seller=True)  # fmt: skip
+    nonce = m.chain.w3.eth.get_transaction_count(m.bob.address)
+    with pytest.raises(InvalidInput) as poor:
+        s.trades.accept(m.bob, trade.id)  # bob holds HKD 1,000,000
+    assert poor.value.code == "insufficient_cash"
+    m.platform.registry.revoke("BOB")
+    s.cash.mint(m.bob.address, "1000000")
+    with pytest.raises(ComplianceError) as caught:
+        s.trades.accept(m.bob, trade.id)
+    assert_compliance_error(caught, Restriction.RECEIVER_REVOKED)
+    assert m.chain.w3.eth.get_transaction_count(m.bob.address) == nonce  # no approval was sent either
+
+
+def test_the_issuer_pushes_a_distribution_in_batches(money: Money, s: Settlement) -> None:
+    m = money
+    d = s.distributions.create(m.issuer, "HVT", "300", deadline_in=HOUR)
+    s.distributions.claim(m.carol, d.id, m.alice.address)
+    with pytest.raises(InvalidInput):
+        s.distributions.push(m.issuer, d.id, batch=0)
+    assert len(s.distributions.push(m.issuer, d.id, batch=1)) == 1  # only bob is left
+    assert s.distributions.get(d.id).claimed == d.allocated
+    assert s.distributions.push(m.issuer, d.id) == []
