@@ -20,7 +20,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from operator import attrgetter
 from typing import Any, Literal, cast
 
-from sqlalchemy import Select, String, Table, and_, case, false, func, or_, select, true, type_coerce
+from sqlalchemy import BigInteger, Select, String, Table, and_, case, false, func, or_, select, true, type_coerce
+from sqlalchemy import cast as cast_
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import SQLModel
@@ -28,6 +29,7 @@ from web3 import Web3
 
 from rwakit.errors import InvalidInput, NotFound, RwakitError
 from rwakit.indexer.tables import (
+    UINT256_DIGITS,
     Balance,
     BalanceChange,
     IndexCursor,
@@ -46,6 +48,7 @@ from rwakit.units import format_units
 ZERO_ADDRESS = "0x" + "00" * 20
 DAY = 86_400
 MAX_PAGE = 1000
+SLICE = 6  # digits per slice of a stored amount summed in SQL (UINT256_DIGITS = 78 = 13 slices)
 MoveKind = Literal["issue", "redeem", "in", "out", "internal"]
 
 
@@ -222,13 +225,17 @@ def assets(connection: Connection, chain_id: int) -> list[IndexedAsset]:
 
 
 def total_supply(connection: Connection, chain_id: int, address: str, block: int | None = None) -> int:
-    """The sum of every wallet's balance of the asset (exact: summed here, not as SQL numbers)."""
+    """The sum of every wallet's balance of the asset, exact. Now: summed in SQL over 6-digit slices
+    of the stored fixed-width decimals (each slice's sum fits a BIGINT for any number of holders a
+    database holds), recombined here; as of a block: summed here over the history's latest rows."""
     if block is not None:
         return sum(int(row[1]) for row in wallet_balances(connection, chain_id, address, block))
-    query = select(BALANCE.c.amount).where(
-        BALANCE.c.chain_id == chain_id, BALANCE.c.asset == address, BALANCE.c.amount != 0
-    )
-    return sum(connection.execute(query).scalars())
+    slices = [
+        func.sum(cast_(func.substr(BALANCE.c.amount, start, SLICE), BigInteger))
+        for start in range(1, UINT256_DIGITS + 1, SLICE)
+    ]
+    sums = connection.execute(select(*slices).where(BALANCE.c.chain_id == chain_id, BALANCE.c.asset == address)).one()
+    return sum(int(part or 0) * 10 ** (UINT256_DIGITS - SLICE * (i + 1)) for i, part in enumerate(sums))
 
 
 # -- latest rows at or before a block ------------------------------------------------------------
