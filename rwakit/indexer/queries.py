@@ -81,11 +81,14 @@ SETTING, SETTING_H = _t(Setting), _t(SettingChange)
 @contextmanager
 def snapshot(engine: Engine) -> Iterator[Connection]:
     """A connection whose reads all see one commit of the indexer: PostgreSQL's REPEATABLE READ;
-    on SQLite (WAL) a read transaction keeps its snapshot until it ends."""
+    on SQLite (WAL) a read transaction, which keeps its snapshot until it ends (said explicitly: the
+    sqlite3 module begins a transaction only before a write)."""
     with engine.connect() as connection:
         if connection.dialect.name == "postgresql":
             connection = connection.execution_options(isolation_level="REPEATABLE READ")
         with connection.begin():
+            if connection.dialect.name == "sqlite":
+                connection.exec_driver_sql("BEGIN")
             yield connection
 
 
