@@ -297,27 +297,22 @@ def wallet_balances(connection: Connection, chain_id: int, address: str, block: 
             .where(b.c.chain_id == chain_id, b.c.asset == address, b.c.amount != 0)
         )
     else:
-        bh = _latest(
-            BALANCE_H,
-            ("wallet", "amount"),
-            ("wallet",),
-            block,
-            BALANCE_H.c.chain_id == chain_id,
-            BALANCE_H.c.asset == address,
+        # Each wallet's investor as of the block: its latest registry row, one backward index lookup
+        # per wallet (a subquery ordered and limited), which needs no statistics to be fast; joining
+        # two ranked subqueries instead can go quadratic (neither side has an index to join on).
+        bh = _latest(BALANCE_H, ("wallet", "amount"), ("wallet",), block,
+                     BALANCE_H.c.chain_id == chain_id, BALANCE_H.c.asset == address)
+        wh = WALLET_H.alias("wh")
+        investor = (
+            select(_wallet_investor(wh.c.active, wh.c.investor_id))
+            .where(wh.c.wallet == bh.c.wallet, wh.c.chain_id == chain_id, wh.c.block_number <= block)
+            .order_by(wh.c.block_number.desc(), wh.c.log_index.desc())
+            .limit(1)
+            .scalar_subquery()
         )
-        wh = _latest(
-            WALLET_H,
-            ("wallet", "investor_id", "active"),
-            ("wallet",),
-            block,
-            WALLET_H.c.chain_id == chain_id,
-            WALLET_H.c.wallet.in_(select(bh.c.wallet)),
-        )
-        query = (
-            select(bh.c.wallet, type_coerce(bh.c.amount, String), _wallet_investor(wh.c.active, wh.c.investor_id))
-            .select_from(bh.outerjoin(wh, and_(wh.c.wallet == bh.c.wallet, wh.c.rank == 1)))
-            .where(bh.c.rank == 1, bh.c.amount != 0)
-        )
+        query = select(bh.c.wallet, type_coerce(bh.c.amount, String), investor).where(
+            bh.c.rank == 1, bh.c.amount != 0
+        )  # fmt: skip
     return connection.execute(query).all()
 
 
