@@ -87,7 +87,6 @@ class ReadModel:
         self.engine = engine
         self.settings = settings
         self._indexer: Indexer | None = None
-        self._platform: Platform | None = None
         self._thread: threading.Thread | None = None
         self._kick = threading.Event()
         self._stop = threading.Event()
@@ -97,12 +96,6 @@ class ReadModel:
         self._writes = 0  # transactions mined so far: a new one may sit at the height of a replaced block
         self._checked = 0  # the writes a read has seen indexed on the node's chain
 
-    @property
-    def chain_id(self) -> int:
-        if self._platform is None:
-            raise RwakitError("The read model is not started", code="index_not_started")
-        return self._platform.deployment.chain_id
-
     def written(self, block: int) -> None:
         """A transaction of this process was mined in `block`: later reads wait for the index to reach it."""
         with self._lock:
@@ -111,15 +104,14 @@ class ReadModel:
 
     # -- the background indexer ---------------------------------------------------------------------
 
-    def start(self, platform: Platform) -> None:
+    def start(self, platform: Platform) -> Indexer:
         """Open the indexer over the platform's deployment; run it in a thread unless ``api_indexer`` is off.
         Nothing happens if it already runs."""
         from rwakit.indexer.follower import Indexer, IndexerOptions
 
         with self._lock:
             if self._indexer is not None:
-                return
-            self._platform = platform
+                return self._indexer
             self._written = self._writes = self._checked = 0  # an earlier run's writes are indexed or dropped
             self.answers.clear()
             options = IndexerOptions.from_settings(self.settings)
@@ -131,6 +123,7 @@ class ReadModel:
                     target=self._follow, args=(indexer,), name="rwakit-api-indexer", daemon=True
                 )
                 self._thread.start()
+            return indexer
 
     def stop(self) -> None:
         with self._lock:
@@ -167,9 +160,7 @@ class ReadModel:
         longer than ``api_read_wait_seconds``."""
         from rwakit.indexer.store import read_cursor
 
-        self.start(platform)
-        indexer = self._indexer
-        assert indexer is not None
+        indexer = self.start(platform)
         with self._lock:
             written, writes, checked = self._written, self._writes, self._checked
         target = max(min_block or 0, written, platform.deployment.block_number)

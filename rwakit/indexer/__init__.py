@@ -3,6 +3,7 @@
 tables (the SQL tables), events (raw logs decoded), logs (eth_getLogs in adaptive ranges, block
 headers), projection (events to rows), store (one transaction per batch, rollbacks, rebuilds),
 follower (``Indexer``: the loop, reorgs, the background thread), lock (one indexer per database),
-verify (the index against the chain). Nothing here is imported by this package's ``__init__``:
-rwakit.db imports ``tables`` alone to create them.
+verify (the index against the chain), queries (every read, now or as of a block, in one snapshot),
+exports (the register of holders as CSV and XLSX). Nothing here is imported by this package's
+``__init__``: rwakit.db.schema imports ``tables`` alone to migrate them.
 """

@@ -20,7 +20,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from operator import attrgetter
 from typing import Any, Literal, cast
 
-from sqlalchemy import Select, String, Table, and_, case, false, func, or_, select, true, type_coerce
+from sqlalchemy import BigInteger, Select, String, Table, and_, case, false, func, or_, select, true, type_coerce
+from sqlalchemy import cast as cast_
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import SQLModel
@@ -28,6 +29,7 @@ from web3 import Web3
 
 from rwakit.errors import InvalidInput, NotFound, RwakitError
 from rwakit.indexer.tables import (
+    UINT256_DIGITS,
     Balance,
     BalanceChange,
     IndexCursor,
@@ -46,6 +48,7 @@ from rwakit.units import format_units
 ZERO_ADDRESS = "0x" + "00" * 20
 DAY = 86_400
 MAX_PAGE = 1000
+SLICE = 6  # digits per slice of a stored amount summed in SQL (UINT256_DIGITS = 78 = 13 slices)
 MoveKind = Literal["issue", "redeem", "in", "out", "internal"]
 
 
@@ -78,11 +81,14 @@ SETTING, SETTING_H = _t(Setting), _t(SettingChange)
 @contextmanager
 def snapshot(engine: Engine) -> Iterator[Connection]:
     """A connection whose reads all see one commit of the indexer: PostgreSQL's REPEATABLE READ;
-    on SQLite (WAL) a read transaction keeps its snapshot until it ends."""
+    on SQLite (WAL) a read transaction, which keeps its snapshot until it ends (said explicitly: the
+    sqlite3 module begins a transaction only before a write)."""
     with engine.connect() as connection:
         if connection.dialect.name == "postgresql":
             connection = connection.execution_options(isolation_level="REPEATABLE READ")
         with connection.begin():
+            if connection.dialect.name == "sqlite":
+                connection.exec_driver_sql("BEGIN")
             yield connection
 
 
@@ -222,13 +228,17 @@ def assets(connection: Connection, chain_id: int) -> list[IndexedAsset]:
 
 
 def total_supply(connection: Connection, chain_id: int, address: str, block: int | None = None) -> int:
-    """The sum of every wallet's balance of the asset (exact: summed here, not as SQL numbers)."""
+    """The sum of every wallet's balance of the asset, exact. Now: summed in SQL over 6-digit slices
+    of the stored fixed-width decimals (each slice's sum fits a BIGINT for any number of holders a
+    database holds), recombined here; as of a block: summed here over the history's latest rows."""
     if block is not None:
         return sum(int(row[1]) for row in wallet_balances(connection, chain_id, address, block))
-    query = select(BALANCE.c.amount).where(
-        BALANCE.c.chain_id == chain_id, BALANCE.c.asset == address, BALANCE.c.amount != 0
-    )
-    return sum(connection.execute(query).scalars())
+    slices = [
+        func.sum(cast_(func.substr(BALANCE.c.amount, start, SLICE), BigInteger))
+        for start in range(1, UINT256_DIGITS + 1, SLICE)
+    ]
+    sums = connection.execute(select(*slices).where(BALANCE.c.chain_id == chain_id, BALANCE.c.asset == address)).one()
+    return sum(int(part or 0) * 10 ** (UINT256_DIGITS - SLICE * (i + 1)) for i, part in enumerate(sums))
 
 
 # -- latest rows at or before a block ------------------------------------------------------------
@@ -287,27 +297,22 @@ def wallet_balances(connection: Connection, chain_id: int, address: str, block: 
             .where(b.c.chain_id == chain_id, b.c.asset == address, b.c.amount != 0)
         )
     else:
-        bh = _latest(
-            BALANCE_H,
-            ("wallet", "amount"),
-            ("wallet",),
-            block,
-            BALANCE_H.c.chain_id == chain_id,
-            BALANCE_H.c.asset == address,
+        # Each wallet's investor as of the block: its latest registry row, one backward index lookup
+        # per wallet (a subquery ordered and limited), which needs no statistics to be fast; joining
+        # two ranked subqueries instead can go quadratic (neither side has an index to join on).
+        bh = _latest(BALANCE_H, ("wallet", "amount"), ("wallet",), block,
+                     BALANCE_H.c.chain_id == chain_id, BALANCE_H.c.asset == address)
+        wh = WALLET_H.alias("wh")
+        investor = (
+            select(_wallet_investor(wh.c.active, wh.c.investor_id))
+            .where(wh.c.wallet == bh.c.wallet, wh.c.chain_id == chain_id, wh.c.block_number <= block)
+            .order_by(wh.c.block_number.desc(), wh.c.log_index.desc())
+            .limit(1)
+            .scalar_subquery()
         )
-        wh = _latest(
-            WALLET_H,
-            ("wallet", "investor_id", "active"),
-            ("wallet",),
-            block,
-            WALLET_H.c.chain_id == chain_id,
-            WALLET_H.c.wallet.in_(select(bh.c.wallet)),
-        )
-        query = (
-            select(bh.c.wallet, type_coerce(bh.c.amount, String), _wallet_investor(wh.c.active, wh.c.investor_id))
-            .select_from(bh.outerjoin(wh, and_(wh.c.wallet == bh.c.wallet, wh.c.rank == 1)))
-            .where(bh.c.rank == 1, bh.c.amount != 0)
-        )
+        query = select(bh.c.wallet, type_coerce(bh.c.amount, String), investor).where(
+            bh.c.rank == 1, bh.c.amount != 0
+        )  # fmt: skip
     return connection.execute(query).all()
 
 

@@ -223,9 +223,9 @@ def refused(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
 
 @pytest.fixture
 def api(app: FastAPI, api_platform: Platform, db_engine: Engine) -> Iterator[Api]:
-    with TestClient(app) as client:
+    with TestClient(app) as client:  # the lifespan starts the app's indexer, and stops it on leaving
         yield Api(client=client, engine=db_engine, platform=api_platform)
-    clear_tables(db_engine)
+    clear_tables(db_engine)  # the index's tables too: the next test's indexer starts from the deployment block
     api_platform.txm.reset_nonce()
 
 

@@ -184,3 +184,35 @@ def test_investor_records_as_of(index: Connection) -> None:
     records = queries.investors(index, CHAIN, ["HK-0001", "NOBODY"], 12)
     assert list(records) == ["HK-0001"] and records["HK-0001"].country == 344
     assert len(queries.investors(index, CHAIN, None)) == 4 and queries.investors(index, CHAIN, None, 9) == {}
+
+
+def test_total_supply_is_exact_up_to_uint256_max(index_engine: Engine) -> None:
+    big = address(0xB16)
+    with index_engine.begin() as connection:
+        rows = Rows(connection)
+        rows.block(5, day("2026-01-05"))
+        rows.asset(big, "BIG", 18, 5)
+        balances: dict[str, int] = {}
+        for wallet, amount in ((A1, 2**255), (A2, 2**255 - 12346), (B1, 12345), (C1, 0)):
+            rows.move(big, ZERO, wallet, amount, 5, balances)
+        rows.head(5)
+    with queries.snapshot(index_engine) as connection:
+        assert queries.total_supply(connection, CHAIN, big) == 2**256 - 1
+        assert queries.total_supply(connection, CHAIN, big, 5) == 2**256 - 1
+        assert queries.total_supply(connection, CHAIN, HVT) == 0  # no rows: nothing summed
+
+
+def test_a_read_sees_one_commit_of_the_indexer(index: Connection, index_engine: Engine) -> None:
+    """The head a read names and the rows it returns come from the same commit, whatever the indexer
+    commits meanwhile."""
+    before = queries.cap_table(index, CHAIN, "HVT")
+    with index_engine.begin() as writer:  # the indexer commits a block while the read is open
+        rows = Rows(writer)
+        rows.log = 1000
+        rows.block(16, day("2026-01-16"))
+        rows.move(HVT, ZERO, C1, 5, 16, {})
+        rows.head(16)
+    after = queries.cap_table(index, CHAIN, "HVT")
+    assert after.as_of.block_number == 15 and entries(after) == entries(before)
+    with queries.snapshot(index_engine) as fresh:
+        assert queries.cap_table(fresh, CHAIN, "HVT").as_of.block_number == 16
