@@ -24,7 +24,6 @@ from web3 import Web3
 from web3.exceptions import BlockNotFound
 
 from rwakit.api.answers import Answers
-from rwakit.api.tester_rpc import indexer_web3
 from rwakit.chain.transactions import TxJournal, TxRecord
 from rwakit.config import Settings
 from rwakit.errors import RwakitError
@@ -115,7 +114,7 @@ class ReadModel:
             self._written = self._writes = self._checked = 0  # an earlier run's writes are indexed or dropped
             self.answers.clear()
             options = IndexerOptions.from_settings(self.settings)
-            indexer = Indexer(indexer_web3(platform.chain.w3), self.engine, platform.deployment, options)
+            indexer = Indexer(platform.chain.w3, self.engine, platform.deployment, options)
             self._indexer = indexer
             if self.settings.api_indexer:
                 self._stop.clear()

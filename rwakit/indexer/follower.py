@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 from web3 import Web3
 
 from rwakit.chain.reads import Call, StaleBlock, read
+from rwakit.chain.tester_rpc import node_like
 from rwakit.config import Settings
 from rwakit.contracts import load_artifact
 from rwakit.deployment import Deployment
@@ -73,7 +74,7 @@ class Indexer:
     taken on first use and kept until ``stop()``/``close()``: one indexer per database."""
 
     def __init__(self, w3: Web3, engine: Engine, deployment: Deployment, options: IndexerOptions | None = None) -> None:
-        self.w3 = w3
+        self.w3 = node_like(w3)  # the indexer speaks raw JSON-RPC, which eth-tester answers only through this
         self.engine = engine
         self.deployment = deployment
         self.chain_id = deployment.chain_id

@@ -46,8 +46,8 @@ def _wire(value: Any) -> Any:
     return value
 
 
-def indexer_web3(w3: Web3) -> Web3:
-    """The Web3 an indexer should use for this chain: itself, or a node-like view of eth-tester."""
+def node_like(w3: Web3) -> Web3:
+    """A Web3 that answers raw JSON-RPC as a node does: itself, or a node-like view of eth-tester."""
     if isinstance(w3.provider, EthereumTesterProvider):
         return Web3(TesterRpc(w3))
     return w3
