@@ -275,3 +275,46 @@ def test_a_crash_before_the_funding_was_sent_frees_the_key_at_startup(
         pass
     assert requests(api) == [] and cash.balance(api_platform.chain.operator.address) == 100_000 * 10**6
     ok(api.issuer.post("/distributions", json={"asset": "HVT", "amount": "41"}, headers=keyed("early")), 201)
+
+
+def test_a_settlement_the_asset_refuses_answers_its_refusal_again(
+    seeded: Api, wallets: list[str], api_platform: Platform
+) -> None:
+    api, cash = seeded, Settlement.open(api_platform).cash
+    hk, sg = api.investor("HK-0001"), api.investor("SG-0001")
+    body = {"asset": "HVT", "side": "sell", "wallet": wallets[0], "counterparty": "SG-0001", "quantity": "5",
+            "price": "500"}  # fmt: skip
+    trade = ok(hk.post("/trades", json=body, headers=keyed()), 201)
+    ok(sg.post(f"/trades/{trade['id']}/accept", json={"wallet": wallets[2]}, headers=keyed()))
+    ok(api.issuer.post("/assets/HVT/freeze", json={"wallet": wallets[0], "reason": "court order"}))
+    settle = f"/trades/{trade['id']}/settle"
+    first = refused(hk.post(settle, json={"wallet": wallets[0]}, headers=keyed("settle-5")), 409, "compliance_refused")
+    assert first["trade_status"] == "failed" and cash.balance(wallets[2]) == 100_000 * 10**6  # refunded
+    again = hk.post(settle, json={"wallet": wallets[0]}, headers=keyed("settle-5"))
+    assert refused(again, 409, "compliance_refused") == first and again.headers["Idempotent-Replayed"] == "true"
+    assert ok(api.issuer.get(f"/trades/{trade['id']}"))["status"] == "failed"
+    assert [r.status for r in requests(api)] == ["completed", "completed", "completed"]
+
+
+def test_a_claim_that_crashed_after_paying_is_settled_at_startup(
+    seeded: Api, wallets: list[str], api_platform: Platform, short_lease: None,
+    crash: Callable[[StepFaults | None], None],
+) -> None:  # fmt: skip
+    api, hk, cash = seeded, seeded.investor("HK-0001"), Settlement.open(api_platform).cash
+    d = ok(api.issuer.post("/distributions", json={"asset": "HVT", "amount": "7"}, headers=keyed()), 201)
+
+    def died(_ref: str) -> None:
+        raise RuntimeError("the process died after the claim was mined")
+
+    crash(StepFaults(before_save=died))
+    url = f"/distributions/{d['id']}/claim"
+    with pytest.raises(RuntimeError):
+        hk.post(url, json={"wallet": wallets[0]}, headers=keyed("paid-crash"))
+    crash(None)
+    assert cash.balance(wallets[0]) == 7 * 10**6 and requests(api)[-1].status == "pending"
+    with TestClient(api.client.app):  # a restart: the lifespan reconciles what was left pending
+        pass
+    assert requests(api)[-1].status == "completed"
+    replay = hk.post(url, json={"wallet": wallets[0]}, headers=keyed("paid-crash"))
+    assert ok(replay)["claimed"] and replay.headers["Idempotent-Replayed"] == "true"
+    assert cash.balance(wallets[0]) == 7 * 10**6
