@@ -60,11 +60,15 @@ def create_app(settings: Settings, *, platform: Platform | None = None, engine: 
 
 
 def _reconcile_interrupted(runtime: Runtime) -> None:
-    """Settle keyed requests (issuances, value-moving controls) a previous process left pending (it
+    """Settle keyed requests (issuances, value-moving controls, money-leg requests) a previous process left pending (it
     crashed mid-request) or in doubt, from the tx log."""
-    from rwakit.api.services import controls, issuances
+    from rwakit.api.services import controls, issuances, settlement
 
-    for noun, reconcile_stale in (("issuances", issuances.reconcile_stale), ("controls", controls.reconcile_stale)):
+    for noun, reconcile_stale in (
+        ("issuances", issuances.reconcile_stale),
+        ("controls", controls.reconcile_stale),
+        ("settlement requests", settlement.reconcile_stale),
+    ):
         try:
             with Session(runtime.engine, expire_on_commit=False) as session:
                 settled = reconcile_stale(session, runtime.platform, runtime.settings.issuance_lease_seconds)

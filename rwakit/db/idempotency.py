@@ -1,10 +1,10 @@
 """Requests kept once per idempotency key: the columns every such table shares, and their storage.
 
 A row is the record of one request that moves value on chain (an issuance, a forced transfer, a
-redemption, a wallet recovery): its key (unique in its table), the SHA-256 of the request (its
-fingerprint), a status, and what the request answered. It is committed as ``pending`` before
-anything is signed, and deleted again if nothing happened on chain, so a row exists for every
-request that acted (or may have acted) and for no other.
+redemption, a wallet recovery, a trade's step, a distribution funded or claimed): its key (unique
+in its table), the SHA-256 of the request (its fingerprint), a status, and what the request
+answered. It is committed as ``pending`` before anything is signed, and deleted again if nothing
+happened on chain, so a row exists for every request that acted (or may have acted) and for no other.
 
 Statuses: rwakit.db.keyed.RequestStatus.
 
@@ -21,12 +21,13 @@ from rwakit.db.clock import utcnow
 from rwakit.db.controls import ControlRequest
 from rwakit.db.issuances import Issuance
 from rwakit.db.keyed import KeyedRequest, RequestStatus
+from rwakit.db.settlement import SettlementRequest
 
 FINISHED = (RequestStatus.COMPLETED, RequestStatus.PARTIAL)
 UNSETTLED = (RequestStatus.PENDING, RequestStatus.IN_DOUBT)
 
 
-KEYED_TABLES: tuple[type[KeyedRequest], ...] = (Issuance, ControlRequest)
+KEYED_TABLES: tuple[type[KeyedRequest], ...] = (Issuance, ControlRequest, SettlementRequest)
 
 
 def find(session: Session, key: str) -> KeyedRequest | None:

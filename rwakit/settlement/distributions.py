@@ -58,6 +58,20 @@ class Distribution:
 
 
 @dataclass(frozen=True)
+class Funding:
+    """A distribution checked and built, in base units: what :meth:`DistributionService.send_create` sends."""
+
+    token: str
+    record_block: int
+    root: bytes
+    amount: int
+    allocated: int
+    deadline: int  # unix seconds
+    uri: str
+    label: str
+
+
+@dataclass(frozen=True)
 class Claimable:
     distribution: int
     index: int
@@ -90,6 +104,13 @@ class DistributionService:
         """Fund `amount` (settlement currency) for the holders of `asset` at `record_block` (default: the
         block before the latest, the last one whose register is final to this call), claimable for
         `deadline_in` seconds."""
+        plan = self.plan(asset, amount, deadline_in=deadline_in, record_block=record_block, uri=uri)
+        self.approve(issuer, plan)
+        return self.created(self.send_create(issuer, plan))
+
+    def plan(self, asset: str, amount: str | int, *, deadline_in: int, record_block: int | None = None,
+             uri: str = "") -> Funding:  # fmt: skip
+        """A distribution's register, tree and terms, checked (nothing is sent)."""
         latest = self._chain.w3.eth.block_number
         block = latest - 1 if record_block is None else record_block
         if not 0 <= block < latest:
@@ -101,12 +122,22 @@ class DistributionService:
         allocation = self.allocation(asset, block, self._cash.units(amount))
         tree = StandardMerkleTree.of(allocation.leaves, LEAF_TYPES)
         deadline = int(self._chain.w3.eth.get_block("latest")["timestamp"]) + deadline_in
-        self._cash.approve(issuer, self.distributor.address, allocation.allocated)
-        call = self.distributor.functions.create(
-            token.address, block, tree.root, allocation.amount, allocation.allocated, deadline, uri
-        )  # fmt: skip
         label = f"distribute {self._cash.display(allocation.amount)} {self._cash.symbol} to {asset} holders"
-        receipt = self._txm.transact(issuer, call, label=label)
+        return Funding(token.address, block, tree.root, allocation.amount, allocation.allocated, deadline, uri, label)
+
+    def approve(self, issuer: Signer, plan: Funding) -> None:
+        """Approve the allocated sum to the distributor (an allowance: sending it again only sets it again)."""
+        self._cash.approve(issuer, self.distributor.address, plan.allocated)
+
+    def send_create(self, issuer: Signer, plan: Funding) -> TxReceipt:
+        """The one transaction that funds the distribution (approved first: :meth:`approve`)."""
+        call = self.distributor.functions.create(
+            plan.token, plan.record_block, plan.root, plan.amount, plan.allocated, plan.deadline, plan.uri
+        )  # fmt: skip
+        return self._txm.transact(issuer, call, label=plan.label)
+
+    def created(self, receipt: TxReceipt) -> Distribution:
+        """The distribution a mined funding transaction created."""
         [event] = self.distributor.events.DistributionCreated().process_receipt(receipt, errors=DISCARD)
         return self.get(int(event["args"]["id"]))
 

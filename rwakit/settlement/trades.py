@@ -43,6 +43,19 @@ class TradeStatus(IntEnum):
 
 
 @dataclass(frozen=True)
+class Terms:
+    """A proposal, checked and in base units: what :meth:`TradeService.send_propose` sends."""
+
+    token: str
+    counterparty: str  # the zero address: an open proposal
+    as_seller: bool
+    shares: int
+    payment: int
+    expiry: int  # unix seconds
+    label: str
+
+
+@dataclass(frozen=True)
 class Trade:
     id: int
     seller: str
@@ -80,21 +93,47 @@ class TradeService:
                 price: str | int, expires_in: int, as_seller: bool) -> Trade:  # fmt: skip
         """Propose selling (`as_seller`) or buying `quantity` shares of `asset` for `price` in the settlement
         currency, to `counterparty` (an investor id or wallet; None: an open proposal for the desk)."""
+        terms = self.terms(asset=asset, counterparty=counterparty, quantity=quantity, price=price,
+                           expires_in=expires_in, as_seller=as_seller)  # fmt: skip
+        self.approve(proposer, terms)
+        return self.proposed(self.send_propose(proposer, terms))
+
+    def terms(self, *, asset: str, counterparty: str | None, quantity: str | int, price: str | int,
+              expires_in: int, as_seller: bool) -> Terms:  # fmt: skip
+        """A proposal's terms, checked and in base units (nothing is sent)."""
         if expires_in <= 0:
             raise InvalidInput(f"A trade must expire in the future, not in {expires_in} s", code="invalid_expiry")
         token = self._assets.token(asset)
         shares, payment = self._assets.amount(asset, quantity), self._cash.units(price)
         other = ZERO_ADDRESS if counterparty is None else self._assets.recipient(counterparty)
         expiry = int(self._chain.w3.eth.get_block("latest")["timestamp"]) + expires_in
-        self._approve_leg(proposer, token, as_seller, shares, payment)
-        call = self.dvp.functions.propose(other, as_seller, token.address, shares, payment, expiry)
         side = "sell" if as_seller else "buy"
-        receipt = self._txm.transact(proposer, call, label=f"propose to {side} {quantity} {asset} for {price}")
+        label = f"propose to {side} {quantity} {asset} for {price}"
+        return Terms(token.address, other, as_seller, shares, payment, expiry, label)
+
+    def approve(self, party: Signer, terms: Terms) -> None:
+        """Approve the proposer's leg to the DvP contract (an allowance: sending it again only sets it again)."""
+        self._approve_leg(party, terms.token, terms.as_seller, terms.shares, terms.payment)
+
+    def send_propose(self, proposer: Signer, terms: Terms) -> TxReceipt:
+        """The proposal's one transaction (its leg approved first: :meth:`approve`)."""
+        call = self.dvp.functions.propose(terms.counterparty, terms.as_seller, terms.token, terms.shares,
+                                          terms.payment, terms.expiry)  # fmt: skip
+        return self._txm.transact(proposer, call, label=terms.label)
+
+    def proposed(self, receipt: TxReceipt) -> Trade:
+        """The trade a mined proposal created."""
         [event] = self.dvp.events.TransferIncepted().process_receipt(receipt, errors=DISCARD)
         return self.get(int(event["args"]["id"]))
 
     def accept(self, acceptor: Signer, trade_id: int) -> Trade:
         """Accept as the named counterparty: the compliance check runs, and the payment goes into escrow."""
+        self.approve_acceptance(acceptor, self.check_acceptance(trade_id))
+        self.send_step(acceptor, "accept", trade_id)
+        return self.get(trade_id)
+
+    def check_acceptance(self, trade_id: int) -> Trade:
+        """The trade, if its acceptance would go through now (nothing is sent)."""
         trade = self.get(trade_id)
         token = self._assets.token(trade.asset)
         # The contract checks compliance again; asked first, a refusal leaves no approval behind.
@@ -108,9 +147,16 @@ class TradeService:
                 f"{self._cash.display(trade.price)}: fund the wallet first",
                 code="insufficient_cash",
             )
-        self._approve_leg(acceptor, token, acceptor.address == trade.seller, trade.quantity, trade.price)
-        self._txm.transact(acceptor, self.dvp.functions.accept(trade_id), label=f"accept trade {trade_id}")
-        return self.get(trade_id)
+        return trade
+
+    def approve_acceptance(self, acceptor: Signer, trade: Trade) -> None:
+        """Approve the acceptor's leg to the DvP contract (an allowance: sending it again only sets it again)."""
+        self._approve_leg(acceptor, trade.asset, acceptor.address == trade.seller, trade.quantity, trade.price)
+
+    def send_step(self, party: Signer, action: str, trade_id: int) -> TxReceipt:
+        """The one transaction of `action` (accept, settle, cancel, unwind) on trade `trade_id`."""
+        call = getattr(self.dvp.functions, action)(trade_id)
+        return self._txm.transact(party, call, label=f"{action} trade {trade_id}")
 
     def match(self, desk: Signer, sell_id: int, buy_id: int) -> Trade:
         """The OTC desk matches an open sell proposal with a buy proposal on the same terms."""
@@ -123,22 +169,24 @@ class TradeService:
         """Settle both legs. If the asset refuses the shares leg, the payment has gone back to the buyer
         when this raises the asset's refusal (a ComplianceError with its reason code)."""
         self.get(trade_id)  # an unknown id: NotFound before anything is sent
-        label = f"settle trade {trade_id}"
-        receipt = self._txm.transact(sender, self.dvp.functions.settle(trade_id), label=label)
+        self.check_settled(self.send_step(sender, "settle", trade_id), trade_id)
+        return self.get(trade_id)
+
+    def check_settled(self, receipt: TxReceipt, trade_id: int) -> None:
+        """Raise the asset's refusal if the mined settlement's shares leg failed (the buyer was refunded)."""
         for event in self.dvp.events.TransferFailed().process_receipt(receipt, errors=DISCARD):
-            error = revert_error(decode_revert(bytes(event["args"]["reason"])), label)
+            error = revert_error(decode_revert(bytes(event["args"]["reason"])), f"settle trade {trade_id}")
             error.details["trade_status"] = TradeStatus.FAILED.label
             raise error
-        return self.get(trade_id)
 
     def cancel(self, party: Signer, trade_id: int) -> Trade:
         self.get(trade_id)
-        self._txm.transact(party, self.dvp.functions.cancel(trade_id), label=f"cancel trade {trade_id}")
+        self.send_step(party, "cancel", trade_id)
         return self.get(trade_id)
 
     def unwind(self, sender: Signer, trade_id: int) -> Trade:
         self.get(trade_id)
-        self._txm.transact(sender, self.dvp.functions.unwind(trade_id), label=f"unwind trade {trade_id}")
+        self.send_step(sender, "unwind", trade_id)
         return self.get(trade_id)
 
     def set_fee(self, admin: Signer, fee_bps: int) -> TxReceipt:
@@ -159,9 +207,9 @@ class TradeService:
         trades = [self.get(i) for i in range(1, self.count() + 1)]
         return [t for t in trades if status is None or t.status is status]
 
-    def _approve_leg(self, party: Signer, token: Contract, seller: bool, shares: int, payment: int) -> None:
+    def _approve_leg(self, party: Signer, token: str, seller: bool, shares: int, payment: int) -> None:
         if seller:
-            call = token.functions.approve(self.dvp.address, shares)
-            self._txm.transact(party, call, label=f"approve {shares} base units of {token.address} for DvP")
+            call = self._assets.token(token).functions.approve(self.dvp.address, shares)
+            self._txm.transact(party, call, label=f"approve {shares} base units of {token} for DvP")
         else:
             self._cash.approve(party, self.dvp.address, payment)

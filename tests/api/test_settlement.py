@@ -3,11 +3,23 @@ claims with proofs; roles and wallets checked, refusals with their codes."""
 
 from __future__ import annotations
 
-import pytest
+import secrets
+from collections.abc import Callable, Iterator
 
+import pytest
+from sqlmodel import Session, select
+
+from rwakit.api.services.keyed_steps import StepFaults
+from rwakit.db.journal import TxLog
+from rwakit.db.settlement import SettlementRequest
 from rwakit.platform import Platform
 from rwakit.settlement.services import Settlement
-from tests.api.conftest import Api, ok, refused
+from tests.api.conftest import Api, TestClient, ok, refused
+
+
+def keyed(key: str | None = None) -> dict[str, str]:
+    """The Idempotency-Key header every value-moving POST needs (a fresh key unless named)."""
+    return {"Idempotency-Key": key or secrets.token_hex(8)}
 
 
 @pytest.fixture
@@ -30,37 +42,57 @@ def test_a_trade_through_the_api(seeded: Api, wallets: list[str]) -> None:
     hk, sg = api.investor("HK-0001"), api.investor("SG-0001")
     body = {"asset": "HVT", "side": "sell", "wallet": wallets[0], "counterparty": "SG-0001", "quantity": "10",
             "price": "25000.5"}  # fmt: skip
-    refused(sg.post("/trades", json=body), 403, "forbidden_wallet")  # not SG-0001's wallet
-    trade = ok(hk.post("/trades", json=body), 201)
+    refused(sg.post("/trades", json=body, headers=keyed()), 403, "forbidden_wallet")  # not SG-0001's wallet
+    trade = ok(hk.post("/trades", json=body, headers=keyed()), 201)
     assert (trade["status"], trade["quantity"], trade["price"], trade["currency"]) == (
         "proposed",
         "10",
         "25000.5",
         "HKD",
     )
-    refused(hk.post(f"/trades/{trade['id']}/settle", json={"wallet": wallets[0]}), 409, "contract_revert")
-    accepted = ok(sg.post(f"/trades/{trade['id']}/accept", json={"wallet": wallets[2]}))
+    refused(
+        hk.post(f"/trades/{trade['id']}/settle", json={"wallet": wallets[0]}, headers=keyed()), 409, "contract_revert"
+    )
+    accepted = ok(sg.post(f"/trades/{trade['id']}/accept", json={"wallet": wallets[2]}, headers=keyed()))
     assert accepted["status"] == "accepted"
-    assert ok(hk.post(f"/trades/{trade['id']}/settle", json={"wallet": wallets[0]}))["status"] == "settled"
+    assert (
+        ok(hk.post(f"/trades/{trade['id']}/settle", json={"wallet": wallets[0]}, headers=keyed()))["status"]
+        == "settled"
+    )
     assert [t["id"] for t in ok(api.issuer.get("/trades", params={"status": "settled"}))] == [trade["id"]]
     refused(api.issuer.get("/trades/99"), 404, "trade_not_found")
-    refused(hk.post("/trades/99/accept", json={"wallet": wallets[0]}), 404, "trade_not_found")
+    refused(hk.post("/trades/99/accept", json={"wallet": wallets[0]}, headers=keyed()), 404, "trade_not_found")
     assert api.issuer.get("/trades", params={"status": "lost"}).status_code == 422
 
 
 def test_a_distribution_through_the_api(seeded: Api, wallets: list[str]) -> None:
     api = seeded
-    refused(api.investor("HK-0001").post("/distributions", json={"asset": "HVT", "amount": "1"}), 403, "forbidden")
-    d = ok(api.issuer.post("/distributions", json={"asset": "HVT", "amount": "5000.000001", "uri": "ipfs://t"}), 201)
+    refused(
+        api.investor("HK-0001").post("/distributions", json={"asset": "HVT", "amount": "1"}, headers=keyed()),
+        403,
+        "forbidden",
+    )
+    d = ok(
+        api.issuer.post(
+            "/distributions", json={"asset": "HVT", "amount": "5000.000001", "uri": "ipfs://t"}, headers=keyed()
+        ),
+        201,
+    )
     assert (d["amount"], d["allocated"], d["remainder"], d["claimed"]) == ("5000.000001", "5000.000001", "0", "0")
     mine = ok(api.investor("HK-0001").get(f"/distributions/{d['id']}/claimable/HK-0001"))
     assert mine["amount"] == "5000.000001" and not mine["claimed"] and mine["proof"] == []
     refused(api.investor("SG-0001").get(f"/distributions/{d['id']}/claimable/HK-0001"), 403, "forbidden_wallet")
     refused(api.issuer.get(f"/distributions/{d['id']}/claimable/SG-0001"), 404, "not_a_holder_of_record")
-    assert ok(api.investor("HK-0001").post(f"/distributions/{d['id']}/claim", json={"wallet": wallets[0]}))["claimed"]
-    refused(api.investor("HK-0001").post(f"/distributions/{d['id']}/claim", json={"wallet": wallets[0]}), 409,
-            "contract_revert")  # fmt: skip
-    refused(api.issuer.post(f"/distributions/{d['id']}/reclaim"), 409, "contract_revert")  # before the deadline
+    assert ok(
+        api.investor("HK-0001").post(f"/distributions/{d['id']}/claim", json={"wallet": wallets[0]}, headers=keyed())
+    )["claimed"]
+    claim = api.investor("HK-0001").post(
+        f"/distributions/{d['id']}/claim", json={"wallet": wallets[0]}, headers=keyed()
+    )
+    refused(claim, 409, "contract_revert")
+    refused(
+        api.issuer.post(f"/distributions/{d['id']}/reclaim", headers=keyed()), 409, "contract_revert"
+    )  # before the deadline
     assert ok(api.issuer.get("/distributions"))[0]["claimed"] == "5000.000001"
 
 
@@ -71,10 +103,218 @@ def test_the_register_comes_from_the_index_as_of_the_record_block(
     record = api_platform.chain.w3.eth.block_number
     ok(api.investor("HK-0001").post("/transfers", json={"asset": "HVT", "from": wallets[0], "to": "SG-0001",
                                                         "amount": "400"}), 201)  # fmt: skip
-    before = ok(api.issuer.post("/distributions", json={"asset": "HVT", "amount": "100", "record_block": record}), 201)
+    before = ok(
+        api.issuer.post(
+            "/distributions", json={"asset": "HVT", "amount": "100", "record_block": record}, headers=keyed()
+        ),
+        201,
+    )
     refused(api.issuer.get(f"/distributions/{before['id']}/claimable/SG-0001"), 404, "not_a_holder_of_record")
-    now = ok(api.issuer.post("/distributions", json={"asset": "HVT", "amount": "100"}), 201)
+    now = ok(api.issuer.post("/distributions", json={"asset": "HVT", "amount": "100"}, headers=keyed()), 201)
     assert ok(api.issuer.get(f"/distributions/{now['id']}/claimable/SG-0001"))["amount"] == "40"
     latest = api_platform.chain.w3.eth.block_number
     body = {"asset": "HVT", "amount": "1", "record_block": latest + 10}
-    refused(api.issuer.post("/distributions", json=body), 422, "invalid_record_block")
+    refused(api.issuer.post("/distributions", json=body, headers=keyed()), 422, "invalid_record_block")
+
+
+# -- idempotency keys ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def short_lease(api: Api) -> Iterator[None]:
+    settings = api.client.app.state.runtime.settings  # type: ignore[attr-defined]
+    before, settings.issuance_lease_seconds = settings.issuance_lease_seconds, 0.001
+    yield
+    settings.issuance_lease_seconds = before
+
+
+@pytest.fixture
+def crash(api: Api) -> Iterator[Callable[[StepFaults | None], None]]:
+    """Makes the API's keyed requests die where the given faults say, until called with None."""
+    runtime = api.client.app.state.runtime  # type: ignore[attr-defined]
+
+    def at(faults: StepFaults | None) -> None:
+        runtime.faults = faults
+
+    yield at
+    runtime.faults = None
+
+
+def requests(api: Api) -> list[SettlementRequest]:
+    with Session(api.engine) as session:
+        return list(session.exec(select(SettlementRequest).order_by(SettlementRequest.id)).all())  # type: ignore[arg-type]
+
+
+def money_txs(api: Api) -> list[TxLog]:
+    with Session(api.engine) as session:
+        query = select(TxLog).where(TxLog.ref.startswith("settlement:"))  # type: ignore[union-attr]
+        return list(session.exec(query).all())
+
+
+def test_every_value_moving_post_needs_an_idempotency_key(seeded: Api, wallets: list[str]) -> None:
+    api, hk = seeded, seeded.investor("HK-0001")
+    sell = {"asset": "HVT", "side": "sell", "wallet": wallets[0], "counterparty": "SG-0001", "quantity": "1",
+            "price": "1"}  # fmt: skip
+    calls = [(hk, "/trades", sell), (hk, "/trades/1/accept", {"wallet": wallets[0]}),
+             (hk, "/trades/1/settle", {"wallet": wallets[0]}), (hk, "/trades/1/cancel", {"wallet": wallets[0]}),
+             (api.issuer, "/distributions", {"asset": "HVT", "amount": "1"}),
+             (hk, "/distributions/1/claim", {"wallet": wallets[0]}),
+             (api.issuer, "/distributions/1/reclaim", None)]  # fmt: skip
+    for client, url, body in calls:
+        refused(client.post(url, json=body), 422, "idempotency_key_required")
+        refused(client.post(url, json=body, headers={"Idempotency-Key": " "}), 422, "idempotency_key_required")
+        refused(client.post(url, json=body, headers=keyed("x" * 256)), 422, "invalid_idempotency_key")
+    assert requests(api) == [] and money_txs(api) == []
+    assert ok(api.issuer.get("/trades")) == [] and ok(api.issuer.get("/distributions")) == []
+    paths = ok(api.anonymous.get("/openapi.json"))["paths"]
+    for _, url, _ in calls:
+        operation = paths[url.replace("/1/", "/{trade_id}/" if "trades" in url else "/{distribution_id}/")]["post"]
+        (header,) = [p for p in operation["parameters"] if p["in"] == "header"]
+        assert header["name"] == "Idempotency-Key" and header["required"] is True, url
+
+
+def test_a_retried_distribution_funds_once(seeded: Api, api_platform: Platform) -> None:
+    api, cash = seeded, Settlement.open(api_platform).cash
+    issuer = api_platform.chain.operator.address
+    body = {"asset": "HVT", "amount": "250", "uri": "ipfs://q1"}
+    first = api.issuer.post("/distributions", json=body, headers=keyed("q1-income"))
+    d = ok(first, 201)
+    assert "Idempotent-Replayed" not in first.headers and cash.balance(issuer) == 99_750 * 10**6
+    again = api.issuer.post("/distributions", json=body, headers=keyed("q1-income"))
+    assert ok(again, 201) == d and again.headers["Idempotent-Replayed"] == "true"
+    assert cash.balance(issuer) == 99_750 * 10**6 and len(ok(api.issuer.get("/distributions"))) == 1
+    other = {**body, "amount": "251"}  # the same key for another distribution
+    reused = refused(api.issuer.post("/distributions", json=other, headers=keyed("q1-income")), 422,
+                     "idempotency_key_reused")  # fmt: skip
+    assert reused["settlement_id"] == requests(api)[0].id
+    # keys are global: a control's or an issuance's key names that request, not a new one
+    refused(api.issue("HVT", "HK-0001", "1", key="q1-income"), 422, "idempotency_key_reused")
+    assert cash.balance(issuer) == 99_750 * 10**6 and [r.status for r in requests(api)] == ["completed"]
+
+
+def test_a_retried_claim_pays_once(seeded: Api, wallets: list[str], api_platform: Platform) -> None:
+    api, hk, cash = seeded, seeded.investor("HK-0001"), Settlement.open(api_platform).cash
+    d = ok(api.issuer.post("/distributions", json={"asset": "HVT", "amount": "30"}, headers=keyed()), 201)
+    url = f"/distributions/{d['id']}/claim"
+    paid = ok(hk.post(url, json={"wallet": wallets[0]}, headers=keyed("claim-1")))
+    assert paid["claimed"] and cash.balance(wallets[0]) == 30 * 10**6
+    again = hk.post(url, json={"wallet": wallets[0]}, headers=keyed("claim-1"))
+    assert ok(again) == paid and again.headers["Idempotent-Replayed"] == "true"
+    assert cash.balance(wallets[0]) == 30 * 10**6
+    refused(hk.post(url, json={"wallet": "HK-0001"}, headers=keyed("claim-1")), 422, "idempotency_key_reused")
+    # another investor's key cannot claim for HK-0001, and a refused request leaves no row: its key is free
+    refused(api.investor("SG-0001").post(url, json={"wallet": wallets[0]}, headers=keyed("sg")), 403,
+            "forbidden_wallet")  # fmt: skip
+    refused(hk.post(url, json={"wallet": wallets[0]}, headers=keyed("claim-2")), 409, "contract_revert")  # paid
+    assert [r.idempotency_key for r in requests(api)][1:] == ["claim-1"]
+    refused(hk.post("/distributions/99/claim", json={"wallet": wallets[0]}, headers=keyed()), 404,
+            "distribution_not_found")  # fmt: skip
+
+
+def test_a_retried_trade_step_acts_once(seeded: Api, wallets: list[str], api_platform: Platform) -> None:
+    api, cash = seeded, Settlement.open(api_platform).cash
+    hk, sg = api.investor("HK-0001"), api.investor("SG-0001")
+    body = {"asset": "HVT", "side": "sell", "wallet": wallets[0], "counterparty": "SG-0001", "quantity": "10",
+            "price": "1000"}  # fmt: skip
+    trade = ok(hk.post("/trades", json=body, headers=keyed("sell-10")), 201)
+    assert ok(hk.post("/trades", json=body, headers=keyed("sell-10")), 201) == trade
+    assert len(ok(api.issuer.get("/trades"))) == 1
+    accept = f"/trades/{trade['id']}/accept"
+    assert ok(sg.post(accept, json={"wallet": wallets[2]}, headers=keyed("buy-10")))["status"] == "accepted"
+    assert ok(sg.post(accept, json={"wallet": wallets[2]}, headers=keyed("buy-10")))["status"] == "accepted"
+    assert cash.balance(wallets[2]) == 99_000 * 10**6  # escrowed once
+    settle = f"/trades/{trade['id']}/settle"
+    settled = ok(hk.post(settle, json={"wallet": wallets[0]}, headers=keyed("settle-10")))
+    replay = hk.post(settle, json={"wallet": wallets[0]}, headers=keyed("settle-10"))
+    assert ok(replay) == settled and replay.headers["Idempotent-Replayed"] == "true"
+    assert settled["status"] == "settled" and cash.balance(wallets[2]) == 99_000 * 10**6
+    # the same key on another trade's path is another request
+    refused(hk.post("/trades/1/cancel", json={"wallet": wallets[0]}, headers=keyed("settle-10")), 422,
+            "idempotency_key_reused")  # fmt: skip
+
+
+def test_a_crash_after_the_funding_is_reconciled_from_the_journal(
+    seeded: Api, api_platform: Platform, short_lease: None, crash: Callable[[StepFaults | None], None]
+) -> None:
+    api, cash = seeded, Settlement.open(api_platform).cash
+    issuer = api_platform.chain.operator.address
+
+    def died(_ref: str) -> None:
+        raise RuntimeError("the process died after the funding was mined, before it was saved")
+
+    crash(StepFaults(before_save=died))
+    body = {"asset": "HVT", "amount": "40"}
+    with pytest.raises(RuntimeError):
+        api.issuer.post("/distributions", json=body, headers=keyed("crashed"))
+    crash(None)
+    (row,) = requests(api)
+    assert row.status == "pending" and cash.balance(issuer) == 99_960 * 10**6  # funded; the row does not say so
+    assert {t.ref for t in money_txs(api)} == {f"settlement:{row.api_key_prefix}/{row.id}/0",
+                                               f"settlement:{row.api_key_prefix}/{row.id}/0/approve"}  # fmt: skip
+    retry = api.issuer.post("/distributions", json=body, headers=keyed("crashed"))  # the lease has passed
+    d = ok(retry, 201)
+    assert retry.headers["Idempotent-Replayed"] == "true" and (d["id"], d["amount"]) == (1, "40")
+    assert cash.balance(issuer) == 99_960 * 10**6 and len(ok(api.issuer.get("/distributions"))) == 1
+    assert [r.status for r in requests(api)] == ["completed"]
+
+
+def test_a_crash_before_the_funding_was_sent_frees_the_key_at_startup(
+    seeded: Api, api_platform: Platform, short_lease: None, crash: Callable[[StepFaults | None], None]
+) -> None:
+    api, cash = seeded, Settlement.open(api_platform).cash
+
+    def died(_ref: str) -> None:
+        raise RuntimeError("the process died after claiming the key, before signing")
+
+    crash(StepFaults(before_send=died))
+    with pytest.raises(RuntimeError):
+        api.issuer.post("/distributions", json={"asset": "HVT", "amount": "40"}, headers=keyed("early"))
+    crash(None)
+    assert [r.status for r in requests(api)] == ["pending"]
+    with TestClient(api.client.app):  # a restart: the lifespan reconciles what was left pending
+        pass
+    assert requests(api) == [] and cash.balance(api_platform.chain.operator.address) == 100_000 * 10**6
+    ok(api.issuer.post("/distributions", json={"asset": "HVT", "amount": "41"}, headers=keyed("early")), 201)
+
+
+def test_a_settlement_the_asset_refuses_answers_its_refusal_again(
+    seeded: Api, wallets: list[str], api_platform: Platform
+) -> None:
+    api, cash = seeded, Settlement.open(api_platform).cash
+    hk, sg = api.investor("HK-0001"), api.investor("SG-0001")
+    body = {"asset": "HVT", "side": "sell", "wallet": wallets[0], "counterparty": "SG-0001", "quantity": "5",
+            "price": "500"}  # fmt: skip
+    trade = ok(hk.post("/trades", json=body, headers=keyed()), 201)
+    ok(sg.post(f"/trades/{trade['id']}/accept", json={"wallet": wallets[2]}, headers=keyed()))
+    ok(api.issuer.post("/assets/HVT/freeze", json={"wallet": wallets[0], "reason": "court order"}))
+    settle = f"/trades/{trade['id']}/settle"
+    first = refused(hk.post(settle, json={"wallet": wallets[0]}, headers=keyed("settle-5")), 409, "compliance_refused")
+    assert first["trade_status"] == "failed" and cash.balance(wallets[2]) == 100_000 * 10**6  # refunded
+    again = hk.post(settle, json={"wallet": wallets[0]}, headers=keyed("settle-5"))
+    assert refused(again, 409, "compliance_refused") == first and again.headers["Idempotent-Replayed"] == "true"
+    assert ok(api.issuer.get(f"/trades/{trade['id']}"))["status"] == "failed"
+    assert [r.status for r in requests(api)] == ["completed", "completed", "completed"]
+
+
+def test_a_claim_that_crashed_after_paying_is_settled_at_startup(
+    seeded: Api, wallets: list[str], api_platform: Platform, short_lease: None,
+    crash: Callable[[StepFaults | None], None],
+) -> None:  # fmt: skip
+    api, hk, cash = seeded, seeded.investor("HK-0001"), Settlement.open(api_platform).cash
+    d = ok(api.issuer.post("/distributions", json={"asset": "HVT", "amount": "7"}, headers=keyed()), 201)
+
+    def died(_ref: str) -> None:
+        raise RuntimeError("the process died after the claim was mined")
+
+    crash(StepFaults(before_save=died))
+    url = f"/distributions/{d['id']}/claim"
+    with pytest.raises(RuntimeError):
+        hk.post(url, json={"wallet": wallets[0]}, headers=keyed("paid-crash"))
+    crash(None)
+    assert cash.balance(wallets[0]) == 7 * 10**6 and requests(api)[-1].status == "pending"
+    with TestClient(api.client.app):  # a restart: the lifespan reconciles what was left pending
+        pass
+    assert requests(api)[-1].status == "completed"
+    replay = hk.post(url, json={"wallet": wallets[0]}, headers=keyed("paid-crash"))
+    assert ok(replay)["claimed"] and replay.headers["Idempotent-Replayed"] == "true"
+    assert cash.balance(wallets[0]) == 7 * 10**6

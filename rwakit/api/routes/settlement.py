@@ -1,12 +1,25 @@
-"""Trades (delivery versus payment) and income distributions: see docs/settlement.md."""
+"""Trades (delivery versus payment) and income distributions: see docs/settlement.md. Every POST that
+sends a transaction needs an `Idempotency-Key` header: see rwakit.api.services.settlement."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Depends, Path, Query, status
+from fastapi.responses import JSONResponse
 
-from rwakit.api.deps import CustodyDep, HolderDep, IssuerDep, PlatformDep, PrincipalDep, RuntimeDep, SessionDep
+from rwakit.api.deps import (
+    CustodyDep,
+    HolderDep,
+    IdempotencyKey,
+    IssuerDep,
+    PlatformDep,
+    PrincipalDep,
+    RuntimeDep,
+    SessionDep,
+    idempotent_responses,
+    replayed,
+)
 from rwakit.api.errors import error_responses
 from rwakit.api.schemas.common import Recipient
 from rwakit.api.schemas.settlement import (
@@ -19,6 +32,8 @@ from rwakit.api.schemas.settlement import (
     TradeStep,
 )
 from rwakit.api.services import settlement as service
+from rwakit.api.services.idempotency import Outcome
+from rwakit.api.services.settlement import Reply, SettlementDesk
 from rwakit.settlement.services import Settlement
 from rwakit.settlement.trades import TradeStatus
 
@@ -28,42 +43,51 @@ DistributionId = Annotated[int, Path(ge=1, le=2**63)]
 StatusQuery = Annotated[str | None, Query(pattern="^(proposed|accepted|settled|cancelled|failed|expired)$")]
 
 
-@router.post("/trades", status_code=status.HTTP_201_CREATED)
-def propose_trade(
-    body: TradeCreate, session: SessionDep, platform: PlatformDep, custody: CustodyDep, principal: HolderDep
-) -> TradePublic:
+def get_desk(session: SessionDep, runtime: RuntimeDep, custody: CustodyDep, principal: HolderDep) -> SettlementDesk:
+    return SettlementDesk(session=session, runtime=runtime, principal=principal, custody=custody)
+
+
+def get_issuer_desk(session: SessionDep, runtime: RuntimeDep, principal: IssuerDep) -> SettlementDesk:
+    return SettlementDesk(session=session, runtime=runtime, principal=principal)
+
+
+def get_claim_desk(session: SessionDep, runtime: RuntimeDep, principal: PrincipalDep) -> SettlementDesk:
+    return SettlementDesk(session=session, runtime=runtime, principal=principal)
+
+
+DeskDep = Annotated[SettlementDesk, Depends(get_desk)]
+IssuerDeskDep = Annotated[SettlementDesk, Depends(get_issuer_desk)]
+ClaimDeskDep = Annotated[SettlementDesk, Depends(get_claim_desk)]
+KEYED = idempotent_responses("settlement", more="; or the contract refused the request")
+KEYED_CREATED = idempotent_responses("settlement", success=201, more="; or the contract refused the request")
+
+
+def _reply(outcome: Outcome[Reply]) -> JSONResponse:
+    return replayed(JSONResponse(outcome.result["body"], status_code=outcome.result["status_code"]), outcome.replayed)
+
+
+@router.post("/trades", status_code=status.HTTP_201_CREATED, response_model=TradePublic, responses=KEYED_CREATED)
+def propose_trade(body: TradeCreate, desk: DeskDep, idempotency_key: IdempotencyKey) -> JSONResponse:
     """Propose a trade from the caller's custodial wallet; its leg is approved to the DvP contract."""
-    return service.propose(session=session, platform=platform, custody=custody, principal=principal, data=body)
+    return _reply(desk.propose(body, idempotency_key))
 
 
-@router.post("/trades/{trade_id}/accept")
-def accept_trade(
-    trade_id: TradeId, body: TradeStep, session: SessionDep, platform: PlatformDep, custody: CustodyDep,
-    principal: HolderDep,
-) -> TradePublic:  # fmt: skip
+@router.post("/trades/{trade_id}/accept", response_model=TradePublic, responses=KEYED)
+def accept_trade(trade_id: TradeId, body: TradeStep, desk: DeskDep, idempotency_key: IdempotencyKey) -> JSONResponse:
     """Accept as the named counterparty: compliance is checked, the payment escrowed."""
-    return service.step(session=session, platform=platform, custody=custody, principal=principal,
-                        trade_id=trade_id, wallet=body.wallet, action="accept")  # fmt: skip
+    return _reply(desk.step(trade_id, body, "accept", idempotency_key))
 
 
-@router.post("/trades/{trade_id}/settle")
-def settle_trade(
-    trade_id: TradeId, body: TradeStep, session: SessionDep, platform: PlatformDep, custody: CustodyDep,
-    principal: HolderDep,
-) -> TradePublic:  # fmt: skip
+@router.post("/trades/{trade_id}/settle", response_model=TradePublic, responses=KEYED)
+def settle_trade(trade_id: TradeId, body: TradeStep, desk: DeskDep, idempotency_key: IdempotencyKey) -> JSONResponse:
     """Settle both legs; 409 with the asset's reason if the shares leg is refused (the buyer is refunded)."""
-    return service.step(session=session, platform=platform, custody=custody, principal=principal,
-                        trade_id=trade_id, wallet=body.wallet, action="settle")  # fmt: skip
+    return _reply(desk.step(trade_id, body, "settle", idempotency_key))
 
 
-@router.post("/trades/{trade_id}/cancel")
-def cancel_trade(
-    trade_id: TradeId, body: TradeStep, session: SessionDep, platform: PlatformDep, custody: CustodyDep,
-    principal: HolderDep,
-) -> TradePublic:  # fmt: skip
+@router.post("/trades/{trade_id}/cancel", response_model=TradePublic, responses=KEYED)
+def cancel_trade(trade_id: TradeId, body: TradeStep, desk: DeskDep, idempotency_key: IdempotencyKey) -> JSONResponse:
     """Cancel a proposal before acceptance (seller or buyer)."""
-    return service.step(session=session, platform=platform, custody=custody, principal=principal,
-                        trade_id=trade_id, wallet=body.wallet, action="cancel")  # fmt: skip
+    return _reply(desk.step(trade_id, body, "cancel", idempotency_key))
 
 
 @router.get("/trades")
@@ -77,13 +101,13 @@ def get_trade(trade_id: TradeId, platform: PlatformDep, _: PrincipalDep) -> Trad
     return service.trade_public(money, platform, money.trades.get(trade_id))
 
 
-@router.post("/distributions", status_code=status.HTTP_201_CREATED)
-def create_distribution(
-    body: DistributionCreate, runtime: RuntimeDep, platform: PlatformDep, principal: IssuerDep
-) -> DistributionPublic:
+@router.post(
+    "/distributions", status_code=status.HTTP_201_CREATED, response_model=DistributionPublic, responses=KEYED_CREATED
+)
+def create_distribution(body: DistributionCreate, desk: IssuerDeskDep, idempotency_key: IdempotencyKey) -> JSONResponse:
     """Fund income for the asset's holders of record (the register from the index at the record block);
     the rounding remainder stays with the issuer."""
-    return service.create_distribution(runtime=runtime, platform=platform, principal=principal, data=body)
+    return _reply(desk.create_distribution(body, idempotency_key))
 
 
 @router.get("/distributions")
@@ -102,17 +126,15 @@ def get_claimable(
                              wallet=wallet)  # fmt: skip
 
 
-@router.post("/distributions/{distribution_id}/claim")
+@router.post("/distributions/{distribution_id}/claim", response_model=ClaimablePublic, responses=KEYED)
 def claim(
-    distribution_id: DistributionId, body: ClaimCreate, runtime: RuntimeDep, platform: PlatformDep,
-    principal: PrincipalDep,
-) -> ClaimablePublic:  # fmt: skip
+    distribution_id: DistributionId, body: ClaimCreate, desk: ClaimDeskDep, idempotency_key: IdempotencyKey
+) -> JSONResponse:
     """Pay a holder of record their share (the platform sends the claim; the coins go to the wallet)."""
-    return service.claim(runtime=runtime, platform=platform, principal=principal, distribution_id=distribution_id,
-                         wallet=body.wallet)  # fmt: skip
+    return _reply(desk.claim(distribution_id, body, idempotency_key))
 
 
-@router.post("/distributions/{distribution_id}/reclaim")
-def reclaim(distribution_id: DistributionId, platform: PlatformDep, principal: IssuerDep) -> DistributionPublic:
+@router.post("/distributions/{distribution_id}/reclaim", response_model=DistributionPublic, responses=KEYED)
+def reclaim(distribution_id: DistributionId, desk: IssuerDeskDep, idempotency_key: IdempotencyKey) -> JSONResponse:
     """After the deadline: what is left goes back to the issuer, and claims end."""
-    return service.reclaim(platform=platform, principal=principal, distribution_id=distribution_id)
+    return _reply(desk.reclaim(distribution_id, idempotency_key))

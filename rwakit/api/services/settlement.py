@@ -1,26 +1,48 @@
 """Trades and distributions over HTTP: investors act through their custodial wallets (the platform's
 custody signs), the issuer creates and reclaims distributions (the operator signs), and anyone with a
 key may send a holder's claim (the coins go to the holder's wallet). Registers of holders come from the
-read model (the index), once it has passed the record block."""
+read model (the index), once it has passed the record block.
+
+Every request that sends a transaction takes an idempotency key, with the issuances' and controls'
+machinery (rwakit.api.services.idempotency, rwakit.api.services.keyed_steps): a retry with the same key
+and body returns the first answer (``Idempotent-Replayed: true``) and sends nothing again; a request
+interrupted after its transaction was sent is settled from the journal (409 ``settlement_in_doubt``
+while the transaction's outcome is unknown), never sent twice. Each request has one step, the
+transaction that moves value; the approval that prepares it is journalled apart (an allowance: sending
+it again only sets it again), so an interruption before the step leaves no row and frees the key.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
 from sqlmodel import Session
+from web3.types import TxReceipt
 
 from rwakit.api.deps import Principal
-from rwakit.api.errors import Forbidden
+from rwakit.api.errors import Forbidden, error_body
 from rwakit.api.runtime import Runtime
 from rwakit.api.schemas.settlement import (
     ClaimablePublic,
+    ClaimCreate,
     DistributionCreate,
     DistributionPublic,
     TradeCreate,
     TradePublic,
+    TradeStep,
 )
+from rwakit.api.services import idempotency
 from rwakit.api.services.custody import Custody, custodial_signer
+from rwakit.api.services.idempotency import Outcome
+from rwakit.api.services.keyed_steps import Step, StepFaults, StepRun
 from rwakit.chain.signer import Signer
 from rwakit.db.journal import journal_ref
-from rwakit.errors import InvalidInput
+from rwakit.db.keyed import RequestStatus
+from rwakit.db.settlement import SettlementRequest, step_ref
+from rwakit.errors import ContractRevert, InvalidInput
 from rwakit.platform import Platform
 from rwakit.settlement.distributions import Distribution
 from rwakit.settlement.register import IndexRegister
@@ -28,6 +50,219 @@ from rwakit.settlement.services import Settlement
 from rwakit.settlement.trades import ZERO_ADDRESS, Trade, TradeStatus
 
 DAY = 24 * 3600
+Reply = dict[str, Any]  # what a keyed request answered: {"status_code": ..., "body": ...}
+CREATED = ("propose_trade", "create_distribution")  # answered 201
+
+
+class SettlementStep(Step):
+    """The one transaction of a keyed money-leg request, as stored."""
+
+    wallet: str | None = None  # a claim's holder of record: its answer is that holder's claim
+
+
+@dataclass
+class Planned:
+    """A request checked and ready: its approval (if any) and its one transaction."""
+
+    target: int | None  # the trade or distribution acted on; None: one the transaction creates
+    send: Callable[[], TxReceipt]
+    approve: Callable[[], None] | None = None
+    wallet: str | None = None
+
+
+class SettlementDesk:
+    """The money leg's value-moving requests of one API caller, once per idempotency key; routes call
+    one method each."""
+
+    def __init__(self, *, session: Session, runtime: Runtime, principal: Principal,
+                 custody: Custody | None = None) -> None:  # fmt: skip
+        self.session = session
+        self.runtime = runtime
+        self.platform = runtime.platform
+        self.principal = principal
+        self.custody = custody
+        self.money = Settlement.open(self.platform)
+
+    # -- trades ---------------------------------------------------------------------------
+
+    def propose(self, data: TradeCreate, key: str | None) -> Outcome[Reply]:
+        def plan() -> Planned:
+            trades = self.money.trades
+            signer = self._own_signer(data.wallet)
+            terms = trades.terms(asset=data.asset, counterparty=data.counterparty, quantity=data.quantity,
+                                 price=data.price, expires_in=data.expires_in_seconds,
+                                 as_seller=data.side == "sell")  # fmt: skip
+            return Planned(None, lambda: trades.send_propose(signer, terms), lambda: trades.approve(signer, terms))
+
+        return self._once(key, "propose_trade", {}, data, plan)
+
+    def step(self, trade_id: int, data: TradeStep, action: str, key: str | None) -> Outcome[Reply]:
+        """accept, settle or cancel trade `trade_id`, signed by the caller's custodial wallet `data.wallet`."""
+
+        def plan() -> Planned:
+            trades = self.money.trades
+            trade = trades.get(trade_id)  # 404 before anything else
+            signer = self._own_signer(data.wallet)
+            if action != "accept":
+                return Planned(trade.id, lambda: trades.send_step(signer, action, trade_id))
+            accepted = trades.check_acceptance(trade_id)  # compliance and the buyer's cash, before anything is sent
+            return Planned(trade.id, lambda: trades.send_step(signer, action, trade_id),
+                           lambda: trades.approve_acceptance(signer, accepted))  # fmt: skip
+
+        return self._once(key, f"{action}_trade", {"trade_id": str(trade_id)}, data, plan)
+
+    # -- distributions --------------------------------------------------------------------
+
+    def create_distribution(self, data: DistributionCreate, key: str | None) -> Outcome[Reply]:
+        def plan() -> Planned:
+            latest = self.platform.chain.w3.eth.block_number
+            record = latest - 1 if data.record_block is None else data.record_block
+            if not 0 <= record < latest:
+                raise InvalidInput(f"The record block must be mined and before the latest ({latest}), not {record}",
+                                   code="invalid_record_block")  # fmt: skip
+            found = indexed(self.runtime, self.platform, record).distributions
+            operator = self.platform.chain.operator
+            funding = found.plan(data.asset, data.amount, deadline_in=data.deadline_days * DAY, record_block=record,
+                                 uri=data.uri)  # fmt: skip
+            return Planned(None, lambda: found.send_create(operator, funding), lambda: found.approve(operator, funding))
+
+        return self._once(key, "create_distribution", {}, data, plan)
+
+    def claim(self, distribution_id: int, data: ClaimCreate, key: str | None) -> Outcome[Reply]:
+        def plan() -> Planned:
+            found = self._indexed_for(distribution_id).distributions
+            address = str(self.platform.assets.recipient(data.wallet))
+            _ensure_own(self.platform, self.principal, address)
+            found.claimable(distribution_id, address)  # 404 not_a_holder_of_record before anything is sent
+            operator = self.platform.chain.operator
+            return Planned(distribution_id, lambda: found.claim(operator, distribution_id, address), wallet=address)
+
+        return self._once(key, "claim", {"distribution_id": str(distribution_id)}, data, plan)
+
+    def reclaim(self, distribution_id: int, key: str | None) -> Outcome[Reply]:
+        def plan() -> Planned:
+            distributions = self.money.distributions
+            distributions.get(distribution_id)
+            operator = self.platform.chain.operator
+            return Planned(distribution_id, lambda: distributions.reclaim(operator, distribution_id))
+
+        return self._once(key, "reclaim", {"distribution_id": str(distribution_id)}, _NoBody(), plan)
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _once(self, key: str | None, operation: str, path: dict[str, str], data: BaseModel,
+              plans: Callable[[], Planned]) -> Outcome[Reply]:  # fmt: skip
+        """Run one request once per key: plan (check, write nothing), claim the key, approve under the
+        step's reference + ``/approve``, send the step under its reference, record the answer."""
+        request_hash = idempotency.fingerprint(operation, {"path": path, "body": data.model_dump(mode="json")})
+        planned: list[Planned] = []
+
+        def plan(checked: str) -> SettlementRequest:
+            planned[:] = [plans()]
+            step = SettlementStep(wallet=planned[0].wallet)
+            return SettlementRequest(idempotency_key=checked, request_hash=request_hash, operation=operation,
+                                     target=planned[0].target, api_key_prefix=self.principal.prefix,
+                                     steps=[step.model_dump(mode="json")])  # fmt: skip
+
+        return idempotency.run_once(
+            self.session,
+            key,
+            request_hash,
+            table=SettlementRequest,
+            lease_seconds=self.runtime.settings.issuance_lease_seconds,
+            plan=plan,
+            execute=lambda row: self._execute(row, planned[0]),
+            replay=_reply,
+            reconcile=lambda row: reconcile(self.session, self.platform, row),
+        )
+
+    def _execute(self, row: SettlementRequest, planned: Planned) -> Reply:
+        run = _run(self.session, self.platform, row, self.money, self.runtime.faults)
+
+        def perform(index: int, _step: SettlementStep) -> TxReceipt:
+            if planned.approve is not None:
+                with journal_ref(f"{step_ref(row, index)}/approve"):
+                    planned.approve()
+            return planned.send()
+
+        failure = run.send(perform)
+        if not run.finish(failure):
+            assert failure is not None, "nothing was done, so something failed"
+            raise failure
+        return _reply(row)
+
+    def _indexed_for(self, distribution_id: int) -> Settlement:
+        return indexed(self.runtime, self.platform, self.money.distributions.get(distribution_id).record_block)
+
+    def _own_signer(self, wallet: str) -> Signer:
+        assert self.custody is not None, "trades are signed by custody"
+        return _own_signer(self.session, self.platform, self.custody, self.principal, wallet)
+
+
+class _NoBody(BaseModel):
+    """A request without a body (a reclaim): its fingerprint is its path."""
+
+
+# -- keyed requests: answers and reconciliation -------------------------------------------------
+
+
+def reconcile(session: Session, platform: Platform, row: SettlementRequest) -> SettlementRequest | None:
+    """Settle an interrupted request from the journal (StepRun.reconcile); None when nothing was done."""
+    return row if _run(session, platform, row, Settlement.open(platform)).reconcile(platform) else None
+
+
+def reconcile_stale(session: Session, platform: Platform, lease_seconds: float) -> int:
+    """Reconcile every in-doubt money-leg request, and every pending one older than the lease (at startup)."""
+    return idempotency.reconcile_stale(
+        session, SettlementRequest, lambda row: reconcile(session, platform, row), lease_seconds
+    )
+
+
+def _run(session: Session, platform: Platform, row: SettlementRequest, money: Settlement,
+         faults: StepFaults | None = None) -> StepRun[SettlementStep]:  # fmt: skip
+    steps = [SettlementStep.model_validate(step) for step in row.steps]
+
+    def store() -> None:
+        row.steps = [step.model_dump(mode="json") for step in steps]
+
+    def answer(_status: RequestStatus) -> None:
+        row.response = _answer(platform, money, row, steps[0])
+
+    return StepRun(session, row, steps, ref=lambda index: step_ref(row, index), store=store, answer=answer,
+                   resumable=False, not_done="not_done", faults=faults)  # fmt: skip
+
+
+def _reply(row: SettlementRequest) -> Reply:
+    assert row.response is not None, "a finished request has its answer"
+    return row.response
+
+
+def _answer(platform: Platform, money: Settlement, row: SettlementRequest, step: SettlementStep) -> Reply:
+    """What a request whose transaction was mined answers, from that transaction's receipt and the chain
+    now: the trade or distribution (201 when it created one); a settlement whose shares leg the asset
+    refused answers the refusal (409, the buyer refunded), as the first request did."""
+    receipt = platform.chain.w3.eth.get_transaction_receipt(step.tx_hash)  # type: ignore[arg-type]
+    body: BaseModel
+    if row.operation == "propose_trade":
+        body = trade_public(money, platform, money.trades.proposed(receipt))
+    elif row.operation == "create_distribution":
+        body = distribution_public(money, platform, money.distributions.created(receipt))
+    elif row.operation == "claim":
+        assert row.target is not None and step.wallet is not None, "a claim names its distribution and wallet"
+        body = _claimable(money, row.target, step.wallet)
+    elif row.operation == "reclaim":
+        assert row.target is not None, "a reclaim names its distribution"
+        body = distribution_public(money, platform, money.distributions.get(row.target))
+    else:
+        assert row.target is not None, "a trade's step names its trade"
+        if row.operation == "settle_trade":
+            try:
+                money.trades.check_settled(receipt, row.target)
+            except ContractRevert as refused:
+                status, error = error_body(refused)
+                return {"status_code": status, "body": error}
+        body = trade_public(money, platform, money.trades.get(row.target))
+    return {"status_code": 201 if row.operation in CREATED else 200, "body": body.model_dump(mode="json")}
 
 
 def trade_public(money: Settlement, platform: Platform, trade: Trade) -> TradePublic:
@@ -44,28 +279,6 @@ def trade_public(money: Settlement, platform: Platform, trade: Trade) -> TradePu
         fee_bps=trade.fee_bps,
         expiry=trade.expiry,
     )
-
-
-def propose(*, session: Session, platform: Platform, custody: Custody, principal: Principal,
-            data: TradeCreate) -> TradePublic:  # fmt: skip
-    money = Settlement.open(platform)
-    signer = _own_signer(session, platform, custody, principal, data.wallet)
-    with journal_ref(f"trade:{principal.prefix}"):
-        trade = money.trades.propose(signer, asset=data.asset, counterparty=data.counterparty, quantity=data.quantity,
-                                     price=data.price, expires_in=data.expires_in_seconds,
-                                     as_seller=data.side == "sell")  # fmt: skip
-    return trade_public(money, platform, trade)
-
-
-def step(*, session: Session, platform: Platform, custody: Custody, principal: Principal, trade_id: int,
-         wallet: str, action: str) -> TradePublic:  # fmt: skip
-    """accept, settle or cancel trade `trade_id`, signed by the caller's custodial `wallet`."""
-    money = Settlement.open(platform)
-    money.trades.get(trade_id)  # 404 before anything else
-    signer = _own_signer(session, platform, custody, principal, wallet)
-    with journal_ref(f"trade:{principal.prefix}"):
-        trade = getattr(money.trades, action)(signer, trade_id)
-    return trade_public(money, platform, trade)
 
 
 def trades(platform: Platform, status: TradeStatus | None) -> list[TradePublic]:
@@ -89,52 +302,20 @@ def indexed(runtime: Runtime, platform: Platform, record_block: int) -> Settleme
     return Settlement.open(platform, IndexRegister(runtime.engine, platform.deployment.chain_id))
 
 
-def create_distribution(
-    *, runtime: Runtime, platform: Platform, principal: Principal, data: DistributionCreate
-) -> DistributionPublic:
-    latest = platform.chain.w3.eth.block_number
-    record = latest - 1 if data.record_block is None else data.record_block
-    if not 0 <= record < latest:
-        raise InvalidInput(f"The record block must be mined and before the latest ({latest}), not {record}",
-                           code="invalid_record_block")  # fmt: skip
-    money = indexed(runtime, platform, record)
-    with journal_ref(f"distribution:{principal.prefix}"):
-        d = money.distributions.create(platform.chain.operator, data.asset, data.amount,
-                                       deadline_in=data.deadline_days * DAY, record_block=record,
-                                       uri=data.uri)  # fmt: skip
-    return distribution_public(money, platform, d)
-
-
 def claimable(
     *, runtime: Runtime, platform: Platform, principal: Principal, distribution_id: int, wallet: str
 ) -> ClaimablePublic:
     money = indexed(runtime, platform, Settlement.open(platform).distributions.get(distribution_id).record_block)
     address = str(platform.assets.recipient(wallet))
     _ensure_own(platform, principal, address)
+    return _claimable(money, distribution_id, address)
+
+
+def _claimable(money: Settlement, distribution_id: int, address: str) -> ClaimablePublic:
     c = money.distributions.claimable(distribution_id, address)
     return ClaimablePublic(distribution=c.distribution, index=c.index, wallet=c.wallet,
                            amount=money.cash.display(c.amount), proof=["0x" + p.hex() for p in c.proof],
                            claimed=c.claimed)  # fmt: skip
-
-
-def claim(
-    *, runtime: Runtime, platform: Platform, principal: Principal, distribution_id: int, wallet: str
-) -> ClaimablePublic:
-    money = indexed(runtime, platform, Settlement.open(platform).distributions.get(distribution_id).record_block)
-    address = str(platform.assets.recipient(wallet))
-    _ensure_own(platform, principal, address)
-    with journal_ref(f"claim:{principal.prefix}"):
-        money.distributions.claim(platform.chain.operator, distribution_id, address)
-    return claimable(runtime=runtime, platform=platform, principal=principal, distribution_id=distribution_id,
-                     wallet=address)  # fmt: skip
-
-
-def reclaim(*, platform: Platform, principal: Principal, distribution_id: int) -> DistributionPublic:
-    money = Settlement.open(platform)
-    money.distributions.get(distribution_id)
-    with journal_ref(f"distribution:{principal.prefix}"):
-        money.distributions.reclaim(platform.chain.operator, distribution_id)
-    return distribution_public(money, platform, money.distributions.get(distribution_id))
 
 
 def _own_signer(session: Session, platform: Platform, custody: Custody, principal: Principal, wallet: str) -> Signer:
