@@ -8,7 +8,6 @@ is reverted after each test (tests/conftest.py) and every table emptied, so test
 
 from __future__ import annotations
 
-import os
 import secrets
 import warnings
 from collections.abc import Iterator
@@ -28,33 +27,18 @@ from rwakit.config import Settings
 from rwakit.db import make_engine, migrate
 from rwakit.db.keys import Role, create_api_key
 from rwakit.platform import Platform
+from tests.postgres import fresh_database
 
 with warnings.catch_warnings():  # Starlette 1.x suggests httpx2; httpx is what FastAPI documents
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient as TestClient  # re-exported for the API tests
 
 YEAR = 365 * 24 * 3600
-POSTGRES_URL_VARIABLE = "RWAKIT_TEST_POSTGRES_URL"  # make test and CI set it; never guessed
 
 
 def iso(seconds: int) -> str:
     """A chain timestamp as the API takes times: an ISO 8601 string (a number is refused)."""
     return datetime.fromtimestamp(seconds, UTC).isoformat()
-
-
-def _postgres_admin() -> tuple[Any, str]:
-    """A psycopg2 connection (autocommit) to the maintenance database, and the URL it used."""
-    import psycopg2
-
-    url = os.environ.get(POSTGRES_URL_VARIABLE, "")
-    if not url:
-        pytest.skip(f"{POSTGRES_URL_VARIABLE} is not set: postgres variant skipped")
-    try:
-        connection = psycopg2.connect(url.replace("postgresql+psycopg2://", "postgresql://"), connect_timeout=3)
-    except psycopg2.OperationalError as exc:
-        pytest.skip(f"PostgreSQL at {url} unreachable, postgres variant skipped: {str(exc).strip().splitlines()[0]}")
-    connection.autocommit = True
-    return connection, url
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
@@ -65,19 +49,13 @@ def db_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
         yield engine
         engine.dispose()
         return
-    admin, url = _postgres_admin()
-    name = f"rwakit_test_{os.getpid()}_{secrets.token_hex(3)}"
-    with admin.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    engine = make_engine(url.rsplit("/", 1)[0] + f"/{name}")
-    try:
-        migrate(engine)
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+    with fresh_database("rwakit_test") as url:
+        engine = make_engine(url)
+        try:
+            migrate(engine)
+            yield engine
+        finally:
+            engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,6 @@ test, dropped afterwards); without it, it is skipped with the reason.
 from __future__ import annotations
 
 import os
-import secrets
 import subprocess
 import sys
 import threading
@@ -44,9 +43,9 @@ from rwakit.db.schema import (
     scripts,
 )
 from rwakit.indexer.tables import Uint256
+from tests.postgres import fresh_database
 
 REPOSITORY = Path(__file__).resolve().parents[2]
-POSTGRES_URL_VARIABLE = "RWAKIT_TEST_POSTGRES_URL"
 VERSION_TABLE = "alembic_version"
 
 
@@ -56,25 +55,8 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'rwakit.db'}"
         return
-    import psycopg2
-
-    url = os.environ.get(POSTGRES_URL_VARIABLE, "")
-    if not url:
-        pytest.skip(f"{POSTGRES_URL_VARIABLE} is not set: postgres variant skipped")
-    try:
-        admin = psycopg2.connect(url, connect_timeout=3)
-    except psycopg2.OperationalError as exc:
-        pytest.skip(f"PostgreSQL at {url} unreachable: {str(exc).strip().splitlines()[0]}")
-    admin.autocommit = True
-    name = f"rwakit_migrations_{os.getpid()}_{secrets.token_hex(3)}"
-    with admin.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield url.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+    with fresh_database("rwakit_migrations") as url:
+        yield url
 
 
 @pytest.fixture

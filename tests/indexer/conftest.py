@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import secrets
 from collections.abc import Iterator
 from typing import Any
 
@@ -27,23 +25,9 @@ from rwakit.platform import Platform
 from rwakit.registry import InvestorInput
 from rwakit.tokenize.models import AssetSpec
 from tests.conftest import YEAR, now
+from tests.postgres import fresh_database
 
-POSTGRES_URL_VARIABLE = "RWAKIT_TEST_POSTGRES_URL"
 FAST = IndexerOptions(log_range=2000, confirmations=64, poll_interval=0.1)
-
-
-def _postgres_admin() -> tuple[Any, str]:
-    import psycopg2
-
-    url = os.environ.get(POSTGRES_URL_VARIABLE, "")
-    if not url:
-        pytest.skip(f"{POSTGRES_URL_VARIABLE} is not set: postgres variant skipped")
-    try:
-        connection = psycopg2.connect(url.replace("postgresql+psycopg2://", "postgresql://"), connect_timeout=3)
-    except psycopg2.OperationalError as exc:
-        pytest.skip(f"PostgreSQL at {url} unreachable, postgres variant skipped: {str(exc).strip().splitlines()[0]}")
-    connection.autocommit = True
-    return connection, url
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
@@ -51,16 +35,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('index') / 'index.db'}"
         return
-    admin, url = _postgres_admin()
-    name = f"wip_indexer_{os.getpid()}_{secrets.token_hex(3)}"
-    with admin.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield url.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+    with fresh_database("rwakit_index_test") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
