@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 from tests.cli.test_cli import env as env  # the fixtures of the CLI's tests
@@ -18,7 +19,7 @@ DEV_KEY_1 = "59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"  
 def test_keys_go_into_keystores_and_never_to_the_terminal(env: dict[str, str], tmp_path: Path) -> None:
     (tmp_path / "pass").write_text("a long passphrase\n")
     store = tmp_path / "keys" / "owner.json"
-    done = subprocess.run(["python", "-m", "rwakit.cli", "key", "import", "--keystore", str(store),
+    done = subprocess.run([sys.executable, "-m", "rwakit.cli", "key", "import", "--keystore", str(store),
                            "--passphrase-file", str(tmp_path / "pass")], input=f"{DEV_KEY_1}\n", env=env,
                           capture_output=True, text=True, timeout=60, cwd=tmp_path)  # fmt: skip
     assert done.returncode == 0, done.stderr
@@ -46,7 +47,7 @@ def test_a_safe_holds_the_roles_and_two_owners_create_an_asset(
     assert "safe_tx_hash 0x" in rwakit(env, "proposal", "show", "1").stdout
     (tmp_path / "pass").write_text("a long passphrase\n")
     store = tmp_path / "owner.json"
-    subprocess.run(["python", "-m", "rwakit.cli", "key", "import", "--keystore", str(store), "--passphrase-file",
+    subprocess.run([sys.executable, "-m", "rwakit.cli", "key", "import", "--keystore", str(store), "--passphrase-file",
                     str(tmp_path / "pass")], input=f"{DEV_KEY_1}\n", env=env, capture_output=True, text=True,
                    timeout=60, cwd=tmp_path, check=True)  # fmt: skip
     first = rwakit(
