@@ -74,6 +74,7 @@ def deploy_with_brownie() -> dict[str, Any]:
         "operator": operator.address,
         "compiler_version": InvestorRegistry._build["compiler"]["version"],
         "deployed_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "safe": None,  # the roles stay with the operator: `rwakit deploy --safe` hands them to a Safe
         "settlement_token": coin.address,
         "test_coin": True,
         "dvp": dvp.address,
