@@ -16,12 +16,13 @@ from fastapi import Depends, Header, Path, Query, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 from rwakit.api.answers import Answers
 from rwakit.api.errors import Forbidden, Unauthorized, error_responses
 from rwakit.api.runtime import Runtime
 from rwakit.api.services.custody import Custody
+from rwakit.api.services.idempotency import Outcome
 from rwakit.config import Settings
 from rwakit.db.keys import ApiKey, Role, authenticate
 from rwakit.errors import InvalidInput
@@ -262,3 +263,8 @@ def replayed(response: R, replay: bool) -> R:
     if replay:
         response.headers[REPLAYED_HEADER] = "true"
     return response
+
+
+def stored_reply(outcome: Outcome[dict[str, Any]]) -> JSONResponse:
+    """A keyed request's answer as stored ({"status_code": ..., "body": ...}), marked when replayed."""
+    return replayed(JSONResponse(outcome.result["body"], status_code=outcome.result["status_code"]), outcome.replayed)

@@ -18,7 +18,7 @@ from rwakit.api.deps import (
     RuntimeDep,
     SessionDep,
     idempotent_responses,
-    replayed,
+    stored_reply,
 )
 from rwakit.api.errors import Forbidden, error_responses
 from rwakit.api.schemas.assets import AssetPublic
@@ -41,7 +41,6 @@ from rwakit.api.schemas.controls import (
 )
 from rwakit.api.services import assets as assets_service
 from rwakit.api.services import controls as service
-from rwakit.api.services.idempotency import Outcome
 
 router = APIRouter(tags=["controls"], responses=error_responses(401, 403, 404, 409, 502, 504))
 
@@ -145,10 +144,6 @@ def get_wallet_status(asset: AssetRef, wallet: Address, platform: PlatformDep, p
 KEYED = idempotent_responses("control", more="; or the contract refused the control (e.g. `compliance_refused`)")
 
 
-def _reply(outcome: Outcome[service.Reply]) -> JSONResponse:
-    return replayed(JSONResponse(outcome.result["body"], status_code=outcome.result["status_code"]), outcome.replayed)
-
-
 @router.post("/assets/{asset}/forced-transfers", response_model=ControlPublic, responses=KEYED)
 def forced_transfer(
     asset: AssetRef, body: ForcedTransferCreate, desk: ControlDeskDep, idempotency_key: IdempotencyKey
@@ -157,7 +152,7 @@ def forced_transfer(
     reason_required). Bypasses pause, lock-up, minimum lot, country and class rules and freezes (frozen
     shares taken are released), but still refuses a receiver who is not verified and keeps the
     per-investor limits."""
-    return _reply(desk.forced_transfer(asset, body, idempotency_key))
+    return stored_reply(desk.forced_transfer(asset, body, idempotency_key))
 
 
 @router.post("/assets/{asset}/forced-transfers/batch", response_model=ControlPublic, responses=KEYED)
@@ -165,7 +160,7 @@ def forced_transfer_batch(
     asset: AssetRef, body: ForcedTransferBatchCreate, desk: ControlDeskDep, idempotency_key: IdempotencyKey
 ) -> JSONResponse:
     """Many forced transfers in one transaction: all or none."""
-    return _reply(desk.forced_transfer_batch(asset, body, idempotency_key))
+    return stored_reply(desk.forced_transfer_batch(asset, body, idempotency_key))
 
 
 @router.post("/assets/{asset}/recover-wallet", response_model=ControlPublic, responses=KEYED)
@@ -174,7 +169,7 @@ def recover_wallet(
 ) -> JSONResponse:
     """Move a lost wallet's shares, frozen shares and frozen flag to a new wallet the registrar has
     added to the same investor; `reason` is required (409 recovery_invalid if the wallets do not fit)."""
-    return _reply(desk.recover_wallet(asset, body, idempotency_key))
+    return stored_reply(desk.recover_wallet(asset, body, idempotency_key))
 
 
 @router.post(
@@ -190,7 +185,7 @@ def recover_wallet_everywhere(
     investor_id: InvestorId, body: RecoveryEverywhere, desk: ControlDeskDep, idempotency_key: IdempotencyKey
 ) -> JSONResponse:
     """Recover the lost wallet in every asset where it holds shares (one transaction each)."""
-    return _reply(desk.recover_wallet_everywhere(investor_id, body, idempotency_key))
+    return stored_reply(desk.recover_wallet_everywhere(investor_id, body, idempotency_key))
 
 
 @router.post("/assets/{asset}/redeem", response_model=ControlPublic, responses=KEYED)
@@ -198,7 +193,7 @@ def redeem(
     asset: AssetRef, body: RedemptionCreate, desk: ControlDeskDep, idempotency_key: IdempotencyKey
 ) -> JSONResponse:
     """Burn shares of a wallet (a redemption or a correction); frozen shares are released as needed."""
-    return _reply(desk.redeem(asset, body, idempotency_key))
+    return stored_reply(desk.redeem(asset, body, idempotency_key))
 
 
 # -- documents (ERC-1643) -----------------------------------------------------------------

@@ -18,7 +18,7 @@ from rwakit.api.deps import (
     RuntimeDep,
     SessionDep,
     idempotent_responses,
-    replayed,
+    stored_reply,
 )
 from rwakit.api.errors import error_responses
 from rwakit.api.schemas.common import Recipient
@@ -32,8 +32,7 @@ from rwakit.api.schemas.settlement import (
     TradeStep,
 )
 from rwakit.api.services import settlement as service
-from rwakit.api.services.idempotency import Outcome
-from rwakit.api.services.settlement import Reply, SettlementDesk
+from rwakit.api.services.settlement import SettlementDesk
 from rwakit.settlement.services import Settlement
 from rwakit.settlement.trades import TradeStatus
 
@@ -62,32 +61,28 @@ KEYED = idempotent_responses("settlement", more="; or the contract refused the r
 KEYED_CREATED = idempotent_responses("settlement", success=201, more="; or the contract refused the request")
 
 
-def _reply(outcome: Outcome[Reply]) -> JSONResponse:
-    return replayed(JSONResponse(outcome.result["body"], status_code=outcome.result["status_code"]), outcome.replayed)
-
-
 @router.post("/trades", status_code=status.HTTP_201_CREATED, response_model=TradePublic, responses=KEYED_CREATED)
 def propose_trade(body: TradeCreate, desk: DeskDep, idempotency_key: IdempotencyKey) -> JSONResponse:
     """Propose a trade from the caller's custodial wallet; its leg is approved to the DvP contract."""
-    return _reply(desk.propose(body, idempotency_key))
+    return stored_reply(desk.propose(body, idempotency_key))
 
 
 @router.post("/trades/{trade_id}/accept", response_model=TradePublic, responses=KEYED)
 def accept_trade(trade_id: TradeId, body: TradeStep, desk: DeskDep, idempotency_key: IdempotencyKey) -> JSONResponse:
     """Accept as the named counterparty: compliance is checked, the payment escrowed."""
-    return _reply(desk.step(trade_id, body, "accept", idempotency_key))
+    return stored_reply(desk.step(trade_id, body, "accept", idempotency_key))
 
 
 @router.post("/trades/{trade_id}/settle", response_model=TradePublic, responses=KEYED)
 def settle_trade(trade_id: TradeId, body: TradeStep, desk: DeskDep, idempotency_key: IdempotencyKey) -> JSONResponse:
     """Settle both legs; 409 with the asset's reason if the shares leg is refused (the buyer is refunded)."""
-    return _reply(desk.step(trade_id, body, "settle", idempotency_key))
+    return stored_reply(desk.step(trade_id, body, "settle", idempotency_key))
 
 
 @router.post("/trades/{trade_id}/cancel", response_model=TradePublic, responses=KEYED)
 def cancel_trade(trade_id: TradeId, body: TradeStep, desk: DeskDep, idempotency_key: IdempotencyKey) -> JSONResponse:
     """Cancel a proposal before acceptance (seller or buyer)."""
-    return _reply(desk.step(trade_id, body, "cancel", idempotency_key))
+    return stored_reply(desk.step(trade_id, body, "cancel", idempotency_key))
 
 
 @router.get("/trades")
@@ -107,7 +102,7 @@ def get_trade(trade_id: TradeId, platform: PlatformDep, _: PrincipalDep) -> Trad
 def create_distribution(body: DistributionCreate, desk: IssuerDeskDep, idempotency_key: IdempotencyKey) -> JSONResponse:
     """Fund income for the asset's holders of record (the register from the index at the record block);
     the rounding remainder stays with the issuer."""
-    return _reply(desk.create_distribution(body, idempotency_key))
+    return stored_reply(desk.create_distribution(body, idempotency_key))
 
 
 @router.get("/distributions")
@@ -131,10 +126,10 @@ def claim(
     distribution_id: DistributionId, body: ClaimCreate, desk: ClaimDeskDep, idempotency_key: IdempotencyKey
 ) -> JSONResponse:
     """Pay a holder of record their share (the platform sends the claim; the coins go to the wallet)."""
-    return _reply(desk.claim(distribution_id, body, idempotency_key))
+    return stored_reply(desk.claim(distribution_id, body, idempotency_key))
 
 
 @router.post("/distributions/{distribution_id}/reclaim", response_model=DistributionPublic, responses=KEYED)
 def reclaim(distribution_id: DistributionId, desk: IssuerDeskDep, idempotency_key: IdempotencyKey) -> JSONResponse:
     """After the deadline: what is left goes back to the issuer, and claims end."""
-    return _reply(desk.reclaim(distribution_id, idempotency_key))
+    return stored_reply(desk.reclaim(distribution_id, idempotency_key))
