@@ -33,6 +33,7 @@ class Deployment:
     test_coin: bool = False
     dvp: str | None = None
     distributor: str | None = None
+    fund_vaults: str | None = None  # FundVaultFactory: the funds' dealing vaults (rwakit/funds/)
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -98,4 +99,5 @@ def deploy_platform(chain: Chain, txm: TransactionManager, *, settlement_token: 
         test_coin=settlement.test_coin if settlement else False,
         dvp=settlement.dvp if settlement else None,
         distributor=settlement.distributor if settlement else None,
+        fund_vaults=settlement.fund_vaults if settlement else None,
     )

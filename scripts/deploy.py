@@ -1,5 +1,6 @@
 """Deploy the platform (InvestorRegistry, which creates its AssetTokenDeployer, and AssetFactory; on a local
-chain also the test coin, DeliveryVersusPayment and IncomeDistributor) and write the deployment record.
+chain also the test coin, DeliveryVersusPayment, IncomeDistributor and FundVaultFactory) and write the
+deployment record.
 
     python scripts/deploy.py                                  # the chain from RWAKIT_RPC_URL or `rwakit chain`
     brownie run scripts/deploy.py --network rwakit-anvil      # the same, through Brownie (.venv-brownie)
@@ -48,6 +49,7 @@ def deploy_with_brownie() -> dict[str, Any]:
         AssetFactory,
         AssetTokenDeployer,
         DeliveryVersusPayment,
+        FundVaultFactory,
         IncomeDistributor,
         InvestorRegistry,
         TestStablecoin,
@@ -65,6 +67,7 @@ def deploy_with_brownie() -> dict[str, Any]:
     coin = TestStablecoin.deploy("Test Hong Kong Dollar", "HKD", 6, operator, {"from": operator})
     dvp = DeliveryVersusPayment.deploy(coin, factory, operator, {"from": operator})
     distributor = IncomeDistributor.deploy(coin, factory, {"from": operator})
+    fund_vaults = FundVaultFactory.deploy(factory, coin, {"from": operator})
     record = {  # the fields of rwakit.deployment.Deployment, in its order
         "chain_id": chain.id,
         "registry": registry.address,
@@ -79,6 +82,7 @@ def deploy_with_brownie() -> dict[str, Any]:
         "test_coin": True,
         "dvp": dvp.address,
         "distributor": distributor.address,
+        "fund_vaults": fund_vaults.address,
     }
     path = Path(_setting("RWAKIT_DATA_DIR") or ".rwakit") / "deployment.json"
     path.parent.mkdir(parents=True, exist_ok=True)

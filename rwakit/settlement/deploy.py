@@ -1,4 +1,5 @@
-"""Deploy the money leg: the settlement currency (a test coin on local chains), DvP and distributions."""
+"""Deploy the money leg: the settlement currency (a test coin on local chains), DvP, distributions and
+the factory of the funds' dealing vaults."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ class SettlementAddresses:
     test_coin: bool
     dvp: str
     distributor: str
+    fund_vaults: str
 
 
 def is_local_chain(chain: Chain) -> bool:
@@ -34,8 +36,8 @@ def is_local_chain(chain: Chain) -> bool:
 def deploy_settlement(
     chain: Chain, txm: TransactionManager, factory: str, settlement_token: str | None = None
 ) -> SettlementAddresses:
-    """Deploy DvP and the income distributor over `settlement_token` (an existing ERC-20), or on a local
-    chain over a freshly deployed test coin (the operator holds its minter role)."""
+    """Deploy DvP, the income distributor and the fund vault factory over `settlement_token` (an existing
+    ERC-20), or on a local chain over a freshly deployed test coin (the operator holds its minter role)."""
     operator = chain.operator
     test_coin = settlement_token is None
     if settlement_token is None:
@@ -67,4 +69,9 @@ def deploy_settlement(
         load_artifact("IncomeDistributor").factory(chain.w3).constructor(settlement_token, factory),
         label="deploy IncomeDistributor",
     )
-    return SettlementAddresses(str(settlement_token), test_coin, dvp, distributor)
+    fund_vaults, _ = txm.deploy(
+        operator,
+        load_artifact("FundVaultFactory").factory(chain.w3).constructor(factory, settlement_token),
+        label="deploy FundVaultFactory",
+    )
+    return SettlementAddresses(str(settlement_token), test_coin, dvp, distributor, fund_vaults)
