@@ -186,9 +186,11 @@ def parse_day(text: str) -> int:
         return int(text)
     if isinstance(text, str) and _DATE.fullmatch(text):
         try:
-            return (date.fromisoformat(text) - EPOCH).days
+            day = (date.fromisoformat(text) - EPOCH).days
         except ValueError:
-            pass
+            day = -1
+        if day >= 0:
+            return day
     raise InvalidInput(f"A dealing day is a date such as 2026-12-05, not {shown(text)!r}", code="invalid_day")
 
 
