@@ -49,7 +49,7 @@ def test_a_fund_deals_through_the_cli(env: dict[str, str], running_chain: subpro
     assert "error [insufficient_cash]" in error(env, "fund", "subscribe", "HMMF", "5000", "--as", "HK-0002")
     assert "error [no_key_for_wallet]" in error(env, "fund", "subscribe", "HMMF", "5000", "--as", "0x" + "11" * 20)
     pending = as_json(env, "fund", "subscribe", "HMMF", "10000", "--as", "HK-0001")
-    assert pending["subscription"] == {"pending": "10000", "day": opened["open_day"], "claimable_cash": "0",  # type: ignore[comparison-overlap]
+    assert pending["subscription"] == {"pending": "10000", "day": opened["open_day"], "claimable_cash": "0",
                                        "claimable_shares": "0", "cancelled": "0"}  # fmt: skip
     assert "error [dealing_day_open]" in error(env, "fund", "settle", "HMMF", "--day", str(opened["open_day"]))
     assert "error [invalid_day]" in error(env, "fund", "settle", "HMMF", "--day", "tomorrow")
