@@ -46,14 +46,15 @@ class DealingService:
             raise InvalidInput(f"A subscription is above zero and below 2**112 base units, not {amount}",
                                code="invalid_amount")  # fmt: skip
         c = self._v.cash
+        action = f"subscribe {c.display(value)} {c.symbol} to {fund}"
+        call = vault.functions.requestDeposit(value, investor.address, investor.address)
+        # Everything but the cash is checked first (the coin asks for the allowance before the balance), so a
+        # refusal leaves no approval behind.
+        self._v.check(investor.address, call, action, allowed="ERC20InsufficientAllowance")
         if (held := c.balance(investor.address)) < value:
             raise InvalidInput(f"{investor.address} holds {c.display(held)} {c.symbol}, less than the "
                                f"{c.display(value)} to subscribe: fund the wallet first",
                                code="insufficient_cash")  # fmt: skip
-        action = f"subscribe {c.display(value)} {c.symbol} to {fund}"
-        call = vault.functions.requestDeposit(value, investor.address, investor.address)
-        # Everything but the allowance is checked first: a refusal leaves no approval behind.
-        self._v.check(investor.address, call, action, allowed="ERC20InsufficientAllowance")
         c.approve(investor, vault.address, value)
         self._v.send(investor, call, action)
         return self.position(fund, investor.address)

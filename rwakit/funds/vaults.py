@@ -226,6 +226,14 @@ class VaultService:
         self._v.send(manager, vault.functions.settleDealingDay(which), action)
         return self.day(fund, which)
 
+    def contract(self, fund: str) -> Contract:
+        """`fund`'s FundVault handle."""
+        return self._v.vault(fund)
+
+    def cutoff_time(self, fund: str, day: int) -> int:
+        """When dealing day `day`'s requests close (unix seconds)."""
+        return int(self._v.vault(fund).functions.cutoffTime(day).call())
+
     def last_closed_day(self, fund: str) -> int:
         """The latest dealing day whose cut-off has passed (the one before the open day)."""
         return int(self._v.vault(fund).functions.dealingDay(self._now()).call()) - 1

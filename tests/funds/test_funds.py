@@ -63,7 +63,7 @@ def test_the_admin_opens_a_vault_with_the_issuer_role_and_the_cash_approved(fund
     assert opened.fund.terms.min_subscription == 1000 * HKD and opened.fund.terms.min_redemption == 50
     token = fund.platform.assets.token(symbol)
     assert token.functions.hasRole(token.functions.ISSUER_ROLE().call(), opened.fund.vault).call()
-    vault = f.vaults._v.vault(symbol)
+    vault = f.vaults.contract(symbol)
     assert vault.functions.hasRole(vault.functions.MANAGER_ROLE().call(), fund.bob.address).call()
     assert fund.coin.functions.allowance(fund.cash_account.address, opened.fund.vault).call() == 2**256 - 1
     refused("vault_exists", lambda: f.vaults.open(fund.admin, symbol, terms(f, fund), initial_nav="1"))
