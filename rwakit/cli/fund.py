@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from rwakit.cli.common import platform, reported
-from rwakit.errors import ConfigError
+from rwakit.errors import ConfigError, InvalidInput
 
 if TYPE_CHECKING:
     from rwakit.chain.signer import Signer
@@ -306,7 +306,7 @@ def claim(fund: str, who: Annotated[str, INVESTOR],
         signer = o.signer(who)
         if side is None:
             if amount is not None:
-                raise ConfigError("--amount claims part of one side: give --side too", code="side_required")
+                raise InvalidInput("--amount claims part of one side: give --side too", code="side_required")
             claims = o.funds.dealing.claim_all(signer, fund)
         else:
             claims = [o.funds.dealing.claim(signer, fund, Side(side.value), amount)]

@@ -232,6 +232,9 @@ def test_redemptions_burn_at_the_request_and_wait_for_cash_first_claimed_first_p
     held = fund.shares(fund.alice)
     refused("shares_unavailable", lambda: f.dealing.redeem(fund.alice, "HMMF", str(held // SHARE + 1)))
     refused("below_minimum", lambda: f.dealing.redeem(fund.alice, "HMMF", "9"))
+    refused("invalid_amount", lambda: f.dealing.redeem(fund.alice, "HMMF", "0"))
+    refused("amount_too_large", lambda: f.dealing.redeem(fund.alice, "HMMF", str(2**128)))
+    refused("shares_unavailable", lambda: f.dealing.redeem(fund.alice, "HMMF", str(2**100)))
     refused("fund_ineligible", lambda: f.dealing.redeem(fund.outsider, "HMMF", "10"))
     assert f.dealing.redeem(fund.alice, "HMMF", "100").pending_redemption == 100 * SHARE
     assert fund.shares(fund.alice) == held - 100 * SHARE  # burnt at the request
