@@ -39,11 +39,11 @@ class Opened:
     funds: Funds
 
     def signer(self, who: str | None) -> Signer:
-        """The key rwakit holds for `who` (an investor id or wallet; None: the operator, who is the funds'
-        admin, and by default their valuer and manager)."""
+        """The key rwakit holds for `who` (an investor id or wallet; None: the platform's signer, the operator
+        or the proposer of the Safe that holds the roles: the funds' admin, and by default valuer and manager)."""
         chain = self.platform.chain
         if who is None:
-            return chain.operator
+            return self.platform.signer
         address = self.platform.assets.recipient(who)
         for signer in chain.signers:
             if signer.address == address:
