@@ -16,6 +16,7 @@ PAGES = [
     ROOT / "docs" / "http-api.md",
     ROOT / "docs" / "compliance-and-controls.md",
     ROOT / "docs" / "settlement.md",
+    ROOT / "docs" / "funds.md",
     ROOT / "docs" / "indexer.md",
     ROOT / "docs" / "operations.md",
     ROOT / "docs" / "custody.md",
