@@ -159,12 +159,20 @@ def topics() -> Mapping[str, str]:
     for artifact in ("InvestorRegistry", "AssetFactory", "AssetToken", "FundVaultFactory", "FundVault"):
         for item in load_artifact(artifact).abi:
             if item["type"] == "event" and item["name"] in wanted:
-                signature = f"{item['name']}({','.join(i['type'] for i in item['inputs'])})"
+                signature = f"{item['name']}({','.join(_canonical(i) for i in item['inputs'])})"
                 found["0x" + keccak(text=signature).hex()] = item["name"]
     missing = wanted - set(found.values())
     if missing:
         raise RuntimeError(f"the shipped ABIs lack events the index follows: {sorted(missing)}")
     return found
+
+
+def _canonical(parameter: Mapping[str, Any]) -> str:
+    """An ABI parameter's type as an event signature spells it: a struct is its components' tuple."""
+    kind = str(parameter["type"])
+    if kind.startswith("tuple"):
+        return f"({','.join(_canonical(c) for c in parameter['components'])}){kind[len('tuple'):]}"
+    return kind
 
 
 def topic_filter(names: tuple[str, ...]) -> list[str]:

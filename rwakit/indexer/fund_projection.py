@@ -68,7 +68,7 @@ class FundProjection:
     connection: Connection | None = None
     timestamps: dict[int, int] = field(default_factory=dict)  # block number -> timestamp, the batch's blocks
     created: dict[str, FundAtCreation] = field(default_factory=dict)  # vault -> read at its creation
-    funds: dict[str, dict[str, Any]] = field(default_factory=dict)
+    funds: dict[tuple[str], dict[str, Any]] = field(default_factory=dict)
     fund_changes: dict[tuple[Any, ...], dict[str, Any]] = field(default_factory=dict)
     navs: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
     nav_changes: dict[tuple[Any, ...], dict[str, Any]] = field(default_factory=dict)
@@ -90,13 +90,13 @@ class FundProjection:
         return None if row is None else dict(row)
 
     def _fund(self, event: Event) -> dict[str, Any]:
-        fund = self.funds.get(event.contract) or self._load("index_fund", vault=event.contract)
+        fund = self.funds.get((event.contract,)) or self._load("index_fund", vault=event.contract)
         if fund is None:
             raise FundIndexInconsistent(
                 f"{event.name} from vault {event.contract} (tx {event.tx_hash}) before the index saw it created: "
                 "run `rwakit index --rebuild`"
             )
-        self.funds[event.contract] = fund
+        self.funds[(event.contract,)] = fund
         return fund
 
     def _nav(self, event: Event, nav_id: int) -> dict[str, Any]:
@@ -155,7 +155,7 @@ class FundProjection:
     def _on_TermsSet(self, event: Event, *terms: Any) -> None:
         """The constructor's TermsSet comes before the factory's FundVaultCreated (same transaction): kept
         until the vault's row is written."""
-        fund = self.funds.get(event.contract) or self._load("index_fund", vault=event.contract)
+        fund = self.funds.get((event.contract,)) or self._load("index_fund", vault=event.contract)
         if fund is None:
             self._terms[event.contract] = terms
             return
