@@ -16,6 +16,9 @@ revision: str = "0005_fund_tables"
 down_revision: str | Sequence[str] | None = "0004_settlement_requests"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+INDEX_TABLES = ("index_cursor", "index_block", "index_contract", "index_transfer", "index_balance",
+                "index_balance_history", "index_investor", "index_investor_history", "index_wallet",
+                "index_wallet_history", "index_setting", "index_setting_history")  # fmt: skip
 
 
 def upgrade() -> None:
@@ -178,6 +181,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("vault", "controller", "side", "chain_id", "block_number", "log_index"),
     )
     # ### end Alembic commands ###
+    # The index is derived from the chain: an index built before the vaults were followed has passed their
+    # events, so it starts again from the deployment block (the next `rwakit index` rebuilds it).
+    for name in INDEX_TABLES:
+        op.execute(sa.text(f"DELETE FROM {name}"))
 
 
 def downgrade() -> None:
