@@ -22,6 +22,7 @@ from rwakit.api.schemas.funds import (
 from rwakit.indexer import fund_queries, queries
 from rwakit.indexer.fund_queries import IndexedFund, IndexedNav
 from rwakit.indexer.queries import snapshot
+from rwakit.units import format_units
 
 DAY = 86_400
 
@@ -29,7 +30,7 @@ DAY = 86_400
 def _nav(nav: IndexedNav) -> NavPublic:
     return NavPublic(nav_id=nav.nav_id, nav=nav.display, valuation_time=nav.valuation_time,
                      published_block=nav.published_block, published_at=nav.published_at,
-                     status=nav.status,  # type: ignore[arg-type]  # the index writes only the three
+                     status=nav.status,
                      confirmed_block=nav.confirmed_block)  # fmt: skip
 
 
@@ -91,7 +92,7 @@ def dealing_days(*, read: IndexRead, asset: str, offset: int, limit: int) -> Dea
                 cutoff_time=d["day"] * DAY + cutoff, deposit_assets=found.cash(d["deposit_assets"]),
                 deposit_fees=found.cash(d["deposit_fees"]), redeem_shares=found.shares(d["redeem_shares"]),
                 settled=d["settled_block"] is not None, nav_id=d["nav_id"],
-                nav=None if d["settled_block"] is None else fund_queries.format_units(d["nav"], fund_queries.NAV_DECIMALS),
+                nav=None if d["settled_block"] is None else format_units(d["nav"], fund_queries.NAV_DECIMALS),
                 settled_block=d["settled_block"],
             )
             for d in days
@@ -122,7 +123,7 @@ def _request(fund: IndexedFund, row: dict[str, Any], investor_id: str | None) ->
     cancelled = fund.cash(row["cancelled"]) if deposit else fund.shares(row["cancelled"])
     return FundRequestPublic(
         controller=row["controller"], investor_id=investor_id, side=row["side"], status=row["status"], day=row["day"],
-        pending=pending, pending_fees=fund.cash(row["pending_fees"]), claimable_assets=fund.cash(row["claimable_assets"]),
-        claimable_shares=fund.shares(row["claimable_shares"]), claimable_fees=fund.cash(row["claimable_fees"]),
-        cancelled=cancelled,
+        pending=pending, pending_fees=fund.cash(row["pending_fees"]),
+        claimable_assets=fund.cash(row["claimable_assets"]), claimable_shares=fund.shares(row["claimable_shares"]),
+        claimable_fees=fund.cash(row["claimable_fees"]), cancelled=cancelled,
     )  # fmt: skip
