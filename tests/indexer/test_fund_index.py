@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from rwakit.indexer.events import Event
-from rwakit.indexer.follower import Indexer
+from rwakit.indexer.follower import Indexer, IndexerOptions
 from rwakit.indexer.fund_projection import FundIndexInconsistent, FundProjection
 from rwakit.indexer.verify import verify
 from rwakit.platform import Platform
@@ -182,6 +182,40 @@ def test_a_rebuild_gives_the_same_fund_rows(fund: Fund, indexer: Indexer, engine
     drop(engine, fund.platform.deployment.chain_id)
     indexer.catch_up()
     assert {name: rows(engine, name, "block_number", "log_index") for name in names} == first
+
+
+def test_redemptions_cancellations_and_operators_one_block_per_batch(fund: Fund, engine: Engine) -> None:
+    """Every block its own batch: each event builds on rows an earlier batch stored."""
+    indexer = Indexer(fund.chain.w3, engine, fund.platform.deployment, IndexerOptions(log_range=1))
+    alice, bob = fund.alice.address, fund.bob.address
+    day = fund.today()
+    fund.subscribe(fund.alice, 100_000 * HKD)
+    fund.settle(day, nav=10 * NAV_ONE)
+    fund.send(fund.alice, fund.vault.functions.deposit(100_000 * HKD, alice, alice))
+    fund.send(fund.alice, fund.vault.functions.setOperator(bob, True))
+    day = fund.today()
+    # bob, alice's operator, asks for alice's redemption with bob as controller; then cancels and re-asks
+    fund.send(fund.bob, fund.vault.functions.requestRedeem(300 * SHARE, bob, alice))
+    fund.send(fund.bob, fund.vault.functions.cancelRedeemRequest(0, bob))
+    fund.send(fund.bob, fund.vault.functions.claimCancelRedeemRequest(0, bob, bob))
+    fund.send(fund.bob, fund.vault.functions.requestRedeem(200 * SHARE, bob, bob))
+    fund.send(fund.alice, fund.vault.functions.requestRedeem(11 * SHARE, alice, alice))
+    indexer.catch_up()
+    requests = _requests(engine)
+    assert (requests[(bob, "redeem")]["pending"], requests[(bob, "redeem")]["cancelled"]) == (200 * SHARE, 0)
+    _clean(fund, engine)
+    fund.settle(day, nav=10 * NAV_ONE + 3)  # a NAV whose cash rounds down
+    fund.send(fund.bob, fund.vault.functions.withdraw(777 * HKD + 1, bob, bob))  # a part, by cash
+    fund.send(fund.alice, fund.vault.functions.redeem(11 * SHARE, alice, alice))
+    indexer.catch_up()
+    requests = _requests(engine)
+    assert requests[(bob, "redeem")]["status"] == "claimable"
+    assert requests[(bob, "redeem")]["claimed_assets"] == 777 * HKD + 1
+    assert requests[(alice, "redeem")]["status"] == "claimed"
+    _, second = rows(engine, "index_fund_day", "day")
+    assert (second["redeem_shares"], second["nav"]) == (211 * SHARE, 10 * NAV_ONE + 3)
+    _clean(fund, engine)
+    indexer.close()
 
 
 def _event(name: str, *args: Any, contract: str = "0x" + "11" * 20) -> Event:
