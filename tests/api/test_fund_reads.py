@@ -38,8 +38,9 @@ def test_every_key_lists_the_funds_with_their_latest_nav(api: Api, fund: Fund) -
 
 
 def test_a_fund_with_its_terms_and_usable_nav(api: Api, fund: Fund) -> None:
-    for ref in ("HMMF", "hmmf", fund.token.address, fund.token.address.lower()):
-        body = get(api, api.investor("BOB"), f"/funds/{ref}")
+    for ref, caller in zip(("HMMF", "hmmf", fund.token.address, fund.token.address.lower(), "HMMF"), _callers(api),
+                           strict=True):  # fmt: skip
+        body = get(api, caller, f"/funds/{ref}")
         assert body["vault"] == fund.vault.address and body["admin"] == fund.admin.address
         assert body["usable"] is True and body["as_of_block"] == api.platform.chain.w3.eth.block_number
     terms = body["terms"]
@@ -55,7 +56,7 @@ def test_a_fund_with_its_terms_and_usable_nav(api: Api, fund: Fund) -> None:
 def test_unknown_funds_and_bad_parameters_are_refused(api: Api, fund: Fund) -> None:
     property_asset = fund.platform.assets.create(AssetSpec("Tower", "TWR", 2, "property", "1000")).address
     get(api, api.admin, "/funds")  # the index has read the new asset
-    for ref in ("NOPE", "TWR", property_asset, "0x" + "00" * 19 + "01"):
+    for ref in ("NOPE", "TWR", property_asset, "0x" + "00" * 19 + "01", "X" * 300, "0xZZ", "%E2%82%AC"):
         for path in ("", "/nav", "/days", "/requests"):
             refused(api.admin.get(f"/funds/{ref}{path}"), 404, "fund_not_found")
     refused(api.admin.get("/funds/HMMF/nav", params={"limit": 0}), 422, "invalid_request")
@@ -65,6 +66,9 @@ def test_unknown_funds_and_bad_parameters_are_refused(api: Api, fund: Fund) -> N
     refused(api.admin.get("/funds/HMMF", params={"block": 2**62}), 409, "block_not_indexed")
     refused(api.admin.get("/funds", params={"block": 1, "at": "2026-01-01"}), 422, "block_and_date")
     refused(api.admin.get("/funds", params={"at": "2026-02-30"}), 422, "invalid_date")
+    refused(api.admin.get("/funds/HMMF/nav", params={"at": "2000-01-01"}), 409, "date_before_index")
+    today = get(api, api.investor("ALICE"), "/funds/HMMF/days", at="9999-12-31")  # a date not yet passed: the head
+    assert today["as_of_block"] == api.platform.chain.w3.eth.block_number
     created = fund.platform.deployment.block_number
     refused(api.admin.get("/funds/HMMF", params={"block": created}), 404, "fund_not_found")  # before its vault
     assert get(api, api.admin, "/funds", block=created)["funds"] == []
