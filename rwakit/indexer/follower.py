@@ -268,7 +268,7 @@ class Indexer:
         found = headers(self.w3, wanted)
         self._check_consistent(events, found, last, start, cursor)
         created = {e.args[0]: self._at_creation(e) for e in new_assets}
-        opened = {e.args[1]: self._vault_at_creation(e.args[0]) for e in new_vaults}
+        opened = {e.args[1]: self._vault_at_creation(e.args[0], e.args[1]) for e in new_vaults}
         kept = [found[n] for n in sorted({e.block_number for e in events} | {end})]
         platform: list[dict[str, Any]] = []
         if cursor is None:
@@ -331,14 +331,12 @@ class Indexer:
             return latest
         return int(arguments["params"]["sharesAuthorised"])
 
-    def _vault_at_creation(self, asset: str) -> FundAtCreation:
-        """The share's and the settlement currency's decimals: immutable, so read at the latest block
-        (a node without state history answers there too)."""
-        coin = self.deployment.settlement_token
-        if coin is None:
-            raise RwakitError("The deployment names fund vaults but no settlement token", code="deployment_invalid")
-        share, currency = read(self.w3, [Call(asset, "decimals()", returns="uint8"),
-                                         Call(coin, "decimals()", returns="uint8")], block="latest")  # fmt: skip
+    def _vault_at_creation(self, asset: str, vault: str) -> FundAtCreation:
+        """The share's and the vault's currency's decimals: immutable, so read at the latest block (a node
+        without state history answers there too)."""
+        share, coin = read(self.w3, [Call(asset, "decimals()", returns="uint8"),
+                                     Call(vault, "asset()", returns="address")], block="latest")  # fmt: skip
+        (currency,) = read(self.w3, [Call(str(coin), "decimals()", returns="uint8")], block="latest")
         return FundAtCreation(int(share), int(currency))
 
     def _known_assets(self) -> list[str]:
