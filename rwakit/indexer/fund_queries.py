@@ -166,9 +166,9 @@ def days(connection: Connection, chain_id: int, vault: str, block: int | None, *
 
 
 def open_requests(connection: Connection, chain_id: int, vault: str, controllers: Sequence[str] | None,
-                  block: int | None) -> list[dict[str, Any]]:  # fmt: skip
+                  block: int | None, *, offset: int = 0, limit: int = MAX_PAGE) -> list[dict[str, Any]]:  # fmt: skip
     """The requests of `controllers` (every controller if None) with something pending, claimable or
-    cancelled to take back, now or as of `block`, by controller and side."""
+    cancelled to take back, now or as of `block`, by controller and side: one page."""
     if controllers is not None and not controllers:
         return []
 
@@ -178,7 +178,8 @@ def open_requests(connection: Connection, chain_id: int, vault: str, controllers
     query = _state(REQUEST, REQUEST_H, ("vault", "controller", "side"), chain_id, block, mine).subquery()
     still_open = or_(query.c.pending != 0, query.c.claimable_assets != 0, query.c.claimable_shares != 0,
                      query.c.cancelled != 0)  # fmt: skip
-    rows = connection.execute(select(query).where(still_open).order_by(query.c.controller, query.c.side))
+    page = select(query).where(still_open).order_by(query.c.controller, query.c.side)
+    rows = connection.execute(page.offset(offset).limit(min(limit, MAX_PAGE)))
     return [dict(row) for row in rows.mappings()]
 
 

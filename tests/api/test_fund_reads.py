@@ -149,6 +149,11 @@ def test_requests_per_investor_with_the_holdings_role_rules(api: Api, fund: Fund
     before = get(api, api.admin, "/funds/HMMF/requests", block=dealt["settled_block"] - 1)["requests"]
     assert sorted((r["investor_id"], r["status"], r["pending"]) for r in before) == [("ALICE", "pending", "10000"),
                                                                               ("BOB", "pending", "5000")]  # fmt: skip
+    page = get(api, api.registrar, "/funds/HMMF/requests", block=dealt["settled_block"] - 1, offset=1, limit=1)
+    assert (page["offset"], page["limit"], len(page["requests"])) == (1, 1, 1)
+    assert page["requests"][0]["controller"] == max(fund.alice.address, fund.bob.address)  # by controller
+    refused(api.admin.get("/funds/HMMF/requests", params={"limit": 0}), 422, "invalid_request")
+    refused(api.investor("ALICE").get("/funds/HMMF/requests", params={"offset": -5}), 422, "invalid_request")
     refused(api.anonymous.get("/funds/HMMF/requests"), 401, "unauthorized")
 
 

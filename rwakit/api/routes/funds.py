@@ -50,10 +50,13 @@ def get_requests(
     principal: PrincipalDep,
     read: AsOfRead,
     investor_id: Annotated[InvestorId | None, Query(description="Only this investor's wallets")] = None,
+    offset: Offset = 0,
+    limit: Limit = MAX_PAGE,
 ) -> FundRequests:
-    """Subscriptions and redemptions pending, claimable or cancelled to take back. An investor key sees
-    only its own investor's (the default for it); staff see one investor's, or every controller's."""
+    """Subscriptions and redemptions pending, claimable or cancelled to take back, by controller, a page at
+    a time. An investor key sees only its own investor's (the default for it); staff see one investor's,
+    or every controller's."""
     if not principal.is_staff:
         investor_id = investor_id or principal.investor_id
         principal.ensure_investor(investor_id or "")
-    return service.requests(read=read, asset=asset, investor_id=investor_id)
+    return service.requests(read=read, asset=asset, investor_id=investor_id, offset=offset, limit=limit)

@@ -109,4 +109,6 @@ class FundRequests(BaseModel):
     vault: str
     investor_id: str | None
     as_of_block: int
+    offset: int
+    limit: int = Field(description="At most this many requests; a full page means there may be more")
     requests: list[FundRequestPublic]

@@ -100,7 +100,7 @@ def dealing_days(*, read: IndexRead, asset: str, offset: int, limit: int) -> Dea
     )  # fmt: skip
 
 
-def requests(*, read: IndexRead, asset: str, investor_id: str | None) -> FundRequests:
+def requests(*, read: IndexRead, asset: str, investor_id: str | None, offset: int, limit: int) -> FundRequests:
     """The open requests of the investor's wallets (every investor's and unregistered controllers' when
     `investor_id` is None)."""
     with snapshot(read.engine) as connection:
@@ -108,12 +108,13 @@ def requests(*, read: IndexRead, asset: str, investor_id: str | None) -> FundReq
         found = fund_queries.fund(connection, read.chain_id, asset, when.past)
         wallets = None if investor_id is None else queries.investor_wallets(connection, read.chain_id, investor_id,
                                                                             when.past)  # fmt: skip
-        rows = fund_queries.open_requests(connection, read.chain_id, found.vault, wallets, when.past)
+        rows = fund_queries.open_requests(connection, read.chain_id, found.vault, wallets, when.past, offset=offset,
+                                          limit=limit)  # fmt: skip
         owners = fund_queries.investors_of(connection, read.chain_id, sorted({r["controller"] for r in rows}),
                                            when.past)  # fmt: skip
     return FundRequests(
         asset=found.asset.address, vault=found.vault, investor_id=investor_id, as_of_block=when.block_number,
-        requests=[_request(found, r, owners.get(r["controller"])) for r in rows],
+        offset=offset, limit=limit, requests=[_request(found, r, owners.get(r["controller"])) for r in rows],
     )  # fmt: skip
 
 
