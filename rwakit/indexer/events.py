@@ -30,6 +30,11 @@ ASSET_EVENTS = ("Transfer", "ForcedTransfer", "RecoverySuccess", "Paused", "Unpa
                 "SharesAuthorisedUpdated", "CountryAllowed", "CountryBlocked", "AllowListEnabled",
                 "AllowedClassesSet", "LockupSet", "MinimumLotSet", "MaxHoldersSet", "MaxBalanceSet",
                 "DocumentUpdated", "DocumentRemoved", "RoleGranted", "RoleRevoked")  # fmt: skip
+FUND_FACTORY_EVENTS = ("FundVaultCreated",)
+VAULT_EVENTS = ("NavPublished", "NavConfirmed", "TermsSet", "DealingDaySettled", "RedemptionFeePaid",
+                "DepositRequest", "RedeemRequest", "Deposit", "Withdraw", "CancelDepositRequest",
+                "CancelDepositClaim", "CancelRedeemRequest", "CancelRedeemClaim", "OperatorSet", "RoleGranted",
+                "RoleRevoked")  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +81,17 @@ def _word(data: str) -> int:
     return int(data[2:66], 16)
 
 
+def _word_address(word: int) -> str:
+    return address(f"{word:040x}")
+
+
+def _terms(data: str) -> tuple[Any, ...]:
+    """FundVault.Terms, eight static words: cashAccount, subscriptionFeeBps, redemptionFeeBps,
+    maxNavDeviationBps, maxNavAge, feeAccount, minSubscription, minRedemption."""
+    w = _words(data)
+    return (_word_address(w[0]), w[1], w[2], w[3], w[4], _word_address(w[5]), w[6], w[7])
+
+
 def _strings(types: list[str], data: str) -> tuple[Any, ...]:
     return tuple(decode(types, bytes.fromhex(data[2:])))
 
@@ -110,6 +126,22 @@ _DECODERS: dict[str, Decoder] = {
     "WalletAdded": lambda t, d: (investor_id(t[1]), address(t[2])),
     "WalletRemoved": lambda t, d: (investor_id(t[1]), address(t[2])),
     "AssetCreated": lambda t, d: (address(t[1]), address(t[2]), *_strings(["string", "uint8"], d)),
+    "FundVaultCreated": lambda t, d: (address(t[1]), address(t[2]), address(t[3]), _word(d)),
+    "NavPublished": lambda t, d: (int(t[1], 16), *_words(d)[:2], _words(d)[2] != 0),
+    "NavConfirmed": lambda t, d: (int(t[1], 16), address(t[2])),
+    "TermsSet": lambda t, d: _terms(d),
+    "DealingDaySettled": lambda t, d: (int(t[1], 16), int(t[2], 16), *_words(d)[:4]),
+    "RedemptionFeePaid": lambda t, d: (address(t[1]), _word(d)),
+    # controller, owner, sender, amount
+    "DepositRequest": lambda t, d: (address(t[1]), address(t[2]), _word_address(_word(d)), _words(d)[1]),
+    "RedeemRequest": lambda t, d: (address(t[1]), address(t[2]), _word_address(_word(d)), _words(d)[1]),
+    "Deposit": lambda t, d: (address(t[1]), address(t[2]), *_words(d)[:2]),  # controller, receiver, assets, shares
+    "Withdraw": lambda t, d: (address(t[1]), address(t[2]), address(t[3]), *_words(d)[:2]),
+    "CancelDepositRequest": lambda t, d: (address(t[1]),),
+    "CancelRedeemRequest": lambda t, d: (address(t[1]),),
+    "CancelDepositClaim": lambda t, d: (address(t[1]), address(t[2]), _words(d)[1]),  # controller, receiver, assets
+    "CancelRedeemClaim": lambda t, d: (address(t[1]), address(t[2]), _words(d)[1]),
+    "OperatorSet": lambda t, d: (address(t[1]), address(t[2]), _word(d) != 0),
 }
 
 
@@ -122,16 +154,25 @@ def _document(data: str) -> tuple[str, str]:
 def topics() -> Mapping[str, str]:
     """topic0 -> event name, for every event the index follows, from the shipped ABIs."""
     found: dict[str, str] = {}
-    wanted = set(REGISTRY_EVENTS) | set(FACTORY_EVENTS) | set(ASSET_EVENTS)
-    for artifact in ("InvestorRegistry", "AssetFactory", "AssetToken"):
+    wanted = set(REGISTRY_EVENTS) | set(FACTORY_EVENTS) | set(ASSET_EVENTS) | set(FUND_FACTORY_EVENTS)
+    wanted |= set(VAULT_EVENTS)
+    for artifact in ("InvestorRegistry", "AssetFactory", "AssetToken", "FundVaultFactory", "FundVault"):
         for item in load_artifact(artifact).abi:
             if item["type"] == "event" and item["name"] in wanted:
-                signature = f"{item['name']}({','.join(i['type'] for i in item['inputs'])})"
+                signature = f"{item['name']}({','.join(_canonical(i) for i in item['inputs'])})"
                 found["0x" + keccak(text=signature).hex()] = item["name"]
     missing = wanted - set(found.values())
     if missing:
         raise RuntimeError(f"the shipped ABIs lack events the index follows: {sorted(missing)}")
     return found
+
+
+def _canonical(parameter: Mapping[str, Any]) -> str:
+    """An ABI parameter's type as an event signature spells it: a struct is its components' tuple."""
+    kind = str(parameter["type"])
+    if kind.startswith("tuple"):
+        return f"({','.join(_canonical(c) for c in parameter['components'])}){kind[len('tuple'):]}"
+    return kind
 
 
 def topic_filter(names: tuple[str, ...]) -> list[str]:

@@ -26,7 +26,17 @@ from rwakit.contracts import load_artifact
 from rwakit.deployment import Deployment
 from rwakit.errors import ChainError, RwakitError
 from rwakit.indexer import store
-from rwakit.indexer.events import ASSET_EVENTS, FACTORY_EVENTS, REGISTRY_EVENTS, Event, decode_log, topic_filter
+from rwakit.indexer.events import (
+    ASSET_EVENTS,
+    FACTORY_EVENTS,
+    FUND_FACTORY_EVENTS,
+    REGISTRY_EVENTS,
+    VAULT_EVENTS,
+    Event,
+    decode_log,
+    topic_filter,
+)
+from rwakit.indexer.fund_projection import FundAtCreation
 from rwakit.indexer.lock import IndexLock, index_lock
 from rwakit.indexer.logs import Header, LogRange, LogRangeTooLarge, get_logs, header, headers
 from rwakit.indexer.projection import AssetAtCreation, table
@@ -83,9 +93,14 @@ class Indexer:
         self.lock: IndexLock = index_lock(engine, self.chain_id)
         self.last_error: BaseException | None = None
         self._platform = [Web3.to_checksum_address(deployment.registry), Web3.to_checksum_address(deployment.factory)]
-        self._platform_topics = topic_filter(tuple(set(REGISTRY_EVENTS) | set(FACTORY_EVENTS)))
+        self._fund_factory = Web3.to_checksum_address(deployment.fund_vaults) if deployment.fund_vaults else None
+        if self._fund_factory:
+            self._platform.append(self._fund_factory)
+        self._platform_topics = topic_filter((*REGISTRY_EVENTS, *FACTORY_EVENTS, *FUND_FACTORY_EVENTS))
         self._asset_topics = topic_filter(ASSET_EVENTS)
+        self._vault_topics = topic_filter(VAULT_EVENTS)
         self._assets: list[str] | None = None
+        self._vaults: list[str] | None = None
         self._mutex = threading.Lock()
         self._stop = threading.Event()
         self._progress = threading.Condition()
@@ -132,7 +147,7 @@ class Indexer:
         if not self.acquire():
             raise RwakitError("The indexer was stopped before it got the index lock", code="indexer_stopped")
         with self._mutex:
-            self._assets = None  # another indexer may have added assets since this one last held the lock
+            self._assets = self._vaults = None  # another indexer may have added some since this one held the lock
             moved = 0
             while True:
                 cursor = store.read_cursor(self.engine, self.chain_id)
@@ -163,6 +178,8 @@ class Indexer:
                 self.log_range.succeeded()
                 if any(e.name == "AssetCreated" for e in batch.events):
                     self._assets = None
+                if batch.vaults:
+                    self._vaults = None
                 with self._progress:
                     self._progress.notify_all()
 
@@ -242,20 +259,25 @@ class Indexer:
         assets = self._known_assets() + [e.args[0] for e in new_assets]
         if assets:
             events += [decode_log(raw) for raw in get_logs(self.w3, assets, self._asset_topics, start, end)]
+        new_vaults = [e for e in events if e.name == "FundVaultCreated" and e.contract == self._fund_factory]
+        vaults = self._known("fund_vault") + [e.args[1] for e in new_vaults]
+        if vaults:
+            events += [decode_log(raw) for raw in get_logs(self.w3, vaults, self._vault_topics, start, end)]
         events.sort(key=lambda e: (e.block_number, e.log_index))
         wanted = sorted({e.block_number for e in events} | {start, end})
         found = headers(self.w3, wanted)
         self._check_consistent(events, found, last, start, cursor)
         created = {e.args[0]: self._at_creation(e) for e in new_assets}
+        opened = {e.args[1]: self._vault_at_creation(e.args[0], e.args[1]) for e in new_vaults}
         kept = [found[n] for n in sorted({e.block_number for e in events} | {end})]
         platform: list[dict[str, Any]] = []
         if cursor is None:
             platform = [
                 {"chain_id": self.chain_id, "address": address, "kind": kind, "symbol": "", "name": "", "decimals": 0,
                  "block_number": self.deployment.block_number}
-                for address, kind in zip(self._platform, ("registry", "factory"), strict=True)
+                for address, kind in zip(self._platform, ("registry", "factory", "fund_factory"), strict=False)
             ]  # fmt: skip
-        return store.Batch(self.chain_id, start, end, events, kept, created, platform)
+        return store.Batch(self.chain_id, start, end, events, kept, created, platform, opened)
 
     def _check_consistent(
         self, events: list[Event], found: dict[int, Header], last: Header, start: int, cursor: store.Cursor | None
@@ -309,17 +331,34 @@ class Indexer:
             return latest
         return int(arguments["params"]["sharesAuthorised"])
 
+    def _vault_at_creation(self, asset: str, vault: str) -> FundAtCreation:
+        """The share's and the vault's currency's decimals: immutable, so read at the latest block (a node
+        without state history answers there too)."""
+        share, coin = read(self.w3, [Call(asset, "decimals()", returns="uint8"),
+                                     Call(vault, "asset()", returns="address")], block="latest")  # fmt: skip
+        (currency,) = read(self.w3, [Call(str(coin), "decimals()", returns="uint8")], block="latest")
+        return FundAtCreation(int(share), int(currency))
+
     def _known_assets(self) -> list[str]:
         if self._assets is None:
-            contracts = table("index_contract")
-            query = (
-                select(contracts.c.address)
-                .where(contracts.c.chain_id == self.chain_id, contracts.c.kind == "asset")
-                .order_by(contracts.c.block_number, contracts.c.address)
-            )
-            with self.engine.connect() as connection:
-                self._assets = [str(a) for a in connection.execute(query).scalars()]
+            self._assets = self._known("asset")
         return list(self._assets)
+
+    def _known(self, kind: str) -> list[str]:
+        """The indexed contracts of `kind` (assets cached in ``_assets``, vaults in ``_vaults``)."""
+        if kind == "fund_vault" and self._vaults is not None:
+            return list(self._vaults)
+        contracts = table("index_contract")
+        query = (
+            select(contracts.c.address)
+            .where(contracts.c.chain_id == self.chain_id, contracts.c.kind == kind)
+            .order_by(contracts.c.block_number, contracts.c.address)
+        )
+        with self.engine.connect() as connection:
+            found = [str(a) for a in connection.execute(query).scalars()]
+        if kind == "fund_vault":
+            self._vaults = found
+        return list(found)
 
     # -- reorgs -----------------------------------------------------------------------------------
 
@@ -364,6 +403,6 @@ class Indexer:
 
     def _roll_back_to(self, ancestor: store.Cursor | None, cursor: store.Cursor) -> None:
         removed = store.roll_back(self.engine, self.chain_id, ancestor, first_block=self.deployment.block_number)
-        self._assets = None
+        self._assets = self._vaults = None
         target = ancestor.number if ancestor else self.deployment.block_number - 1
         log.info("indexer: reorg below block %d, rolled back to %d (%d history rows)", cursor.number, target, removed)

@@ -17,6 +17,7 @@ from sqlmodel import SQLModel
 import rwakit.indexer.tables  # noqa: F401 - registers the tables
 from rwakit.errors import RwakitError
 from rwakit.indexer.events import Event
+from rwakit.indexer.fund_projection import FUND_EVENTS, FundProjection
 
 ZERO = "0x0000000000000000000000000000000000000000"
 SELECT_CHUNK = 500
@@ -69,11 +70,17 @@ class Projection:
     contracts: list[dict[str, Any]] = field(default_factory=list)
     _last_transfer: dict[tuple[str, str], tuple[str, int]] = field(default_factory=dict)
     _created: dict[str, AssetAtCreation] = field(default_factory=dict)
+    funds: FundProjection = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.funds = FundProjection(self.chain_id)
 
     # -- reading what the batch builds on -------------------------------------------------------
 
     def load(self, connection: Connection, events: Sequence[Event]) -> None:
-        """Read the current rows of the balances and investors the events change."""
+        """Read the current rows of the balances and investors the events change (the funds' rows are
+        read as their events need them)."""
+        self.funds.connection = connection
         by_asset: dict[str, set[str]] = {}
         ids: set[str] = set()
         for event in events:
@@ -104,7 +111,10 @@ class Projection:
         """Apply `events` in order; `created` holds what each new asset's constructor set."""
         self._created = created
         for event in events:
-            getattr(self, f"_on_{event.name}")(event, *event.args)
+            if event.name in FUND_EVENTS:
+                self.funds.apply(event)
+            else:
+                getattr(self, f"_on_{event.name}")(event, *event.args)
 
     def _on_Transfer(self, event: Event, sender: str, receiver: str, amount: int) -> None:
         key = (event.tx_hash, event.log_index)
@@ -211,6 +221,9 @@ class Projection:
 
     def _on_RoleRevoked(self, event: Event, role: str, account: str) -> None:
         self._set(event, "role", f"{role}:{account}", False)
+
+    def _on_OperatorSet(self, event: Event, controller: str, operator: str, approved: bool) -> None:
+        self._set(event, "operator", f"{controller}:{operator}", approved)
 
     def _on_AssetCreated(self, event: Event, asset: str, _issuer: str, symbol: str, kind: int) -> None:
         """The asset joins the followed contracts; what its constructor set without an event (the

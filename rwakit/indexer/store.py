@@ -10,7 +10,7 @@ or not at all.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, Table, and_, delete, select, tuple_
@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 from rwakit.db.clock import utcnow
 from rwakit.errors import RwakitError
 from rwakit.indexer.events import Event
+from rwakit.indexer.fund_projection import FundAtCreation
 from rwakit.indexer.logs import Header
 from rwakit.indexer.projection import AssetAtCreation, Projection, table
 
@@ -31,6 +32,10 @@ STATES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("index_investor_history", "index_investor", ("investor_id",)),
     ("index_wallet_history", "index_wallet", ("wallet",)),
     ("index_setting_history", "index_setting", ("contract", "name", "key")),
+    ("index_fund_history", "index_fund", ("vault",)),
+    ("index_fund_nav_history", "index_fund_nav", ("vault", "nav_id")),
+    ("index_fund_day_history", "index_fund_day", ("vault", "day")),
+    ("index_fund_request_history", "index_fund_request", ("vault", "controller", "side")),
 )
 EVENT_TABLES = ("index_transfer", "index_block", "index_contract")
 ALL_TABLES = (*(h for h, _, _ in STATES), *(c for _, c, _ in STATES), *EVENT_TABLES, "index_cursor")
@@ -51,7 +56,7 @@ class Cursor:
 @dataclass(frozen=True)
 class Batch:
     """Blocks start..end of one chain: their events in chain order, the headers of the blocks to
-    keep (those with events and the last), and what new assets' constructors set at creation."""
+    keep (those with events and the last), and what new assets' and vaults' constructors set."""
 
     chain_id: int
     start: int
@@ -60,6 +65,7 @@ class Batch:
     blocks: Sequence[Header]
     created: dict[str, AssetAtCreation]
     platform: Sequence[dict[str, Any]] = ()  # the registry and factory rows, written by the first batch
+    vaults: dict[str, FundAtCreation] = field(default_factory=dict)
 
 
 def cursor(connection: Connection, chain_id: int, *, for_update: bool = False) -> Cursor | None:
@@ -91,8 +97,11 @@ def write_batch(engine: Engine, batch: Batch, *, expected: Cursor | None) -> int
             )
         projection = Projection(batch.chain_id)
         projection.load(connection, batch.events)
+        funds = projection.funds
+        funds.timestamps = {h.number: h.timestamp for h in batch.blocks}
+        funds.created = batch.vaults
         projection.apply(batch.events, batch.created)
-        upsert(connection, "index_contract", [*batch.platform, *projection.contracts])
+        upsert(connection, "index_contract", [*batch.platform, *projection.contracts, *funds.contracts])
         insert_new(connection, "index_transfer", projection.transfers.values())
         insert_new(connection, "index_balance_history", projection.balance_changes.values())
         upsert(connection, "index_balance", projection.balances.values())
@@ -102,6 +111,14 @@ def write_batch(engine: Engine, batch: Batch, *, expected: Cursor | None) -> int
         upsert(connection, "index_wallet", projection.wallets.values())
         insert_new(connection, "index_setting_history", projection.setting_changes.values())
         upsert(connection, "index_setting", projection.settings.values())
+        for history, current, changes, rows in (
+            ("index_fund_history", "index_fund", funds.fund_changes, funds.funds),
+            ("index_fund_nav_history", "index_fund_nav", funds.nav_changes, funds.navs),
+            ("index_fund_day_history", "index_fund_day", funds.day_changes, funds.days),
+            ("index_fund_request_history", "index_fund_request", funds.request_changes, funds.requests),
+        ):
+            insert_new(connection, history, changes.values())
+            upsert(connection, current, [r for r in rows.values() if "block_number" in r])
         upsert(connection, "index_block", [_block_row(batch.chain_id, h) for h in batch.blocks])
         last = next(h for h in batch.blocks if h.number == batch.end)
         _move_cursor(connection, batch.chain_id, Cursor(last.number, last.hash))

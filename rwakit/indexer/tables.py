@@ -87,7 +87,7 @@ class IndexedContract(SQLModel, table=True):
 
     chain_id: int = Field(sa_type=BigInteger, primary_key=True)
     address: str = Field(primary_key=True, max_length=42)
-    kind: str = Field(max_length=16)  # registry | factory | asset
+    kind: str = Field(max_length=16)  # registry | factory | asset | fund_factory | fund_vault
     symbol: str = Field(default="", max_length=32, index=True)
     name: str = Field(default="", max_length=200)
     decimals: int = 0
@@ -223,6 +223,140 @@ class Setting(SettingState, table=True):
 
 class SettingChange(SettingState, table=True):
     __tablename__ = "index_setting_history"
+
+    chain_id: int = Field(sa_type=BigInteger, primary_key=True)
+    block_number: int = Field(sa_type=BigInteger, primary_key=True)
+    log_index: int = Field(primary_key=True)
+
+
+# -- funds: dealing vaults (FundVault, opened by the FundVaultFactory) ---------------------------
+
+
+class FundState(SQLModel):
+    """A fund's dealing vault: its asset, cut-off and dealing terms (FundVault.Terms, from TermsSet)."""
+
+    vault: str = Field(primary_key=True, max_length=42)
+    asset: str = Field(max_length=42, index=True)
+    admin: str = Field(max_length=42)  # who opened the vault (its first DEFAULT_ADMIN_ROLE)
+    cutoff: int = Field(sa_type=BigInteger)  # seconds after 00:00 UTC at which a dealing day closes
+    share_decimals: int  # the asset's decimals
+    coin_decimals: int  # the settlement currency's decimals
+    cash_account: str = Field(max_length=42)
+    fee_account: str = Field(max_length=42)
+    subscription_fee_bps: int
+    redemption_fee_bps: int
+    max_nav_deviation_bps: int
+    max_nav_age: int = Field(sa_type=BigInteger)  # seconds
+    min_subscription: int = _uint256()  # settlement currency base units
+    min_redemption: int = _uint256()  # share base units
+
+
+class Fund(FundState, table=True):
+    __tablename__ = "index_fund"
+
+    chain_id: int = Field(sa_type=BigInteger, primary_key=True)
+    block_number: int = _block()
+
+
+class FundChange(FundState, table=True):
+    __tablename__ = "index_fund_history"
+
+    chain_id: int = Field(sa_type=BigInteger, primary_key=True)
+    block_number: int = Field(sa_type=BigInteger, primary_key=True)
+    log_index: int = Field(primary_key=True)
+
+
+class FundNavState(SQLModel):
+    """One published NAV per share (18 decimals) and its status: accepted, held (too far from the
+    baseline) or confirmed (by the admin)."""
+
+    vault: str = Field(primary_key=True, max_length=42)
+    nav_id: int = Field(sa_type=BigInteger, primary_key=True)
+    value: int = _uint256()
+    valuation_time: int = Field(sa_type=BigInteger)  # unix seconds
+    published_block: int = Field(sa_type=BigInteger)
+    published_at: int = Field(sa_type=BigInteger)  # that block's timestamp
+    status: str = Field(max_length=10)  # accepted | held | confirmed
+    confirmed_block: int | None = Field(default=None, sa_type=BigInteger)
+
+
+class FundNav(FundNavState, table=True):
+    __tablename__ = "index_fund_nav"
+
+    chain_id: int = Field(sa_type=BigInteger, primary_key=True)
+    block_number: int = _block()
+
+
+class FundNavChange(FundNavState, table=True):
+    __tablename__ = "index_fund_nav_history"
+
+    chain_id: int = Field(sa_type=BigInteger, primary_key=True)
+    block_number: int = Field(sa_type=BigInteger, primary_key=True)
+    log_index: int = Field(primary_key=True)
+
+
+class FundDayState(SQLModel):
+    """A dealing day's totals (FundVault.DealingDay): requests add up until its cut-off, cancellations
+    take away, and settlement fixes its NAV."""
+
+    vault: str = Field(primary_key=True, max_length=42)
+    day: int = Field(sa_type=BigInteger, primary_key=True)  # days since 1970-01-01 (UTC)
+    deposit_assets: int = _uint256()  # gross subscription cash, settlement currency base units
+    deposit_fees: int = _uint256()
+    redeem_shares: int = _uint256()  # share base units
+    nav_id: int | None = Field(default=None, sa_type=BigInteger)  # set at settlement
+    nav: int = _uint256()  # zero until settled
+    settled_block: int | None = Field(default=None, sa_type=BigInteger)
+
+
+class FundDay(FundDayState, table=True):
+    __tablename__ = "index_fund_day"
+
+    chain_id: int = Field(sa_type=BigInteger, primary_key=True)
+    block_number: int = _block()
+
+
+class FundDayChange(FundDayState, table=True):
+    __tablename__ = "index_fund_day_history"
+
+    chain_id: int = Field(sa_type=BigInteger, primary_key=True)
+    block_number: int = Field(sa_type=BigInteger, primary_key=True)
+    log_index: int = Field(primary_key=True)
+
+
+class FundRequestState(SQLModel):
+    """A controller's requests on one side (deposit: subscriptions, redeem: redemptions) of a vault, as
+    the vault keeps them: the pending request (its dealing day and amount), what settled days made
+    claimable, what a cancellation left to take back, and what has been claimed. Amounts are in the
+    settlement currency's base units (assets) or the share's (shares); a deposit's pending amount is
+    cash, a redemption's is shares."""
+
+    vault: str = Field(primary_key=True, max_length=42)
+    controller: str = Field(primary_key=True, max_length=42)
+    side: str = Field(primary_key=True, max_length=8)  # deposit | redeem
+    day: int = Field(sa_type=BigInteger)  # the dealing day of the last request
+    pending: int = _uint256()
+    pending_fees: int = _uint256()  # deposit: the subscription fees fixed at the requests
+    fee_bps: int = 0  # redeem: the redemption fee rate fixed at the request
+    claimable_assets: int = _uint256()  # deposit: gross cash dealt; redeem: net cash to pay
+    claimable_shares: int = _uint256()
+    claimable_fees: int = _uint256()  # redeem: fees paid at the claim
+    cancelled: int = _uint256()  # cancelled cash (deposit) or shares (redeem) to take back
+    claimed_assets: int = _uint256()
+    claimed_shares: int = _uint256()
+    status: str = Field(max_length=10)  # pending | claimable | cancelled | claimed
+
+
+class FundRequest(FundRequestState, table=True):
+    __tablename__ = "index_fund_request"
+    __table_args__ = (Index("ix_index_fund_request_day", "chain_id", "vault", "day"),)
+
+    chain_id: int = Field(sa_type=BigInteger, primary_key=True)
+    block_number: int = _block()
+
+
+class FundRequestChange(FundRequestState, table=True):
+    __tablename__ = "index_fund_request_history"
 
     chain_id: int = Field(sa_type=BigInteger, primary_key=True)
     block_number: int = Field(sa_type=BigInteger, primary_key=True)

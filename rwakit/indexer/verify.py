@@ -1,6 +1,7 @@
 """Compare the index with the chain, both at the indexed block: every indexed wallet's balance
-(balanceOf), each investor-limits asset's holder count (counts().holders), and every investor's
-registry record and wallets. The chain is the source of truth: each difference is reported."""
+(balanceOf), each investor-limits asset's holder count (counts().holders), every investor's
+registry record and wallets, and every fund vault's terms, NAVs, dealing days and controllers'
+requests (the vault's own views). The chain is the source of truth: each difference is reported."""
 
 from __future__ import annotations
 
@@ -19,6 +20,20 @@ from rwakit.indexer import store
 from rwakit.indexer.projection import table
 
 RECORD = "(uint48,uint40,uint16,uint8,bool,bool)"
+TERMS = "(address,uint16,uint16,uint16,uint32,address,uint128,uint128)"
+NAV_STATUS = {1: "accepted", 2: "held", 3: "confirmed"}
+# the vault's views of one controller's requests, per side: (signature, with request id 0, index column)
+REQUEST_VIEWS = {
+    "deposit": (("pendingDepositRequest(uint256,address)", True, "pending"),
+                ("maxDeposit(address)", False, "claimable_assets"),
+                ("maxMint(address)", False, "claimable_shares"),
+                ("claimableCancelDepositRequest(uint256,address)", True, "cancelled")),
+    "redeem": (("pendingRedeemRequest(uint256,address)", True, "pending"),
+               ("maxWithdraw(address)", False, "claimable_assets"),
+               ("maxRedeem(address)", False, "claimable_shares"),
+               ("claimableRedeemFees(address)", False, "claimable_fees"),
+               ("claimableCancelRedeemRequest(uint256,address)", True, "cancelled")),
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -116,4 +131,59 @@ def _compare(w3: Web3, engine: Engine, deployment: Deployment, block: int) -> Re
     if count != len(records):
         differences.append(f"investors: index {len(records)}, chain {count}")
     checked = len(held) + len(limited) + 2 * len(records) + 1
+    checked += _compare_funds(w3, engine, chain_id, block, differences)
     return Report(block, checked, differences)
+
+
+def _compare_funds(w3: Web3, engine: Engine, chain_id: int, block: int, differences: list[str]) -> int:
+    """Each vault's terms and NAV count, each NAV, each dealing day's totals, each request's amounts."""
+    with engine.connect() as connection:
+        funds, navs, days, requests = (
+            connection.execute(select(table(name)).where(table(name).c.chain_id == chain_id)).mappings().all()
+            for name in ("index_fund", "index_fund_nav", "index_fund_day", "index_fund_request")
+        )
+    terms = read(w3, [Call(f["vault"], "dealingTerms()", returns=TERMS) for f in funds], block=block)
+    counts = read(w3, [Call(f["vault"], "navCount()") for f in funds], block=block)
+    latest: dict[str, int] = defaultdict(int)
+    for nav in navs:
+        latest[nav["vault"]] = max(latest[nav["vault"]], nav["nav_id"])
+    for fund, actual, count in zip(funds, terms, counts, strict=True):
+        expected = tuple(fund[c] for c in ("cash_account", "subscription_fee_bps", "redemption_fee_bps",
+                                           "max_nav_deviation_bps", "max_nav_age", "fee_account", "min_subscription",
+                                           "min_redemption"))  # fmt: skip
+        actual = (Web3.to_checksum_address(actual[0]), *actual[1:5], Web3.to_checksum_address(actual[5]), *actual[6:])
+        if expected != actual:
+            differences.append(f"terms of vault {fund['vault']}: index {expected}, chain {actual}")
+        if latest[fund["vault"]] != count:
+            differences.append(f"NAVs of vault {fund['vault']}: index {latest[fund['vault']]}, chain {count}")
+    on_chain = read(w3, [Call(n["vault"], "nav(uint256)", (n["nav_id"],), "(uint128,uint40,uint40,uint8)")
+                         for n in navs], block=block)  # fmt: skip
+    for nav, (value, valuation_time, published_at, status) in zip(navs, on_chain, strict=True):
+        expected = (nav["value"], nav["valuation_time"], nav["published_at"], nav["status"])
+        if expected != (value, valuation_time, published_at, NAV_STATUS.get(status)):
+            differences.append(
+                f"NAV {nav['nav_id']} of vault {nav['vault']}: index (value, valuation time, published at, "
+                f"status) {expected}, chain {(value, valuation_time, published_at, NAV_STATUS.get(status))}"
+            )
+    totals = read(w3, [Call(d["vault"], "dealingDayTotals(uint256)", (d["day"],), "(uint128,uint128,uint128,uint128)")
+                       for d in days], block=block)  # fmt: skip
+    for day, actual in zip(days, totals, strict=True):
+        expected = (day["deposit_assets"], day["deposit_fees"], day["redeem_shares"], day["nav"])
+        if expected != tuple(actual):
+            differences.append(
+                f"dealing day {day['day']} of vault {day['vault']}: index (deposit assets, fees, redeem shares, "
+                f"nav) {expected}, chain {tuple(actual)}"
+            )
+    calls, expected_values = [], []
+    for request in requests:
+        for signature, with_id, column in REQUEST_VIEWS[request["side"]]:
+            args = (0, request["controller"]) if with_id else (request["controller"],)
+            calls.append(Call(request["vault"], signature, args))
+            expected_values.append((request, column))
+    for (request, column), actual in zip(expected_values, read(w3, calls, block=block), strict=True):
+        if request[column] != actual:
+            differences.append(
+                f"{request['side']} {column} of {request['controller']} in vault {request['vault']}: index "
+                f"{request[column]}, chain {actual}"
+            )
+    return 2 * len(funds) + len(navs) + len(days) + len(calls)

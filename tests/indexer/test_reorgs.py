@@ -85,7 +85,7 @@ def test_anvil_reorg_drops_an_issuance_then_the_asset(history_platform: Platform
     indexer.catch_up()
     assert _balances(engine) == {}
     assert rows(engine, "index_transfer", "log_index") == []
-    assert [c["kind"] for c in rows(engine, "index_contract", "kind")] == ["factory", "registry"]
+    assert [c["kind"] for c in rows(engine, "index_contract", "kind")] == ["factory", "fund_factory", "registry"]
     assert [s for s in rows(engine, "index_setting", "name") if s["contract"] == asset] == []
     assert verify(platform.chain.w3, engine, platform.deployment).differences == []
     indexer.close()
