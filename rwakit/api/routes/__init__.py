@@ -8,6 +8,7 @@ from rwakit.api.routes import (
     audit,
     compliance,
     controls,
+    fund_dealing,
     investors,
     issuances,
     platform,
@@ -16,7 +17,8 @@ from rwakit.api.routes import (
     transfers,
 )
 
-MODULES = (platform, assets, compliance, controls, audit, investors, issuances, transfers, proposals, settlement)
+MODULES = (platform, assets, compliance, controls, audit, investors, issuances, transfers, proposals, settlement,
+           fund_dealing)
 api_router = APIRouter()
 for module in MODULES:
     api_router.include_router(module.router)
