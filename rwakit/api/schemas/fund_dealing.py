@@ -31,7 +31,7 @@ Nav = Annotated[
         json_schema_extra={"pattern": NAV_PATTERN},  # checked by parse_nav, which lends its code
     ),
 ]
-Bps = Annotated[StrictInt, BeforeValidator(integral), Field(ge=0, le=MAX_FEE_BPS, description="Basis points")]
+Bps = Annotated[StrictInt, Field(ge=0, le=MAX_FEE_BPS, description="Basis points"), BeforeValidator(integral)]
 
 
 class FundSide(StrEnum):
@@ -49,12 +49,12 @@ class TermsUpdate(Body):
     fee_account: Recipient = Field(description="Receives the fees")
     subscription_fee_bps: Bps = 0
     redemption_fee_bps: Bps = 0
-    max_nav_deviation_bps: Annotated[StrictInt, BeforeValidator(integral)] = Field(
-        DEFAULT_DEVIATION_BPS, ge=0, le=MAX_DEVIATION_BPS,
+    max_nav_deviation_bps: Annotated[StrictInt, Field(ge=0, le=MAX_DEVIATION_BPS), BeforeValidator(integral)] = Field(
+        DEFAULT_DEVIATION_BPS,
         description="A NAV further than this from the last accepted one is held until the admin confirms it",
-    )  # fmt: skip
-    max_nav_age_seconds: Annotated[StrictInt, BeforeValidator(integral)] = Field(
-        DEFAULT_NAV_AGE, ge=1, le=MAX_NAV_AGE, description="An older NAV is stale for settlement until confirmed"
+    )
+    max_nav_age_seconds: Annotated[StrictInt, Field(ge=1, le=MAX_NAV_AGE), BeforeValidator(integral)] = Field(
+        DEFAULT_NAV_AGE, description="An older NAV is stale for settlement until confirmed"
     )
     min_subscription: Amount = Field("0", description="In the settlement currency")
     min_redemption: Amount = Field("0", description="In the fund's shares")
