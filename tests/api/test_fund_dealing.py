@@ -9,17 +9,26 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from rwakit.api import create_app
 from rwakit.api.services.keyed_steps import StepFaults
+from rwakit.chain.connection import Chain
+from rwakit.config import Settings
+from rwakit.contracts import load_artifact
+from rwakit.custody.handover import hand_roles_to
+from rwakit.custody.safe import SafeSpec, deploy_safe
 from rwakit.db.journal import TxLog
 from rwakit.db.settlement import SettlementRequest
 from rwakit.funds.models import DAY, day_date
 from rwakit.funds.services import Funds
 from rwakit.platform import Platform
 from rwakit.settlement.services import Settlement
-from tests.api.conftest import Api, TestClient, ok, refused
-from tests.conftest import advance_time
+from rwakit.tokenize import AssetSpec
+from tests.api.conftest import Api, TestClient, clear_tables, ok, refused
+from tests.conftest import advance_time, investor
 
 HKD = 10**6
 SUB, RED = "/funds/HMMF/subscriptions", "/funds/HMMF/redemptions"
@@ -392,3 +401,44 @@ def test_a_nav_publication_that_crashed_is_settled_at_startup_and_one_not_sent_f
     assert ok(replay, 201)["id"] == 2 and replay.headers["Idempotent-Replayed"] == "true"
     assert ok(api.issuer.post("/funds/HMMF/navs", json={"nav": "10.3"}, headers=keyed("nav-early")), 201)["id"] == 3
     assert len(Funds.open(api_platform).vaults.navs("HMMF")) == 3
+
+
+# -- a Safe holds the platform's roles ------------------------------------------------------------
+
+
+@pytest.fixture
+def safe_fund_api(chain: Chain, platform: Platform, api_settings: Settings, db_engine: Engine) -> Iterator[Api]:
+    """HMMF's vault opened by the operator, whose roles (the vault's admin and valuer included) then go to a
+    2-of-2 Safe; HK-0001 (custodial wallet 1) holds HKD 100,000."""
+    platform.registry.register(investor(chain, "HK-0001", chain.signers[1]))
+    platform.assets.create(AssetSpec("Harbour Money Market Fund", "HMMF", 4, "fund", "100000000"))
+    funds, operator = Funds.open(platform), chain.operator
+    terms = funds.vaults.terms(cash_account=chain.signers[5].address, fee_account=chain.signers[6].address)
+    funds.vaults.open(operator, "HMMF", terms, initial_nav="10")
+    funds.cash.mint(chain.signers[1].address, "100000")
+    safe = deploy_safe(chain, platform.txm, SafeSpec((chain.signers[7].address, chain.signers[8].address), 2))
+    vault = load_artifact("FundVault").at(chain.w3, funds.vaults.get("HMMF").vault)
+    for role in (vault.functions.DEFAULT_ADMIN_ROLE().call(), vault.functions.VALUER_ROLE().call()):
+        platform.txm.transact(operator, vault.functions.grantRole(role, safe.address), label="grant a vault role")
+    hand_roles_to(platform, safe.address, operator)
+    held = Platform.open(chain, platform.deployment.held_by(safe.address))
+    app: FastAPI = create_app(api_settings, platform=held, engine=db_engine)
+    with TestClient(app) as client:
+        api = Api(client=client, engine=db_engine, platform=held)
+        ok(api.registrar.post("/custodial-wallets", json={"address": chain.signers[1].address}), 201)
+        yield api
+    clear_tables(db_engine)
+
+
+def test_under_a_safe_the_staffs_requests_are_proposed_once_per_key_and_investors_still_deal(
+    safe_fund_api: Api, chain: Chain
+) -> None:
+    api = safe_fund_api
+    first = refused(api.issuer.post("/funds/HMMF/navs", json={"nav": "10.1"}, headers=keyed("nav-safe")), 202,
+                    "approval_pending")  # fmt: skip
+    again = refused(api.issuer.post("/funds/HMMF/navs", json={"nav": "10.1"}, headers=keyed("nav-safe")), 202,
+                    "approval_pending")  # fmt: skip
+    assert again["proposal_id"] == first["proposal_id"] and first["status"] == "pending"
+    assert len(Funds.open(api.platform).vaults.navs("HMMF")) == 1 and requests(api) == []  # nothing sent
+    body = {"wallet": chain.signers[1].address, "amount": "5000"}
+    assert ok(api.investor("HK-0001").post(SUB, json=body, headers=keyed()))["cash"] == "5000"  # custody signs

@@ -1,7 +1,9 @@
 """A fund's value-moving requests over HTTP: the admin opens its vault, sets its terms and confirms NAVs, the
-issuer publishes NAVs and settles dealing days (the operator signs, as the vault's admin, valuer and manager:
-a vault opened over HTTP names it all three), and investors subscribe, redeem, cancel and claim through
-their custodial wallets (the platform's custody signs; an investor key only for its own wallets).
+issuer publishes NAVs and settles dealing days (the platform's signer acts, as the vault's admin, valuer and
+manager: a vault opened over HTTP names it all three; when a Safe holds the platform's roles that signer is the
+Safe's proposer, and these requests answer 202 approval_pending as issuances do), and investors subscribe,
+redeem, cancel and claim through their custodial wallets (the platform's custody signs; an investor key only for
+its own wallets).
 
 Each request is one transaction and takes an idempotency key, with the money leg's machinery
 (rwakit.api.services.settlement): one row per key in ``settlement_request`` (operation ``fund_*``, so
@@ -98,7 +100,7 @@ class FundDesk:
 
     def open_vault(self, fund: str, data: VaultCreate, key: str | None) -> Outcome[Reply]:
         def plan() -> Planned:
-            vaults, operator = self.funds.vaults, self.platform.chain.operator
+            vaults, operator = self.funds.vaults, self.platform.signer
             address = self.platform.assets.get(fund).symbol  # 404 asset_not_found
             try:
                 grant = vaults.granting(address)  # a vault whose opening was cut short: completed now
@@ -187,7 +189,7 @@ class FundDesk:
 
     def _staff(self, fund: str, order: Order, *, target: int | None = None,
                complete: Callable[[], object] | None = None) -> Planned:  # fmt: skip
-        operator = self.platform.chain.operator
+        operator = self.platform.signer
         return Planned(FundStep(fund=fund, what=order.what), target, lambda: self.funds.vaults.send(operator, order),
                        complete=complete)  # fmt: skip
 
