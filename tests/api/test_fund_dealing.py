@@ -403,6 +403,34 @@ def test_a_nav_publication_that_crashed_is_settled_at_startup_and_one_not_sent_f
     assert len(Funds.open(api_platform).vaults.navs("HMMF")) == 3
 
 
+def test_a_redemption_whose_receipt_was_lost_is_in_doubt_until_the_chain_answers_and_burns_once(
+    opened: Api, wallets: list[str], api_platform: Platform
+) -> None:
+    api, hk = opened, opened.investor("HK-0001")
+    ok(hk.post(SUB, json={"wallet": wallets[0], "amount": "10000"}, headers=keyed()))
+    deal(api, api_platform)
+    ok(hk.post("/funds/HMMF/subscriptions/claim", json={"wallet": wallets[0]}, headers=keyed()))
+    token, w3, txm = api_platform.assets.token("HMMF"), api_platform.chain.w3, api_platform.txm
+    body = {"wallet": wallets[0], "shares": "100"}
+    timeout, txm._timeout = txm._timeout, 0.3
+    w3.provider.make_request("evm_setAutomine", [False])  # type: ignore[arg-type]
+    try:
+        refused(hk.post(RED, json=body, headers=keyed("lost")), 504, "tx_pending")
+        assert requests(api)[-1].status == "in_doubt"
+        doubt = refused(hk.post(RED, json=body, headers=keyed("lost")), 409, "settlement_in_doubt")
+        assert doubt["settlement_id"] == requests(api)[-1].id and len(doubt["tx_hashes"]) == 1
+        refused(hk.post(RED, json=body | {"shares": "101"}, headers=keyed("lost")), 422, "idempotency_key_reused")
+        w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    finally:
+        w3.provider.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
+        txm._timeout = timeout
+    settled = hk.post(RED, json=body, headers=keyed("lost"))
+    assert ok(settled)["tx_hash"] == doubt["tx_hashes"][0] and settled.headers["Idempotent-Replayed"] == "true"
+    assert ok(settled)["position"]["pending_redemption"] == "100"
+    assert token.functions.balanceOf(wallets[0]).call() == 895 * 10**4  # burnt once
+    assert requests(api)[-1].status == "completed"
+
+
 # -- a Safe holds the platform's roles ------------------------------------------------------------
 
 
