@@ -96,52 +96,52 @@ class FundDesk:
         self.custody = custody
         self.funds = Funds.open(self.platform)
 
-    # -- the fund's staff: admin, valuer, manager (the operator signs) ----------------------------
+    # -- the fund's staff: admin, valuer, manager (the platform's signer) ----------------------------
 
     def open_vault(self, fund: str, data: VaultCreate, key: str | None) -> Outcome[Reply]:
         def plan() -> Planned:
-            vaults, operator = self.funds.vaults, self.platform.signer
-            address = self.platform.assets.get(fund).symbol  # 404 asset_not_found
+            vaults, signer = self.funds.vaults, self.platform.signer
+            symbol = self.platform.assets.get(fund).symbol  # 404 asset_not_found
             try:
-                grant = vaults.granting(address)  # a vault whose opening was cut short: completed now
+                grant = vaults.granting(symbol)  # a vault whose opening was cut short: completed now
             except NotFound as exc:
                 if exc.code != "no_vault":
                     raise
                 grant = None
-            terms = self._terms(data, address)
-            order = grant or vaults.opening(operator.address, address, terms, initial_nav=data.initial_nav,
+            terms = self._terms(data, symbol)
+            order = grant or vaults.opening(signer.address, symbol, terms, initial_nav=data.initial_nav,
                                             cutoff=data.cutoff, zone=data.zone)  # fmt: skip
-            return self._staff(address, order, complete=lambda: vaults.complete_opening(operator, address))
+            return self._staff(symbol, order, complete=lambda: vaults.complete_opening(signer, symbol))
 
         return self._once(key, "fund_open_vault", fund, data, plan)
 
     def set_terms(self, fund: str, data: TermsUpdate, key: str | None) -> Outcome[Reply]:
         def plan() -> Planned:
-            address = self._vault_fund(fund)
-            return self._staff(address, self.funds.vaults.terms_setting(address, self._terms(data, address)))
+            symbol = self._vault_fund(fund)
+            return self._staff(symbol, self.funds.vaults.terms_setting(symbol, self._terms(data, symbol)))
 
         return self._once(key, "fund_set_terms", fund, data, plan)
 
     def publish_nav(self, fund: str, data: NavCreate, key: str | None) -> Outcome[Reply]:
         def plan() -> Planned:
-            address = self._vault_fund(fund)
+            symbol = self._vault_fund(fund)
             valued_at = None if data.valued_at is None else _seconds(data.valued_at)
-            return self._staff(address, self.funds.vaults.publication(address, data.nav, valued_at=valued_at))
+            return self._staff(symbol, self.funds.vaults.publication(symbol, data.nav, valued_at=valued_at))
 
         return self._once(key, "fund_publish_nav", fund, data, plan)
 
     def confirm_nav(self, fund: str, nav_id: int, key: str | None) -> Outcome[Reply]:
         def plan() -> Planned:
-            address = self._vault_fund(fund)
-            self.funds.vaults.nav(address, nav_id)  # 404 nav_not_found before anything is sent
-            return self._staff(address, self.funds.vaults.confirmation(address, nav_id), target=nav_id)
+            symbol = self._vault_fund(fund)
+            self.funds.vaults.nav(symbol, nav_id)  # 404 nav_not_found before anything is sent
+            return self._staff(symbol, self.funds.vaults.confirmation(symbol, nav_id), target=nav_id)
 
         return self._once(key, "fund_confirm_nav", fund, _NoBody(), plan, {"nav_id": str(nav_id)})
 
     def settle_day(self, fund: str, day: str, key: str | None) -> Outcome[Reply]:
         def plan() -> Planned:
-            address, number = self._vault_fund(fund), parse_day(day)
-            return self._staff(address, self.funds.vaults.settlement(address, number), target=number)
+            symbol, number = self._vault_fund(fund), parse_day(day)
+            return self._staff(symbol, self.funds.vaults.settlement(symbol, number), target=number)
 
         return self._once(key, "fund_settle_day", fund, _NoBody(), plan, {"day": day})
 
@@ -150,37 +150,37 @@ class FundDesk:
     def subscribe(self, fund: str, data: Subscribe, key: str | None) -> Outcome[Reply]:
         dealing = self.funds.dealing
         return self._dealing(key, "fund_subscribe", fund, data,
-                             lambda address: dealing.subscription(data.wallet, address, data.amount))  # fmt: skip
+                             lambda symbol: dealing.subscription(data.wallet, symbol, data.amount))  # fmt: skip
 
     def redeem(self, fund: str, data: Redeem, key: str | None) -> Outcome[Reply]:
         dealing = self.funds.dealing
         return self._dealing(key, "fund_redeem", fund, data,
-                             lambda address: dealing.redemption(data.wallet, address, data.shares))  # fmt: skip
+                             lambda symbol: dealing.redemption(data.wallet, symbol, data.shares))  # fmt: skip
 
     def cancel(self, fund: str, side: FundSide, data: DealingStep, key: str | None) -> Outcome[Reply]:
         dealing, which = self.funds.dealing, _side(side)
         return self._dealing(key, f"fund_cancel_{which}", fund, data,
-                             lambda address: dealing.cancellation(data.wallet, address, which))  # fmt: skip
+                             lambda symbol: dealing.cancellation(data.wallet, symbol, which))  # fmt: skip
 
     def claim_cancelled(self, fund: str, side: FundSide, data: DealingStep, key: str | None) -> Outcome[Reply]:
         dealing, which = self.funds.dealing, _side(side)
         return self._dealing(key, f"fund_claim_cancelled_{which}", fund, data,
-                             lambda address: dealing.cancelled_claim(data.wallet, address, which))  # fmt: skip
+                             lambda symbol: dealing.cancelled_claim(data.wallet, symbol, which))  # fmt: skip
 
     def claim(self, fund: str, side: FundSide, data: ClaimDealt, key: str | None) -> Outcome[Reply]:
         dealing, which, amount = self.funds.dealing, _side(side), data.amount
         return self._dealing(key, f"fund_claim_{which}", fund, data,
-                             lambda address: dealing.settled_claim(data.wallet, address, which, amount))  # fmt: skip
+                             lambda symbol: dealing.settled_claim(data.wallet, symbol, which, amount))  # fmt: skip
 
     # -- helpers ------------------------------------------------------------------------------------
 
     def _dealing(self, key: str | None, operation: str, fund: str, data: DealingStep | Subscribe | Redeem,
                  build: Callable[[str], Order]) -> Outcome[Reply]:  # fmt: skip
         def plan() -> Planned:
-            address = self._vault_fund(fund)
+            symbol = self._vault_fund(fund)
             signer = self._own_signer(data.wallet)  # 403 forbidden_wallet, 422 wallet_not_custodial
-            order = build(address)
-            step = FundStep(fund=address, wallet=data.wallet, what=order.what, shares=str(order.shares),
+            order = build(symbol)
+            step = FundStep(fund=symbol, wallet=data.wallet, what=order.what, shares=str(order.shares),
                             cash=str(order.cash))  # fmt: skip
             approve = (lambda: self.funds.dealing.approve(signer, order)) if order.allowance else None
             return Planned(step, None, lambda: self.funds.dealing.send(signer, order), approve)
@@ -189,8 +189,8 @@ class FundDesk:
 
     def _staff(self, fund: str, order: Order, *, target: int | None = None,
                complete: Callable[[], object] | None = None) -> Planned:  # fmt: skip
-        operator = self.platform.signer
-        return Planned(FundStep(fund=fund, what=order.what), target, lambda: self.funds.vaults.send(operator, order),
+        signer = self.platform.signer
+        return Planned(FundStep(fund=fund, what=order.what), target, lambda: self.funds.vaults.send(signer, order),
                        complete=complete)  # fmt: skip
 
     def _terms(self, data: TermsUpdate, fund: str) -> Terms:
