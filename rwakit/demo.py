@@ -1,12 +1,13 @@
 """The demo: a platform, a handful of investors, a property and a fund, fractional issuance,
 one refused transfer, and the cap table; then the money leg (an OTC trade settled against test HKD,
-one refused, a month's rent). Printed as it goes."""
+one refused, a month's rent), and a money market fund's dealing day. Printed as it goes."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from rwakit.errors import ComplianceError
+from rwakit.funds.demo import run_fund_demo
 from rwakit.platform import Platform
 from rwakit.registry import InvestorInput
 from rwakit.settlement.demo import run_money_demo
@@ -89,6 +90,9 @@ def run_demo(platform: Platform, say: Print = print) -> dict[str, str]:
     if platform.deployment.dvp is not None:
         say("")
         run_money_demo(platform, say)
+    if platform.deployment.fund_vaults is not None:
+        say("")
+        run_fund_demo(platform, say)
     return {tower.symbol: tower.address, fund.symbol: fund.address}
 
 

@@ -1,5 +1,5 @@
 """The `rwakit` command: chains, compilation, deployment, investors, assets, issuance, rules, controls,
-the audit trail, the database's schema, the money leg (cash, trades, distributions), the demo."""
+the audit trail, the database's schema, the money leg (cash, trades, distributions), funds' dealing, the demo."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from rwakit.cli import (
     db,
     demo,
     distribution,
+    fund,
     index,
     investor,
     issue,
@@ -68,3 +69,4 @@ app.add_typer(db.app, name="db")
 app.add_typer(cash.app, name="cash")
 app.add_typer(trade.app, name="trade")
 app.add_typer(distribution.app, name="distribution")
+app.add_typer(fund.app, name="fund")

@@ -98,14 +98,15 @@ class DealingService:
             raise InvalidInput(f"A subscription is above zero and below 2**112 base units, not {amount}",
                                code="invalid_amount")  # fmt: skip
         c = self._v.cash
+        action = f"subscribe {c.display(value)} {c.symbol} to {fund}"
+        call = vault.functions.requestDeposit(value, investor, investor)
+        # Everything but the cash is checked first (the coin asks for the allowance before the balance), so a
+        # refusal leaves no approval behind.
+        self._v.check(investor, call, action, allowed="ERC20InsufficientAllowance")
         if (held := c.balance(investor)) < value:
             raise InvalidInput(f"{investor} holds {c.display(held)} {c.symbol}, less than the "
                                f"{c.display(value)} to subscribe: fund the wallet first",
                                code="insufficient_cash")  # fmt: skip
-        action = f"subscribe {c.display(value)} {c.symbol} to {fund}"
-        call = vault.functions.requestDeposit(value, investor, investor)
-        # Everything but the allowance is checked first: a refusal leaves no approval behind.
-        self._v.check(investor, call, action, allowed="ERC20InsufficientAllowance")
         return Order("subscription request", call, action, cash=value, allowance=value)
 
     def redemption(self, investor: str, fund: str, shares: str | int) -> Order:

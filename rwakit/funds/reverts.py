@@ -8,7 +8,7 @@ from typing import Any
 
 from rwakit.contracts.restrictions import Restriction
 from rwakit.errors import AccessDenied, ComplianceError, ContractRevert
-from rwakit.funds.models import NavStatus, day_date, format_cutoff, iso_time
+from rwakit.funds.models import NavStatus, day_date, iso_time
 
 Args = dict[str, Any]
 
@@ -44,8 +44,7 @@ _FUND_ERRORS: dict[str, tuple[str, Callable[[Args], str]]] = {
     "FundCashShort": ("cash_short", lambda a: f"the fund's cash account {a['cashAccount']} holds or allows "
                       f"{a['available']} base units, less than the {a['needed']} the claim pays: the redemption stays "
                       "claimable until the account is funded (and approves the vault)"),
-    "FundInvalidTerms": ("invalid_terms", lambda _: f"a cut-off is below 24:00 UTC ({format_cutoff(0)} to 23:59 UTC) "
-                         "and a fee at most 1,000 bps"),
+    "FundInvalidTerms": ("invalid_terms", lambda _: "a cut-off is 00:00 to 23:59 UTC and each fee at most 1,000 bps"),
     "FundZeroAddress": ("invalid_address", lambda _: "an account is the zero address"),
     "FundUnknownRequest": ("request_not_found", lambda a: f"no request {a['requestId']}: requests are id 0"),
     "FundAsyncFlow": ("async_flow", lambda _: "previews do not apply to asynchronous dealing"),

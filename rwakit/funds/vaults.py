@@ -287,6 +287,14 @@ class VaultService:
         """`order`'s one transaction; a revert becomes the funds' error for it."""
         return self._v.send(signer, order.call, order.action)
 
+    def contract(self, fund: str) -> Contract:
+        """`fund`'s FundVault handle."""
+        return self._v.vault(fund)
+
+    def cutoff_time(self, fund: str, day: int) -> int:
+        """When dealing day `day`'s requests close (unix seconds)."""
+        return int(self._v.vault(fund).functions.cutoffTime(day).call())
+
     def last_closed_day(self, fund: str) -> int:
         """The latest dealing day whose cut-off has passed (the one before the open day)."""
         return int(self._v.vault(fund).functions.dealingDay(self._now()).call()) - 1

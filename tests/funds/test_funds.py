@@ -63,7 +63,7 @@ def test_the_admin_opens_a_vault_with_the_issuer_role_and_the_cash_approved(fund
     assert opened.fund.terms.min_subscription == 1000 * HKD and opened.fund.terms.min_redemption == 50
     token = fund.platform.assets.token(symbol)
     assert token.functions.hasRole(token.functions.ISSUER_ROLE().call(), opened.fund.vault).call()
-    vault = f.vaults._v.vault(symbol)
+    vault = f.vaults.contract(symbol)
     assert vault.functions.hasRole(vault.functions.MANAGER_ROLE().call(), fund.bob.address).call()
     assert fund.coin.functions.allowance(fund.cash_account.address, opened.fund.vault).call() == 2**256 - 1
     refused("vault_exists", lambda: f.vaults.open(fund.admin, symbol, terms(f, fund), initial_nav="1"))
@@ -232,6 +232,9 @@ def test_redemptions_burn_at_the_request_and_wait_for_cash_first_claimed_first_p
     held = fund.shares(fund.alice)
     refused("shares_unavailable", lambda: f.dealing.redeem(fund.alice, "HMMF", str(held // SHARE + 1)))
     refused("below_minimum", lambda: f.dealing.redeem(fund.alice, "HMMF", "9"))
+    refused("invalid_amount", lambda: f.dealing.redeem(fund.alice, "HMMF", "0"))
+    refused("amount_too_large", lambda: f.dealing.redeem(fund.alice, "HMMF", str(2**128)))
+    refused("shares_unavailable", lambda: f.dealing.redeem(fund.alice, "HMMF", str(2**100)))
     refused("fund_ineligible", lambda: f.dealing.redeem(fund.outsider, "HMMF", "10"))
     assert f.dealing.redeem(fund.alice, "HMMF", "100").pending_redemption == 100 * SHARE
     assert fund.shares(fund.alice) == held - 100 * SHARE  # burnt at the request
