@@ -10,6 +10,7 @@ from functools import cached_property
 from eth_typing import ChecksumAddress
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
+from web3.logs import DISCARD
 from web3.types import TxReceipt
 
 from rwakit.chain.connection import Chain
@@ -46,6 +47,20 @@ MAX_DEVIATION_BPS = 10_000
 MAX_NAV_AGE = 2**32 - 1
 DEFAULT_DEVIATION_BPS = 500
 DEFAULT_NAV_AGE = 4 * DAY  # a Friday's NAV still deals on the Monday after
+
+
+@dataclass(frozen=True)
+class Order:
+    """One transaction of a fund's, built and checked as far as can be without sending it (what the HTTP API
+    journals as one step): `cash` and `shares` are what an investor's request takes or claim delivers,
+    `allowance` the cash approved to the vault first."""
+
+    what: str  # publication, ..., subscription request, subscription (a claim), cancelled redemption
+    call: ContractFunction
+    action: str  # how a refusal names it
+    shares: int = 0
+    cash: int = 0
+    allowance: int = 0
 
 
 @dataclass(frozen=True)
@@ -150,18 +165,42 @@ class VaultService:
         closing at `cutoff` in `zone` each day, grants it the asset's ISSUER_ROLE (to mint and burn at dealing),
         and, when rwakit holds the cash account's key, approves the vault to pay redemptions from it.
         `valuer` and `manager` (default: the admin) publish NAVs and settle dealing days."""
+        order = self.opening(admin.address, fund, terms, initial_nav=initial_nav, cutoff=cutoff, zone=zone,
+                             valuer=valuer, manager=manager)  # fmt: skip
+        self.send(admin, order)
+        return self.complete_opening(admin, fund)
+
+    def opening(self, admin: str, fund: str, terms: Terms, *, initial_nav: str | int,
+                cutoff: str = DEFAULT_CUTOFF, zone: str = DEFAULT_ZONE, valuer: str | None = None,
+                manager: str | None = None) -> Order:  # fmt: skip
+        """The vault's creation :meth:`open` sends, checked against the factory now: nothing is sent."""
         token = self._v.fund_token(fund)
         seconds, nav = parse_cutoff(cutoff, zone), parse_nav(initial_nav)
-        valuer_wallet = self._v.wallet(valuer) if valuer else admin.address
-        manager_wallet = self._v.wallet(manager) if manager else admin.address
+        valuer_wallet = self._v.wallet(valuer) if valuer else admin
+        manager_wallet = self._v.wallet(manager) if manager else admin
         symbol = token.functions.symbol().call()
         call = self._v.factory.functions.createVault(token.address, seconds, nav, terms.as_tuple(), valuer_wallet,
                                                      manager_wallet)  # fmt: skip
-        self._v.send(admin, call, f"open {symbol}'s vault")
-        vault = self._v.vault(token.address)
+        action = f"open {symbol}'s vault"
+        self._v.check(admin, call, action)
+        return Order("opening", call, action)
+
+    def complete_opening(self, admin: Signer, fund: str) -> OpenedVault:
+        """What follows the vault's creation, each safe to send again: the asset's ISSUER_ROLE granted to the
+        vault (unless it holds it), the cash account's approval (when rwakit holds its key)."""
+        if (grant := self.granting(fund)) is not None:
+            self.send(admin, grant)
+        return OpenedVault(self.get(fund), self.approve_cash(fund))
+
+    def granting(self, fund: str) -> Order | None:
+        """The grant of the asset's ISSUER_ROLE to its vault, or None when the vault holds it."""
+        token, vault = self._v.fund_token(fund), self._v.vault(fund)
         issuer = token.functions.ISSUER_ROLE().call()
-        self._v.send(admin, token.functions.grantRole(issuer, vault.address), f"grant {symbol}'s vault the issuer role")
-        return OpenedVault(self.get(token.address), self.approve_cash(token.address))
+        if token.functions.hasRole(issuer, vault.address).call():
+            return None
+        symbol = token.functions.symbol().call()
+        return Order("issuer role", token.functions.grantRole(issuer, vault.address),
+                     f"grant {symbol}'s vault the issuer role")  # fmt: skip
 
     def approve_cash(self, fund: str) -> bool:
         """The cash account approves the vault for every redemption (an allowance without limit) if rwakit
@@ -176,28 +215,43 @@ class VaultService:
 
     def set_terms(self, admin: Signer, fund: str, terms: Terms) -> Fund:
         """New dealing terms (fees apply to requests from now on). Admin only."""
-        vault = self._v.vault(fund)
-        self._v.send(admin, vault.functions.setTerms(terms.as_tuple()), f"set {fund}'s dealing terms")
+        self.send(admin, self.terms_setting(fund, terms))
         return self.get(fund)
+
+    def terms_setting(self, fund: str, terms: Terms) -> Order:
+        call = self._v.vault(fund).functions.setTerms(terms.as_tuple())
+        return Order("terms", call, f"set {fund}'s dealing terms")
 
     def publish_nav(self, valuer: Signer, fund: str, nav: str | int, *, valued_at: int | None = None) -> Nav:
         """Publish the NAV per share valued at `valued_at` (default: the latest block's time). It is held for
         the admin when further from the baseline than the terms allow. Valuer only."""
+        self.send(valuer, self.publication(fund, nav, valued_at=valued_at))
+        return self.nav(fund)
+
+    def publication(self, fund: str, nav: str | int, *, valued_at: int | None = None) -> Order:
+        """The NAV :meth:`publish_nav` sends (its id is known once mined: :meth:`published`)."""
         value = parse_nav(nav)
         vault = self._v.vault(fund)
         when = self._now() if valued_at is None else valued_at
         if isinstance(when, bool) or not isinstance(when, int) or not 0 <= when < 2**40:
             raise InvalidInput(f"A valuation time is unix seconds, not {when}", code="invalid_nav")
-        self._v.send(valuer, vault.functions.publishNav(value, when), f"publish {fund}'s NAV {format_nav(value)}")
-        return self.nav(fund)
+        call = vault.functions.publishNav(value, when)
+        return Order("publication", call, f"publish {fund}'s NAV {format_nav(value)}")
+
+    def published(self, fund: str, receipt: TxReceipt) -> Nav:
+        """The NAV a mined publication published."""
+        [event] = self._v.vault(fund).events.NavPublished().process_receipt(receipt, errors=DISCARD)
+        return self.nav(fund, int(event["args"]["navId"]))
 
     def confirm_nav(self, admin: Signer, fund: str, nav_id: int | None = None) -> Nav:
         """The admin's confirmation of the latest NAV (held or stale) for dealing. Admin only."""
-        vault = self._v.vault(fund)
-        latest = int(vault.functions.navCount().call())
-        which = latest if nav_id is None else nav_id
-        self._v.send(admin, vault.functions.confirmNav(which), f"confirm {fund}'s NAV {which}")
+        which = self.nav(fund).id if nav_id is None else nav_id
+        self.send(admin, self.confirmation(fund, which))
         return self.nav(fund, which)
+
+    def confirmation(self, fund: str, nav_id: int) -> Order:
+        call = self._v.vault(fund).functions.confirmNav(nav_id)
+        return Order("confirmation", call, f"confirm {fund}'s NAV {nav_id}")
 
     def nav(self, fund: str, nav_id: int | None = None) -> Nav:
         """NAV `nav_id` (default: the latest)."""
@@ -218,13 +272,20 @@ class VaultService:
         """Deal day `day` (default: the last day whose cut-off passed) at the latest NAV, in one transaction.
         Manager only; refused before the cut-off, when settled already, and when the latest NAV is held,
         stale or valued before the cut-off."""
-        vault = self._v.vault(fund)
         which = self.last_closed_day(fund) if day is None else day
-        if isinstance(which, bool) or not isinstance(which, int) or not 0 <= which < 2**32:
-            raise InvalidInput(f"A dealing day is a day number since 1970-01-01, not {which}", code="invalid_day")
-        action = f"settle {fund}'s dealing day {day_date(which).isoformat()}"
-        self._v.send(manager, vault.functions.settleDealingDay(which), action)
+        self.send(manager, self.settlement(fund, which))
         return self.day(fund, which)
+
+    def settlement(self, fund: str, day: int) -> Order:
+        vault = self._v.vault(fund)
+        if isinstance(day, bool) or not isinstance(day, int) or not 0 <= day < 2**32:
+            raise InvalidInput(f"A dealing day is a day number since 1970-01-01, not {day}", code="invalid_day")
+        action = f"settle {fund}'s dealing day {day_date(day).isoformat()}"
+        return Order("settlement", vault.functions.settleDealingDay(day), action)
+
+    def send(self, signer: Signer, order: Order) -> TxReceipt:
+        """`order`'s one transaction; a revert becomes the funds' error for it."""
+        return self._v.send(signer, order.call, order.action)
 
     def contract(self, fund: str) -> Contract:
         """`fund`'s FundVault handle."""

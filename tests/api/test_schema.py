@@ -41,7 +41,8 @@ schemathesis.openapi.format(ADDRESS_FORMAT, st.one_of(_wallet, _wallet.map(str.l
 # read given both a block and a date (block_and_date: OpenAPI cannot make two query parameters
 # exclusive); a trade step from a wallet the custody holds no key for, a buyer without the cash
 # (insufficient_cash), a distribution with nobody to pay or a record block not mined yet (no_holders,
-# invalid_record_block).
+# invalid_record_block); a fund's NAV of 0 or an amount with more decimals than the settlement currency has
+# (invalid_nav, too_many_decimals), an unknown time zone, a dealing day such as 2026-02-30 (invalid_day).
 STATEFUL_422 = [
     "POST /assets",
     "POST /issuances",
@@ -75,6 +76,15 @@ STATEFUL_422 = [
     "POST /trades/{trade_id}/settle",
     "POST /trades/{trade_id}/cancel",
     "POST /distributions",
+    "POST /funds/{fund}/vault",
+    "POST /funds/{fund}/terms",
+    "POST /funds/{fund}/navs",
+    "POST /funds/{fund}/dealing-days/{day}/settle",
+    "POST /funds/{fund}/subscriptions",
+    "POST /funds/{fund}/redemptions",
+    "POST /funds/{fund}/{side}/cancel",
+    "POST /funds/{fund}/{side}/cancelled/claim",
+    "POST /funds/{fund}/{side}/claim",
 ]
 CONFIG = schemathesis.Config.from_dict(
     {

@@ -8,6 +8,7 @@ from rwakit.api.routes import (
     audit,
     compliance,
     controls,
+    fund_dealing,
     funds,
     investors,
     issuances,
@@ -18,7 +19,7 @@ from rwakit.api.routes import (
 )
 
 MODULES = (platform, assets, funds, compliance, controls, audit, investors, issuances, transfers, proposals,
-           settlement)  # fmt: skip
+           settlement, fund_dealing)  # fmt: skip
 api_router = APIRouter()
 for module in MODULES:
     api_router.include_router(module.router)

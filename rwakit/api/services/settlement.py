@@ -207,7 +207,12 @@ class _NoBody(BaseModel):
 
 
 def reconcile(session: Session, platform: Platform, row: SettlementRequest) -> SettlementRequest | None:
-    """Settle an interrupted request from the journal (StepRun.reconcile); None when nothing was done."""
+    """Settle an interrupted request from the journal (StepRun.reconcile); None when nothing was done. A fund's
+    request (rwakit.api.services.fund_dealing) shares the table, not the journal references or answers."""
+    if row.operation.startswith("fund_"):
+        from rwakit.api.services import fund_dealing  # it builds on this module
+
+        return fund_dealing.reconcile(session, platform, row)
     return row if _run(session, platform, row, Settlement.open(platform)).reconcile(platform) else None
 
 
