@@ -48,7 +48,7 @@ from rwakit.api.services import idempotency
 from rwakit.api.services.custody import Custody
 from rwakit.api.services.idempotency import Outcome
 from rwakit.api.services.keyed_steps import Step, StepFaults, StepRun
-from rwakit.api.services.settlement import Reply, _NoBody, _own_signer
+from rwakit.api.services.settlement import NoBody, Reply, own_signer
 from rwakit.chain.signer import Signer
 from rwakit.db.journal import journal_ref
 from rwakit.db.keyed import RequestStatus
@@ -136,14 +136,14 @@ class FundDesk:
             self.funds.vaults.nav(symbol, nav_id)  # 404 nav_not_found before anything is sent
             return self._staff(symbol, self.funds.vaults.confirmation(symbol, nav_id), target=nav_id)
 
-        return self._once(key, "fund_confirm_nav", fund, _NoBody(), plan, {"nav_id": str(nav_id)})
+        return self._once(key, "fund_confirm_nav", fund, NoBody(), plan, {"nav_id": str(nav_id)})
 
     def settle_day(self, fund: str, day: str, key: str | None) -> Outcome[Reply]:
         def plan() -> Planned:
             symbol, number = self._vault_fund(fund), parse_day(day)
             return self._staff(symbol, self.funds.vaults.settlement(symbol, number), target=number)
 
-        return self._once(key, "fund_settle_day", fund, _NoBody(), plan, {"day": day})
+        return self._once(key, "fund_settle_day", fund, NoBody(), plan, {"day": day})
 
     # -- investors (their custodial wallets sign) -------------------------------------------------
 
@@ -207,7 +207,7 @@ class FundDesk:
 
     def _own_signer(self, wallet: str) -> Signer:
         assert self.custody is not None, "investors' requests are signed by custody"
-        return _own_signer(self.session, self.platform, self.custody, self.principal, wallet)
+        return own_signer(self.session, self.platform, self.custody, self.principal, wallet)
 
     def _once(self, key: str | None, operation: str, fund: str, data: BaseModel, plans: Callable[[], Planned],
               path: dict[str, str] | None = None) -> Outcome[Reply]:  # fmt: skip

@@ -146,7 +146,7 @@ class SettlementDesk:
             operator = self.platform.chain.operator
             return Planned(distribution_id, lambda: distributions.reclaim(operator, distribution_id))
 
-        return self._once(key, "reclaim", {"distribution_id": str(distribution_id)}, _NoBody(), plan)
+        return self._once(key, "reclaim", {"distribution_id": str(distribution_id)}, NoBody(), plan)
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -196,10 +196,10 @@ class SettlementDesk:
 
     def _own_signer(self, wallet: str) -> Signer:
         assert self.custody is not None, "trades are signed by custody"
-        return _own_signer(self.session, self.platform, self.custody, self.principal, wallet)
+        return own_signer(self.session, self.platform, self.custody, self.principal, wallet)
 
 
-class _NoBody(BaseModel):
+class NoBody(BaseModel):
     """A request without a body (a reclaim): its fingerprint is its path."""
 
 
@@ -323,7 +323,7 @@ def _claimable(money: Settlement, distribution_id: int, address: str) -> Claimab
                            claimed=c.claimed)  # fmt: skip
 
 
-def _own_signer(session: Session, platform: Platform, custody: Custody, principal: Principal, wallet: str) -> Signer:
+def own_signer(session: Session, platform: Platform, custody: Custody, principal: Principal, wallet: str) -> Signer:
     _ensure_own(platform, principal, wallet)
     return custodial_signer(session, custody, wallet)
 
