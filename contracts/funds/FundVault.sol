@@ -227,7 +227,10 @@ contract FundVault is
     /// 2^128; valued no later than now and no earlier than the latest NAV (an equal time is a
     /// correction). Held if more than `maxNavDeviationBps` from the baseline. Emits {NavPublished}.
     function publishNav(uint256 value, uint256 valuationTime) external onlyRole(VALUER_ROLE) returns (uint256 navId) {
-        if (valuationTime > block.timestamp || valuationTime < _navs[navCount].valuationTime) {
+        if (
+            value == 0 || value > type(uint128).max || valuationTime > block.timestamp
+                || valuationTime < _navs[navCount].valuationTime
+        ) {
             revert FundInvalidNav(value, valuationTime);
         }
         uint256 base = _navs[baselineNavId].value;
@@ -345,7 +348,7 @@ contract FundVault is
         _settleDeposit(state);
         uint256 claimable = state.claimableAssets;
         if (assets > claimable) revert FundExceedsClaimable(assets, claimable);
-        if (claimable == 0) revert FundNothingToClaim(controller);
+        if (claimable == 0 && state.claimableShares == 0) revert FundNothingToClaim(controller);
         shares = assets == claimable ? state.claimableShares : Math.mulDiv(state.claimableShares, assets, claimable);
         _claimDeposit(state, assets, shares, receiver, controller);
     }
@@ -355,14 +358,15 @@ contract FundVault is
     }
 
     /// @notice Claims `shares` of the controller's claimable subscriptions, minted to `receiver`; the
-    /// cash they use rounds up. Emits {Deposit}.
+    /// cash they use rounds up. Shares left once the cash is used up are still claimed here (for no
+    /// cash). Emits {Deposit}.
     function mint(uint256 shares, address receiver, address controller) public returns (uint256 assets) {
         _authorize(controller);
         DepositState storage state = _deposits[controller];
         _settleDeposit(state);
         uint256 claimable = state.claimableShares;
         if (shares > claimable) revert FundExceedsClaimable(shares, claimable);
-        if (state.claimableAssets == 0) revert FundNothingToClaim(controller);
+        if (claimable == 0 && state.claimableAssets == 0) revert FundNothingToClaim(controller);
         assets = shares == claimable
             ? state.claimableAssets
             : Math.mulDiv(state.claimableAssets, shares, claimable, Math.Rounding.Ceil);
@@ -474,7 +478,7 @@ contract FundVault is
         _settleRedeem(state);
         uint256 claimable = state.claimableShares;
         if (shares > claimable) revert FundExceedsClaimable(shares, claimable);
-        if (claimable == 0) revert FundNothingToClaim(controller);
+        if (claimable == 0 && state.claimableAssets == 0) revert FundNothingToClaim(controller);
         bool all = shares == claimable;
         assets = all ? state.claimableAssets : Math.mulDiv(state.claimableAssets, shares, claimable);
         uint256 fee = all ? state.claimableFees : Math.mulDiv(state.claimableFees, shares, claimable);
@@ -482,19 +486,21 @@ contract FundVault is
     }
 
     /// @notice Claims `assets` (net of fees) of the controller's claimable redemptions; the shares they
-    /// use round up. Emits {Withdraw}.
+    /// use round up, the fees are in proportion to the cash. Cash left once the shares are used up is
+    /// still claimed here (for no shares). Emits {Withdraw}.
     function withdraw(uint256 assets, address receiver, address controller) external returns (uint256 shares) {
         _authorize(controller);
         RedeemState storage state = _redeems[controller];
         _settleRedeem(state);
         uint256 claimable = state.claimableAssets;
         if (assets > claimable) revert FundExceedsClaimable(assets, claimable);
-        if (state.claimableShares == 0) revert FundNothingToClaim(controller);
+        if (claimable == 0 && state.claimableShares == 0) revert FundNothingToClaim(controller);
         bool all = assets == claimable;
         shares = all
             ? state.claimableShares
             : Math.mulDiv(state.claimableShares, assets, claimable, Math.Rounding.Ceil);
-        uint256 fee = all ? state.claimableFees : Math.mulDiv(state.claimableFees, shares, state.claimableShares);
+        // In proportion to the cash (not the shares, which rounding up may already have used up).
+        uint256 fee = all ? state.claimableFees : Math.mulDiv(state.claimableFees, assets, claimable);
         _claimRedeem(state, shares, assets, fee, receiver, controller);
     }
 
