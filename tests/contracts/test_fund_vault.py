@@ -830,3 +830,30 @@ def test_the_factory_opens_one_vault_per_fund_for_its_admin_only(fund: Fund) -> 
     assert opened.hasRole(opened.VALUER_ROLE().call(), f.valuer.address).call()
     assert opened.hasRole(opened.MANAGER_ROLE().call(), f.manager.address).call()
     assert opened.cutoff().call() == 0 and opened.dealingDay(5 * DAY).call() == 6
+
+
+def test_an_operator_redeems_cancels_and_claims_for_its_controller(fund: Fund) -> None:
+    f, v = fund, fund.vault.functions
+    a = f.alice.address
+    f.issue(f.alice, 100 * SHARE)
+    f.send(f.alice, v.setOperator(f.bob.address, True))
+    day = f.open_day()
+    f.send(f.bob, v.requestRedeem(30 * SHARE, a, a))
+    f.send(f.bob, v.cancelRedeemRequest(0, a))
+    f.send(f.bob, v.claimCancelRedeemRequest(0, a, a))
+    assert f.shares(f.alice) == 100 * SHARE
+    f.send(f.bob, v.requestRedeem(30 * SHARE, a, a))
+    refused("FundUnauthorized", lambda: f.send(f.carol, v.cancelRedeemRequest(0, a)))
+    f.settle(day, nav=NAV)
+    gross = cash_for(30 * SHARE, NAV)
+    cash = f.cash(f.bob)
+    receipt = f.send(f.bob, v.withdraw(gross - fee(gross, 25), f.bob.address, a))  # paid to the operator's choice
+    assert f.events(f.vault, "Withdraw", receipt)[0]["sender"] == f.bob.address
+    assert f.cash(f.bob) - cash == gross - fee(gross, 25) and v.maxRedeem(a).call() == 0
+
+
+def test_a_deposit_claim_to_the_zero_address_is_refused_by_the_asset(fund: Fund) -> None:
+    f, v = fund, fund.vault.functions
+    subscribed(f, f.alice, 1_000 * HKD)
+    refused("ERC20InvalidReceiver", lambda: f.send(f.alice, v.deposit(1_000 * HKD, ZERO, f.alice.address)))
+    assert v.maxDeposit(f.alice.address).call() == 1_000 * HKD
