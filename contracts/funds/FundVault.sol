@@ -120,12 +120,13 @@ contract FundVault is
         uint256 cancelledAssets;
     }
 
-    /// @dev A controller's redemptions: the pending request (its day, shares, the fee rate at the
-    /// request), the claimable cash (net) and its fees, and cancelled shares to re-issue.
+    /// @dev A controller's redemptions: the pending request (its day, shares, and the sum of each
+    /// request's shares times its fee rate, so that a request added the same day keeps its own rate), the
+    /// claimable cash (net) and its fees, and cancelled shares to re-issue.
     struct RedeemState {
         uint32 day;
-        uint16 feeBps;
-        uint128 pendingShares;
+        uint112 pendingShares;
+        uint112 pendingFeeWeight;
         uint128 claimableShares;
         uint128 claimableAssets;
         uint128 claimableFees;
@@ -436,13 +437,10 @@ contract FundVault is
         RedeemState storage state = _redeems[controller];
         _settleRedeem(state);
         uint256 day = dealingDay(block.timestamp);
-        if (state.pendingShares != 0) {
-            if (state.day != day) revert FundRequestPending(controller, state.day);
-        } else {
-            state.day = uint32(day);
-            state.feeBps = _terms.redemptionFeeBps;
-        }
-        state.pendingShares += shares.toUint128();
+        if (state.pendingShares != 0 && state.day != day) revert FundRequestPending(controller, state.day);
+        state.day = uint32(day);
+        state.pendingShares = (state.pendingShares + shares).toUint112();
+        state.pendingFeeWeight = (state.pendingFeeWeight + shares * _terms.redemptionFeeBps).toUint112();
         _days[day].redeemShares += uint128(shares);
         emit RedeemRequest(controller, owner, 0, msg.sender, shares);
         _share.burn(owner, shares);
@@ -515,6 +513,7 @@ contract FundVault is
         _checkBeforeCutoff(state.day);
         _days[state.day].redeemShares -= uint128(shares);
         state.pendingShares = 0;
+        state.pendingFeeWeight = 0;
         state.cancelledShares += uint128(shares);
         emit CancelRedeemRequest(controller, 0, msg.sender);
     }
@@ -717,6 +716,7 @@ contract FundVault is
         state.claimableAssets += net.toUint128();
         state.claimableFees += fee.toUint128();
         state.pendingShares = 0;
+        state.pendingFeeWeight = 0;
     }
 
     function _dealtRedeem(RedeemState storage state) private view returns (uint256 shares, uint256 net, uint256 fee) {
@@ -725,7 +725,7 @@ contract FundVault is
         uint256 price = _days[state.day].nav;
         if (price == 0) return (0, 0, 0);
         uint256 gross = Math.mulDiv(shares, price * _coinUnit, _toShares);
-        fee = Math.mulDiv(gross, state.feeBps, BPS, Math.Rounding.Ceil);
+        fee = Math.mulDiv(gross, state.pendingFeeWeight, shares * BPS, Math.Rounding.Ceil);
         net = gross - fee;
     }
 

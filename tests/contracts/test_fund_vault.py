@@ -857,3 +857,19 @@ def test_a_deposit_claim_to_the_zero_address_is_refused_by_the_asset(fund: Fund)
     subscribed(f, f.alice, 1_000 * HKD)
     refused("ERC20InvalidReceiver", lambda: f.send(f.alice, v.deposit(1_000 * HKD, ZERO, f.alice.address)))
     assert v.maxDeposit(f.alice.address).call() == 1_000 * HKD
+
+
+def test_a_redemption_added_the_same_day_keeps_its_own_fee_rate(fund: Fund) -> None:
+    f, v = fund, fund.vault.functions
+    f.issue(f.alice, 100 * SHARE)
+    day = f.open_day()
+    f.redeem_request(f.alice, 30 * SHARE)  # at 25 bps
+    f.send(f.admin, v.setTerms(terms(f.cash_account.address, f.fee_account.address, redemptionFeeBps=MAX_FEE_BPS)))
+    f.redeem_request(f.alice, 10 * SHARE)  # at 10 %
+    f.send(f.admin, v.setTerms(terms(f.cash_account.address, f.fee_account.address, redemptionFeeBps=0)))
+    nav = NAV + 13
+    f.settle(day, nav=nav)
+    gross = cash_for(40 * SHARE, nav)
+    charged = -(-gross * (30 * SHARE * 25 + 10 * SHARE * MAX_FEE_BPS) // (40 * SHARE * 10_000))
+    assert v.claimableRedeemFees(f.alice.address).call() == charged
+    assert v.maxWithdraw(f.alice.address).call() == gross - charged

@@ -54,7 +54,7 @@ class Deposit:
 @dataclass
 class Redeem:
     day: int = 0
-    bps: int = 0
+    weight: int = 0  # each pending request's shares times its fee rate, summed
     pending: int = 0
     shares: int = 0  # claimable shares
     assets: int = 0  # claimable cash, net
@@ -102,9 +102,9 @@ class Model:
         for red in self.redeems.values():
             if red.pending and red.day == d:
                 gross = red.pending * nav * HKD // TO_SHARES
-                fee = -(-gross * red.bps // BPS)
+                fee = -(-gross * red.weight // (red.pending * BPS))
                 red.shares, red.assets, red.fees = red.shares + red.pending, red.assets + gross - fee, red.fees + fee
-                red.pending = 0
+                red.pending = red.weight = 0
 
 
 def snapshot(f: Fund) -> str:
@@ -192,9 +192,7 @@ class Dealing:
         red = m.redeems[who.address]
         error = "FundRequestPending" if red.pending and m.blocked(red.day, today) else None
         if expect(error, lambda: self.f.redeem_request(who, shares)):
-            if not red.pending:
-                red.day, red.bps = today, m.redemption_bps
-            red.pending += shares
+            red.day, red.pending, red.weight = today, red.pending + shares, red.weight + shares * m.redemption_bps
             m.day(today)[2] += shares
             m.shares[who.address] -= shares
             m.supply -= shares
@@ -219,7 +217,7 @@ class Dealing:
             else:
                 totals[2] -= request.pending
                 request.cancelled += request.pending
-                request.pending = 0
+                request.pending = request.weight = 0
 
     def claim_cancel(self, who: Signer, side: int) -> None:
         m, a = self.m, who.address
@@ -390,7 +388,7 @@ class Dealing:
         self.check()
         for investor in m.investors:
             dep, red = m.deposits[investor], m.redeems[investor]
-            assert dep == Deposit(day=dep.day) and red == Redeem(day=red.day, bps=red.bps)
+            assert dep == Deposit(day=dep.day) and red == Redeem(day=red.day)
         assert m.cash["vault"] == 0 and sum(m.cash.values()) == self.coin_total
 
 
