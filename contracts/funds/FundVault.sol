@@ -120,12 +120,13 @@ contract FundVault is
         uint256 cancelledAssets;
     }
 
-    /// @dev A controller's redemptions: the pending request (its day, shares, the fee rate at the
-    /// request), the claimable cash (net) and its fees, and cancelled shares to re-issue.
+    /// @dev A controller's redemptions: the pending request (its day, shares, and the sum of each
+    /// request's shares times its fee rate, so that a request added the same day keeps its own rate), the
+    /// claimable cash (net) and its fees, and cancelled shares to re-issue.
     struct RedeemState {
         uint32 day;
-        uint16 feeBps;
-        uint128 pendingShares;
+        uint112 pendingShares;
+        uint112 pendingFeeWeight;
         uint128 claimableShares;
         uint128 claimableAssets;
         uint128 claimableFees;
@@ -227,7 +228,10 @@ contract FundVault is
     /// 2^128; valued no later than now and no earlier than the latest NAV (an equal time is a
     /// correction). Held if more than `maxNavDeviationBps` from the baseline. Emits {NavPublished}.
     function publishNav(uint256 value, uint256 valuationTime) external onlyRole(VALUER_ROLE) returns (uint256 navId) {
-        if (valuationTime > block.timestamp || valuationTime < _navs[navCount].valuationTime) {
+        if (
+            value == 0 || value > type(uint128).max || valuationTime > block.timestamp
+                || valuationTime < _navs[navCount].valuationTime
+        ) {
             revert FundInvalidNav(value, valuationTime);
         }
         uint256 base = _navs[baselineNavId].value;
@@ -345,7 +349,7 @@ contract FundVault is
         _settleDeposit(state);
         uint256 claimable = state.claimableAssets;
         if (assets > claimable) revert FundExceedsClaimable(assets, claimable);
-        if (claimable == 0) revert FundNothingToClaim(controller);
+        if (claimable == 0 && state.claimableShares == 0) revert FundNothingToClaim(controller);
         shares = assets == claimable ? state.claimableShares : Math.mulDiv(state.claimableShares, assets, claimable);
         _claimDeposit(state, assets, shares, receiver, controller);
     }
@@ -355,14 +359,15 @@ contract FundVault is
     }
 
     /// @notice Claims `shares` of the controller's claimable subscriptions, minted to `receiver`; the
-    /// cash they use rounds up. Emits {Deposit}.
+    /// cash they use rounds up. Shares left once the cash is used up are still claimed here (for no
+    /// cash). Emits {Deposit}.
     function mint(uint256 shares, address receiver, address controller) public returns (uint256 assets) {
         _authorize(controller);
         DepositState storage state = _deposits[controller];
         _settleDeposit(state);
         uint256 claimable = state.claimableShares;
         if (shares > claimable) revert FundExceedsClaimable(shares, claimable);
-        if (state.claimableAssets == 0) revert FundNothingToClaim(controller);
+        if (claimable == 0 && state.claimableAssets == 0) revert FundNothingToClaim(controller);
         assets = shares == claimable
             ? state.claimableAssets
             : Math.mulDiv(state.claimableAssets, shares, claimable, Math.Rounding.Ceil);
@@ -432,13 +437,10 @@ contract FundVault is
         RedeemState storage state = _redeems[controller];
         _settleRedeem(state);
         uint256 day = dealingDay(block.timestamp);
-        if (state.pendingShares != 0) {
-            if (state.day != day) revert FundRequestPending(controller, state.day);
-        } else {
-            state.day = uint32(day);
-            state.feeBps = _terms.redemptionFeeBps;
-        }
-        state.pendingShares += shares.toUint128();
+        if (state.pendingShares != 0 && state.day != day) revert FundRequestPending(controller, state.day);
+        state.day = uint32(day);
+        state.pendingShares = (state.pendingShares + shares).toUint112();
+        state.pendingFeeWeight = (state.pendingFeeWeight + shares * _terms.redemptionFeeBps).toUint112();
         _days[day].redeemShares += uint128(shares);
         emit RedeemRequest(controller, owner, 0, msg.sender, shares);
         _share.burn(owner, shares);
@@ -474,7 +476,7 @@ contract FundVault is
         _settleRedeem(state);
         uint256 claimable = state.claimableShares;
         if (shares > claimable) revert FundExceedsClaimable(shares, claimable);
-        if (claimable == 0) revert FundNothingToClaim(controller);
+        if (claimable == 0 && state.claimableAssets == 0) revert FundNothingToClaim(controller);
         bool all = shares == claimable;
         assets = all ? state.claimableAssets : Math.mulDiv(state.claimableAssets, shares, claimable);
         uint256 fee = all ? state.claimableFees : Math.mulDiv(state.claimableFees, shares, claimable);
@@ -482,19 +484,21 @@ contract FundVault is
     }
 
     /// @notice Claims `assets` (net of fees) of the controller's claimable redemptions; the shares they
-    /// use round up. Emits {Withdraw}.
+    /// use round up, the fees are in proportion to the cash. Cash left once the shares are used up is
+    /// still claimed here (for no shares). Emits {Withdraw}.
     function withdraw(uint256 assets, address receiver, address controller) external returns (uint256 shares) {
         _authorize(controller);
         RedeemState storage state = _redeems[controller];
         _settleRedeem(state);
         uint256 claimable = state.claimableAssets;
         if (assets > claimable) revert FundExceedsClaimable(assets, claimable);
-        if (state.claimableShares == 0) revert FundNothingToClaim(controller);
+        if (claimable == 0 && state.claimableShares == 0) revert FundNothingToClaim(controller);
         bool all = assets == claimable;
         shares = all
             ? state.claimableShares
             : Math.mulDiv(state.claimableShares, assets, claimable, Math.Rounding.Ceil);
-        uint256 fee = all ? state.claimableFees : Math.mulDiv(state.claimableFees, shares, state.claimableShares);
+        // In proportion to the cash (not the shares, which rounding up may already have used up).
+        uint256 fee = all ? state.claimableFees : Math.mulDiv(state.claimableFees, assets, claimable);
         _claimRedeem(state, shares, assets, fee, receiver, controller);
     }
 
@@ -509,6 +513,7 @@ contract FundVault is
         _checkBeforeCutoff(state.day);
         _days[state.day].redeemShares -= uint128(shares);
         state.pendingShares = 0;
+        state.pendingFeeWeight = 0;
         state.cancelledShares += uint128(shares);
         emit CancelRedeemRequest(controller, 0, msg.sender);
     }
@@ -711,6 +716,7 @@ contract FundVault is
         state.claimableAssets += net.toUint128();
         state.claimableFees += fee.toUint128();
         state.pendingShares = 0;
+        state.pendingFeeWeight = 0;
     }
 
     function _dealtRedeem(RedeemState storage state) private view returns (uint256 shares, uint256 net, uint256 fee) {
@@ -719,7 +725,7 @@ contract FundVault is
         uint256 price = _days[state.day].nav;
         if (price == 0) return (0, 0, 0);
         uint256 gross = Math.mulDiv(shares, price * _coinUnit, _toShares);
-        fee = Math.mulDiv(gross, state.feeBps, BPS, Math.Rounding.Ceil);
+        fee = Math.mulDiv(gross, state.pendingFeeWeight, shares * BPS, Math.Rounding.Ceil);
         net = gross - fee;
     }
 

@@ -84,6 +84,22 @@ class Fund:
         if now(self.chain) < closes:
             advance_time(self.chain, closes - now(self.chain) + 1)
 
+    def open_day(self) -> int:
+        """The dealing day requests made now deal on, with at least two hours left before its cut-off
+        (moving just past the current cut-off when it is nearer)."""
+        from tests.conftest import advance_time
+
+        day = self.today()
+        left = int(self.vault.functions.cutoffTime(day).call()) - now(self.chain)
+        if left < 7_200:
+            advance_time(self.chain, left + 60)
+            day += 1
+        return day
+
+    def issue(self, who: Signer, shares: int) -> None:
+        """Shares issued outside dealing (the admin is the asset's issuer), for redemption tests."""
+        self.platform.assets.issue(self.token.address, who.address, shares)
+
     def publish(self, nav: int) -> TxReceipt:
         return self.send(self.valuer, self.vault.functions.publishNav(nav, now(self.chain)))
 
