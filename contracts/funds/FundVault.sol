@@ -101,6 +101,13 @@ contract FundVault is
         uint128 minRedemption;
     }
 
+    /// @notice The vault's role holders at its creation.
+    struct Roles {
+        address admin;
+        address valuer;
+        address manager;
+    }
+
     /// @notice A dealing day's totals; `nav` is zero until it is settled.
     struct DealingDay {
         uint128 depositAssets;
@@ -206,9 +213,16 @@ contract FundVault is
     /// @param asset_ The settlement currency.
     /// @param cutoff_ Seconds after 00:00 UTC at which a dealing day's requests close (below 86,400).
     /// @param initialNav The launch NAV (an accepted NAV valued now): deviations start from it.
-    constructor(AssetToken share_, IERC20 asset_, uint256 cutoff_, uint256 initialNav, Terms memory terms, address admin)
-    {
-        if (address(share_) == address(0) || address(asset_) == address(0) || admin == address(0)) {
+    /// @param roles Who holds DEFAULT_ADMIN_ROLE, VALUER_ROLE and MANAGER_ROLE.
+    constructor(
+        AssetToken share_,
+        IERC20 asset_,
+        uint256 cutoff_,
+        uint256 initialNav,
+        Terms memory terms,
+        Roles memory roles
+    ) {
+        if (address(share_) == address(0) || address(asset_) == address(0) || roles.admin == address(0)) {
             revert FundZeroAddress();
         }
         if (cutoff_ >= DAY) revert FundInvalidTerms();
@@ -218,7 +232,9 @@ contract FundVault is
         _toShares = 10 ** IERC20Metadata(address(share_)).decimals() * 10 ** NAV_DECIMALS;
         _coinUnit = 10 ** IERC20Metadata(address(asset_)).decimals();
         _setTerms(terms);
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _grantRole(DEFAULT_ADMIN_ROLE, roles.admin);
+        _grantRole(VALUER_ROLE, roles.valuer);
+        _grantRole(MANAGER_ROLE, roles.manager);
         _addNav(initialNav, block.timestamp, NavStatus.Accepted);
     }
 

@@ -48,13 +48,8 @@ contract FundVaultFactory {
         if (!AssetToken(asset).hasRole(bytes32(0), msg.sender)) revert VaultFactoryUnauthorized(msg.sender);
         address existing = vaultOf[asset];
         if (existing != address(0)) revert VaultFactoryVaultExists(asset, existing);
-        FundVault created =
-            new FundVault(AssetToken(asset), settlementToken, cutoff, initialNav, terms, address(this));
-        created.grantRole(created.VALUER_ROLE(), valuer);
-        created.grantRole(created.MANAGER_ROLE(), manager);
-        created.grantRole(bytes32(0), msg.sender);
-        created.renounceRole(bytes32(0), address(this));
-        vault = address(created);
+        FundVault.Roles memory roles = FundVault.Roles(msg.sender, valuer, manager);
+        vault = address(new FundVault(AssetToken(asset), settlementToken, cutoff, initialNav, terms, roles));
         vaultOf[asset] = vault;
         _vaults.push(vault);
         emit FundVaultCreated(asset, vault, msg.sender, cutoff);

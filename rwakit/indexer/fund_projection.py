@@ -120,7 +120,7 @@ class FundProjection:
                                                    side=side)  # fmt: skip
         if row is None:
             row = {"chain_id": self.chain_id, "vault": event.contract, "controller": controller, "side": side,
-                   "day": 0, "pending": 0, "pending_fees": 0, "fee_bps": 0, "claimable_assets": 0,
+                   "day": 0, "pending": 0, "pending_fees": 0, "claimable_assets": 0,
                    "claimable_shares": 0, "claimable_fees": 0, "cancelled": 0, "claimed_assets": 0,
                    "claimed_shares": 0, "status": "pending"}  # fmt: skip
         return row
@@ -198,9 +198,9 @@ class FundProjection:
         fund = self._fund(event)
         day = (self.timestamps[event.block_number] + DAY - fund["cutoff"]) // DAY
         row = self._request(event, controller, "redeem")
-        if not row["pending"]:  # the vault fixes the fee rate at a controller's first request of the day
-            row.update(day=day, fee_bps=fund["redemption_fee_bps"])
-        row["pending"] += shares
+        # each request keeps the fee rate in force at it: the vault sums shares x rate (its fee weight)
+        row.update(day=day, pending=row["pending"] + shares,
+                   pending_fees=row["pending_fees"] + shares * fund["redemption_fee_bps"])  # fmt: skip
         self._put_request(event, row)
         totals = self._day(event, day)
         totals["redeem_shares"] += shares
@@ -219,7 +219,7 @@ class FundProjection:
         row = self._request(event, controller, "redeem")
         totals = self._day(event, row["day"])
         totals["redeem_shares"] -= row["pending"]
-        row.update(cancelled=row["cancelled"] + row["pending"], pending=0)
+        row.update(cancelled=row["cancelled"] + row["pending"], pending=0, pending_fees=0)
         self._put_request(event, row)
         self._put_day(event, totals)
 
@@ -271,10 +271,10 @@ class FundProjection:
                            claimable_shares=row["claimable_shares"] + shares, pending=0, pending_fees=0)  # fmt: skip
             else:
                 gross = row["pending"] * price // to_shares
-                fee = _ceil_div(gross * row["fee_bps"], BPS)
+                fee = _ceil_div(gross * row["pending_fees"], row["pending"] * BPS)
                 row.update(claimable_shares=row["claimable_shares"] + row["pending"],
                            claimable_assets=row["claimable_assets"] + gross - fee,
-                           claimable_fees=row["claimable_fees"] + fee, pending=0)  # fmt: skip
+                           claimable_fees=row["claimable_fees"] + fee, pending=0, pending_fees=0)  # fmt: skip
             self._put_request(event, row)
 
     def _pending_on(self, vault: str, day: int) -> list[dict[str, Any]]:

@@ -336,8 +336,9 @@ class FundRequestState(SQLModel):
     side: str = Field(primary_key=True, max_length=8)  # deposit | redeem
     day: int = Field(sa_type=BigInteger)  # the dealing day of the last request
     pending: int = _uint256()
-    pending_fees: int = _uint256()  # deposit: the subscription fees fixed at the requests
-    fee_bps: int = 0  # redeem: the redemption fee rate fixed at the request
+    # deposit: the subscription fees fixed at the requests; redeem: the sum of each request's shares times
+    # the redemption fee rate fixed at it (the vault's fee weight: a same-day request keeps its own rate)
+    pending_fees: int = _uint256()
     claimable_assets: int = _uint256()  # deposit: gross cash dealt; redeem: net cash to pay
     claimable_shares: int = _uint256()
     claimable_fees: int = _uint256()  # redeem: fees paid at the claim

@@ -97,7 +97,7 @@ def test_dealing_is_indexed_exactly(fund: Fund, indexer: Indexer, engine: Engine
         10_000 * HKD,
     )
     fee = (1_001 * HKD * 25 + 9_999) // 10_000
-    assert (redeem["claimable_assets"], redeem["claimable_fees"], redeem["fee_bps"]) == (1_001 * HKD - fee, fee, 25)
+    assert (redeem["claimable_assets"], redeem["claimable_fees"], redeem["pending_fees"]) == (1_001 * HKD - fee, fee, 0)
     assert requests[(bob, "deposit")]["status"] == "claimable"  # the rest of bob's cash is still to claim
     _clean(fund, engine)
 
