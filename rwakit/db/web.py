@@ -14,7 +14,7 @@ import secrets
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import DateTime, update
+from sqlalchemy import DateTime, delete, update
 from sqlmodel import Field, Session, SQLModel
 
 from rwakit.db.clock import as_utc, utcnow
@@ -50,8 +50,11 @@ class WebSession(SQLModel, table=True):
 
 
 def issue_nonce(session: Session, lifetime: timedelta) -> SiweNonce:
-    """A fresh nonce: 24 letters and digits (EIP-4361 asks for at least 8), unspent until `lifetime` passes."""
+    """A fresh nonce: 24 letters and digits (EIP-4361 asks for at least 8), unspent until `lifetime` passes.
+    Expired nonces are deleted (one a verification names then is unknown: refused all the same)."""
     now = utcnow()
+    nonces = SiweNonce.__table__  # type: ignore[attr-defined]
+    session.execute(delete(nonces).where(nonces.c.expires_at < now))  # past use either way: the table stays small
     row = SiweNonce(nonce=secrets.token_hex(12), created_at=now, expires_at=now + lifetime)
     session.add(row)
     session.commit()
@@ -92,6 +95,8 @@ def open_session(
     """Store a session and return its token (the cookie's value, never stored in clear)."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
+    sessions = WebSession.__table__  # type: ignore[attr-defined]
+    session.execute(delete(sessions).where(sessions.c.expires_at < now))
     session.add(
         WebSession(
             token_hash=token_hash(token),

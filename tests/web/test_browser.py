@@ -240,6 +240,6 @@ def test_staff_sign_in_by_keyboard_and_read_the_cap_table_chart(open_tab: Any, d
     page.get_by_label("Within days").fill("36500")
     page.get_by_label("Within days").press("Enter")
     page.wait_for_url(re.compile(r".*within_days=36500"))
-    assert "SG-0002" in page.locator("#kyc").inner_text()  # the demo lets SG-0002's KYC lapse
+    assert "SG-0002" in page.locator("#kyc").inner_text()  # every demo investor's KYC lapses within 100 years
     screenshot(tab, "console-kyc")
     assert_clean(tab, demo)

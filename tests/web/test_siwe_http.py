@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from rwakit.db.clock import utcnow
 from rwakit.db.keys import revoke_api_key
-from rwakit.db.web import SiweNonce
+from rwakit.db.web import SiweNonce, WebSession, token_hash
 from tests.api.conftest import Api, TestClient, ok, refused
 
 ORIGIN = "http://testserver"
@@ -113,6 +113,21 @@ def test_an_expired_message_or_nonce_is_refused(api: Api, investor: LocalAccount
         session.add(row)
         session.commit()
     refused(verify(api.client, text, signed(text, investor)), 401, "siwe_nonce_expired")
+    new_message(api.client, investor, chain_id(api))  # issuing a nonce deletes the expired ones
+    refused(verify(api.client, text, signed(text, investor)), 401, "siwe_unknown_nonce")
+
+
+def test_an_expired_session_sends_back_to_sign_in(api: Api, investor: LocalAccount) -> None:
+    text = new_message(api.client, investor, chain_id(api))
+    ok(verify(api.client, text, signed(text, investor)))
+    assert api.client.get("/web/portal", follow_redirects=False).status_code == 200
+    with Session(api.engine) as session:
+        row = session.get(WebSession, token_hash(api.client.cookies["rwakit_session"]))
+        assert row is not None and row.investor_id == "HK-0101"
+        row.expires_at = utcnow() - timedelta(seconds=1)
+        session.add(row)
+        session.commit()
+    assert api.client.get("/web/portal", follow_redirects=False).headers["location"] == "/web/sign-in"
 
 
 def test_a_bad_signature_is_refused(api: Api, investor: LocalAccount) -> None:
