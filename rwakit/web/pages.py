@@ -51,6 +51,7 @@ from rwakit.web.auth import (
     set_session_cookie,
     site,
 )
+from rwakit.web.income import incomes
 
 HERE = FilePath(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -206,6 +207,17 @@ def portal_transfers(request: Request, viewer: InvestorViewer, runtime: RuntimeD
     read = fresh_read(runtime)
     history = holdings_service.history(read=read, investor_id=viewer.investor_id, offset=0, limit=queries.MAX_PAGE)
     return page(request, "transfers.html", viewer=viewer, history=history, tab="transfers")
+
+
+@router.get("/portal/income")
+def portal_income(request: Request, viewer: InvestorViewer, runtime: RuntimeDep) -> Response:
+    read = fresh_read(runtime)
+    with snapshot(read.engine) as connection:
+        wallets = queries.investor_wallets(connection, read.chain_id, viewer.investor_id)
+    now = int(runtime.platform.chain.w3.eth.get_block("latest")["timestamp"])
+    rows = incomes(runtime, wallets, now)
+    chain_id = runtime.platform.deployment.chain_id
+    return page(request, "income.html", viewer=viewer, incomes=rows, chain_id=chain_id, tab="income")
 
 
 @router.get("/portal/documents")

@@ -14,6 +14,12 @@
           return chainId;
         case "personal_sign":
           return await window.rwakitDevWallet("sign", params[0], params[1]);
+        case "eth_sendTransaction":
+          return await window.rwakitDevWallet("send", JSON.stringify(params[0]), "");
+        case "eth_getTransactionReceipt": {
+          const receipt = await window.rwakitDevWallet("receipt", params[0], "");
+          return receipt ? JSON.parse(receipt) : null;
+        }
         default:
           throw Object.assign(new Error(`The dev wallet does not support ${method}`), { code: 4200 });
       }

@@ -23,6 +23,8 @@ import pytest
 from eth_account import Account
 from eth_account.messages import encode_defunct
 from eth_account.signers.local import LocalAccount
+from web3 import Web3
+from web3.exceptions import TransactionNotFound
 
 from rwakit.chain.node import free_port
 from rwakit.config import DEV_MNEMONIC
@@ -51,6 +53,7 @@ def chromium() -> str:
 class Demo:
     url: str
     keys: dict[str, str]
+    rpc: str  # the demo chain's JSON-RPC URL: where the dev wallet sends its transactions
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +67,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         keys = dict(re.findall(r"^  (admin|issuer|registrar|compliance)\s+(rwk_\S+)$", text, re.MULTILINE))
         url = f"http://127.0.0.1:{port}"
         assert f"Dashboard on {url}/web/" in text  # what `make run` prints beside the API's URL
-        yield Demo(url, keys)
+        rpc = re.search(r"^Chain: anvil JSON-RPC on (\S+),", text, re.MULTILINE).group(1)  # type: ignore[union-attr]
+        yield Demo(url, keys, rpc)
     finally:
         process.send_signal(signal.SIGINT)
         try:
@@ -110,6 +114,10 @@ def open_tab(browser: Any, demo: Demo) -> Iterator[Callable[[LocalAccount | None
             def wallet(kind: str, data: str, address: str) -> str:
                 if kind == "address":
                     return account.address
+                if kind == "send":
+                    return send_transaction(Web3(Web3.HTTPProvider(demo.rpc)), account, json.loads(data))
+                if kind == "receipt":
+                    return receipt_of(Web3(Web3.HTTPProvider(demo.rpc)), data)
                 assert address.lower() == account.address.lower(), "personal_sign for another account"
                 return str(account.sign_message(encode_defunct(hexstr=data)).signature.to_0x_hex())
 
@@ -124,6 +132,30 @@ def open_tab(browser: Any, demo: Demo) -> Iterator[Callable[[LocalAccount | None
     yield open_
     for context in contexts:
         context.close()
+
+
+def send_transaction(w3: Web3, account: LocalAccount, asked: dict[str, str]) -> str:
+    """What a wallet does with eth_sendTransaction: fill in nonce, gas and fees, sign, broadcast."""
+    assert asked["from"].lower() == account.address.lower(), "eth_sendTransaction from another account"
+    tx: dict[str, Any] = {"from": account.address, "to": Web3.to_checksum_address(asked["to"]), "data": asked["data"],
+                          "chainId": CHAIN_ID, "nonce": w3.eth.get_transaction_count(account.address),
+                          "gasPrice": w3.eth.gas_price}  # fmt: skip
+    tx["gas"] = w3.eth.estimate_gas(tx)  # type: ignore[arg-type]
+    return str(w3.eth.send_raw_transaction(account.sign_transaction(tx).raw_transaction).to_0x_hex())
+
+
+def receipt_of(w3: Web3, tx_hash: str) -> str:
+    try:
+        receipt = w3.eth.get_transaction_receipt(tx_hash)  # type: ignore[arg-type]
+    except TransactionNotFound:
+        return ""
+    return json.dumps({"status": hex(receipt["status"]), "blockNumber": hex(receipt["blockNumber"])})
+
+
+def sign_in(tab: Tab, demo: Demo) -> None:
+    tab.page.goto(f"{demo.url}/web/sign-in")
+    tab.page.get_by_role("button", name="Sign in with your wallet").click()
+    tab.page.wait_for_url(f"{demo.url}/web/portal")
 
 
 def screenshot(tab: Tab, name: str) -> None:
@@ -242,4 +274,18 @@ def test_staff_sign_in_by_keyboard_and_read_the_cap_table_chart(open_tab: Any, d
     page.wait_for_url(re.compile(r".*within_days=36500"))
     assert "SG-0002" in page.locator("#kyc").inner_text()  # every demo investor's KYC lapses within 100 years
     screenshot(tab, "console-kyc")
+    assert_clean(tab, demo)
+
+
+def test_an_investor_claims_income_with_their_wallet(open_tab: Any, demo: Demo) -> None:
+    tab = open_tab(dev_account(INVESTORS[2][1][0]))  # SG-0001: a holder of record of the demo's rent, unpaid
+    sign_in(tab, demo)
+    page = tab.page
+    page.get_by_role("link", name="Income").click()
+    claim = page.get_by_role("button", name=re.compile(r"^Claim .* HKD of distribution 1 for 0x"))
+    assert_inputs_labelled(tab)
+    claim.click()
+    page.wait_for_selector("#income .paid")  # mined, and the page reloaded with the claim paid
+    assert page.locator("button.claim").count() == 0
+    screenshot(tab, "portal-income")
     assert_clean(tab, demo)

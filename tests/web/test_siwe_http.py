@@ -61,6 +61,7 @@ def test_a_registered_wallet_signs_in_and_sees_its_holdings(api: Api, investor: 
     assert page.status_code == 200 and "HK-0101" in page.text and "12.5" in page.text
     assert page.headers["content-security-policy"].startswith("default-src 'self'")
     assert "HVT" in api.client.get("/web/portal/transfers").text
+    assert "No income yet" in api.client.get("/web/portal/income").text  # no distribution on this chain yet
     documents = api.client.get("/web/portal/documents").text
     assert "offering" in documents and "ipfs://hvt/offering.pdf" in documents and "0x" + "ab" * 32 in documents
 
@@ -161,7 +162,12 @@ def test_an_unregistered_wallet_is_refused_with_a_page_to_go_to(api: Api, invest
 
 
 def test_pages_send_strangers_to_sign_in_and_sign_out_ends_the_session(api: Api, investor: LocalAccount) -> None:
-    for path, sign_in in (("/web/portal", "/web/sign-in"), ("/web/console", "/web/console/sign-in")):
+    for path, sign_in in (
+        ("/web/portal", "/web/sign-in"),
+        ("/web/portal/income", "/web/sign-in"),
+        ("/web/console", "/web/console/sign-in"),
+        ("/web/console/kyc", "/web/console/sign-in"),
+    ):
         assert api.client.get(path, follow_redirects=False).headers["location"] == sign_in
     text = new_message(api.client, investor, chain_id(api))
     ok(verify(api.client, text, signed(text, investor)))
