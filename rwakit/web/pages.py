@@ -11,6 +11,7 @@ CDN, and the Content-Security-Policy says so to the browser.
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path as FilePath
 from typing import Annotated, Any
 from urllib.parse import parse_qs
@@ -23,11 +24,13 @@ from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Re
 from starlette.staticfiles import StaticFiles
 from web3 import Web3
 
-from rwakit.api.deps import RuntimeDep, SessionDep, as_of_read, fresh_read
+from rwakit.api.deps import Principal, RuntimeDep, SessionDep, as_of_read, fresh_read
 from rwakit.api.errors import Forbidden, error_body, error_response
+from rwakit.api.schemas.issuances import Allocation, BatchIssuanceCreate
 from rwakit.api.services import assets as assets_service
 from rwakit.api.services import holdings as holdings_service
 from rwakit.api.services import investors as investors_service
+from rwakit.api.services.issuances import IssuanceService
 from rwakit.contracts.compiler import PACKAGE_ROOT
 from rwakit.db.clock import utcnow
 from rwakit.db.keys import Role, authenticate
@@ -52,6 +55,7 @@ from rwakit.web.auth import (
     site,
 )
 from rwakit.web.income import incomes
+from rwakit.web.issuance import preview
 
 HERE = FilePath(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -282,6 +286,50 @@ def console_cap_table(
     chart = {"labels": [e["investor_id"] or "(unregistered)" for e in table["entries"]],
              "amounts": [float(e["amount"]) for e in table["entries"]]}  # fmt: skip
     return page(request, "cap_table.html", staff=staff, table=table, chart=chart, at=at or "", tab="assets")
+
+
+def _ensure_issuer(staff: Principal) -> None:
+    if staff.role not in (Role.ISSUER, Role.ADMIN):
+        raise Forbidden(f"Issuing shares needs an issuer or admin key; this is a {staff.role.value} key",
+                        role=staff.role.value)  # fmt: skip
+
+
+@router.get("/console/issue")
+def console_issue_page(request: Request, staff: StaffViewer, runtime: RuntimeDep, session: SessionDep) -> Response:
+    _ensure_issuer(staff)
+    listed = assets_service.list_assets(session=session, read=fresh_read(runtime))
+    return page(request, "issue.html", staff=staff, assets=listed, tab="issue")
+
+
+@router.post("/console/issue/preview")
+def console_issue_preview(request: Request, form: Form, staff: StaffViewer, runtime: RuntimeDep) -> Response:
+    """Every row checked, nothing sent; a clean preview offers the issuance under a fresh idempotency key."""
+    _ensure_issuer(staff)
+    asset, text = form.get("asset", ""), form.get("csv", "")
+    checked = preview(runtime.platform, asset, text, runtime.settings.issuance_max_rows)
+    return page(request, "issue_preview.html", staff=staff, preview=checked, asset=asset, csv=text,
+                key=uuid.uuid4().hex, tab="issue")  # fmt: skip
+
+
+@router.post("/console/issue")
+def console_issue(
+    request: Request, form: Form, staff: StaffViewer, runtime: RuntimeDep, session: SessionDep
+) -> Response:
+    """Check again (the registry may have changed since the preview), then issue through the API's service;
+    the same form sent twice (the key) issues once."""
+    _ensure_issuer(staff)
+    asset, text, key = form.get("asset", ""), form.get("csv", ""), form.get("idempotency_key", "")
+    checked = preview(runtime.platform, asset, text, runtime.settings.issuance_max_rows)
+    if checked.refused:
+        return page(request, "issue_preview.html", status_code=409, staff=staff, preview=checked, asset=asset,
+                    csv=text, key=uuid.uuid4().hex, tab="issue")  # fmt: skip
+    allocations = [Allocation(to=row.wallet or row.to, amount=row.amount) for row in checked.rows]
+    body = BatchIssuanceCreate(asset=checked.symbol, allocations=allocations)
+    service = IssuanceService(session=session, platform=runtime.platform, settings=runtime.settings,
+                              principal=staff, faults=runtime.faults)  # fmt: skip
+    outcome = service.issue(key, body)
+    return page(request, "issue_result.html", staff=staff, issuance=outcome.result, replayed=outcome.replayed,
+                tab="issue")  # fmt: skip
 
 
 @router.get("/console/kyc")

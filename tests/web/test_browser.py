@@ -289,3 +289,29 @@ def test_an_investor_claims_income_with_their_wallet(open_tab: Any, demo: Demo) 
     assert page.locator("button.claim").count() == 0
     screenshot(tab, "portal-income")
     assert_clean(tab, demo)
+
+
+def test_a_csv_issuance_shows_its_refused_row_before_anything_is_sent(open_tab: Any, demo: Demo) -> None:
+    tab = open_tab(None)
+    page = tab.page
+    page.goto(f"{demo.url}/web/console/sign-in")
+    page.get_by_label("Staff API key").fill(demo.keys["issuer"])
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="Issue").click()
+    assert_inputs_labelled(tab)
+    page.get_by_label("Asset").select_option("PRIF")
+    csv = b"to,amount\nSG-0002,10\nGB-0001,5\nHK-0002,1.5\n"  # GB-0001 is retail: the fund admits no retail investor
+    page.get_by_label("CSV file").set_input_files({"name": "prif.csv", "mimeType": "text/csv", "buffer": csv})
+    page.wait_for_function("() => document.getElementById('csv').value.includes('GB-0001')")
+    page.get_by_role("button", name="Preview").click()
+    assert "1 of 3 rows would be refused" in page.locator("#preview-summary").inner_text()
+    refused = page.locator("#preview tr.refused")
+    assert refused.count() == 1 and "class_not_allowed" in refused.inner_text() and "GB-0001" in refused.inner_text()
+    assert page.locator("#issue-confirm").count() == 0
+    screenshot(tab, "console-issue-preview")
+    page.go_back()
+    page.get_by_label("Rows").fill("to,amount\nSG-0002,10\nHK-0002,1.5\n")
+    page.get_by_role("button", name="Preview").click()
+    page.get_by_role("button", name="Issue 2 rows of PRIF").click()
+    assert "2 rows of PRIF issued" in page.locator("#issue-summary").inner_text()
+    assert_clean(tab, demo)
