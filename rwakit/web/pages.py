@@ -51,6 +51,7 @@ from rwakit.web.auth import (
     StaffViewer,
     clear_session_cookie,
     investor_of_wallet,
+    same_origin,
     set_session_cookie,
     site,
 )
@@ -64,7 +65,7 @@ VENDOR = {"chart.umd.min.js": FilePath("chart.js/dist/chart.umd.min.js")}
 CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'"
 STATEMENT = "Sign in to the rwakit investor portal. This request costs no gas and sends no transaction."
 
-router = APIRouter(prefix="/web", include_in_schema=False)
+router = APIRouter(prefix="/web", include_in_schema=False, dependencies=[Depends(same_origin)])
 
 
 def page(request: Request, name: str, status_code: int = 200, **context: Any) -> Response:

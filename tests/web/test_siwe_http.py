@@ -206,3 +206,18 @@ def test_vendored_chart_js_is_served_and_nothing_else(api: Api) -> None:
     assert chart.status_code == 200 and "Chart" in chart.text[:2000]
     assert api.client.get("/web/vendor/..%2Fpackage.json").status_code == 404
     assert api.client.get("/web/static/sign-in.js").status_code == 200
+
+
+def test_posts_from_another_site_are_refused(api: Api, investor: LocalAccount) -> None:
+    evil = {"Origin": "https://evil.example"}
+    text = new_message(api.client, investor, chain_id(api))
+    answer = api.client.post("/web/siwe/verify", json={"message": text, "signature": signed(text, investor)},
+                             headers=evil)  # fmt: skip
+    refused(answer, 403, "cross_site_request")
+    page = api.client.post("/web/console/sign-in", data={"api_key": api.key("issuer")}, headers=evil)
+    assert page.status_code == 403 and "cross_site_request" in page.text and "set-cookie" not in page.headers
+    assert api.client.post("/web/sign-out", headers=evil, follow_redirects=False).status_code == 403
+    same = api.client.post("/web/console/sign-in", data={"api_key": api.key("issuer")}, headers={"Origin": ORIGIN},
+                           follow_redirects=False)  # fmt: skip
+    assert same.status_code == 303
+    ok(verify(api.client, text, signed(text, investor)))  # the refused request left the nonce unspent
