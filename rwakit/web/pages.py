@@ -24,10 +24,11 @@ from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Re
 from starlette.staticfiles import StaticFiles
 from web3 import Web3
 
-from rwakit.api.deps import Principal, RuntimeDep, SessionDep, as_of_read, fresh_read
+from rwakit.api.deps import MAX_ROW_ID, Principal, RuntimeDep, SessionDep, as_of_read, fresh_read
 from rwakit.api.errors import Forbidden, error_body, error_response
 from rwakit.api.schemas.issuances import Allocation, BatchIssuanceCreate
 from rwakit.api.services import assets as assets_service
+from rwakit.api.services import audit as audit_service
 from rwakit.api.services import holdings as holdings_service
 from rwakit.api.services import investors as investors_service
 from rwakit.api.services.issuances import IssuanceService
@@ -38,6 +39,7 @@ from rwakit.db.web import NonceState, end_session, issue_nonce, open_session, sp
 from rwakit.errors import RwakitError
 from rwakit.indexer import queries
 from rwakit.indexer.queries import snapshot
+from rwakit.tokenize.audit import TrailFilter
 from rwakit.web import siwe
 from rwakit.web.auth import (
     CONSOLE,
@@ -331,6 +333,30 @@ def console_issue(
     outcome = service.issue(key, body)
     return page(request, "issue_result.html", staff=staff, issuance=outcome.result, replayed=outcome.replayed,
                 tab="issue")  # fmt: skip
+
+
+AUDIT_PAGE = 50
+Filter = Annotated[str, Query(max_length=100)]
+
+
+@router.get("/console/audit")
+def console_audit(
+    request: Request,
+    staff: StaffViewer,
+    runtime: RuntimeDep,
+    session: SessionDep,
+    asset: Filter = "",
+    action: Filter = "",
+    actor: Filter = "",
+    offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
+) -> Response:
+    """The audit trail, newest first, filtered as the API's GET /audit is, a page at a time."""
+    where = TrailFilter(asset=asset.strip() or None, action=action.strip() or None, actor=actor.strip() or None,
+                        offset=offset, limit=AUDIT_PAGE + 1)  # fmt: skip
+    found = audit_service.entries(session=session, platform=runtime.platform, where=where)
+    filters = {"asset": asset, "action": action, "actor": actor}
+    return page(request, "audit.html", staff=staff, entries=found[:AUDIT_PAGE], more=len(found) > AUDIT_PAGE,
+                filters=filters, offset=offset, step=AUDIT_PAGE, tab="audit")  # fmt: skip
 
 
 @router.get("/console/kyc")

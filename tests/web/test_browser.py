@@ -274,6 +274,12 @@ def test_staff_sign_in_by_keyboard_and_read_the_cap_table_chart(open_tab: Any, d
     page.wait_for_url(re.compile(r".*within_days=36500"))
     assert "SG-0002" in page.locator("#kyc").inner_text()  # every demo investor's KYC lapses within 100 years
     screenshot(tab, "console-kyc")
+    page.get_by_role("link", name="Audit trail").click()
+    assert_inputs_labelled(tab)
+    page.get_by_label("Asset").fill("PRIF")
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_url(re.compile(r".*asset=PRIF.*"))
+    assert page.locator("#audit").is_visible()
     assert_clean(tab, demo)
 
 
