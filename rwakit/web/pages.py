@@ -31,6 +31,7 @@ from rwakit.api.services import assets as assets_service
 from rwakit.api.services import audit as audit_service
 from rwakit.api.services import holdings as holdings_service
 from rwakit.api.services import investors as investors_service
+from rwakit.api.services import settlement as settlement_service
 from rwakit.api.services.issuances import IssuanceService
 from rwakit.contracts.compiler import PACKAGE_ROOT
 from rwakit.db.clock import utcnow
@@ -38,8 +39,11 @@ from rwakit.db.keys import Role, authenticate
 from rwakit.db.web import NonceState, end_session, issue_nonce, open_session, spend_nonce
 from rwakit.errors import RwakitError
 from rwakit.indexer import queries
+from rwakit.indexer.exports import ExportFormat
 from rwakit.indexer.queries import snapshot
+from rwakit.settlement.services import Settlement
 from rwakit.tokenize.audit import TrailFilter
+from rwakit.units import from_timestamp
 from rwakit.web import siwe
 from rwakit.web.auth import (
     CONSOLE,
@@ -62,6 +66,7 @@ from rwakit.web.issuance import preview
 
 HERE = FilePath(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
+templates.env.filters["utc_date"] = lambda seconds: from_timestamp(seconds).date().isoformat()
 # npm files the pages load, by the name they are served under (package-lock.json pins them).
 VENDOR = {"chart.umd.min.js": FilePath("chart.js/dist/chart.umd.min.js")}
 CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'"
@@ -227,6 +232,18 @@ def portal_income(request: Request, viewer: InvestorViewer, runtime: RuntimeDep)
     return page(request, "income.html", viewer=viewer, incomes=rows, chain_id=chain_id, tab="income")
 
 
+@router.get("/portal/trades")
+def portal_trades(request: Request, viewer: InvestorViewer, runtime: RuntimeDep) -> Response:
+    """The money leg's trades (delivery versus payment) the investor's wallets sell or buy in, newest first."""
+    read = fresh_read(runtime)
+    with snapshot(read.engine) as connection:
+        mine = {w.lower() for w in queries.investor_wallets(connection, read.chain_id, viewer.investor_id)}
+    platform = runtime.platform
+    listed = [] if platform.deployment.distributor is None else settlement_service.trades(platform, None)
+    own = [t for t in reversed(listed) if t.seller.lower() in mine or (t.buyer or "").lower() in mine]
+    return page(request, "trades.html", viewer=viewer, trades=own, mine=mine, tab="trades")
+
+
 @router.get("/portal/documents")
 def portal_documents(request: Request, viewer: InvestorViewer, runtime: RuntimeDep) -> Response:
     read = fresh_read(runtime)
@@ -333,6 +350,29 @@ def console_issue(
     outcome = service.issue(key, body)
     return page(request, "issue_result.html", staff=staff, issuance=outcome.result, replayed=outcome.replayed,
                 tab="issue")  # fmt: skip
+
+
+@router.get("/console/distributions")
+def console_distributions(request: Request, staff: StaffViewer, runtime: RuntimeDep) -> Response:
+    """Income distributions, newest first: what each set out to pay, allocated, claimed, until when."""
+    platform = runtime.platform
+    found = []
+    if platform.deployment.distributor is not None:
+        money = Settlement.open(platform)
+        found = [settlement_service.distribution_public(money, platform, d) for d in money.distributions.list()]
+    return page(request, "distributions.html", staff=staff, distributions=found[::-1], tab="distributions")
+
+
+@router.get("/console/assets/{symbol}/register")
+def console_register(
+    symbol: Annotated[str, Path(max_length=42)],
+    _: StaffViewer,
+    runtime: RuntimeDep,
+    format: Annotated[ExportFormat, Query()] = ExportFormat.CSV,
+    at: Annotated[str | None, Query(max_length=10)] = None,
+) -> Response:
+    """The register of holders as a file, as the API's GET /assets/{asset}/register gives it."""
+    return assets_service.register(read=as_of_read(runtime, at=at or None), asset=symbol, fmt=format)
 
 
 AUDIT_PAGE = 50

@@ -229,6 +229,9 @@ def test_the_same_signed_message_twice_is_refused(open_tab: Any, demo: Demo) -> 
         signed,
     )
     assert replay["status"] == 401 and replay["body"]["code"] == "siwe_nonce_used"
+    page.get_by_role("link", name="Trades").click()  # HK-0002 sold HVT to SG-0001 in the demo, settled
+    assert re.search(r"sell\s+HVT\s+2000\s+5200000 HKD\s+settled", page.locator("#trades").inner_text())
+    screenshot(tab, "portal-trades")
     tab.problems.clear()  # the 401 the replay drew is logged by the browser: it is the point
 
 
@@ -266,6 +269,9 @@ def test_staff_sign_in_by_keyboard_and_read_the_cap_table_chart(open_tab: Any, d
     drawn = page.evaluate("() => { const c = document.getElementById('cap-chart'); return [c.width, c.height]; }")
     assert drawn[0] > 100 and drawn[1] > 100
     assert "HK-0002" in page.locator("#cap-table").inner_text()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="CSV").click()
+    assert download.value.suggested_filename.endswith(".csv")
     assert_inputs_labelled(tab)
     screenshot(tab, "console-cap-table")
     page.get_by_role("link", name="KYC expiring").click()
@@ -274,6 +280,9 @@ def test_staff_sign_in_by_keyboard_and_read_the_cap_table_chart(open_tab: Any, d
     page.wait_for_url(re.compile(r".*within_days=36500"))
     assert "SG-0002" in page.locator("#kyc").inner_text()  # every demo investor's KYC lapses within 100 years
     screenshot(tab, "console-kyc")
+    page.get_by_role("link", name="Distributions").click()
+    assert "HVT" in page.locator("#distributions tbody tr").first.inner_text()  # the demo's month of rent
+    screenshot(tab, "console-distributions")
     page.get_by_role("link", name="Audit trail").click()
     assert_inputs_labelled(tab)
     page.get_by_label("Asset").fill("PRIF")
