@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 from starlette.responses import Response
 
-from rwakit.api.deps import Principal, SessionDep
+from rwakit.api.deps import Principal, RuntimeDep, SessionDep
 from rwakit.api.errors import Forbidden, Unauthorized
 from rwakit.db.keys import ApiKey, Role
 from rwakit.db.web import WebSession, find_session
@@ -82,10 +82,16 @@ class Investor:
     wallet: str
 
 
-def signed_in_investor(found: CurrentSession) -> Investor:
-    if found is None or found.role != Role.INVESTOR.value or found.investor_id is None or found.wallet is None:
-        raise SignInRequired("Sign in with your wallet to see your portfolio", sign_in="/web/sign-in")
-    return Investor(found.investor_id, found.wallet)
+def signed_in_investor(found: CurrentSession, runtime: RuntimeDep) -> Investor:
+    """An investor whose wallet the registry still has under them: a wallet taken off the investor (lost,
+    recovered) ends its web sessions."""
+    if found is not None and found.role == Role.INVESTOR.value and found.investor_id and found.wallet:
+        platform = runtime.platform
+        runtime.reads.ready(platform, None)  # the index has this API's last write (a wallet removed)
+        chain_id = platform.deployment.chain_id
+        if investor_of_wallet(runtime.engine, chain_id, found.wallet) == found.investor_id:
+            return Investor(found.investor_id, found.wallet)
+    raise SignInRequired("Sign in with your wallet to see your portfolio", sign_in="/web/sign-in")
 
 
 def signed_in_staff(found: CurrentSession, session: SessionDep) -> Principal:

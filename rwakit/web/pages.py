@@ -37,7 +37,7 @@ from rwakit.contracts.compiler import PACKAGE_ROOT
 from rwakit.db.clock import utcnow
 from rwakit.db.keys import Role, authenticate
 from rwakit.db.web import NonceState, end_session, issue_nonce, open_session, spend_nonce
-from rwakit.errors import RwakitError
+from rwakit.errors import InvalidInput, RwakitError
 from rwakit.indexer import queries
 from rwakit.indexer.exports import ExportFormat
 from rwakit.indexer.queries import snapshot
@@ -70,6 +70,7 @@ templates.env.filters["utc_date"] = lambda seconds: from_timestamp(seconds).date
 # npm files the pages load, by the name they are served under (package-lock.json pins them).
 VENDOR = {"chart.umd.min.js": FilePath("chart.js/dist/chart.umd.min.js")}
 CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'"
+MAX_FORM_FIELDS = 10  # the console's forms have at most 3
 STATEMENT = "Sign in to the rwakit investor portal. This request costs no gas and sends no transaction."
 
 router = APIRouter(prefix="/web", include_in_schema=False, dependencies=[Depends(same_origin)])
@@ -85,8 +86,12 @@ def page(request: Request, name: str, status_code: int = 200, **context: Any) ->
 
 async def form_fields(request: Request) -> dict[str, str]:
     """An application/x-www-form-urlencoded body's fields (the first value of each)."""
-    body = (await request.body()).decode()
-    return {name: values[0] for name, values in parse_qs(body, max_num_fields=20).items()}
+    body = (await request.body()).decode()  # UTF-8: the body guard checked it
+    try:
+        fields = parse_qs(body, max_num_fields=MAX_FORM_FIELDS)
+    except ValueError:
+        raise InvalidInput(f"A form has at most {MAX_FORM_FIELDS} fields", code="invalid_form") from None
+    return {name: values[0] for name, values in fields.items()}
 
 
 Form = Annotated[dict[str, str], Depends(form_fields)]

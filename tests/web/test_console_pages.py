@@ -47,3 +47,9 @@ def test_an_investor_without_trades_sees_none(api: Api) -> None:
     ok(api.client.post("/web/siwe/verify", json={"message": text["message"], "signature": signature}))
     page = api.client.get("/web/portal/trades")
     assert page.status_code == 200 and "No trades." in page.text
+
+
+def test_a_form_with_too_many_fields_is_refused(api: Api) -> None:
+    answer = api.client.post("/web/console/sign-in", content="&".join(f"f{i}=1" for i in range(11)),
+                             headers={"Content-Type": "application/x-www-form-urlencoded"})  # fmt: skip
+    assert answer.status_code == 422 and "invalid_form" in answer.text

@@ -221,3 +221,12 @@ def test_posts_from_another_site_are_refused(api: Api, investor: LocalAccount) -
                            follow_redirects=False)  # fmt: skip
     assert same.status_code == 303
     ok(verify(api.client, text, signed(text, investor)))  # the refused request left the nonce unspent
+
+
+def test_a_removed_wallet_ends_its_sessions(api: Api, investor: LocalAccount, wallets: list[str]) -> None:
+    ok(api.registrar.post("/investors/HK-0101/wallets", json={"address": wallets[0]}), 201)
+    text = new_message(api.client, investor, chain_id(api))
+    ok(verify(api.client, text, signed(text, investor)))
+    assert api.client.get("/web/portal", follow_redirects=False).status_code == 200
+    ok(api.registrar.delete(f"/investors/HK-0101/wallets/{investor.address}"))
+    assert api.client.get("/web/portal", follow_redirects=False).headers["location"] == "/web/sign-in"
