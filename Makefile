@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: deps run demo test lint compile bench clean
+.PHONY: deps browser run demo test lint compile bench clean
 
 deps: $(STAMP) $(NODE_STAMP)
 
@@ -26,7 +26,15 @@ run: deps
 # The API tests' PostgreSQL variant runs on this server (trust auth; empty: skipped).
 RWAKIT_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-test: deps
+# Chromium for the dashboard's browser tests (tests/web): Debian's package, installed with apt-get when
+# it is missing and apt is there (as root, or through sudo without a password); else those tests skip.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo -n)
+browser:
+	@test -x /usr/bin/chromium || ! command -v apt-get >/dev/null || \
+	  { $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; } || \
+	  echo "Chromium could not be installed: the browser tests (tests/web/test_browser.py) will be skipped"
+
+test: deps browser
 	RWAKIT_TEST_POSTGRES_URL=$(RWAKIT_TEST_POSTGRES_URL) $(BIN)/python -m pytest
 
 lint: deps

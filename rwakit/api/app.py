@@ -23,6 +23,7 @@ from rwakit.api.routes import api_router, api_routes
 from rwakit.api.runtime import Runtime
 from rwakit.config import Settings
 from rwakit.platform import Platform
+from rwakit.web import install as install_web
 
 log = logging.getLogger("rwakit.api")
 
@@ -55,6 +56,7 @@ def create_app(settings: Settings, *, platform: Platform | None = None, engine: 
     app.add_middleware(WrittenBlocks)
     install_error_handlers(app)
     app.include_router(api_router)
+    install_web(app)  # the dashboard under /web (docs/web.md)
     app.state.routes = [*app.router.routes, *api_routes]
     return app
 

@@ -162,6 +162,7 @@ def bootstrap_admin(engine: Engine) -> dict[str, str]:
 def _announce(serving: Serving, settings: Settings, say: Say) -> None:
     say("")
     say(f"rwakit API on {serving.url}   docs: {serving.url}/docs   health: {serving.url}/health")
+    say(f"Dashboard on {serving.url}/web/   investors sign in with their wallet, staff with an API key")
     if serving.keys:
         say("API keys (shown once; send as `Authorization: Bearer <key>`):")
         for role, key in serving.keys.items():

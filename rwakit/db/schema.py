@@ -30,7 +30,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import SQLModel
 
-from rwakit.db import audit, controls, issuances, journal, keys, proposals, records, settlement  # noqa: F401 - registers the tables
+from rwakit.db import audit, controls, issuances, journal, keys, proposals, records, settlement, web  # noqa: F401 - registers the tables
 from rwakit.db.engine import DB_ERRORS, DatabaseUnavailable, first_line, safe_url
 from rwakit.errors import RwakitError
 from rwakit.indexer import tables as _indexer_tables  # noqa: F401 - registers the read model's tables

@@ -93,7 +93,7 @@ def schema(engine: Engine) -> dict[str, Any]:
 
 def api_tables() -> list[Any]:
     """The tables create_all made before migrations existed (what older demo databases hold)."""
-    later = ("index_", "safe_", "settlement_request")  # the read model (0002), Safe proposals (0003), 0004
+    later = ("index_", "safe_", "settlement_request", "web_")  # read model (0002), Safe (0003), 0004, web (0005)
     return [table for table in metadata().sorted_tables if not table.name.startswith(later)]
 
 

@@ -14,6 +14,7 @@ PAGES = [
     ROOT / "docs" / "architecture.md",
     ROOT / "docs" / "contracts.md",
     ROOT / "docs" / "http-api.md",
+    ROOT / "docs" / "web.md",
     ROOT / "docs" / "compliance-and-controls.md",
     ROOT / "docs" / "settlement.md",
     ROOT / "docs" / "funds.md",

@@ -1,0 +1,107 @@
+"""The console's CSV issuance over HTTP: the preview names every row the API would refuse and sends
+nothing; a clean preview issues once through the API's IssuanceService, however often its form is sent."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from eth_account import Account
+
+from tests.api.conftest import Api
+
+
+def words(html: str) -> str:
+    return " ".join(html.split())
+
+
+@pytest.fixture
+def issuer(api: Api) -> Api:
+    api.create_asset("HVT")
+    signed_in = api.client.post("/web/console/sign-in", data={"api_key": api.key("issuer")}, follow_redirects=False)
+    assert signed_in.status_code == 303
+    return api
+
+
+def test_the_preview_names_every_refused_row_and_sends_nothing(issuer: Api, wallets: list[str]) -> None:
+    issuer.register("HK-0101", wallets[0])
+    stranger = Account.create().address
+    rows = [
+        "to,amount",
+        "HK-0101,10",
+        "HK-9999,1",
+        "0x12,1",
+        "HK-0101,1.1234567",
+        "HK-0101,0",
+        "a,b,c",
+        f"{stranger},1",
+        "bad id!,1",
+        "",
+    ]
+    page = issuer.client.post("/web/console/issue/preview", data={"asset": "HVT", "csv": "\n".join(rows)})
+    assert page.status_code == 200, page.text
+    refused = dict(re.findall(r"<tr class=\"refused\">\s*<td>(\d+)</td>.*?Refused: ([a-z_]+)", page.text, re.DOTALL))
+    assert refused == {
+        "3": "investor_not_found",
+        "4": "invalid_address",
+        "5": "too_many_decimals",
+        "6": "invalid_amount",
+        "7": "invalid_row",
+        "8": "receiver_not_registered",
+        "9": "invalid_investor_id",
+    }
+    assert "7 of 8 rows would be refused" in words(page.text) and 'id="issue-confirm"' not in page.text
+    assert issuer.total_supply("HVT") == 0
+
+
+def test_a_clean_preview_issues_once(issuer: Api, wallets: list[str]) -> None:
+    issuer.register("HK-0101", wallets[0])
+    issuer.register("HK-0102", wallets[1])
+    text = f"HK-0101,10\n{wallets[1].lower()},2.5\n"
+    page = issuer.client.post("/web/console/issue/preview", data={"asset": "HVT", "csv": text})
+    assert "All 2 rows pass the checks" in words(page.text) and wallets[1] in page.text
+    key = re.search(r'name="idempotency_key" value="([0-9a-f]{32})"', page.text).group(1)  # type: ignore[union-attr]
+    form = {"asset": "HVT", "csv": text, "idempotency_key": key}
+    done = issuer.client.post("/web/console/issue", data=form)
+    assert done.status_code == 200 and "2 rows of HVT issued" in words(done.text), done.text
+    again = issuer.client.post("/web/console/issue", data=form)  # the form sent twice: a double click, a reload
+    assert "nothing was issued again" in words(again.text)
+    assert issuer.total_supply("HVT") == 12_500_000
+    reused = issuer.client.post("/web/console/issue", data={**form, "csv": "HK-0101,1"})
+    assert reused.status_code == 422 and "idempotency_key_reused" in reused.text
+
+
+def test_a_batch_refused_by_the_time_it_is_sent_is_previewed_again_not_issued(issuer: Api, wallets: list[str]) -> None:
+    issuer.register("HK-0101", wallets[0])
+    form = {"asset": "HVT", "csv": "HK-0101,1\nHK-0102,1", "idempotency_key": "k" * 32}
+    page = issuer.client.post("/web/console/issue", data=form)
+    assert page.status_code == 409 and "investor_not_found" in page.text
+    assert issuer.total_supply("HVT") == 0
+
+
+@pytest.mark.parametrize(
+    ("form", "status", "code"),
+    [
+        ({"asset": "HVT", "csv": "\n\n"}, 422, "empty_csv"),
+        ({"asset": "HVT", "csv": "to,amount\n"}, 422, "empty_csv"),
+        ({"asset": "NOPE", "csv": "HK-0101,1"}, 404, "asset_not_found"),
+    ],
+)
+def test_an_empty_file_or_unknown_asset_is_an_error_page(issuer: Api, form: dict[str, str], status: int,
+                                                         code: str) -> None:  # fmt: skip
+    page = issuer.client.post("/web/console/issue/preview", data=form)
+    assert page.status_code == status and code in page.text and page.text.startswith("<!doctype html>")
+
+
+def test_only_issuer_and_admin_keys_issue(api: Api) -> None:
+    api.create_asset("HVT")
+    api.client.post("/web/console/sign-in", data={"api_key": api.key("registrar")})
+    for answer in (
+        api.client.get("/web/console/issue"),
+        api.client.post("/web/console/issue/preview", data={"asset": "HVT", "csv": "HK-0101,1"}),
+        api.client.post("/web/console/issue", data={"asset": "HVT", "csv": "HK-0101,1", "idempotency_key": "k" * 8}),
+    ):
+        assert answer.status_code == 403 and "needs an issuer or admin key" in words(answer.text)
+    api.client.cookies.clear()
+    api.client.post("/web/console/sign-in", data={"api_key": api.key("admin")})
+    assert api.client.get("/web/console/issue").status_code == 200
