@@ -3,7 +3,8 @@ executable_path: `make test` installs it) against `rwakit serve --demo`, as `mak
 
 The investor's wallet is an injected EIP-1193 provider (dev_wallet.js) backed by a dev key, so sign-in
 runs the same page script a wallet extension would. The tests write 1280x800 screenshots of the main
-pages to docs/img/ (docs/web.md shows them).
+pages to $RWAKIT_SCREENSHOTS (`RWAKIT_SCREENSHOTS=docs/img` refreshes the ones docs/web.md shows; by
+default a temporary folder, so a test run leaves the checkout clean).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import re
 import shutil
 import signal
 import subprocess
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +36,7 @@ from tests.api.test_serve import start_serving, wait_for
 playwright = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed: run `make deps`")
 
 ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "docs" / "img"
+SCREENSHOTS = Path(os.environ.get("RWAKIT_SCREENSHOTS") or Path(tempfile.gettempdir()) / "rwakit-screenshots")
 SHIM = (Path(__file__).with_name("dev_wallet.js")).read_text()
 VIEWPORT = {"width": 1280, "height": 800}
 CHAIN_ID = 31337  # Anvil's, which `serve --demo` starts

@@ -1,7 +1,7 @@
 """The web dashboard (rwakit.db.web): Sign-In with Ethereum nonces and browser sessions
 
-Revision ID: 0005_web_sessions
-Revises: 0004_settlement_requests
+Revision ID: 0006_web_sessions
+Revises: 0005_fund_tables
 Create Date: 2026-12-05 01:28:41.637942
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005_web_sessions"
-down_revision: str | Sequence[str] | None = "0004_settlement_requests"
+revision: str = "0006_web_sessions"
+down_revision: str | Sequence[str] | None = "0005_fund_tables"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
