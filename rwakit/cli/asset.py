@@ -48,6 +48,9 @@ def list_assets(as_json: JsonOption = False) -> None:
                     "issued": a.display(a.total_supply), "authorised": a.display(a.shares_authorised)}
                    for a in assets])  # fmt: skip
         return
+    if not assets:
+        typer.echo("no assets")
+        return
     rows = rich_table("symbol", "kind", "address", ">issued", ">authorised")
     for asset in assets:
         rows.add_row(asset.symbol, asset.kind.name.lower(), asset.address, asset.display(asset.total_supply),

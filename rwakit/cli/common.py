@@ -181,6 +181,10 @@ def read_csv(file: Path, columns: list[str]) -> list[list[str]]:
         text = file.read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise InvalidInput(f"Cannot read {file}: {exc.strerror}", code="unreadable_file") from None
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{file} is not UTF-8 text: save the CSV as UTF-8", code="invalid_csv") from None
+    if "\0" in text:
+        raise InvalidInput(f"{file} holds NUL bytes: not a CSV", code="invalid_csv")
     rows = []
     for line, row in enumerate(csv.reader(text.splitlines()), start=1):
         cells = [cell.strip() for cell in row]
@@ -215,7 +219,8 @@ class Tally:
 
 @contextmanager
 def stopped_after(total: int, verb: str) -> Iterator[Tally]:
-    """On an error part way, a note on stderr of the rows already done (their transactions stand)."""
+    """On an error part way, a note on stderr of the rows already done (their transactions stand); outside
+    the progress bar, so the bar has ended when the note prints."""
     tally = Tally()
     try:
         yield tally

@@ -70,8 +70,8 @@ def register_batch(
         size = chunk_size or get_settings().registration_batch_max
         enabled = not (no_progress or as_json)
         with (
-            progress_bar("registering investors", enabled=enabled) as bar,
             stopped_after(len(investors), "registered") as tally,
+            progress_bar("registering investors", enabled=enabled) as bar,
         ):
             receipts = platform().registry.register_chunked(investors, chunk_size=size, progress=tally.also(bar))
     hashes = [r["transactionHash"].to_0x_hex() for r in receipts]

@@ -51,8 +51,8 @@ def issue_batch(
         rows = read_csv(file, ["to", "amount"])
         size = chunk_size or get_settings().issuance_chunk_size
         with (
-            progress_bar(f"issuing {asset}", enabled=not (no_progress or as_json)) as bar,
             stopped_after(len(rows), "issued") as tally,
+            progress_bar(f"issuing {asset}", enabled=not (no_progress or as_json)) as bar,
         ):
             receipts = platform().assets.issue_chunked(
                 asset, [(to, amount) for to, amount in rows], chunk_size=size, progress=tally.also(bar)

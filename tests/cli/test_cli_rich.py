@@ -137,6 +137,11 @@ def test_batch_files_refused_before_anything_is_sent(
         assert f"error [{code}]" in refused.stderr, (code, refused.stderr)
     missing = rwakit(env, "investor", "register-batch", str(tmp_path / "none.csv"), ok=False)
     assert "error [unreadable_file]" in missing.stderr
+    assert "error [unreadable_file]" in rwakit(env, "investor", "register-batch", str(tmp_path), ok=False).stderr
+    for binary in (b"\xff\xfe\x00H", b"HK-0001\x00,1\n"):
+        (tmp_path / "b.csv").write_bytes(binary)
+        refused = rwakit(env, "investor", "register-batch", str(tmp_path / "b.csv"), ok=False)
+        assert "error [invalid_csv]" in refused.stderr, refused.stderr
     assert "investor_not_found" in rwakit(env, "investor", "show", "HK-0001", ok=False).stderr
     rwakit(
         env, "investor", "register-batch", str(_write(tmp_path / "i.csv", f"HK-0001,{WALLETS[0]},HK,retail,{EXPIRY}"))
