@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from rwakit.cli.common import AssetKindName, platform, reported
+from rwakit.cli.common import AssetKindName, JsonOption, echo_json, platform, print_table, reported, rich_table
 from rwakit.cli.indexed import caught_up, parse_date
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from rwakit.indexer.queries import IndexedCapTable, InvestorRecord
 
 app = typer.Typer(no_args_is_help=True, help="Create and inspect assets.")
@@ -37,15 +39,23 @@ def create(
 
 
 @app.command("list")
-def list_assets() -> None:
+def list_assets(as_json: JsonOption = False) -> None:
     """List the platform's assets."""
     with reported():
         assets = platform().assets.list()
+    if as_json:
+        echo_json([{"symbol": a.symbol, "kind": a.kind.name.lower(), "address": a.address,
+                    "issued": a.display(a.total_supply), "authorised": a.display(a.shares_authorised)}
+                   for a in assets])  # fmt: skip
+        return
+    if not assets:
+        typer.echo("no assets")
+        return
+    rows = rich_table("symbol", "kind", "address", ">issued", ">authorised")
     for asset in assets:
-        typer.echo(
-            f"{asset.symbol:<8} {asset.kind.name.lower():<9} {asset.address} "
-            f"{asset.display(asset.total_supply)} / {asset.display(asset.shares_authorised)} issued"
-        )
+        rows.add_row(asset.symbol, asset.kind.name.lower(), asset.address, asset.display(asset.total_supply),
+                     asset.display(asset.shares_authorised))  # fmt: skip
+    print_table(rows)
 
 
 BlockOption = Annotated[int | None, typer.Option(min=0, help="As of this block (at most the index's head)")]
@@ -53,18 +63,22 @@ AtOption = Annotated[str | None, typer.Option(help="As of the end of this UTC da
 
 
 @app.command("cap-table")
-def cap_table(asset: str, block: BlockOption = None, at: AtOption = None) -> None:
+def cap_table(asset: str, block: BlockOption = None, at: AtOption = None, as_json: JsonOption = False) -> None:
     """Print an asset's holders, grouped by investor, from the index: now, as of a block or a date."""
     from rwakit.indexer import queries
 
     with reported():
         day = parse_date(at)
-        engine, chain_id = caught_up()
+        engine, chain_id = caught_up(show_progress=not as_json)
         with queries.snapshot(engine) as connection:
             table = queries.cap_table(connection, chain_id, asset, block=block, at=day)
             ids = [e.investor_id for e in table.entries if e.investor_id is not None]
             records = queries.investors(connection, chain_id, ids, table.as_of.past)
-    typer.echo(format_cap_table(table, records))
+    if as_json:
+        echo_json(cap_table_data(table, records))
+        return
+    typer.echo(cap_table_heading(table))
+    print_table(cap_table_rows(table, records))
 
 
 class RegisterFormat(StrEnum):
@@ -97,21 +111,38 @@ def register(
     )
 
 
-def format_cap_table(table: IndexedCapTable, records: dict[str, InvestorRecord]) -> str:
-    from rwakit.units import country_alpha2
-
+def cap_table_heading(table: IndexedCapTable) -> str:
     asset, when = table.asset, table.as_of
-    lines = [
+    return (
         f"Cap table of {asset.name} ({asset.symbol}) as_of_block {when.block_number}"
         + (f" ({when.time:%Y-%m-%d %H:%M:%S} UTC)" if when.time else "")
-        + f": {asset.display(table.total_supply)} shares issued, {table.holders} holders",
-        f"  {'investor':<10} {'country':<7} {'wallets':>7} {'shares':>22} {'% issued':>9}",
-    ]
+        + f": {asset.display(table.total_supply)} shares issued, {table.holders} holders"
+    )
+
+
+def _country(entry_id: str | None, records: dict[str, InvestorRecord]) -> str:
+    from rwakit.units import country_alpha2
+
+    record = records.get(entry_id) if entry_id is not None else None
+    return (country_alpha2(record.country) or "?") if record else "-"
+
+
+def cap_table_rows(table: IndexedCapTable, records: dict[str, InvestorRecord]) -> Table:
+    """One row per investor (wallets no investor holds: one `(unknown)` row each)."""
+    rows = rich_table("investor", "country", ">wallets", ">shares", ">% issued")
     for entry in table.entries:
-        record = records.get(entry.investor_id) if entry.investor_id is not None else None
-        country = (country_alpha2(record.country) or "?") if record else "-"
-        lines.append(
-            f"  {entry.investor_id or '(unknown)':<10} {country:<7} {len(entry.wallets):>7} "
-            f"{asset.display(entry.amount):>22} {table.share_of_supply(entry.amount):>9}"
-        )
-    return "\n".join(lines)
+        rows.add_row(entry.investor_id or "(unknown)", _country(entry.investor_id, records), str(len(entry.wallets)),
+                     table.asset.display(entry.amount), table.share_of_supply(entry.amount))  # fmt: skip
+    return rows
+
+
+def cap_table_data(table: IndexedCapTable, records: dict[str, InvestorRecord]) -> dict[str, Any]:
+    asset, when = table.asset, table.as_of
+    return {
+        "asset": asset.symbol, "name": asset.name, "address": asset.address, "as_of_block": when.block_number,
+        "as_of_time": f"{when.time:%Y-%m-%dT%H:%M:%SZ}" if when.time else None, "final": when.final,
+        "issued": asset.display(table.total_supply), "holders": table.holders,
+        "entries": [{"investor_id": e.investor_id, "country": _country(e.investor_id, records),
+                     "wallets": {w: asset.display(v) for w, v in e.wallets.items()}, "shares": asset.display(e.amount),
+                     "percent_issued": table.share_of_supply(e.amount)} for e in table.entries],
+    }  # fmt: skip

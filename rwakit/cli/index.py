@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from rwakit.cli.common import database, reported
+from rwakit.cli.common import NoProgressOption, database, progress_bar, reported
 from rwakit.config import get_settings
 
 if TYPE_CHECKING:
@@ -36,11 +36,12 @@ def index(
     rebuild: Annotated[
         bool, typer.Option("--rebuild", help="Drop the index and rebuild it from the deployment block")
     ] = False,
+    no_progress: NoProgressOption = False,
 ) -> None:
     """Index the platform's events up to the chain's head into the database (RWAKIT_DATABASE_URL),
     from where the last run stopped. One indexer per database: while another one (a follower, the
     API's) holds it, this waits until that one has reached the head; --follow and --rebuild wait
-    for its lock."""
+    for its lock. On a terminal, a progress bar on stderr counts the blocks indexed of those to index."""
     if context.invoked_subcommand is not None:
         return
     from rwakit.indexer import store
@@ -56,7 +57,8 @@ def index(
             if rebuild:
                 store.drop(indexer.engine, indexer.chain_id)
                 typer.echo(f"index dropped; rebuilding from block {indexer.deployment.block_number}")
-            block = indexer.reach_head()  # by another indexer, if one holds the lock
+            with progress_bar("indexing blocks", enabled=not no_progress) as progress:
+                block = indexer.reach_head(progress)  # by another indexer, if one holds the lock
             typer.echo(f"indexed to block {block}")
             if follow:
                 typer.echo(f"following every {indexer.options.poll_interval:g} s (Ctrl-C stops)")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from rwakit.cli.common import database
+from rwakit.cli.common import database, progress_bar
 from rwakit.config import get_settings
 from rwakit.errors import InvalidInput
 
@@ -16,10 +16,11 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
 
-def caught_up() -> tuple[Engine, int]:
-    """The index of the deployment in settings, up to the chain's head: this command catches it up,
-    unless another indexer (an API, `rwakit index --follow`) holds the database's index lock, in which
-    case it waits for that one (``api_read_wait_seconds``) and reads what it has."""
+def caught_up(*, show_progress: bool = True) -> tuple[Engine, int]:
+    """The index of the deployment in settings, up to the chain's head: this command catches it up
+    (a progress bar on a terminal's stderr unless `show_progress` is off), unless another indexer
+    (an API, `rwakit index --follow`) holds the database's index lock, in which case it waits for
+    that one (``api_read_wait_seconds``) and reads what it has."""
     from rwakit.deployment import Deployment
     from rwakit.indexer.follower import Indexer, IndexerOptions
     from rwakit.platform import connect
@@ -32,7 +33,8 @@ def caught_up() -> tuple[Engine, int]:
     indexer = Indexer(chain.w3, engine, deployment, IndexerOptions.from_settings(settings))
     try:
         if indexer.acquire(timeout=0):
-            indexer.catch_up()
+            with progress_bar("indexing blocks", enabled=show_progress) as progress:
+                indexer.catch_up(progress)
         else:
             head = int(chain.w3.eth.block_number)
             if not indexer.wait_for(head, timeout=settings.api_read_wait_seconds):

@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from rwakit.cli.common import InvestorClassName, platform, reported
-from rwakit.errors import NotFound
+from rwakit.cli.common import (
+    InvestorClassName,
+    JsonOption,
+    NoProgressOption,
+    echo_json,
+    platform,
+    progress_bar,
+    read_csv,
+    reported,
+    stopped_after,
+)
+from rwakit.config import get_settings
+from rwakit.errors import InvalidInput, NotFound
+
+BATCH_COLUMNS = ["investor_id", "wallets", "country", "class", "kyc_expiry"]
 
 app = typer.Typer(no_args_is_help=True, help="Register, update and revoke investors.")
 
@@ -30,6 +44,50 @@ def register(
     with reported():
         platform().registry.register(InvestorInput(investor_id, wallet, country, investor_class.value, expiry))
     typer.echo(f"registered {investor_id}")
+
+
+@app.command("register-batch")
+def register_batch(
+    file: Annotated[
+        Path,
+        typer.Argument(help="CSV of investor_id,wallets,country,class,kyc_expiry rows; wallets separated by spaces"),
+    ],
+    chunk_size: Annotated[
+        int | None, typer.Option(min=1, max=150, help="Investors per transaction [default: registration_batch_max]")
+    ] = None,
+    no_progress: NoProgressOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Register every investor of a CSV, in chunks of one transaction each. Every row is checked
+    before anything is sent; a chunk refused stops the run and says how many were registered before it."""
+    from rwakit.registry import InvestorInput
+
+    with reported():
+        investors = [
+            InvestorInput(investor_id, wallets.split(), country, investor_class, _expiry(expiry))
+            for investor_id, wallets, country, investor_class, expiry in read_csv(file, BATCH_COLUMNS)
+        ]
+        size = chunk_size or get_settings().registration_batch_max
+        enabled = not (no_progress or as_json)
+        with (
+            stopped_after(len(investors), "registered") as tally,
+            progress_bar("registering investors", enabled=enabled) as bar,
+        ):
+            receipts = platform().registry.register_chunked(investors, chunk_size=size, progress=tally.also(bar))
+    hashes = [r["transactionHash"].to_0x_hex() for r in receipts]
+    if as_json:
+        echo_json({"registered": len(investors), "investor_ids": [i.investor_id for i in investors],
+                   "transactions": hashes})  # fmt: skip
+        return
+    typer.echo(f"registered {len(investors)} investors in {len(hashes)} transaction(s): {', '.join(hashes)}")
+
+
+def _expiry(text: str) -> datetime:
+    try:
+        expiry = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"{text!r} is not a date: give YYYY-MM-DD, e.g. 2027-12-31", code="invalid_date") from None
+    return expiry.replace(tzinfo=expiry.tzinfo or UTC)
 
 
 @app.command("update")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from rwakit.cli.common import reported
+from rwakit.cli.common import JsonOption, echo_json, print_table, reported, rich_table
 from rwakit.cli.money import settlement, signer_for
 
 if TYPE_CHECKING:
@@ -95,14 +95,31 @@ def unwind(trade_id: int, who: Annotated[str | None, AS] = None) -> None:
 
 
 @app.command("list")
-def list_trades(status: Annotated[StatusName | None, typer.Option(case_sensitive=False)] = None) -> None:
+def list_trades(
+    status: Annotated[StatusName | None, typer.Option(case_sensitive=False)] = None, as_json: JsonOption = False
+) -> None:
     """List trades, optionally by status."""
     from rwakit.settlement.trades import TradeStatus
 
     with reported():
         s = settlement()
-        trades = s.trades.list(TradeStatus[status.name] if status else None)
-        for trade in trades:
-            typer.echo(_line(s, trade))
-    if not trades:
+        rows = [_row(s, trade) for trade in s.trades.list(TradeStatus[status.name] if status else None)]
+    if as_json:
+        echo_json(rows)
+        return
+    if not rows:
         typer.echo("no trades")
+        return
+    made = rich_table(">id", "status", ">shares", "asset", ">price", "seller", "buyer", ">fee bps", "expires")
+    for r in rows:
+        made.add_row(str(r["id"]), r["status"], r["quantity"], r["asset"], f"{r['price']} {r['currency']}", r["seller"],
+                     r["buyer"] or "(open)", str(r["fee_bps"]), r["expires"])  # fmt: skip
+    print_table(made)
+
+
+def _row(s: Settlement, t: Trade) -> dict[str, Any]:
+    asset = s.trades.assets.get(t.asset)
+    return {"id": t.id, "status": t.status.label, "asset": asset.symbol, "quantity": asset.display(t.quantity),
+            "price": s.cash.display(t.price), "currency": s.cash.symbol, "seller": t.seller,
+            "buyer": t.buyer if int(t.buyer, 16) else None, "fee_bps": t.fee_bps,
+            "expires": datetime.fromtimestamp(t.expiry, UTC).isoformat(timespec="seconds")}  # fmt: skip

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -142,13 +143,16 @@ class Indexer:
 
     # -- the loop ---------------------------------------------------------------------------------
 
-    def catch_up(self) -> int:
-        """Index every block up to the node's head; returns the block reached."""
+    def catch_up(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Index every block up to the node's head; returns the block reached. `progress(done, total)`
+        after each batch: blocks indexed by this call out of those it has to index (the head may move on, a reorg's
+        rollback step it back)."""
         if not self.acquire():
             raise RwakitError("The indexer was stopped before it got the index lock", code="indexer_stopped")
         with self._mutex:
             self._assets = self._vaults = None  # another indexer may have added some since this one held the lock
             moved = 0
+            first: int | None = None
             while True:
                 cursor = store.read_cursor(self.engine, self.chain_id)
                 if self._stop.is_set():  # stop() asked: leave between batches
@@ -157,6 +161,7 @@ class Indexer:
                     self._roll_back(cursor)
                     continue
                 start = cursor.number + 1 if cursor else self.deployment.block_number
+                first = start if first is None else min(first, start)  # a rollback re-indexes blocks: still one run
                 head = self.w3.eth.block_number
                 if start > head:
                     return start - 1
@@ -182,10 +187,13 @@ class Indexer:
                     self._vaults = None
                 with self._progress:
                     self._progress.notify_all()
+                if progress is not None:
+                    progress(end - first + 1, head - first + 1)
 
-    def reach_head(self) -> int:
+    def reach_head(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Index up to the node's current head; if another indexer holds the lock, wait until it
-        has got there instead (or until it dies and this one can take over)."""
+        has got there instead (or until it dies and this one can take over). `progress` as catch_up's,
+        when this one indexes."""
         head = self.w3.eth.block_number
         while not self.lock.try_acquire():
             reached = self.indexed_block()
@@ -193,7 +201,7 @@ class Indexer:
                 return reached
             if self._stop.wait(min(self.options.poll_interval, 0.5)):
                 raise RwakitError("The indexer was stopped while waiting", code="indexer_stopped")
-        return self.catch_up()
+        return self.catch_up(progress)
 
     def start(self) -> None:
         """Follow the chain in a daemon thread until stop(): wait for the lock, then catch up every

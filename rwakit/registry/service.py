@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import cached_property
 from typing import Any
@@ -65,6 +65,29 @@ class RegistryService:
             raise InvalidInput("The batch names an investor id twice", code="duplicate_investor")
         data = [self._encode(i) for i in investors]
         return self._send(self.contract.functions.batchRegisterInvestors(data), f"register {len(data)} investors")
+
+    def register_chunked(
+        self, investors: Sequence[InvestorInput], *, chunk_size: int, progress: Callable[[int, int], None] | None = None
+    ) -> list[TxReceipt]:
+        """Many investors in chunks of `chunk_size`, one transaction each (all of a chunk or none of it).
+        Every row is checked before the first chunk is sent; a chunk refused stops the run with the
+        chunks before it registered, and `progress(done, total)` after each chunk tells how far it got."""
+        if chunk_size < 1:
+            raise InvalidInput("A chunk holds at least one investor", code="invalid_chunk_size")
+        if not investors:
+            raise InvalidInput("Nothing to register", code="empty_batch")
+        ids = [i.investor_id for i in investors]
+        if len(set(ids)) != len(ids):
+            raise InvalidInput("The batch names an investor id twice", code="duplicate_investor")
+        data = [self._encode(i) for i in investors]
+        receipts = []
+        for start in range(0, len(data), chunk_size):
+            chunk = data[start : start + chunk_size]
+            call = self.contract.functions.batchRegisterInvestors(chunk)
+            receipts.append(self._send(call, f"register investors {start + 1}-{start + len(chunk)} of {len(data)}"))
+            if progress is not None:
+                progress(start + len(chunk), len(data))
+        return receipts
 
     def update(
         self,

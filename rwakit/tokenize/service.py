@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cached_property
 from typing import Any
 
@@ -117,6 +117,34 @@ class AssetService:
         wallets = [self.recipient(to) for to, _ in allocations]
         values = self._amounts(token, [amount for _, amount in allocations])
         return self._send(token.functions.batchMint(wallets, values), f"issue {asset} to {len(wallets)} holders")
+
+    def issue_chunked(
+        self,
+        asset: str,
+        allocations: Sequence[tuple[str, str | int]],
+        *,
+        chunk_size: int,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> builtins.list[TxReceipt]:
+        """Mint to many wallets or investors in chunks of `chunk_size`, one batchMint each (all of a
+        chunk or none of it). Every recipient and amount is checked before the first chunk is sent; a
+        chunk refused stops the run with the chunks before it issued, and `progress(done, total)`
+        after each chunk tells how far it got."""
+        if chunk_size < 1:
+            raise InvalidInput("A chunk holds at least one row", code="invalid_chunk_size")
+        if not allocations:
+            raise InvalidInput("Nothing to issue", code="empty_batch")
+        token = self.token(asset)
+        wallets = [self.recipient(to) for to, _ in allocations]
+        values = self._amounts(token, [amount for _, amount in allocations])
+        receipts = []
+        for start in range(0, len(wallets), chunk_size):
+            end = min(start + chunk_size, len(wallets))
+            call = token.functions.batchMint(wallets[start:end], values[start:end])
+            receipts.append(self._send(call, f"issue {asset} to holders {start + 1}-{end} of {len(wallets)}"))
+            if progress is not None:
+                progress(end, len(wallets))
+        return receipts
 
     def burn(self, asset: str, wallet: str, amount: str | int) -> TxReceipt:
         token = self.token(asset)

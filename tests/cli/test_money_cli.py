@@ -38,7 +38,14 @@ def test_cash_trades_and_distributions_through_the_cli(
     rwakit(env, "trade", "accept", "1", "--as", "HK-0002")
     assert "settled" in rwakit(env, "trade", "settle", "1", "--as", "HK-0001").stdout
     assert rwakit(env, "cash", "balance", "HK-0001").stdout.strip() == "12500 HKD"
-    assert "1 settled" in rwakit(env, "trade", "list", "--status", "settled").stdout
+    settled = rwakit(env, "trade", "list", "--status", "settled").stdout.splitlines()
+    assert settled[-1].split()[:5] == ["1", "settled", "10", "HVT", "12500"]
+    listed = json.loads(rwakit(env, "trade", "list", "--json").stdout)
+    assert [(t["id"], t["status"], t["quantity"], t["price"], t["currency"]) for t in listed] == [
+        (1, "settled", "10", "12500", "HKD")
+    ]
+    assert rwakit(env, "trade", "list", "--status", "proposed").stdout.strip() == "no trades"
+    assert json.loads(rwakit(env, "trade", "list", "--status", "proposed", "--json").stdout) == []
     assert "trade_not_found" in rwakit(env, "trade", "settle", "7", ok=False).stderr
 
     rwakit(env, "cash", "mint", "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266", "1000")  # the issuer (operator)
