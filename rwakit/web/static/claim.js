@@ -1,8 +1,9 @@
 // A claim sent by the investor's own wallet (EIP-1193 eth_sendTransaction): the server wrote the call's
-// data (amount and Merkle proof); the page waits for the receipt, then shows the claim as paid.
+// data (a distribution's amount and Merkle proof, or a fund vault's claim with the wallet as controller);
+// the page waits for the receipt, then reloads to show the claim as done.
 "use strict";
 (function () {
-  const table = document.getElementById("income");
+  const table = document.querySelector("table.claims");
   const status = document.getElementById("claim-status");
   const error = document.getElementById("claim-error");
   if (!table) return;
@@ -36,7 +37,7 @@
       const receipt = await wallet.request({ method: "eth_getTransactionReceipt", params: [hash] });
       if (receipt) {
         if (receipt.status === "0x1") return window.location.reload();
-        return fail(`The claim ${hash} failed on chain: nothing was paid.`, button);
+        return fail(`The claim ${hash} failed on chain: nothing was claimed.`, button);
       }
       await sleep(500);
     }
