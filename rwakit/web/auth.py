@@ -105,7 +105,9 @@ class WalletStaff(Principal):
     @classmethod
     def of_wallet(cls, wallet: str) -> WalletStaff:
         # The keyed requests' rows and journal references take an 8-character "prefix": the wallet's first digits.
-        return cls(prefix=wallet[2:10].lower(), role=Role.ISSUER, name=f"wallet {wallet}", wallet=wallet)
+        return cls(
+            prefix=wallet[2:10].lower(), role=Role.ISSUER, name=f"wallet {wallet[:6]}…{wallet[-4:]}", wallet=wallet
+        )
 
     @property
     def actor(self) -> str:

@@ -66,7 +66,8 @@ def _at_nav(share_units: int, nav: int, fund: IndexedFund) -> int:
 
 @dataclass(frozen=True)
 class Claim:
-    label: str  # the button's text
+    text: str  # the button's: Claim, Take back
+    label: str  # what it does, for assistive technology: Claim 995 HMMF
     to: str  # the vault
     data: str
 
@@ -125,18 +126,19 @@ def _request(funds: Funds, fund: IndexedFund, row: dict[str, Any], currency: str
         ready = row["claimable_assets"] != 0
     claims = []
     if own and ready:
-        claims.append(_claim(funds, symbol, f"Claim {claimable}", funds.dealing.settled_claim(wallet, symbol, side)))
+        claims.append(_claim(funds, symbol, "Claim", claimable, funds.dealing.settled_claim(wallet, symbol, side)))
     if own and row["cancelled"] != 0:
         order = funds.dealing.cancelled_claim(wallet, symbol, side)
-        claims.append(_claim(funds, symbol, f"Take back {cancelled}", order))
+        claims.append(_claim(funds, symbol, "Take back", cancelled, order))
     return Request(symbol, fund.asset.name, currency, wallet, str(side), str(row["status"]),
                    day_date(int(row["day"])).isoformat(), pending, claimable, cancelled, claims)  # fmt: skip
 
 
-def _claim(funds: Funds, symbol: str, label: str, order: Order) -> Claim:
+def _claim(funds: Funds, symbol: str, text: str, amount: str, order: Order) -> Claim:
     """The order's call as the wallet sends it: the vault and the call's data."""
     call = order.call
-    return Claim(label, call.address, funds.vaults.contract(symbol).encode_abi(call.fn_name, args=list(call.args)))
+    data = funds.vaults.contract(symbol).encode_abi(call.fn_name, args=list(call.args))
+    return Claim(text, f"{text} {amount}", call.address, data)
 
 
 @dataclass(frozen=True)

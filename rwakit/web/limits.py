@@ -15,7 +15,7 @@ from fastapi import Request
 
 from rwakit.errors import RwakitError
 
-SIGN_IN_LIMIT = 20  # attempts per address per window: a person retrying a few times never meets it
+SIGN_IN_LIMIT = 30  # attempts per address per window: a person retrying a few times never meets it
 SIGN_IN_WINDOW = 60.0  # seconds
 MAX_CLIENTS = 10_000  # addresses remembered; the oldest are forgotten past it (memory stays bounded)
 

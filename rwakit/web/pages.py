@@ -24,7 +24,7 @@ from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Re
 from starlette.staticfiles import StaticFiles
 from web3 import Web3
 
-from rwakit.api.deps import MAX_ROW_ID, Principal, RuntimeDep, SessionDep, as_of_read, fresh_read
+from rwakit.api.deps import MAX_ROW_ID, MinBlock, Principal, RuntimeDep, SessionDep, as_of_read, fresh_read
 from rwakit.api.errors import Forbidden, error_body, error_response
 from rwakit.api.runtime import Runtime
 from rwakit.api.schemas.issuances import Allocation, BatchIssuanceCreate
@@ -248,10 +248,13 @@ def portal(request: Request, viewer: InvestorViewer, runtime: RuntimeDep, sessio
 
 
 @router.get("/portal/dealing")
-def portal_dealing(request: Request, viewer: InvestorViewer, runtime: RuntimeDep) -> Response:
+def portal_dealing(
+    request: Request, viewer: InvestorViewer, runtime: RuntimeDep, min_block: MinBlock = None
+) -> Response:
     """The investor's subscriptions and redemptions pending, claimable or cancelled, fund by fund; the wallet
-    they signed in with claims its own (the vault's controller is the wallet that asked)."""
-    read = fresh_read(runtime)
+    they signed in with claims its own (the vault's controller is the wallet that asked). After a claim the
+    page's script reloads it with the claim's block as `min_block`, so it shows the index past the claim."""
+    read = fresh_read(runtime, min_block)
     with snapshot(read.engine) as connection:
         wallets = queries.investor_wallets(connection, read.chain_id, viewer.investor_id)
     found = dealing_requests(runtime, wallets, viewer.wallet)

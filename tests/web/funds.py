@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import secrets
 from html import unescape
+from typing import Any
 
 from eth_account.signers.local import LocalAccount
 from web3.types import TxReceipt
@@ -64,18 +65,19 @@ def deal(api: Api, nav: str = "10") -> int:
 def send_from(api: Api, account: LocalAccount, to: str, data: str) -> TxReceipt:
     """What the page's wallet does with a claim button: send its call from `account`, then wait for the index."""
     w3 = api.platform.chain.w3
-    tx = {"from": account.address, "to": to, "data": data, "chainId": w3.eth.chain_id, "gasPrice": w3.eth.gas_price,
-          "nonce": w3.eth.get_transaction_count(account.address)}  # fmt: skip
+    nonce = w3.eth.get_transaction_count(account.address)
+    tx: dict[str, Any] = {"from": account.address, "to": to, "data": data, "chainId": w3.eth.chain_id,
+                          "gasPrice": w3.eth.gas_price, "nonce": nonce}  # fmt: skip
     tx["gas"] = w3.eth.estimate_gas(tx)  # type: ignore[arg-type]
     receipt = w3.eth.wait_for_transaction_receipt(
         w3.eth.send_raw_transaction(account.sign_transaction(tx).raw_transaction)
-    )  # type: ignore[arg-type]
+    )
     ok(api.admin.get("/funds", params={"min_block": receipt["blockNumber"]}))  # the index has read it
     return receipt
 
 
 def claim_buttons(html: str) -> list[tuple[str, str, str]]:
-    """The claim buttons of a page: (label, to, data)."""
+    """The claim buttons of a page: (what it does, as its aria-label says, to, data)."""
     found = re.findall(r'<button type="button" class="claim" data-to="([^"]+)" data-data="([^"]+)"\s+'
-                       r'aria-label="[^"]*">([^<]+)</button>', html)  # fmt: skip
+                       r'aria-label="([^"]*) \([A-Z0-9]+ [a-z]+\)">', html)  # fmt: skip
     return [(unescape(label), to, data) for to, data, label in found]

@@ -36,7 +36,12 @@
     for (let i = 0; i < 120; i++) {
       const receipt = await wallet.request({ method: "eth_getTransactionReceipt", params: [hash] });
       if (receipt) {
-        if (receipt.status === "0x1") return window.location.reload();
+        if (receipt.status === "0x1") {
+          // Reloaded once the server's index has read the claim's block (pages that read the chain ignore it).
+          const next = new URL(window.location.href);
+          next.searchParams.set("min_block", String(parseInt(receipt.blockNumber, 16)));
+          return window.location.assign(next.toString());
+        }
         return fail(`The claim ${hash} failed on chain: nothing was claimed.`, button);
       }
       await sleep(500);
