@@ -86,6 +86,8 @@ def test_the_other_wallet_claims_its_own_and_strangers_see_nothing(api: Api, wal
     dealing = api.client.get("/web/portal/dealing").text
     assert "No open subscriptions or redemptions" in dealing and other_wallet.address not in dealing
     assert "You hold no shares yet" in api.client.get("/web/portal").text
+    bad = api.client.get("/web/portal/dealing", params={"min_block": -1})
+    assert bad.status_code == 422 and "invalid_request" in bad.text
     api.client.post("/web/sign-out")
     assert api.client.get("/web/portal/dealing", follow_redirects=False).headers["location"] == "/web/sign-in"
     sign_in(api, other_wallet)
