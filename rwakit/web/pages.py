@@ -1,9 +1,12 @@
 """The dashboard's pages and its sign-in endpoints, under /web: server-rendered Jinja2 templates that
 read through the same services and read model as the API (rwakit.api.services, the index).
 
-Investor portal: /web/sign-in (the wallet signs an EIP-4361 message in the page), then holdings,
-transfer history and documents. Issuer console: /web/console/sign-in (a staff API key), then assets,
-a cap table as of a date with its chart, and KYC expiring soon. Scripts, styles and Chart.js are
+Investor portal: /web/sign-in (the wallet signs an EIP-4361 message in the page), then holdings (funds
+valued at their NAV), transfer history, trades, fund dealing and income (claims sent by the wallet) and
+documents. Issuer console: /web/console/sign-in (a staff API key, or an issuer's wallet by the same
+EIP-4361 sign-in), then assets, a cap table as of a date with its chart, issuance by CSV, funds' dealing
+days (a closed day settled), the Safe's approval queue, distributions, the audit trail and KYC expiring.
+The sign-in endpoints are rate-limited per client address (rwakit.web.limits). Scripts, styles and Chart.js are
 served from the app (Chart.js from node_modules, pinned in package-lock.json): nothing comes from a
 CDN, and the Content-Security-Policy says so to the browser.
 """
