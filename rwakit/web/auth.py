@@ -1,5 +1,5 @@
-"""Who is looking at a page: an investor signed in with their wallet (Sign-In with Ethereum) or staff
-signed in with an API key, each through a session cookie.
+"""Who is looking at a page: an investor signed in with their wallet (Sign-In with Ethereum), or staff
+signed in with an API key or an issuer's wallet, each through a session cookie.
 
 The cookie is HttpOnly (no script reads it), SameSite=Lax (another site's form posts arrive without
 it, so sign-out and sign-in cannot be forged from elsewhere) and Secure when the request came over
@@ -21,6 +21,7 @@ from starlette.responses import Response
 
 from rwakit.api.deps import Principal, RuntimeDep, SessionDep
 from rwakit.api.errors import Forbidden, Unauthorized
+from rwakit.api.runtime import Runtime
 from rwakit.db.keys import ApiKey, Role
 from rwakit.db.web import WebSession, find_session
 from rwakit.indexer.queries import snapshot
@@ -94,13 +95,51 @@ def signed_in_investor(found: CurrentSession, runtime: RuntimeDep) -> Investor:
     raise SignInRequired("Sign in with your wallet to see your portfolio", sign_in="/web/sign-in")
 
 
-def signed_in_staff(found: CurrentSession, session: SessionDep) -> Principal:
-    """Staff whose API key is still live: revoking the key ends its web sessions too."""
+@dataclass(frozen=True)
+class WalletStaff(Principal):
+    """An issuer signed in with a wallet that holds the platform's issuer role: the console acts for them as
+    for an issuer key (the platform's signer sends), and the audit trail names the wallet."""
+
+    wallet: str = ""
+
+    @classmethod
+    def of_wallet(cls, wallet: str) -> WalletStaff:
+        # The keyed requests' rows and journal references take an 8-character "prefix": the wallet's first digits.
+        return cls(
+            prefix=wallet[2:10].lower(), role=Role.ISSUER, name=f"wallet {wallet[:6]}…{wallet[-4:]}", wallet=wallet
+        )
+
+    @property
+    def actor(self) -> str:
+        return f"wallet:{self.wallet} (issuer)"
+
+
+def holds_issuer_role(runtime: Runtime, wallet: str) -> bool:
+    """Is `wallet` the platform's issuer on chain now: does it hold the asset factory's ISSUER_ROLE (which
+    creates assets and issues their shares), or own the Safe that holds it (its requests are then proposed
+    to the Safe, for its owners to approve)?"""
+    platform = runtime.platform
+    factory = platform.assets.factory
+    role = factory.functions.ISSUER_ROLE().call()
+    if factory.functions.hasRole(role, wallet).call():
+        return True
+    safe = None if runtime.proposals is None else runtime.proposals.safe
+    return (safe is not None and bool(factory.functions.hasRole(role, safe.address).call())
+            and wallet.lower() in {owner.lower() for owner in safe.owners()})  # fmt: skip
+
+
+def signed_in_staff(found: CurrentSession, session: SessionDep, runtime: RuntimeDep) -> Principal:
+    """Staff whose API key is still live (revoking the key ends its web sessions too), or an issuer's wallet
+    that still holds the issuer role on chain (revoking the role ends them)."""
+    wallet = None if found is None or found.api_key_prefix is not None else found.wallet
+    if wallet and found is not None and found.role == Role.ISSUER.value and holds_issuer_role(runtime, wallet):
+        return WalletStaff.of_wallet(wallet)
     key = None
     if found is not None and found.api_key_prefix is not None:
         key = session.exec(select(ApiKey).where(ApiKey.prefix == found.api_key_prefix)).first()
     if key is None or key.revoked_at is not None:
-        raise SignInRequired("Sign in with a staff API key to use the console", sign_in=f"{CONSOLE}/sign-in")
+        raise SignInRequired("Sign in with a staff API key or an issuer's wallet to use the console",
+                             sign_in=f"{CONSOLE}/sign-in")  # fmt: skip
     return Principal.of(key)
 
 

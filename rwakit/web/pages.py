@@ -1,9 +1,12 @@
 """The dashboard's pages and its sign-in endpoints, under /web: server-rendered Jinja2 templates that
 read through the same services and read model as the API (rwakit.api.services, the index).
 
-Investor portal: /web/sign-in (the wallet signs an EIP-4361 message in the page), then holdings,
-transfer history and documents. Issuer console: /web/console/sign-in (a staff API key), then assets,
-a cap table as of a date with its chart, and KYC expiring soon. Scripts, styles and Chart.js are
+Investor portal: /web/sign-in (the wallet signs an EIP-4361 message in the page), then holdings (funds
+valued at their NAV), transfer history, trades, fund dealing and income (claims sent by the wallet) and
+documents. Issuer console: /web/console/sign-in (a staff API key, or an issuer's wallet by the same
+EIP-4361 sign-in), then assets, a cap table as of a date with its chart, issuance by CSV, funds' dealing
+days (a closed day settled), the Safe's approval queue, distributions, the audit trail and KYC expiring.
+The sign-in endpoints are rate-limited per client address (rwakit.web.limits). Scripts, styles and Chart.js are
 served from the app (Chart.js from node_modules, pinned in package-lock.json): nothing comes from a
 CDN, and the Content-Security-Policy says so to the browser.
 """
@@ -14,7 +17,7 @@ import json
 import uuid
 from pathlib import Path as FilePath
 from typing import Annotated, Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
 from fastapi.templating import Jinja2Templates
@@ -24,22 +27,27 @@ from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Re
 from starlette.staticfiles import StaticFiles
 from web3 import Web3
 
-from rwakit.api.deps import MAX_ROW_ID, Principal, RuntimeDep, SessionDep, as_of_read, fresh_read
+from rwakit.api.deps import MAX_ROW_ID, MinBlock, Principal, RuntimeDep, SessionDep, as_of_read, fresh_read
 from rwakit.api.errors import Forbidden, error_body, error_response
+from rwakit.api.runtime import Runtime
 from rwakit.api.schemas.issuances import Allocation, BatchIssuanceCreate
+from rwakit.api.schemas.proposals import ProposalPublic
 from rwakit.api.services import assets as assets_service
 from rwakit.api.services import audit as audit_service
 from rwakit.api.services import holdings as holdings_service
 from rwakit.api.services import investors as investors_service
 from rwakit.api.services import settlement as settlement_service
+from rwakit.api.services.fund_dealing import FundDesk
 from rwakit.api.services.issuances import IssuanceService
 from rwakit.contracts.compiler import PACKAGE_ROOT
+from rwakit.custody.models import ProposalStatus
 from rwakit.db.clock import utcnow
 from rwakit.db.keys import Role, authenticate
 from rwakit.db.web import NonceState, end_session, issue_nonce, open_session, spend_nonce
 from rwakit.errors import InvalidInput, RwakitError
-from rwakit.indexer import queries
+from rwakit.indexer import fund_queries, queries
 from rwakit.indexer.exports import ExportFormat
+from rwakit.indexer.fund_queries import IndexedFund
 from rwakit.indexer.queries import snapshot
 from rwakit.settlement.services import Settlement
 from rwakit.tokenize.audit import TrailFilter
@@ -56,22 +64,30 @@ from rwakit.web.auth import (
     SignInRequired,
     StaffViewer,
     clear_session_cookie,
+    holds_issuer_role,
     investor_of_wallet,
     same_origin,
     set_session_cookie,
     site,
 )
+from rwakit.web.funds import dealing_days, dealing_requests, fund_values, latest_navs
 from rwakit.web.income import incomes
 from rwakit.web.issuance import preview
+from rwakit.web.limits import RateLimited, RateLimiter, limited
 
 HERE = FilePath(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.filters["utc_date"] = lambda seconds: from_timestamp(seconds).date().isoformat()
+templates.env.filters["utc_time"] = lambda seconds: from_timestamp(seconds).strftime("%Y-%m-%d %H:%M")
 # npm files the pages load, by the name they are served under (package-lock.json pins them).
 VENDOR = {"chart.umd.min.js": FilePath("chart.js/dist/chart.umd.min.js")}
 CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'"
 MAX_FORM_FIELDS = 10  # the console's forms have at most 3
 STATEMENT = "Sign in to the rwakit investor portal. This request costs no gas and sends no transaction."
+CONSOLE_STATEMENT = "Sign in to the rwakit issuer console. This request costs no gas and sends no transaction."
+# The message's URI says what it signs in to: an investor's portal or the issuer console (signed, so a
+# portal sign-in's signature cannot open the console).
+SIGN_IN_PATH, CONSOLE_SIGN_IN_PATH = "/web/sign-in", f"{CONSOLE}/sign-in"
 
 router = APIRouter(prefix="/web", include_in_schema=False, dependencies=[Depends(same_origin)])
 
@@ -127,6 +143,7 @@ def sign_in_page(request: Request, runtime: RuntimeDep) -> Response:
 class MessageRequest(BaseModel):
     address: str = Field(pattern=r"^0x[0-9a-fA-F]{40}$", description="The wallet's address")
     chain_id: int = Field(ge=1, le=2**53 - 1, description="The chain the wallet is on (eth_chainId)")
+    console: bool = Field(False, description="Sign in to the issuer console (an issuer's wallet), not the portal")
 
 
 class VerifyRequest(BaseModel):
@@ -134,7 +151,7 @@ class VerifyRequest(BaseModel):
     signature: str = Field(max_length=200)
 
 
-@router.post("/siwe/message")
+@router.post("/siwe/message", dependencies=[Depends(limited)])
 def siwe_message(body: MessageRequest, request: Request, session: SessionDep, runtime: RuntimeDep) -> dict[str, str]:
     """A sign-in message for the wallet to sign, with a fresh single-use nonce."""
     chain_id = runtime.platform.deployment.chain_id
@@ -149,20 +166,21 @@ def siwe_message(body: MessageRequest, request: Request, session: SessionDep, ru
     message = siwe.SiweMessage(
         domain=domain,
         address=Web3.to_checksum_address(body.address),
-        uri=f"{origin}/web/sign-in",
+        uri=origin + (CONSOLE_SIGN_IN_PATH if body.console else SIGN_IN_PATH),
         chain_id=chain_id,
         nonce=nonce.nonce,
         issued_at=nonce.created_at,
-        statement=STATEMENT,
+        statement=CONSOLE_STATEMENT if body.console else STATEMENT,
         expiration_time=nonce.expires_at,
     )
     return {"message": message.text()}
 
 
-@router.post("/siwe/verify")
+@router.post("/siwe/verify", dependencies=[Depends(limited)])
 def siwe_verify(body: VerifyRequest, request: Request, session: SessionDep, runtime: RuntimeDep) -> Response:
-    """Check the signed message (domain, URI, chain, times, signer), spend its nonce, and open a session
-    for the investor the wallet is registered to."""
+    """Check the signed message (domain, URI, chain, times, signer), spend its nonce, and open a session:
+    for the investor the wallet is registered to, or (a message to the console's sign-in) for an issuer's
+    wallet."""
     message = siwe.parse(body.message)
     domain, origin = site(request)
     platform = runtime.platform
@@ -178,6 +196,8 @@ def siwe_verify(body: VerifyRequest, request: Request, session: SessionDep, runt
         }
         text, code = reasons[spent]
         raise siwe.SiweRefused(text, code=code)
+    if urlsplit(message.uri).path == CONSOLE_SIGN_IN_PATH:
+        return _issuer_session(request, session, runtime, message.address)
     runtime.reads.ready(platform, None)  # the index has every registration this API made
     investor_id = investor_of_wallet(runtime.engine, chain_id, message.address)
     if investor_id is None:
@@ -189,6 +209,16 @@ def siwe_verify(body: VerifyRequest, request: Request, session: SessionDep, runt
     token = open_session(session, role=Role.INVESTOR.value, lifetime=SESSION_LIFETIME, investor_id=investor_id,
                          wallet=message.address)  # fmt: skip
     response = JSONResponse({"investor_id": investor_id, "wallet": message.address, "next": PORTAL})
+    set_session_cookie(response, request, token)
+    return response
+
+
+def _issuer_session(request: Request, session: SessionDep, runtime: Runtime, wallet: str) -> Response:
+    if not holds_issuer_role(runtime, wallet):
+        raise Forbidden(f"{wallet} does not hold this platform's issuer role: sign in with a staff API key, or "
+                        "ask an admin to grant the wallet the role", code="wallet_not_issuer")  # fmt: skip
+    token = open_session(session, role=Role.ISSUER.value, lifetime=SESSION_LIFETIME, wallet=wallet)
+    response = JSONResponse({"wallet": wallet, "role": Role.ISSUER.value, "next": CONSOLE})
     set_session_cookie(response, request, token)
     return response
 
@@ -216,7 +246,23 @@ def portal(request: Request, viewer: InvestorViewer, runtime: RuntimeDep, sessio
     read = fresh_read(runtime)
     held = holdings_service.holdings(read=read, investor_id=viewer.investor_id)
     names = {a.address: a.name for a in assets_service.list_assets(session=session, read=read)}
-    return page(request, "portal.html", viewer=viewer, holdings=held, names=names, tab="holdings")
+    values = fund_values(runtime, held)
+    return page(request, "portal.html", viewer=viewer, holdings=held, names=names, values=values, tab="holdings")
+
+
+@router.get("/portal/dealing")
+def portal_dealing(
+    request: Request, viewer: InvestorViewer, runtime: RuntimeDep, min_block: MinBlock = None
+) -> Response:
+    """The investor's subscriptions and redemptions pending, claimable or cancelled, fund by fund; the wallet
+    they signed in with claims its own (the vault's controller is the wallet that asked). After a claim the
+    page's script reloads it with the claim's block as `min_block`, so it shows the index past the claim."""
+    read = fresh_read(runtime, min_block)
+    with snapshot(read.engine) as connection:
+        wallets = queries.investor_wallets(connection, read.chain_id, viewer.investor_id)
+    found = dealing_requests(runtime, wallets, viewer.wallet)
+    chain_id = runtime.platform.deployment.chain_id
+    return page(request, "dealing.html", viewer=viewer, requests=found, chain_id=chain_id, tab="dealing")
 
 
 @router.get("/portal/transfers")
@@ -277,7 +323,7 @@ def console_sign_in_page(request: Request) -> Response:
     return page(request, "console_sign_in.html")
 
 
-@router.post("/console/sign-in")
+@router.post("/console/sign-in", dependencies=[Depends(limited)])
 def console_sign_in(request: Request, form: Form, session: SessionDep) -> Response:
     key = authenticate(session, form.get("api_key", "").strip())
     if key is None:
@@ -313,9 +359,13 @@ def console_cap_table(
     return page(request, "cap_table.html", staff=staff, table=table, chart=chart, at=at or "", tab="assets")
 
 
-def _ensure_issuer(staff: Principal) -> None:
-    if staff.role not in (Role.ISSUER, Role.ADMIN):
-        raise Forbidden(f"Issuing shares needs an issuer or admin key; this is a {staff.role.value} key",
+def _is_issuer(staff: Principal) -> bool:
+    return staff.role in (Role.ISSUER, Role.ADMIN)
+
+
+def _ensure_issuer(staff: Principal, what: str = "Issuing shares") -> None:
+    if not _is_issuer(staff):
+        raise Forbidden(f"{what} needs an issuer or admin key; this is a {staff.role.value} key",
                         role=staff.role.value)  # fmt: skip
 
 
@@ -415,6 +465,70 @@ def console_kyc(
     return page(request, "kyc.html", staff=staff, expiring=expiring, within_days=within_days, tab="kyc")
 
 
+def _fund(runtime: Runtime, symbol: str) -> IndexedFund:
+    read = fresh_read(runtime)
+    with snapshot(read.engine) as connection:
+        return fund_queries.fund(connection, read.chain_id, symbol)  # 404 fund_not_found
+
+
+@router.get("/console/funds")
+def console_funds(request: Request, staff: StaffViewer, runtime: RuntimeDep) -> Response:
+    read = fresh_read(runtime)
+    with snapshot(read.engine) as connection:
+        found = fund_queries.funds(connection, read.chain_id)
+    return page(request, "funds.html", staff=staff, funds=found, tab="funds")
+
+
+@router.get("/console/funds/{symbol}")
+def console_fund(request: Request, symbol: Annotated[str, Path(max_length=42)], staff: StaffViewer,
+                 runtime: RuntimeDep) -> Response:  # fmt: skip
+    """A fund's dealing days (newest first: totals, settled at which NAV, or closed and waiting) and NAVs;
+    a closed day can be settled from here by issuer and admin staff."""
+    fund = _fund(runtime, symbol)
+    now = int(runtime.platform.chain.w3.eth.get_block("latest")["timestamp"])
+    return page(request, "fund_days.html", staff=staff, fund=fund, days=dealing_days(runtime, fund, now),
+                navs=latest_navs(runtime, fund), key=uuid.uuid4().hex, can_settle=_is_issuer(staff),
+                tab="funds")  # fmt: skip
+
+
+@router.post("/console/funds/{symbol}/days/{day}/settle")
+def console_settle_day(
+    request: Request,
+    symbol: Annotated[str, Path(max_length=42)],
+    day: Annotated[int, Path(ge=0, le=999_999)],
+    form: Form,
+    staff: StaffViewer,
+    runtime: RuntimeDep,
+    session: SessionDep,
+) -> Response:
+    """Settle a closed dealing day through the API's fund desk (as POST /funds/{fund}/dealing-days/{day}/settle
+    does), under the idempotency key the page made: the form sent twice settles once."""
+    _ensure_issuer(staff, "Settling a dealing day")
+    fund = _fund(runtime, symbol)
+    desk = FundDesk(session=session, runtime=runtime, principal=staff)
+    outcome = desk.settle_day(fund.asset.symbol, str(day), form.get("idempotency_key"))
+    reply = outcome.result
+    return page(request, "settled.html", status_code=reply["status_code"], staff=staff, fund=fund, day=reply["body"],
+                replayed=outcome.replayed, tab="funds")  # fmt: skip
+
+
+@router.get("/console/approvals")
+def console_approvals(request: Request, staff: StaffViewer, runtime: RuntimeDep) -> Response:
+    """The approval queue: proposals to the Safe that holds the platform's roles, pending ones first, as
+    GET /proposals lists them (owners approve in their own wallet or over the API)."""
+    runtime.platform  # noqa: B018 - opening the platform finds the Safe that holds its roles
+    proposals = runtime.proposals
+    listed: list[ProposalPublic] = []
+    if proposals is not None:
+        threshold = proposals.safe.threshold()
+        for p in sorted(proposals.proposals(), key=lambda p: (p.status is not ProposalStatus.PENDING, -p.id)):
+            refusal = proposals.refusal(p) if p.status is ProposalStatus.PENDING else None
+            would_fail = None if refusal is None else error_body(refusal)[1]
+            listed.append(ProposalPublic.of(p, threshold, proposals.typed_data(p), would_fail))
+    return page(request, "approvals.html", staff=staff, safe=proposals is not None, proposals=listed,
+                tab="approvals")  # fmt: skip
+
+
 # -- errors as pages ----------------------------------------------------------------------------
 
 
@@ -424,10 +538,19 @@ def install(app: FastAPI) -> None:
     which the page's script calls, keep the API's JSON errors."""
     app.include_router(router)
     app.mount("/web/static", StaticFiles(directory=HERE / "static"), name="web-static")
+    app.state.web_sign_in_limiter = RateLimiter()
 
     async def rwakit_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RwakitError)
         path = request.url.path
+        if isinstance(exc, RateLimited):  # 429 is not in the API's error map: only these endpoints limit
+            retry = {"Retry-After": str(exc.details["retry_after"])}
+            body = {"code": exc.code, "message": exc.message, **exc.details}
+            if path.startswith("/web/siwe/"):
+                return JSONResponse(body, status_code=429, headers=retry)
+            limited_page = page(request, "error.html", status_code=429, error=body)
+            limited_page.headers.update(retry)
+            return limited_page
         if not path.startswith("/web/") or path.startswith("/web/siwe/"):
             return error_response(exc)
         if isinstance(exc, SignInRequired):

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from eth_account import Account
 from eth_account.messages import encode_defunct
@@ -30,6 +31,7 @@ from web3.exceptions import TransactionNotFound
 
 from rwakit.chain.node import free_port
 from rwakit.config import DEV_MNEMONIC
+from rwakit.contracts import load_artifact
 from rwakit.demo import INVESTORS
 from tests.api.test_serve import start_serving, wait_for
 
@@ -313,7 +315,7 @@ def test_a_csv_issuance_shows_its_refused_row_before_anything_is_sent(open_tab: 
     page = tab.page
     page.goto(f"{demo.url}/web/console/sign-in")
     page.get_by_label("Staff API key").fill(demo.keys["issuer"])
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     page.get_by_role("link", name="Issue").click()
     assert_inputs_labelled(tab)
     page.get_by_label("Asset").select_option("PRIF")
@@ -331,4 +333,64 @@ def test_a_csv_issuance_shows_its_refused_row_before_anything_is_sent(open_tab: 
     page.get_by_role("button", name="Preview").click()
     page.get_by_role("button", name="Issue 2 rows of PRIF").click()
     assert "2 rows of PRIF issued" in page.locator("#issue-summary").inner_text()
+    assert_clean(tab, demo)
+
+
+def send_call(w3: Web3, account: LocalAccount, call: Any) -> None:
+    tx = call.build_transaction({"from": account.address, "chainId": CHAIN_ID,
+                                 "nonce": w3.eth.get_transaction_count(account.address)})  # fmt: skip
+    sent = w3.eth.send_raw_transaction(account.sign_transaction(tx).raw_transaction)
+    assert w3.eth.wait_for_transaction_receipt(sent)["status"] == 1
+
+
+def test_an_issuer_wallet_settles_a_dealing_day_and_the_investor_claims_with_their_wallet(
+    open_tab: Any, demo: Demo
+) -> None:
+    """Last in this file: it moves the demo chain past a cut-off. SG-0001 subscribes to HMMF from its own
+    wallet; the operator's wallet (the platform's issuer) signs in to the console and settles the day; SG-0001
+    claims its shares from the Dealing page."""
+    w3 = Web3(Web3.HTTPProvider(demo.rpc))
+    api = {"Authorization": f"Bearer {demo.keys['issuer']}"}
+    with httpx.Client(base_url=demo.url, headers=api) as client:
+        vault = load_artifact("FundVault").at(w3, client.get("/funds/HMMF").json()["vault"])
+        coin = load_artifact("TestStablecoin").at(w3, vault.functions.asset().call())
+        operator, investor = dev_account(0), dev_account(INVESTORS[2][1][0])  # SG-0001
+        amount = 20_000 * 10 ** coin.functions.decimals().call()
+        send_call(w3, operator, coin.functions.mint(investor.address, amount))
+        send_call(w3, investor, coin.functions.approve(vault.address, amount))
+        send_call(w3, investor, vault.functions.requestDeposit(amount, investor.address, investor.address))
+        now = int(w3.eth.get_block("latest")["timestamp"])
+        closes = vault.functions.cutoffTime(vault.functions.dealingDay(now).call()).call()
+        w3.provider.make_request("evm_increaseTime", [closes - now + 1])  # type: ignore[arg-type]
+        w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+        published = client.post("/funds/HMMF/navs", json={"nav": "10.0013"}, headers={"Idempotency-Key": "web-nav"})
+        assert published.status_code == 201, published.text
+
+    staff = open_tab(operator)
+    page = staff.page
+    page.goto(f"{demo.url}/web/console/sign-in")
+    page.get_by_role("button", name="Sign in with an issuer wallet").click()
+    page.wait_for_url(f"{demo.url}/web/console")
+    page.get_by_role("link", name="Dealing days").click()
+    page.get_by_role("link", name="HMMF").click()
+    assert "Settled at NAV 10.0012" in page.locator("#days").inner_text()  # the demo's first day
+    screenshot(staff, "console-dealing-days")
+    page.get_by_role("button", name=re.compile(r"^Settle HMMF's dealing day")).click()
+    assert "10.0013" in page.locator("#settled").inner_text()
+    page.get_by_role("link", name="Approvals").click()
+    assert "No Safe holds" in page.locator("main").inner_text()
+    assert_clean(staff, demo)
+
+    tab = open_tab(investor)
+    sign_in(tab, demo)
+    page = tab.page
+    page.get_by_role("link", name="Dealing").click()
+    claim = page.get_by_role("button", name=re.compile(r"^Claim .* HMMF \(HMMF subscription\)"))
+    screenshot(tab, "portal-dealing")
+    claim.click()
+    page.wait_for_url(re.compile(r".*/web/portal/dealing\?min_block=\d+"))  # reloaded once the index has the claim
+    assert page.locator("button.claim").count() == 0
+    page.get_by_role("link", name="Holdings").click()
+    assert "HKD" in page.locator("#holdings").inner_text()  # HMMF valued at its NAV
+    screenshot(tab, "portal-fund-holdings")
     assert_clean(tab, demo)

@@ -1,8 +1,9 @@
 // A claim sent by the investor's own wallet (EIP-1193 eth_sendTransaction): the server wrote the call's
-// data (amount and Merkle proof); the page waits for the receipt, then shows the claim as paid.
+// data (a distribution's amount and Merkle proof, or a fund vault's claim with the wallet as controller);
+// the page waits for the receipt, then reloads to show the claim as done.
 "use strict";
 (function () {
-  const table = document.getElementById("income");
+  const table = document.querySelector("table.claims");
   const status = document.getElementById("claim-status");
   const error = document.getElementById("claim-error");
   if (!table) return;
@@ -35,8 +36,13 @@
     for (let i = 0; i < 120; i++) {
       const receipt = await wallet.request({ method: "eth_getTransactionReceipt", params: [hash] });
       if (receipt) {
-        if (receipt.status === "0x1") return window.location.reload();
-        return fail(`The claim ${hash} failed on chain: nothing was paid.`, button);
+        if (receipt.status === "0x1") {
+          // Reloaded once the server's index has read the claim's block (pages that read the chain ignore it).
+          const next = new URL(window.location.href);
+          next.searchParams.set("min_block", String(parseInt(receipt.blockNumber, 16)));
+          return window.location.assign(next.toString());
+        }
+        return fail(`The claim ${hash} failed on chain: nothing was claimed.`, button);
       }
       await sleep(500);
     }

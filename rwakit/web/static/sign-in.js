@@ -1,6 +1,7 @@
 // Sign-In with Ethereum through the page's EIP-1193 provider (a wallet extension's window.ethereum):
 // the server writes the EIP-4361 message with a fresh nonce, the wallet signs it (personal_sign), and
-// the server checks it and sets the session cookie.
+// the server checks it and sets the session cookie. The same script signs an issuer's wallet in to the
+// console (the form's data-console): the message then names the console's sign-in page.
 "use strict";
 (function () {
   const form = document.getElementById("siwe");
@@ -40,7 +41,7 @@
     status.textContent = "Asking your wallet for its account…";
     const accounts = await wallet.request({ method: "eth_requestAccounts" });
     const chainId = parseInt(await wallet.request({ method: "eth_chainId" }), 16);
-    const made = await post("/web/siwe/message", { address: accounts[0], chain_id: chainId });
+    const made = await post("/web/siwe/message", { address: accounts[0], chain_id: chainId, console: form.dataset.console === "true" });
     if (!made.ok) return fail(made.body.message);
     status.textContent = "Sign the message in your wallet…";
     const signature = await wallet.request({ method: "personal_sign", params: [utf8Hex(made.body.message), accounts[0]] });
