@@ -162,6 +162,8 @@ contract FundVault is
     /// @dev Day `day` is still open for requests until `cutoffTime`.
     error FundDayOpen(uint256 day, uint256 cutoffTime);
     error FundDaySettled(uint256 day);
+    /// @dev Not a dealing day: days are numbered from 1970-01-01 and fit 32 bits.
+    error FundInvalidDay(uint256 day);
     /// @dev The latest NAV was valued at `valuationTime`, before day `day`'s cut-off `cutoffTime`: dealing
     /// is at a NAV valued at or after the cut-off.
     error FundNavBeforeCutoff(uint256 day, uint256 valuationTime, uint256 cutoffTime);
@@ -283,8 +285,9 @@ contract FundVault is
         return (timestamp + DAY - cutoff) / DAY;
     }
 
-    /// @notice When day `day`'s requests close.
+    /// @notice When day `day`'s requests close. Requirements: `day` fits 32 bits (as a request's day does).
     function cutoffTime(uint256 day) public view returns (uint256) {
+        if (day > type(uint32).max) revert FundInvalidDay(day);
         return day * DAY + cutoff;
     }
 

@@ -175,6 +175,18 @@ def progress_bar(
         yield update
 
 
+def one_proposal(opened: Platform, rows: int, chunk_size: int) -> None:
+    """Under a Safe each chunk would be one proposal, and a proposal waits for its owners: refuse a batch
+    of more than one chunk before anything is proposed (as the API's batch issuance does)."""
+    if opened.deployment.safe is not None and rows > chunk_size:
+        raise InvalidInput(
+            f"A Safe holds the role, so a batch is one Safe transaction of at most {chunk_size} rows: split the "
+            f"file's {rows} rows into files of that size",
+            code="batch_exceeds_proposal",
+            limit=chunk_size,
+        )
+
+
 def read_csv(file: Path, columns: list[str]) -> list[list[str]]:
     """The rows of a CSV with exactly these columns (a header naming them is skipped; blank lines too)."""
     try:

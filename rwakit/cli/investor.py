@@ -13,6 +13,7 @@ from rwakit.cli.common import (
     JsonOption,
     NoProgressOption,
     echo_json,
+    one_proposal,
     platform,
     progress_bar,
     read_csv,
@@ -68,12 +69,14 @@ def register_batch(
             for investor_id, wallets, country, investor_class, expiry in read_csv(file, BATCH_COLUMNS)
         ]
         size = chunk_size or get_settings().registration_batch_max
+        opened = platform()
+        one_proposal(opened, len(investors), size)
         enabled = not (no_progress or as_json)
         with (
             stopped_after(len(investors), "registered") as tally,
             progress_bar("registering investors", enabled=enabled) as bar,
         ):
-            receipts = platform().registry.register_chunked(investors, chunk_size=size, progress=tally.also(bar))
+            receipts = opened.registry.register_chunked(investors, chunk_size=size, progress=tally.also(bar))
     hashes = [r["transactionHash"].to_0x_hex() for r in receipts]
     if as_json:
         echo_json({"registered": len(investors), "investor_ids": [i.investor_id for i in investors],

@@ -12,6 +12,7 @@ from rwakit.cli.common import (
     JsonOption,
     NoProgressOption,
     echo_json,
+    one_proposal,
     platform,
     print_table,
     progress_bar,
@@ -50,11 +51,13 @@ def issue_batch(
     with reported():
         rows = read_csv(file, ["to", "amount"])
         size = chunk_size or get_settings().issuance_chunk_size
+        opened = platform()
+        one_proposal(opened, len(rows), size)
         with (
             stopped_after(len(rows), "issued") as tally,
             progress_bar(f"issuing {asset}", enabled=not (no_progress or as_json)) as bar,
         ):
-            receipts = platform().assets.issue_chunked(
+            receipts = opened.assets.issue_chunked(
                 asset, [(to, amount) for to, amount in rows], chunk_size=size, progress=tally.also(bar)
             )
     hashes = [r["transactionHash"].to_0x_hex() for r in receipts]

@@ -33,6 +33,7 @@ _FUND_ERRORS: dict[str, tuple[str, Callable[[Args], str]]] = {
     "FundDayOpen": ("dealing_day_open", lambda a: f"dealing day {_day(a)} takes requests until "
                     f"{iso_time(a['cutoffTime'])}: settle it after its cut-off"),
     "FundDaySettled": ("dealing_day_settled", lambda a: f"dealing day {_day(a)} is settled already"),
+    "FundInvalidDay": ("invalid_day", lambda a: f"{a['day']} is not a dealing day (days since 1970-01-01, 32 bits)"),
     "FundNavBeforeCutoff": ("nav_before_cutoff", lambda a: f"the latest NAV was valued at "
                             f"{iso_time(a['valuationTime'])}, before dealing day {_day(a)}'s cut-off "
                             f"{iso_time(a['cutoffTime'])}: publish a NAV valued after it (forward pricing)"),

@@ -104,9 +104,10 @@ class WalletStaff(Principal):
 
     @classmethod
     def of_wallet(cls, wallet: str) -> WalletStaff:
-        # The keyed requests' rows and journal references take an 8-character "prefix": the wallet's first digits.
+        # The keyed requests' rows and journal references take an 8-character "prefix", which scopes idempotency
+        # keys: "w" and 7 digits of the wallet never equal an API key's prefix (8 hex digits).
         return cls(
-            prefix=wallet[2:10].lower(), role=Role.ISSUER, name=f"wallet {wallet[:6]}…{wallet[-4:]}", wallet=wallet
+            prefix="w" + wallet[2:9].lower(), role=Role.ISSUER, name=f"wallet {wallet[:6]}…{wallet[-4:]}", wallet=wallet
         )
 
     @property

@@ -62,5 +62,9 @@ def test_a_safe_holds_the_roles_and_two_owners_create_an_asset(
     assert "no pending proposals" in rwakit(env, "proposal", "list").stdout
     trail = rwakit(env, "audit", "--json").stdout
     assert "proposal_executed" in trail and DEV_KEY_1 not in trail
+    rows = tmp_path / "rows.csv"
+    rows.write_text(f"{OWNERS[0]},1\n{OWNERS[1]},1\n")  # two chunks of one: two proposals, refused before either
+    split = rwakit(env, "issue-batch", "SAFE", str(rows), "--chunk-size", "1", ok=False)
+    assert "batch_exceeds_proposal" in split.stderr and "no pending proposals" in rwakit(env, "proposal", "list").stdout
     again = rwakit(env, "deploy", "--safe-address", safe)  # another platform under the same, existing Safe
     assert safe in again.stdout and "holds none" in again.stdout

@@ -242,6 +242,13 @@ def test_a_request_before_the_cutoff_deals_that_day_and_one_after_the_next(fund:
     assert v.dealingDayTotals(day + 1).call() == (2_000 * HKD, 10 * HKD, 0, 0)
 
 
+def test_a_day_beyond_32_bits_is_refused_not_a_panic(fund: Fund) -> None:
+    for day in (2**32, 2**200, 2**256 - 1):
+        view_refused("FundInvalidDay", fund.vault.functions.cutoffTime(day))
+        settle = partial(fund.send, fund.manager, fund.vault.functions.settleDealingDay(day))
+        assert refused("FundInvalidDay", settle) == {"day": day}
+
+
 def test_settlement_waits_for_the_cutoff_needs_the_manager_and_happens_once(fund: Fund) -> None:
     f, v = fund, fund.vault.functions
     day = f.open_day()

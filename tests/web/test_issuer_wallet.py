@@ -106,3 +106,12 @@ def test_an_owner_of_the_safe_that_holds_the_issuer_role_signs_in(safe_api: Api,
     text = console_message(api.client, owner.address, chain_id)
     ok(verify(api.client, text, _sign(owner, text)))
     assert "Approval queue" in api.client.get("/web/console/approvals").text
+
+
+def test_a_wallet_sessions_prefix_never_equals_an_api_keys() -> None:
+    """Keyed requests are scoped by the principal's prefix: an API key's is 8 hex digits, a wallet's starts
+    with "w", so a wallet chosen to start with a key's digits cannot share that key's idempotency keys."""
+    from rwakit.web.auth import WalletStaff
+
+    prefix = WalletStaff.of_wallet("0x2251F49b00000000000000000000000000000000").prefix
+    assert prefix == "w2251f49" and len(prefix) == 8 and not all(c in "0123456789abcdef" for c in prefix)
