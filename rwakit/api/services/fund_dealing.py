@@ -48,10 +48,9 @@ from rwakit.api.services import idempotency
 from rwakit.api.services.custody import Custody
 from rwakit.api.services.idempotency import Outcome
 from rwakit.api.services.keyed_steps import Step, StepFaults, StepRun
-from rwakit.api.services.settlement import NoBody, Reply, own_signer
+from rwakit.api.services.settlement import NoBody, Reply, one_step_run, own_signer, stored_answer
 from rwakit.chain.signer import Signer
 from rwakit.db.journal import journal_ref
-from rwakit.db.keyed import RequestStatus
 from rwakit.db.settlement import SettlementRequest
 from rwakit.errors import NotFound
 from rwakit.funds.dealing import Side
@@ -231,7 +230,7 @@ class FundDesk:
             lease_seconds=self.runtime.settings.issuance_lease_seconds,
             plan=plan,
             execute=lambda row: self._execute(row, planned[0]),
-            replay=_reply,
+            replay=stored_answer,
             reconcile=lambda row: reconcile(self.session, self.platform, row),
         )
 
@@ -252,7 +251,7 @@ class FundDesk:
         if not run.finish(failure):
             assert failure is not None, "nothing was done, so something failed"
             raise failure
-        return _reply(row)
+        return stored_answer(row)
 
 
 # -- keyed requests: answers and reconciliation ---------------------------------------------------
@@ -270,21 +269,8 @@ def reconcile(session: Session, platform: Platform, row: SettlementRequest) -> S
 
 def _run(session: Session, platform: Platform, row: SettlementRequest, funds: Funds,
          faults: StepFaults | None = None) -> StepRun[FundStep]:  # fmt: skip
-    steps = [FundStep.model_validate(step) for step in row.steps]
-
-    def store() -> None:
-        row.steps = [step.model_dump(mode="json") for step in steps]
-
-    def answer(_status: RequestStatus) -> None:
-        row.response = _answer(platform, funds, row, steps[0])
-
-    return StepRun(session, row, steps, ref=lambda index: step_ref(row, index), store=store, answer=answer,
-                   resumable=False, not_done="not_done", faults=faults)  # fmt: skip
-
-
-def _reply(row: SettlementRequest) -> Reply:
-    assert row.response is not None, "a finished request has its answer"
-    return row.response
+    return one_step_run(session, row, FundStep, ref=lambda index: step_ref(row, index),
+                        answer=lambda step: _answer(platform, funds, row, step), faults=faults)  # fmt: skip
 
 
 def _answer(platform: Platform, funds: Funds, row: SettlementRequest, step: FundStep) -> Reply:

@@ -37,7 +37,7 @@ from rwakit.api.schemas.settlement import (
 from rwakit.api.services import idempotency
 from rwakit.api.services.custody import Custody, custodial_signer
 from rwakit.api.services.idempotency import Outcome
-from rwakit.api.services.keyed_steps import Step, StepFaults, StepRun
+from rwakit.api.services.keyed_steps import S, Step, StepFaults, StepRun
 from rwakit.chain.signer import Signer
 from rwakit.db.journal import journal_ref
 from rwakit.db.keyed import RequestStatus
@@ -172,7 +172,7 @@ class SettlementDesk:
             lease_seconds=self.runtime.settings.issuance_lease_seconds,
             plan=plan,
             execute=lambda row: self._execute(row, planned[0]),
-            replay=_reply,
+            replay=stored_answer,
             reconcile=lambda row: reconcile(self.session, self.platform, row),
         )
 
@@ -189,7 +189,7 @@ class SettlementDesk:
         if not run.finish(failure):
             assert failure is not None, "nothing was done, so something failed"
             raise failure
-        return _reply(row)
+        return stored_answer(row)
 
     def _indexed_for(self, distribution_id: int) -> Settlement:
         return indexed(self.runtime, self.platform, self.money.distributions.get(distribution_id).record_block)
@@ -223,23 +223,31 @@ def reconcile_stale(session: Session, platform: Platform, lease_seconds: float) 
     )
 
 
-def _run(session: Session, platform: Platform, row: SettlementRequest, money: Settlement,
-         faults: StepFaults | None = None) -> StepRun[SettlementStep]:  # fmt: skip
-    steps = [SettlementStep.model_validate(step) for step in row.steps]
+def one_step_run(session: Session, row: SettlementRequest, model: type[S], *, ref: Callable[[int], str],
+                 answer: Callable[[S], Reply], faults: StepFaults | None = None) -> StepRun[S]:  # fmt: skip
+    """The run of a settlement_request row (a money-leg or fund request: one transaction, not resumable),
+    its answer built by `answer` from its step once mined."""
+    steps = [model.model_validate(step) for step in row.steps]
 
     def store() -> None:
         row.steps = [step.model_dump(mode="json") for step in steps]
 
-    def answer(_status: RequestStatus) -> None:
-        row.response = _answer(platform, money, row, steps[0])
+    def answered(_status: RequestStatus) -> None:
+        row.response = answer(steps[0])
 
-    return StepRun(session, row, steps, ref=lambda index: step_ref(row, index), store=store, answer=answer,
-                   resumable=False, not_done="not_done", faults=faults)  # fmt: skip
+    return StepRun(session, row, steps, ref=ref, store=store, answer=answered, resumable=False, not_done="not_done",
+                   faults=faults)  # fmt: skip
 
 
-def _reply(row: SettlementRequest) -> Reply:
+def stored_answer(row: SettlementRequest) -> Reply:
     assert row.response is not None, "a finished request has its answer"
     return row.response
+
+
+def _run(session: Session, platform: Platform, row: SettlementRequest, money: Settlement,
+         faults: StepFaults | None = None) -> StepRun[SettlementStep]:  # fmt: skip
+    return one_step_run(session, row, SettlementStep, ref=lambda index: step_ref(row, index),
+                        answer=lambda step: _answer(platform, money, row, step), faults=faults)  # fmt: skip
 
 
 def _answer(platform: Platform, money: Settlement, row: SettlementRequest, step: SettlementStep) -> Reply:
