@@ -6,6 +6,7 @@ everyone claims. Run by rwakit.demo after the money leg."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 
 from web3.providers.eth_tester import EthereumTesterProvider
 from web3.types import RPCEndpoint
@@ -49,7 +50,7 @@ def run_fund_demo(platform: Platform, say: Callable[[str], None]) -> None:
     try:
         funds.dealing.subscribe(signers[RETAIL], "HMMF", "20000")
     except ComplianceError as refused:
-        say(f"Refused: GB-0001 (a retail investor) subscribing to HMMF: {refused.reason} (code {refused.code})")
+        say(f"Refused: GB-0001 (a retail investor) subscribing to HMMF: {refused.reason} (code {refused.reason_code})")
     else:  # pragma: no cover - the fund's rules would be broken
         raise AssertionError("a retail investor subscribed to a professional fund")
 
@@ -57,14 +58,20 @@ def run_fund_demo(platform: Platform, say: Callable[[str], None]) -> None:
     nav = funds.vaults.publish_nav(operator, "HMMF", "10.0012")
     totals = funds.vaults.settle(operator, "HMMF", day)
     say(f"Cut-off passed; NAV {nav.display} valued at {iso_time(nav.valuation_time)}; day {day_date(day)} settled "
-        f"in one transaction: {funds.cash.display(totals.subscription_cash)} {hkd} in (fees "
-        f"{funds.cash.display(totals.subscription_fees)}), {fund_shares(platform, totals.redemption_shares)} "
-        "HMMF redeemed")  # fmt: skip
+        f"in one transaction: {hkd} {grouped(funds.cash.display(totals.subscription_cash))} in (fees "
+        f"{grouped(funds.cash.display(totals.subscription_fees))}), "
+        f"{grouped(fund_shares(platform, totals.redemption_shares))} HMMF redeemed")  # fmt: skip
     for investor, index, _ in SUBSCRIBERS:
         got = funds.dealing.claim(signers[index], "HMMF", Side.SUBSCRIPTION)
-        say(f"  {investor} claimed {fund_shares(platform, got.shares)} HMMF")
+        say(f"  {investor} claimed {grouped(fund_shares(platform, got.shares))} HMMF")
     paid = funds.dealing.claim(signers[wallet], "HMMF", Side.REDEMPTION)
-    say(f"  {seeded} claimed {funds.cash.display(paid.cash)} {hkd} for {redeemed} HMMF, paid from the cash account")
+    cash = grouped(funds.cash.display(paid.cash))
+    say(f"  {seeded} claimed {hkd} {cash} for {grouped(redeemed)} HMMF, paid from the cash account")
+
+
+def grouped(amount: str) -> str:
+    """A decimal string with thousands separators, as the demo's other lines print amounts."""
+    return f"{Decimal(amount):,}"
 
 
 def fund_shares(platform: Platform, value: int) -> str:
