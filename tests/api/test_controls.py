@@ -428,7 +428,8 @@ def test_a_duplicate_still_in_progress_is_409(held: Api, wallets: list[str]) -> 
     body = RedemptionCreate.model_validate(redemption).model_dump(mode="json")
     request_hash = fingerprint("redeem", {"path": {"asset": "HVT"}, "body": body})
     with Session(api.engine) as session:
-        session.add(ControlRequest(idempotency_key="busy", operation="redeem", request_hash=request_hash))
+        session.add(ControlRequest(idempotency_key="busy", operation="redeem", request_hash=request_hash,
+                                   api_key_prefix=api.key("issuer").split("_")[1]))  # fmt: skip
         session.commit()
     found = refused(api.issuer.post("/assets/HVT/redeem", json=redemption, headers=keyed("busy")), 409,
                     "idempotency_key_in_progress")  # fmt: skip

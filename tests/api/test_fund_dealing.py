@@ -264,8 +264,14 @@ def test_investors_act_for_their_own_wallets_only(opened: Api, wallets: list[str
     refused(sg.post(SUB, json=mine | {"amount": "100001"}, headers=keyed()), 422, "insufficient_cash")
     refused(sg.post(RED, json=mine | {"shares": "1"}, headers=keyed()), 409, "shares_unavailable")
     # the admin may act for an investor's custodial wallet, as for trades
-    done = ok(api.admin.post(SUB, json=theirs | {"amount": "1000"}, headers=keyed()))
+    done = ok(api.admin.post(SUB, json=theirs | {"amount": "1000"}, headers=keyed("admin-sub")))
     assert done["position"]["wallet"] == wallets[0]
+    # a key belongs to whom used it: an investor sending the admin's key and body gets no replay of its answer
+    replayed = refused(sg.post(SUB, json=theirs | {"amount": "1000"}, headers=keyed("admin-sub")), 422,
+                       "idempotency_key_reused")  # fmt: skip
+    assert done["tx_hash"] not in str(replayed) and "settlement_id" not in replayed
+    assert api.admin.post(SUB, json=theirs | {"amount": "1000"}, headers=keyed("admin-sub")).headers[
+        "Idempotent-Replayed"] == "true"
     refused(api.admin.post("/funds/NOPE/subscriptions", json=mine | {"amount": "1000"}, headers=keyed()), 404,
             "asset_not_found")  # fmt: skip
 

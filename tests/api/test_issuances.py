@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from rwakit.contracts.restrictions import Restriction
 from rwakit.db.issuances import Issuance
 from rwakit.db.journal import TxLog
+from rwakit.db.keys import Role, create_api_key
 from tests.api.conftest import Api, iso, ok, refused
 
 
@@ -45,6 +46,19 @@ def test_issue_to_an_investor_exactly_and_journal_it(api: Api, wallets: list[str
     assert [(t.status, t.tx_hash) for t in journalled] == [("mined", result["tx_hash"])]
     assert ok(api.issuer.get(f"/issuances/{result['id']}")) == result
     assert [i["id"] for i in ok(api.registrar.get("/issuances", params={"asset": "HVT"}))] == [result["id"]]
+
+
+def test_the_staff_share_idempotency_keys(api: Api, wallets: list[str]) -> None:
+    """Another staff key retrying the same key and body gets the first answer, replayed, and mints nothing
+    more (an investor's keys are its own: tests/api/test_fund_dealing.py)."""
+    setup_hvt(api, wallets)
+    first = ok(api.issue("HVT", "SG-0001", "100", key="ours"), 201)
+    with Session(api.engine) as session:
+        _, other = create_api_key(session, role=Role.ISSUER, name="another issuer")
+    again = api.client.post("/issuances", json={"asset": "HVT", "to": "SG-0001", "amount": "100"},
+                            headers={"Idempotency-Key": "ours", "Authorization": f"Bearer {other}"})  # fmt: skip
+    assert again.json() == first and again.headers["Idempotent-Replayed"] == "true"
+    assert api.total_supply("HVT") == 100 * 10**6 and len(issuance_rows(api)) == 1
 
 
 def test_the_same_key_twice_mints_once(api: Api, wallets: list[str]) -> None:
@@ -90,7 +104,8 @@ def test_a_duplicate_still_in_progress_is_409(api: Api, wallets: list[str]) -> N
     body = IssuanceCreate(asset="HVT", to="SG-0001", amount="5")
     with Session(api.engine) as session:
         session.add(Issuance(idempotency_key="busy", request_hash=_request_hash("single", body), kind="single",
-                             asset_symbol="HVT", asset_address=api.platform.assets.resolve("HVT")))  # fmt: skip
+                             asset_symbol="HVT", asset_address=api.platform.assets.resolve("HVT"),
+                             api_key_prefix=api.key("issuer").split("_")[1]))  # fmt: skip
         session.commit()
     refused(api.issue("HVT", "SG-0001", "5", key="busy"), 409, "idempotency_key_in_progress")
     refused(api.issue("HVT", "SG-0001", "6", key="busy"), 422, "idempotency_key_reused")

@@ -202,6 +202,7 @@ class ControlDesk:
             self.session,
             key,
             request_hash,
+            caller=self.principal,
             table=ControlRequest,
             lease_seconds=self.lease_seconds,
             plan=plan,

@@ -226,6 +226,7 @@ class FundDesk:
             self.session,
             key,
             request_hash,
+            caller=self.principal,
             table=SettlementRequest,
             lease_seconds=self.runtime.settings.issuance_lease_seconds,
             plan=plan,

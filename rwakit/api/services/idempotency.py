@@ -28,7 +28,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from sqlmodel import Session, select
 
@@ -38,7 +38,11 @@ from rwakit.db import idempotency as store
 from rwakit.db.clock import as_utc, utcnow
 from rwakit.db.idempotency import FINISHED, UNSETTLED
 from rwakit.db.keyed import KeyedRequest, RequestStatus
+from rwakit.db.keys import ApiKey, Role
 from rwakit.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from rwakit.api.deps import Principal
 
 MAX_KEY_LENGTH = 255
 ATTEMPTS = 3  # a reconciled key that turned out to have done nothing is run afresh
@@ -58,6 +62,7 @@ def run_once(
     key: str | None,
     request_hash: str,
     *,
+    caller: Principal,
     table: type[Row],
     lease_seconds: float,
     plan: Callable[[str], Row],
@@ -71,12 +76,16 @@ def run_once(
     acts once the row is claimed (or resumed: it then sends only what was not sent); `replay(row)` is
     the stored result of a finished row;
     `reconcile(row)` settles an interrupted row from the journal (None: nothing happened and the row
-    is gone; raises 409 while in doubt).
+    is gone; raises 409 while in doubt). A key belongs to whom first used it: the staff share their keys
+    (any staff key may retry another's request), an investor's are its own; anyone else's same key is
+    refused before anything of that request is shown or done.
     """
     key = check_key(key)
     for _ in range(ATTEMPTS):
         existing = store.find(session, key)
         if existing is not None:
+            if not _owns(session, caller, existing.api_key_prefix):
+                raise foreign(key)
             if not isinstance(existing, table) or existing.request_hash != request_hash:
                 raise reused(existing)
             if existing.status in FINISHED:
@@ -126,6 +135,26 @@ def reused(row: KeyedRequest) -> InvalidInput:
         f"use a new key for a new {row.noun}",
         code="idempotency_key_reused",
         **{f"{row.noun}_id": row.id},
+    )
+
+
+def _owns(session: Session, caller: Principal, prefix: str | None) -> bool:
+    """May `caller` see and retry the request the API key `prefix` made (a wallet session's prefix starts
+    with "w": a staff sign-in)?"""
+    if prefix == caller.prefix:
+        return True
+    if not caller.is_staff or prefix is None:
+        return False
+    if prefix.startswith("w"):
+        return True
+    owner = session.exec(select(ApiKey).where(ApiKey.prefix == prefix)).first()
+    return owner is not None and Role(owner.role) is not Role.INVESTOR
+
+
+def foreign(key: str) -> InvalidInput:
+    """Another caller's key: refused as a reused key, without naming that caller's request."""
+    return InvalidInput(
+        f"The idempotency key {key!r} was used by another API key; use a new key", code="idempotency_key_reused"
     )
 
 

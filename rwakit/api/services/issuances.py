@@ -129,6 +129,7 @@ class IssuanceService:
                 self.session,
                 key,
                 request_hash,
+                caller=self.principal,
                 table=Issuance,
                 lease_seconds=self.settings.issuance_lease_seconds,
                 plan=lambda checked: self._plan(checked, kind, request_hash, body),

@@ -168,6 +168,7 @@ class SettlementDesk:
             self.session,
             key,
             request_hash,
+            caller=self.principal,
             table=SettlementRequest,
             lease_seconds=self.runtime.settings.issuance_lease_seconds,
             plan=plan,
