@@ -44,11 +44,10 @@ from rwakit.api.schemas.fund_dealing import (
     VaultCreate,
     VaultPublic,
 )
-from rwakit.api.services import idempotency
 from rwakit.api.services.custody import Custody
 from rwakit.api.services.idempotency import Outcome
 from rwakit.api.services.keyed_steps import Step, StepFaults, StepRun
-from rwakit.api.services.settlement import NoBody, Reply, one_step_run, own_signer, stored_answer
+from rwakit.api.services.settlement import NoBody, Reply, once_per_key, one_step_run, own_signer, sent
 from rwakit.chain.signer import Signer
 from rwakit.db.journal import journal_ref
 from rwakit.db.settlement import SettlementRequest
@@ -212,32 +211,19 @@ class FundDesk:
               path: dict[str, str] | None = None) -> Outcome[Reply]:  # fmt: skip
         """Run one request once per key, as SettlementDesk does: plan (check, write nothing), claim the key,
         approve under the step's reference + ``/approve``, send the step, complete under ``/complete``."""
-        where = {"fund": fund, **(path or {})}
-        request_hash = idempotency.fingerprint(operation, {"path": where, "body": data.model_dump(mode="json")})
         planned: list[Planned] = []
 
-        def plan(checked: str) -> SettlementRequest:
+        def plan() -> tuple[int | None, Step]:
             planned[:] = [plans()]
-            return SettlementRequest(idempotency_key=checked, request_hash=request_hash, operation=operation,
-                                     target=planned[0].target, api_key_prefix=self.principal.prefix,
-                                     steps=[planned[0].step.model_dump(mode="json")])  # fmt: skip
+            return planned[0].target, planned[0].step
 
-        return idempotency.run_once(
-            self.session,
-            key,
-            request_hash,
-            caller=self.principal,
-            table=SettlementRequest,
-            lease_seconds=self.runtime.settings.issuance_lease_seconds,
-            plan=plan,
-            execute=lambda row: self._execute(row, planned[0]),
-            replay=stored_answer,
-            reconcile=lambda row: reconcile(self.session, self.platform, row),
-        )
+        where = {"fund": fund, **(path or {})}
+        return once_per_key(self.session, self.runtime, self.principal, key, operation,
+                            {"path": where, "body": data.model_dump(mode="json")}, plan,
+                            execute=lambda row: self._execute(row, planned[0]),
+                            reconcile=lambda row: reconcile(self.session, self.platform, row))  # fmt: skip
 
     def _execute(self, row: SettlementRequest, planned: Planned) -> Reply:
-        run = _run(self.session, self.platform, row, self.funds, self.runtime.faults)
-
         def perform(index: int, _step: FundStep) -> TxReceipt:
             if planned.approve is not None:
                 with journal_ref(f"{step_ref(row, index)}/approve"):
@@ -248,11 +234,7 @@ class FundDesk:
                     planned.complete()
             return receipt
 
-        failure = run.send(perform)
-        if not run.finish(failure):
-            assert failure is not None, "nothing was done, so something failed"
-            raise failure
-        return stored_answer(row)
+        return sent(_run(self.session, self.platform, row, self.funds, self.runtime.faults), perform, row)
 
 
 # -- keyed requests: answers and reconciliation ---------------------------------------------------

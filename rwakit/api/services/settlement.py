@@ -154,43 +154,25 @@ class SettlementDesk:
               plans: Callable[[], Planned]) -> Outcome[Reply]:  # fmt: skip
         """Run one request once per key: plan (check, write nothing), claim the key, approve under the
         step's reference + ``/approve``, send the step under its reference, record the answer."""
-        request_hash = idempotency.fingerprint(operation, {"path": path, "body": data.model_dump(mode="json")})
         planned: list[Planned] = []
 
-        def plan(checked: str) -> SettlementRequest:
+        def plan() -> tuple[int | None, Step]:
             planned[:] = [plans()]
-            step = SettlementStep(wallet=planned[0].wallet)
-            return SettlementRequest(idempotency_key=checked, request_hash=request_hash, operation=operation,
-                                     target=planned[0].target, api_key_prefix=self.principal.prefix,
-                                     steps=[step.model_dump(mode="json")])  # fmt: skip
+            return planned[0].target, SettlementStep(wallet=planned[0].wallet)
 
-        return idempotency.run_once(
-            self.session,
-            key,
-            request_hash,
-            caller=self.principal,
-            table=SettlementRequest,
-            lease_seconds=self.runtime.settings.issuance_lease_seconds,
-            plan=plan,
-            execute=lambda row: self._execute(row, planned[0]),
-            replay=stored_answer,
-            reconcile=lambda row: reconcile(self.session, self.platform, row),
-        )
+        return once_per_key(self.session, self.runtime, self.principal, key, operation,
+                            {"path": path, "body": data.model_dump(mode="json")}, plan,
+                            execute=lambda row: self._execute(row, planned[0]),
+                            reconcile=lambda row: reconcile(self.session, self.platform, row))  # fmt: skip
 
     def _execute(self, row: SettlementRequest, planned: Planned) -> Reply:
-        run = _run(self.session, self.platform, row, self.money, self.runtime.faults)
-
         def perform(index: int, _step: SettlementStep) -> TxReceipt:
             if planned.approve is not None:
                 with journal_ref(f"{step_ref(row, index)}/approve"):
                     planned.approve()
             return planned.send()
 
-        failure = run.send(perform)
-        if not run.finish(failure):
-            assert failure is not None, "nothing was done, so something failed"
-            raise failure
-        return stored_answer(row)
+        return sent(_run(self.session, self.platform, row, self.money, self.runtime.faults), perform, row)
 
     def _indexed_for(self, distribution_id: int) -> Settlement:
         return indexed(self.runtime, self.platform, self.money.distributions.get(distribution_id).record_block)
@@ -238,6 +220,34 @@ def one_step_run(session: Session, row: SettlementRequest, model: type[S], *, re
 
     return StepRun(session, row, steps, ref=ref, store=store, answer=answered, resumable=False, not_done="not_done",
                    faults=faults)  # fmt: skip
+
+
+def once_per_key(session: Session, runtime: Runtime, principal: Principal, key: str | None, operation: str,
+                 request: dict[str, Any], plans: Callable[[], tuple[int | None, Step]], *,
+                 execute: Callable[[SettlementRequest], Reply],
+                 reconcile: Callable[[SettlementRequest], SettlementRequest | None]) -> Outcome[Reply]:  # fmt: skip
+    """A settlement_request (a money-leg or fund request) run once per key: `plans()` checks it, writing
+    nothing, and gives its target and its one step; the row is claimed, then `execute(row)` sends."""
+    request_hash = idempotency.fingerprint(operation, request)
+
+    def plan(checked: str) -> SettlementRequest:
+        target, step = plans()
+        return SettlementRequest(idempotency_key=checked, request_hash=request_hash, operation=operation,
+                                 target=target, api_key_prefix=principal.prefix,
+                                 steps=[step.model_dump(mode="json")])  # fmt: skip
+
+    return idempotency.run_once(session, key, request_hash, caller=principal, table=SettlementRequest,
+                                lease_seconds=runtime.settings.issuance_lease_seconds, plan=plan, execute=execute,
+                                replay=stored_answer, reconcile=reconcile)  # fmt: skip
+
+
+def sent(run: StepRun[S], perform: Callable[[int, S], TxReceipt], row: SettlementRequest) -> Reply:
+    """Send the run's step with `perform` and answer as stored; a failure that left nothing done is raised."""
+    failure = run.send(perform)
+    if not run.finish(failure):
+        assert failure is not None, "nothing was done, so something failed"
+        raise failure
+    return stored_answer(row)
 
 
 def stored_answer(row: SettlementRequest) -> Reply:
