@@ -42,7 +42,8 @@ schemathesis.openapi.format(ADDRESS_FORMAT, st.one_of(_wallet, _wallet.map(str.l
 # exclusive); a trade step from a wallet the custody holds no key for, a buyer without the cash
 # (insufficient_cash), a distribution with nobody to pay or a record block not mined yet (no_holders,
 # invalid_record_block); a fund's NAV of 0 or an amount with more decimals than the settlement currency has
-# (invalid_nav, too_many_decimals), an unknown time zone, a dealing day such as 2026-02-30 (invalid_day).
+# (invalid_nav, too_many_decimals), an unknown time zone, a dealing day such as 2026-02-30 (invalid_day), a
+# fund route naming an asset that is a property (not_a_fund).
 STATEFUL_422 = [
     "POST /assets",
     "POST /issuances",
@@ -79,6 +80,7 @@ STATEFUL_422 = [
     "POST /funds/{fund}/vault",
     "POST /funds/{fund}/terms",
     "POST /funds/{fund}/navs",
+    "POST /funds/{fund}/navs/{nav_id}/confirm",
     "POST /funds/{fund}/dealing-days/{day}/settle",
     "POST /funds/{fund}/subscriptions",
     "POST /funds/{fund}/redemptions",
