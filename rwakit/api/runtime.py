@@ -19,6 +19,7 @@ from rwakit.db import SqlJournal, make_engine, migrate
 from rwakit.db.audit import SqlAuditLog
 from rwakit.db.engine import DatabaseUnavailable
 from rwakit.db.proposals import SqlProposalStore
+from rwakit.db.send_gate import send_gate
 from rwakit.deployment import Deployment
 from rwakit.platform import Platform, connect
 from rwakit.tokenize.compliance import ComplianceService
@@ -46,6 +47,8 @@ class Runtime:
         changes into the audit trail in the API's database (whatever audit log the platform was
         opened with). When a Safe holds the platform's roles, the platform is reopened with the Safe's
         proposer: every write then becomes a proposal, kept in the API's database."""
+        gate = send_gate(self.engine, platform.chain.w3)  # other workers send with the same keys
+        platform.txm.gate = gate  # the Safe's executor sends through this one
         if platform.deployment.safe is not None:
             self.proposals = SafeProposals(
                 SafeAccount.at(platform.chain.w3, platform.deployment.safe),
@@ -57,6 +60,7 @@ class Runtime:
             proposer = SafeProposer(self.proposals, default_maker="api")
             platform = Platform.open(platform.chain, platform.deployment, audit=self.audit, acting=proposer)
         platform.txm.journal = NotingJournal(self.journal, self.reads)  # reads wait for this process's writes
+        platform.txm.gate = gate
         self.journal.attach(platform.txm)
         signer = platform.signer  # the agent and compliance officer Platform.open gives the services
         platform.controls = ControlsService(platform.txm, platform.assets, platform.registry, signer, self.audit)

@@ -3,11 +3,18 @@
 Every transaction is estimated (a revert is caught before anything is signed), given a nonce
 from local bookkeeping, signed by a :class:`Signer`, journalled before it is broadcast, then
 followed to its receipt. Reverts come back as typed errors decoded from our own ABIs.
+
+Several processes may send for one key (API workers on one PostgreSQL): a shared :class:`SendGate`
+then admits one of them at a time per key, from reading the node's next nonce to the broadcast, so
+nonces go out in order with no gap and no collision, and a process that dies in between leaves its
+nonce to the next sender.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
@@ -25,6 +32,7 @@ from rwakit.contracts.reverts import decode_revert, revert_error
 from rwakit.errors import ChainError, ChainUnavailable, InvalidInput, TransactionFailed
 
 TxStatus = Literal["signed", "sent", "mined", "reverted", "failed"]
+ESTIMATE_ATTEMPTS = 3
 GAS_MARGIN = 1.2  # estimates can shift with block.timestamp checks (KYC expiry) between estimate and inclusion
 
 
@@ -62,6 +70,35 @@ class MemoryJournal:
             self.records.append(record)
 
 
+@dataclass
+class SharedCount:
+    """A key's next nonce as the senders that share a gate counted it; `sent(n)` records one broadcast."""
+
+    counted: int
+    sent: Callable[[int], None]
+
+
+class SendGate(Protocol):
+    """Admits one sender per signing key at a time among every process that shares the gate; inside,
+    the nonce is the larger of the shared count (None: this process counts alone) and the node's."""
+
+    def hold(self, address: ChecksumAddress) -> AbstractContextManager[SharedCount | None]: ...
+
+    def forget(self) -> None:
+        """Drop every shared count (after a chain revert)."""
+
+
+class LocalGate:
+    """This process is the only sender for its keys: nonces are counted here, between threads."""
+
+    @contextmanager
+    def hold(self, address: ChecksumAddress) -> Iterator[SharedCount | None]:
+        yield None
+
+    def forget(self) -> None:
+        pass
+
+
 Transactable = ContractFunction | ContractConstructor
 
 
@@ -73,11 +110,13 @@ class TransactionManager:
         w3: Web3,
         *,
         journal: TxJournal | None = None,
+        gate: SendGate | None = None,
         poll_latency: float = 0.01,
         timeout: float = 120.0,
     ) -> None:
         self.w3 = w3
         self.journal: TxJournal = journal or MemoryJournal()
+        self.gate: SendGate = gate or LocalGate()
         self._poll_latency = poll_latency
         self._timeout = timeout
         self._lock = threading.Lock()
@@ -93,8 +132,7 @@ class TransactionManager:
     def transact(self, signer: Signer, call: Transactable, *, label: str, value: int = 0) -> TxReceipt:
         """Send `call` signed by `signer` and return its receipt; raise a typed error on revert."""
         try:
-            base: TxParams = {"from": signer.address, "value": Wei(value), "chainId": self.chain_id}
-            tx = dict(call.build_transaction(base))
+            tx = self._build(signer, call, value)
         except (ConnectionError, OSError) as exc:
             raise ChainUnavailable(f"Chain unreachable while preparing {label}: {exc}") from exc
         except Exception as exc:
@@ -111,6 +149,19 @@ class TransactionManager:
         tx["gas"] = int(int(tx["gas"]) * GAS_MARGIN)
         return self._send(signer, tx, label)
 
+    def _build(self, signer: Signer, call: Transactable, value: int) -> dict[str, Any]:
+        """The call as a transaction, its gas estimated. Anvil can answer an estimate made while another
+        sender's transaction is being mined with BlockOutOfRangeError (measured with three processes
+        sending at once, tests/services/test_send_gate.py): such an answer is asked again."""
+        base: TxParams = {"from": signer.address, "value": Wei(value), "chainId": self.chain_id}
+        for attempt in range(ESTIMATE_ATTEMPTS):
+            try:
+                return dict(call.build_transaction(base))
+            except Web3RPCError as exc:
+                if "BlockOutOfRangeError" not in str(exc) or attempt == ESTIMATE_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable: the loop returns or raises")
+
     def deploy(
         self, signer: Signer, constructor: ContractConstructor, *, label: str
     ) -> tuple[ChecksumAddress, TxReceipt]:
@@ -121,38 +172,49 @@ class TransactionManager:
         return address, receipt
 
     def reset_nonce(self, address: ChecksumAddress | None = None) -> None:
-        """Forget local nonce bookkeeping for one address or all (after a chain revert or an outside transaction)."""
+        """Forget this process's nonce count for one address (a transaction not broadcast, or sent from
+        elsewhere), or every count, the gate's shared ones too (after a chain revert)."""
         with self._lock:
             if address is None:
                 self._nonces.clear()
             else:
                 self._nonces.pop(address, None)
+        if address is None:
+            self.gate.forget()
 
     def _send(self, signer: Signer, tx: dict[str, Any], label: str) -> TxReceipt:
         for attempt in range(2):
-            record, raw = self._sign_and_journal(signer, tx, label)
-            try:
-                tx_hash = self.w3.eth.send_raw_transaction(raw)
-            except Web3RPCError as exc:
-                self._fail(record, str(exc), signer)
-                if attempt == 0 and "nonce" in str(exc).lower():
-                    continue  # our count was stale (a transaction sent from elsewhere): resync once
-                raise TransactionFailed(f"{label}: the node refused the transaction: {exc}") from exc
-            except (ConnectionError, OSError) as exc:
-                self._fail(record, f"broadcast failed: {exc}", signer)
-                raise ChainUnavailable(f"Chain unreachable while sending {label}") from exc
+            with self.gate.hold(signer.address) as shared:
+                record, raw = self._sign_and_journal(signer, tx, label, shared)
+                try:
+                    tx_hash = self.w3.eth.send_raw_transaction(raw)
+                except Web3RPCError as exc:
+                    self._fail(record, str(exc), signer)
+                    if attempt == 0 and "nonce" in str(exc).lower():
+                        continue  # our count was stale (a transaction sent from elsewhere): resync once
+                    raise TransactionFailed(f"{label}: the node refused the transaction: {exc}") from exc
+                except (ConnectionError, OSError) as exc:
+                    self._fail(record, f"broadcast failed: {exc}", signer)
+                    raise ChainUnavailable(f"Chain unreachable while sending {label}") from exc
+                if shared is not None:
+                    shared.sent(record.nonce)
             record.status = "sent"
             self.journal.record(record)
             return self._wait(record, tx, tx_hash)
         raise AssertionError("unreachable: the loop returns or raises")
 
-    def _sign_and_journal(self, signer: Signer, tx: dict[str, Any], label: str) -> tuple[TxRecord, bytes]:
-        with self._lock:
-            address = signer.address
-            if address not in self._nonces:
-                self._nonces[address] = int(self.w3.eth.get_transaction_count(address, "pending"))
-            nonce = self._nonces[address]
-            self._nonces[address] = nonce + 1
+    def _sign_and_journal(
+        self, signer: Signer, tx: dict[str, Any], label: str, shared: SharedCount | None
+    ) -> tuple[TxRecord, bytes]:
+        address = signer.address
+        if shared is not None:  # Anvil's pending count can miss a transaction being mined: the shared count cannot
+            nonce = max(shared.counted, int(self.w3.eth.get_transaction_count(address, "pending")))
+        else:
+            with self._lock:
+                if address not in self._nonces:
+                    self._nonces[address] = int(self.w3.eth.get_transaction_count(address, "pending"))
+                nonce = self._nonces[address]
+                self._nonces[address] = nonce + 1
         tx = {**tx, "nonce": nonce}
         try:
             raw = signer.sign_transaction(tx)

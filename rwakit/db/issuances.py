@@ -1,7 +1,8 @@
 """Issuances: one row per idempotency key, written as ``pending`` before anything is signed.
 
 Statuses: rwakit.db.keyed.RequestStatus. A request whose every transaction was refused leaves no
-row: nothing was issued. ``result`` is read and written as rwakit.api.services.issuances.IssuanceResult
+row (nothing was issued), unless it was answered 202: its status URL then answers ``refused``.
+``result`` is read and written as rwakit.api.services.issuances.IssuanceResult
 (its rows and chunks).
 """
 
@@ -24,6 +25,7 @@ class Issuance(KeyedRequest, table=True):
     asset_address: str = Field(max_length=42)
     tx_hash: str | None = Field(default=None, max_length=66)
     row_count: int = 0
+    asynchronous: bool = False  # answered 202 and left to the senders (rwakit.api.services.issuance_queue)
     result: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
 
 

@@ -14,6 +14,7 @@ upgraded from there.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -27,10 +28,12 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import MetaData, create_engine, inspect, text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import SQLModel
 
 from rwakit.db import audit, controls, issuances, journal, keys, proposals, records, settlement, web  # noqa: F401 - registers the tables
+from rwakit.db import send_gate as _send_gate  # noqa: F401 - registers the senders' table
 from rwakit.db.engine import DB_ERRORS, DatabaseUnavailable, first_line, safe_url
 from rwakit.errors import RwakitError
 from rwakit.indexer import tables as _indexer_tables  # noqa: F401 - registers the read model's tables
@@ -39,6 +42,7 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 VERSION_TABLE = "alembic_version"
 # Any fixed 64-bit number: the key of the PostgreSQL advisory lock that upgrades hold (it reads "rwakit").
 MIGRATION_LOCK_KEY = 0x72776B6974
+SQLITE_LOCKED_ATTEMPTS = 5
 
 
 class SchemaMismatch(RwakitError):
@@ -97,11 +101,20 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     if not revision.strip():  # alembic asserts on an empty id
         raise UnknownRevision("No revision given: pass head or a revision id of rwakit/db/migrations/versions/")
     try:
-        with engine.begin() as connection:
-            _lock(connection)
-            _check_known(connection)
-            _adopt_legacy(connection)
-            command.upgrade(alembic_config(connection), revision)
+        for attempt in range(SQLITE_LOCKED_ATTEMPTS):
+            try:
+                with engine.begin() as connection:
+                    _lock(connection)
+                    _check_known(connection)
+                    _adopt_legacy(connection)
+                    command.upgrade(alembic_config(connection), revision)
+                break
+            except OperationalError as exc:
+                # A new SQLite file being switched to WAL by another process answers "locked" at once,
+                # without waiting out the busy timeout (tests/db/test_migrations.py, about one run in four).
+                if "database is locked" not in str(exc) or attempt == SQLITE_LOCKED_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
     except CommandError as exc:
         raise UnknownRevision(
             f"{exc}: pass head or a later revision of rwakit/db/migrations/versions/ (`rwakit db current` "
