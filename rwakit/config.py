@@ -58,6 +58,18 @@ class Settings(BaseSettings):
         gt=0,
         description="After this, a pending issuance or keyed control is treated as interrupted and reconciled",
     )
+    issuance_async_rows: int = Field(
+        1000, ge=1, description="A batch of more rows answers 202 and is sent by the issuance queue"
+    )
+    sender: bool = Field(
+        True,
+        description="Run the issuance queue's sender in the API process (false: this process only accepts; "
+        "`rwakit sender` sends)",
+    )
+    sender_poll_seconds: float = Field(0.5, gt=0, le=60, description="Seconds between the sender's looks at the queue")
+    sender_retry_seconds: float = Field(
+        5.0, gt=0, description="Seconds before the sender retries an issuance the chain cut short"
+    )
 
     # -- the read model (rwakit index) ----------------------------------------------------------
     index_confirmations: int = Field(

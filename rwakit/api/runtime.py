@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
@@ -25,6 +26,9 @@ from rwakit.platform import Platform, connect
 from rwakit.tokenize.compliance import ComplianceService
 from rwakit.tokenize.controls import ControlsService
 
+if TYPE_CHECKING:
+    from rwakit.api.services.issuance_queue import IssuanceQueue
+
 log = logging.getLogger("rwakit.api")
 
 
@@ -36,6 +40,7 @@ class Runtime:
         self.audit = SqlAuditLog(self.engine)
         self.faults: StepFaults | None = None  # where a test makes a keyed request crash; None in production
         self.reads = ReadModel(self.engine, settings)
+        self.sender: IssuanceQueue | None = None  # started with the API unless RWAKIT_SENDER=false
         self._custody: Custody | None = None
         self.proposals: SafeProposals | None = None  # when a Safe holds the platform's roles
         self._tables_ready = False
@@ -77,13 +82,31 @@ class Runtime:
         except DatabaseUnavailable as exc:
             log.warning("%s (the API will retry on each request)", exc.message)
             return
+        if self.settings.sender:
+            self.sender = self.issuance_queue()
+            self.sender.start()  # opens the platform itself, retrying while the chain is down
         try:
             self.reads.start(self.platform)
         except Exception as exc:
             log.warning("indexer not started: %s (the API will retry on each read)", exc)
 
+    def issuance_queue(self) -> IssuanceQueue:
+        from rwakit.api.services.issuance_queue import IssuanceQueue  # it imports the services, which import us
+
+        return IssuanceQueue(self.engine, lambda: self.platform, self.settings, faults=lambda: self.faults)
+
+    def wake_sender(self) -> None:
+        if self.sender is not None:
+            self.sender.wake()
+
     def shutdown(self) -> None:
+        self.close_sender()
         self.reads.stop()
+
+    def close_sender(self) -> None:
+        if self.sender is not None:
+            self.sender.stop()
+            self.sender = None
 
     def ensure_tables(self) -> None:
         """Upgrade to head once per process (several processes wait on each other: rwakit.db.schema)."""
@@ -123,5 +146,6 @@ class Runtime:
         return self._custody
 
     def close(self) -> None:
+        self.close_sender()
         self.reads.stop()
         self.engine.dispose()

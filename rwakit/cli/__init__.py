@@ -26,6 +26,7 @@ from rwakit.cli import (
     key,
     proposal,
     rules,
+    sender,
     serve,
     trade,
 )
@@ -57,6 +58,7 @@ app.command("holdings")(issue.holdings)
 app.command("history")(issue.history)
 app.command("demo")(demo.demo)
 app.command("serve")(serve.serve)
+app.command("sender")(sender.sender)
 app.command("audit")(audit.audit_trail)
 app.add_typer(investor.app, name="investor")
 app.add_typer(asset.app, name="asset")

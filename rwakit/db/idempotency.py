@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from rwakit.db.clock import utcnow
@@ -23,7 +24,7 @@ from rwakit.db.issuances import Issuance
 from rwakit.db.keyed import KeyedRequest, RequestStatus
 from rwakit.db.settlement import SettlementRequest
 
-FINISHED = (RequestStatus.COMPLETED, RequestStatus.PARTIAL)
+FINISHED = (RequestStatus.COMPLETED, RequestStatus.PARTIAL, RequestStatus.REFUSED)
 UNSETTLED = (RequestStatus.PENDING, RequestStatus.IN_DOUBT)
 
 
@@ -59,6 +60,38 @@ def resume(session: Session, row: KeyedRequest) -> bool:
         update(table)
         .where(col(table.id) == row.id, col(table.status) == RequestStatus.INCOMPLETE)
         .values(status=RequestStatus.PENDING, updated_at=utcnow())
+    )
+    session.commit()
+    if taken.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    session.refresh(row)
+    return True
+
+
+def renew(session: Session, row: KeyedRequest) -> bool:
+    """Extend the lease of the request that is sending `row` (its ``updated_at``), as it last saved it;
+    False if another process took the row over after the lease ran out: the caller must stop sending."""
+    table, now = type(row), utcnow()
+    # On the connection, so the row's unsaved changes are not flushed before the lease is known to be ours.
+    renewed = session.connection().execute(
+        update(table).where(col(table.id) == row.id, col(table.updated_at) == row.updated_at).values(updated_at=now)
+    )
+    if renewed.rowcount != 1:
+        session.rollback()  # and the changes with it: the row is another sender's now
+        return False
+    session.commit()
+    set_committed_value(row, "updated_at", now)
+    return True
+
+
+def take(session: Session, row: KeyedRequest, status: RequestStatus) -> bool:
+    """Take `row` as a sender from the status it was read in (queued, or interrupted) to `status`; False if
+    another sender took it first."""
+    table = type(row)
+    taken = session.execute(
+        update(table)
+        .where(col(table.id) == row.id, col(table.status) == row.status, col(table.updated_at) == row.updated_at)
+        .values(status=status, updated_at=utcnow())
     )
     session.commit()
     if taken.rowcount != 1:  # type: ignore[attr-defined]

@@ -15,11 +15,13 @@ from rwakit.db.clock import utcnow
 class RequestStatus(StrEnum):
     """A keyed request's status (stored as its text; rwakit.api.services.keyed_steps has the transitions)."""
 
+    QUEUED = "queued"  # answered 202, nothing sent yet: a sender takes it (rwakit.api.services.issuance_queue)
     PENDING = "pending"  # being sent now, or interrupted
     COMPLETED = "completed"
     PARTIAL = "partial"  # some transactions refused (or, in order, not sent) after others went through
     IN_DOUBT = "in_doubt"  # a transaction was broadcast and its outcome is not known yet
     INCOMPLETE = "incomplete"  # the chain failed before every transaction was sent: a retry sends the rest
+    REFUSED = "refused"  # answered 202, then every transaction was refused: nothing happened on chain
 
 
 class KeyedRequest(SQLModel):

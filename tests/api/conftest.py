@@ -60,7 +60,7 @@ def db_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
 
 @pytest.fixture(scope="session")
 def api_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return Settings(_env_file=None, data_dir=tmp_path_factory.mktemp("rwakit"), issuance_chunk_size=200)
+    return Settings(_env_file=None, data_dir=tmp_path_factory.mktemp("rwakit"), issuance_chunk_size=200, sender=False)
 
 
 @pytest.fixture(scope="session")

@@ -70,7 +70,7 @@ class Served:
 
 @pytest.fixture
 def served(node: LocalNode, tmp_path: Path) -> Iterator[Served]:
-    settings = Settings(_env_file=None, data_dir=tmp_path, issuance_chunk_size=2)
+    settings = Settings(_env_file=None, data_dir=tmp_path, issuance_chunk_size=2, sender=False)
     chain = connect_url(node.url, dev_signers(settings), timeout=1.0)
     platform = Platform.deploy(chain)
     platform.assets.create(AssetSpec("Harbour View Tower", "HVT", 6, "property", "1000000"))

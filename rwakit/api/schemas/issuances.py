@@ -51,9 +51,10 @@ class IssuancePublic(BaseModel):
     id: int
     idempotency_key: str
     kind: Literal["single", "batch"]
-    status: Literal["pending", "completed", "partial", "in_doubt", "incomplete"] = Field(
-        description="`partial`: some chunks were refused (final); `incomplete`: the chain failed before every "
-        "chunk was sent, a retry with the same key sends the rest"
+    status: Literal["queued", "pending", "completed", "partial", "refused", "in_doubt", "incomplete"] = Field(
+        description="`queued`: answered 202, a sender will send it; `partial`: some chunks were refused (final); "
+        "`refused`: answered 202, then every chunk was refused (final); `incomplete`: the chain failed before "
+        "every chunk was sent, a sender (or a retry with the same key) sends the rest"
     )
     asset: str
     asset_address: str
@@ -67,5 +68,8 @@ class IssuancePublic(BaseModel):
     chunks: list[IssuanceChunk]
     reconciled: bool = Field(
         False, description="The outcome was recovered from the transaction log after an interruption"
+    )
+    asynchronous: bool = Field(
+        False, description="Answered 202 and sent by the issuance queue: follow it at GET /issuances/{id}"
     )
     created_at: Timestamp

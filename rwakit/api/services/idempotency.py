@@ -15,7 +15,8 @@ One request, with a key, goes through these steps (:func:`run_once`):
 3. A ``pending`` row is committed; the unique key makes a concurrent duplicate lose here.
 4. The transactions are sent and the row settled by rwakit.api.services.keyed_steps: deleted if
    nothing happened on chain (the key can be used again), ``in_doubt`` while a broadcast
-   transaction's outcome is unknown.
+   transaction's outcome is unknown. A request answered 202 is committed ``queued`` instead and sent
+   by a sender (rwakit.api.services.issuance_queue); its key then answers its status.
 
 The service of each kind of request supplies the validation and the answer; keys, fingerprints and
 claims live here.
@@ -88,8 +89,8 @@ def run_once(
                 raise foreign(key)
             if not isinstance(existing, table) or existing.request_hash != request_hash:
                 raise reused(existing)
-            if existing.status in FINISHED:
-                return Outcome(replay(existing), replayed=True)
+            if existing.status in FINISHED or getattr(existing, "asynchronous", False):
+                return Outcome(replay(existing), replayed=True)  # a request answered 202: its status now
             if existing.status == RequestStatus.INCOMPLETE:
                 if store.resume(session, existing):
                     with proposing_under(key):
@@ -105,6 +106,8 @@ def run_once(
             continue  # nothing happened (plan afresh), or the rest is to be sent
         row = plan(key)
         if store.claim(session, row):
+            if row.status == RequestStatus.QUEUED:
+                return Outcome(replay(row), replayed=False)  # the senders send it
             with proposing_under(key):  # when a Safe holds the role: the key's one proposal
                 return Outcome(execute(row), replayed=False)
     raise Conflict(f"The idempotency key {key!r} is being used by another request", code="idempotency_key_in_progress")

@@ -7,7 +7,11 @@ one can be retried with the same key. The shares go out as one ``mint`` for a si
 ``batchMint`` chunks of ``issuance_chunk_size`` rows for a batch, each chunk all-or-nothing and
 journalled under ``issuance:<id>/<chunk>``. The chunks are independent: a refused one does not stop
 the others (``partial``), and if the chain fails before every chunk was sent the issuance is
-``incomplete`` (503 ``issuance_incomplete``): a retry with the same key sends only the rest.
+``incomplete`` (503 ``issuance_incomplete``): a retry with the same key sends only the rest, and the
+senders (rwakit.api.services.issuance_queue) send it once the chain answers if nobody retries.
+
+A request sent with ``Prefer: respond-async``, and a batch of more than ``issuance_async_rows`` rows, is
+validated the same way, committed ``queued`` and answered 202 with its status URL; a sender sends it.
 
 A batch is checked before anything is written: every row's recipient and amount, then every row's
 eligibility as the token's ``detectTransferRestriction`` sees it (one batched read), so a batch the
@@ -17,6 +21,7 @@ Refusals list at most ``LISTED_ROWS`` rows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel, field_serializer, field_validator
@@ -111,36 +116,46 @@ class IssuanceResult(BaseModel):
 class IssuanceService:
     def __init__(
         self, *, session: Session, platform: Platform, settings: Settings, principal: Principal,
-        faults: StepFaults | None = None,
+        faults: StepFaults | None = None, queued: Callable[[], None] = lambda: None,
     ) -> None:  # fmt: skip
         self.session = session
         self.platform = platform
         self.settings = settings
         self.principal = principal
         self.faults = faults
+        self.queued = queued  # wakes this process's sender
 
     # -- the request ------------------------------------------------------------------------
 
-    def issue(self, key: str | None, body: IssuanceCreate | BatchIssuanceCreate) -> Outcome[IssuancePublic]:
+    def issue(
+        self, key: str | None, body: IssuanceCreate | BatchIssuanceCreate, *, respond_async: bool = False
+    ) -> Outcome[IssuancePublic]:
         kind = "single" if isinstance(body, IssuanceCreate) else "batch"
         request_hash = _request_hash(kind, body)
+        rows = 1 if isinstance(body, IssuanceCreate) else len(body.allocations)
+        queue = respond_async or rows > self.settings.issuance_async_rows
         with acting_as(self.principal.actor):  # the maker, when a Safe holds the issuer role
-            return idempotency.run_once(
+            outcome = idempotency.run_once(
                 self.session,
                 key,
                 request_hash,
                 caller=self.principal,
                 table=Issuance,
                 lease_seconds=self.settings.issuance_lease_seconds,
-                plan=lambda checked: self._plan(checked, kind, request_hash, body),
-                execute=self._execute,
+                plan=lambda checked: self._plan(checked, kind, request_hash, body, queue),
+                execute=lambda row: execute(self.session, self.platform, row, self.faults),
                 replay=public,
                 reconcile=lambda row: reconcile(self.session, self.platform, row),
             )
+        if outcome.result.status == "queued":
+            self.queued()
+        return outcome
 
     # -- validation, before anything is written ----------------------------------------------
 
-    def _plan(self, key: str, kind: str, request_hash: str, body: IssuanceCreate | BatchIssuanceCreate) -> Issuance:
+    def _plan(
+        self, key: str, kind: str, request_hash: str, body: IssuanceCreate | BatchIssuanceCreate, queue: bool
+    ) -> Issuance:
         allocations = (
             [(body.to, body.amount)]
             if isinstance(body, IssuanceCreate)
@@ -204,6 +219,8 @@ class IssuanceService:
             asset_address=address,
             row_count=len(rows),
             api_key_prefix=self.principal.prefix,
+            asynchronous=queue,
+            status=RequestStatus.QUEUED if queue else RequestStatus.PENDING,
             result=IssuanceResult(decimals=decimals, rows=rows, chunks=chunks).model_dump(mode="json"),
         )
 
@@ -243,44 +260,48 @@ class IssuanceService:
             )
         return found
 
-    # -- minting ------------------------------------------------------------------------------
 
-    def _execute(self, row: Issuance) -> IssuancePublic:
-        result = IssuanceResult.model_validate(row.result)
-        run = _run(self.session, row, result, self.faults)
+# -- minting ------------------------------------------------------------------------------------
 
-        def mint(_index: int, chunk: Chunk) -> TxReceipt:
-            members = result.members(chunk)
-            try:
-                if row.kind == "single":
-                    return self.platform.assets.issue(row.asset_address, members[0].wallet, int(members[0].base_units))
-                allocations = [(m.wallet, int(m.base_units)) for m in members]
-                return self.platform.assets.issue_batch(row.asset_address, allocations)
-            except ContractRevert as exc:
-                first, last = members[0], members[-1]
-                exc.described_as(
-                    f"issue {first.amount} {row.asset_symbol} to {first.to}"
-                    if row.kind == "single"
-                    else f"issue {row.asset_symbol} to rows {first.index}-{last.index}"
-                )
-                raise
 
-        failure = run.send(mint)
-        if not run.finish(failure):
-            if row.kind == "single" or not isinstance(failure, ContractRevert):
-                assert failure is not None, "nothing was issued, so something failed"
-                raise failure
-            refused = [r.model_dump(mode="json", exclude={"base_units"}) for r in result.rows if r.error]
-            raise Conflict(
-                f"No row of the batch was issued: every transaction was refused{_listed(refused)}",
-                code="batch_refused",
-                refused_rows=len(refused),
-                rows=refused[:LISTED_ROWS],
-                chunks=[c.model_dump(mode="json") for c in result.chunks],
+def execute(session: Session, platform: Platform, row: Issuance, faults: StepFaults | None = None) -> IssuancePublic:
+    """Send the chunks of a claimed issuance not sent yet and settle its row (for the request that claimed
+    it, or a sender)."""
+    result = IssuanceResult.model_validate(row.result)
+    run = _run(session, row, result, faults)
+
+    def mint(_index: int, chunk: Chunk) -> TxReceipt:
+        members = result.members(chunk)
+        try:
+            if row.kind == "single":
+                return platform.assets.issue(row.asset_address, members[0].wallet, int(members[0].base_units))
+            allocations = [(m.wallet, int(m.base_units)) for m in members]
+            return platform.assets.issue_batch(row.asset_address, allocations)
+        except ContractRevert as exc:
+            first, last = members[0], members[-1]
+            exc.described_as(
+                f"issue {first.amount} {row.asset_symbol} to {first.to}"
+                if row.kind == "single"
+                else f"issue {row.asset_symbol} to rows {first.index}-{last.index}"
             )
-        if row.status == RequestStatus.INCOMPLETE:
-            raise _incomplete(row, result, failure)
-        return public(row)
+            raise
+
+    failure = run.send(mint)
+    if not run.finish(failure):
+        if row.kind == "single" or not isinstance(failure, ContractRevert):
+            assert failure is not None, "nothing was issued, so something failed"
+            raise failure
+        refused = [r.model_dump(mode="json", exclude={"base_units"}) for r in result.rows if r.error]
+        raise Conflict(
+            f"No row of the batch was issued: every transaction was refused{_listed(refused)}",
+            code="batch_refused",
+            refused_rows=len(refused),
+            rows=refused[:LISTED_ROWS],
+            chunks=[c.model_dump(mode="json") for c in result.chunks],
+        )
+    if row.status == RequestStatus.INCOMPLETE:
+        raise _incomplete(row, result, failure)
+    return public(row)
 
 
 def _run(session: Session, row: Issuance, result: IssuanceResult, faults: StepFaults | None = None) -> StepRun[Chunk]:
@@ -295,7 +316,7 @@ def _run(session: Session, row: Issuance, result: IssuanceResult, faults: StepFa
 
     return StepRun(
         session, row, result.chunks, ref=lambda index: f"issuance:{row.id}/{index}", store=store, answer=answer,
-        resumable=True, not_done="not_issued", faults=faults,
+        resumable=True, not_done="not_issued", faults=faults, kept=row.asynchronous,
     )  # fmt: skip
 
 
@@ -357,6 +378,7 @@ def public(row: Issuance) -> IssuancePublic:
         rows=[r.model_dump(mode="json", exclude={"base_units"}) for r in result.rows],
         chunks=[c.model_dump(mode="json") for c in result.chunks],
         reconciled=result.reconciled,
+        asynchronous=row.asynchronous,
         created_at=row.created_at,
     )
 

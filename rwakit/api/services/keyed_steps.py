@@ -11,8 +11,14 @@ A step is one transaction, journalled in ``tx_log`` under the step's reference b
     pending or in_doubt, after an interruption ──the journal's receipts──> done | refused | not_sent,
             or in_doubt while a broadcast transaction's outcome is unknown
 
+Before each step and each save the sender renews its lease on the row (a compare-and-set on
+``updated_at``): a sender whose lease ran out and whose row another took over stops there, without
+sending again or overwriting what the other saved.
+
 Once sending stops, the request's row settles (rwakit.db.keyed.RequestStatus): ``in_doubt`` while a
-step is; deleted when no step is done (nothing happened on chain, the key is free again);
+step is; deleted when no step is done (nothing happened on chain, the key is free again), unless the
+row is ``kept`` (a request answered 202, whose status URL must keep answering): ``refused`` then, or
+``incomplete`` when nothing was sent;
 ``incomplete`` when steps are left unsent and the request is resumable (a retry with the same key
 sends them); otherwise ``completed`` (every step done) or ``partial``.
 
@@ -33,7 +39,7 @@ from sqlmodel import Session
 from web3.exceptions import TransactionNotFound
 from web3.types import TxReceipt
 
-from rwakit.api.errors import error_body
+from rwakit.api.errors import Conflict, error_body
 from rwakit.api.services import idempotency
 from rwakit.db import idempotency as store
 from rwakit.db.clock import utcnow
@@ -114,6 +120,7 @@ class StepRun(Generic[S]):
     resumable: bool
     not_done: str  # the error code of a step an interruption left undone ("not_issued")
     faults: StepFaults | None = None
+    kept: bool = False  # answered 202: the row stays when nothing happened on chain
 
     def send(self, perform: Callable[[int, S], TxReceipt]) -> Exception | None:
         """Send every step not sent yet, in order (`perform(index, step)` signs and sends one), saving
@@ -124,6 +131,8 @@ class StepRun(Generic[S]):
             if step.status not in UNSENT:
                 continue
             ref = self.ref(index)
+            if not store.renew(self.session, self.row):
+                raise taken_over(self.row)
             faults.before_send(ref)
             try:
                 with journal_ref(ref):
@@ -183,14 +192,22 @@ class StepRun(Generic[S]):
         return self._settle()
 
     def save(self) -> None:
+        if not store.renew(self.session, self.row):  # a sender that lost its lease must not overwrite the row
+            raise taken_over(self.row)
         self.store()
         store.save(self.session, self.row)
 
     def _settle(self) -> bool:
         if not any(step.status == StepStatus.DONE for step in self.steps):
-            store.delete(self.session, self.row)  # nothing happened on chain: no row
-            return False
-        if self.resumable and any(step.status in UNSENT for step in self.steps):
+            if not self.kept:
+                store.delete(self.session, self.row)  # nothing happened on chain: no row
+                return False
+            if any(step.status == StepStatus.REFUSED for step in self.steps):
+                self.answer(RequestStatus.REFUSED)
+                self.row.status = RequestStatus.REFUSED
+                self.save()
+                return False
+        if (self.resumable or self.kept) and any(step.status in UNSENT for step in self.steps):
             status = RequestStatus.INCOMPLETE
         elif all(step.status == StepStatus.DONE for step in self.steps):
             status = RequestStatus.COMPLETED
@@ -200,6 +217,15 @@ class StepRun(Generic[S]):
         self.row.status = status
         self.save()
         return True
+
+
+def taken_over(row: KeyedRequest) -> Conflict:
+    return Conflict(
+        f"{row.noun.capitalize()} {row.id} was taken over by another sender after this one's lease ran out; "
+        "it stopped sending",
+        code="request_taken_over",
+        **{f"{row.noun}_id": row.id},
+    )
 
 
 # -- what the journal says happened -----------------------------------------------------------
