@@ -192,7 +192,7 @@ def test_dropped_database_connections_lose_no_request(cluster: Cluster) -> None:
             "WHERE datname = %s AND pid <> pg_backend_pid()",
             (name,),
         )
-        assert cursor.fetchone()[0] >= 1  # type: ignore[index]
+        assert cursor.fetchone()[0] >= 1
     admin.close()
     done = wait_until(lambda: (r := cluster.issuance(accepted["id"]))["status"] == "completed" and r, api)
     assert done["issued_rows"] == ROWS
