@@ -73,13 +73,20 @@ def platform(audit: AuditLog | None = None) -> Platform:
     through it is proposed to the Safe (recorded in the API's database) instead of sent."""
     from rwakit.platform import Platform
 
-    opened = Platform.from_settings(get_settings(), audit=audit)
+    settings = get_settings()
+    opened = Platform.from_settings(settings, audit=audit)
+    if settings.database_url is not None and settings.database_url.startswith("postgresql"):
+        from rwakit.db.send_gate import send_gate  # API processes on this database send with the same keys
+
+        opened.txm.gate = send_gate(database(), opened.chain.w3)
     if opened.deployment.safe is None:
         return opened
     from rwakit.custody.proposals import SafeProposer
 
     proposer = SafeProposer(custody(opened, audit), default_maker=f"cli:{getpass.getuser()}")
-    return Platform.open(opened.chain, opened.deployment, audit=audit, acting=proposer)
+    proposing = Platform.open(opened.chain, opened.deployment, audit=audit, acting=proposer)
+    proposing.txm.gate = opened.txm.gate
+    return proposing
 
 
 def custody(opened: Platform, audit: AuditLog | None = None) -> SafeProposals:
