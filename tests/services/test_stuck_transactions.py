@@ -113,7 +113,7 @@ def test_a_pending_transaction_is_replaced_with_higher_fees_and_the_original_set
         return send(raw)
 
     monkeypatch.setattr(chain.w3.eth, "send_raw_transaction", journalled_first)
-    txm = TransactionManager(chain.w3, journal=journal, stuck_after=0.5, timeout=10)
+    txm = TransactionManager(chain.w3, journal=journal, stuck_after=1.0, timeout=10)
     nonce, fee_cap = chain.w3.eth.get_transaction_count(chain.operator.address), first_fee_cap(chain, token)
     with mining_by_hand(chain), minting(chain, token, txm) as sending:
         until(lambda: len(records(journal)) == 2 and records(journal)[1].status == "sent")
@@ -132,10 +132,32 @@ def test_a_pending_transaction_is_replaced_with_higher_fees_and_the_original_set
     assert chain.w3.eth.get_transaction_count(chain.operator.address) == nonce + 1
 
 
+def test_a_replacement_the_node_finds_mined_is_settled_by_the_original(
+    chain: Chain, token: Contract, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The original is mined just before its replacement reaches the node, which answers 'nonce too low'."""
+    journal = MemoryJournal()
+    txm = TransactionManager(chain.w3, journal=journal, stuck_after=0.3, timeout=10)
+    send = chain.w3.eth.send_raw_transaction
+
+    def mine_first(raw: bytes) -> HexBytes:
+        if len(records(journal)) == 2:
+            rpc(chain, "evm_mine")
+        return send(raw)
+
+    monkeypatch.setattr(chain.w3.eth, "send_raw_transaction", mine_first)
+    with mining_by_hand(chain), minting(chain, token, txm) as sending:
+        receipt = sending.result(timeout=5)
+    original, replacement = records(journal)
+    assert receipt["transactionHash"].to_0x_hex() == original.tx_hash and original.status == "mined"
+    assert (replacement.status, replacement.error) == ("failed", f"replaced by {original.tx_hash}")
+    assert balance(chain, token) == AMOUNT
+
+
 def test_a_replacement_that_reverts_is_decoded_as_any_revert(chain: Chain, token: Contract) -> None:
     """Gas is given so the node mines a transfer the sender has no balance for (no estimate refuses it)."""
     journal, poor = MemoryJournal(), chain.signers[6]
-    txm = TransactionManager(chain.w3, journal=journal, stuck_after=0.5, timeout=10)
+    txm = TransactionManager(chain.w3, journal=journal, stuck_after=1.0, timeout=10)
     call = token.functions.transfer(chain.signers[5].address, 1)
     tx = dict(call.build_transaction({"from": poor.address, "gas": 100_000, "chainId": chain.chain_id}))
     with mining_by_hand(chain), ThreadPoolExecutor(1) as pool:
@@ -168,12 +190,14 @@ def test_replacements_stop_at_the_bound_and_the_wait_at_the_timeout(chain: Chain
     assert chain.w3.eth.get_transaction_count(chain.operator.address) == nonce + 1
 
 
-def test_a_transaction_mined_at_once_is_never_replaced(chain: Chain, token: Contract) -> None:
+def test_transactions_mined_at_once_are_never_replaced(chain: Chain, token: Contract) -> None:
+    """Anvil mining on receipt: each receipt comes in well before stuck_after."""
     journal = MemoryJournal()
-    txm = TransactionManager(chain.w3, journal=journal, stuck_after=0.0)
+    txm = TransactionManager(chain.w3, journal=journal, stuck_after=0.2)
     call = token.functions.mint(chain.signers[5].address, AMOUNT)
-    receipt = txm.transact(chain.operator, call, label="mint")
-    assert [(r.status, r.tx_hash) for r in records(journal)] == [("mined", receipt["transactionHash"].to_0x_hex())]
+    hashes = [txm.transact(chain.operator, call, label="mint")["transactionHash"].to_0x_hex() for _ in range(5)]
+    assert [(r.status, r.tx_hash) for r in records(journal)] == [("mined", h) for h in hashes]
+    assert balance(chain, token) == 5 * AMOUNT
 
 
 def test_a_transaction_mined_before_stuck_after_is_never_replaced(chain: Chain, token: Contract) -> None:
