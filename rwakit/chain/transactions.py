@@ -8,11 +8,17 @@ Several processes may send for one key (API workers on one PostgreSQL): a shared
 then admits one of them at a time per key, from reading the node's next nonce to the broadcast, so
 nonces go out in order with no gap and no collision, and a process that dies in between leaves its
 nonce to the next sender.
+
+A transaction with no receipt after ``stuck_after`` seconds is sent again as it was if the node dropped it,
+else replaced (same nonce and call, fees up 12.5%, journalled first) at most MAX_REPLACEMENTS times; the
+first of its versions mined is the outcome, and the others are journalled failed, "replaced by" that one.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
@@ -23,7 +29,7 @@ from eth_typing import ChecksumAddress
 from hexbytes import HexBytes
 from web3 import Web3
 from web3.contract.contract import ContractConstructor, ContractFunction
-from web3.exceptions import TimeExhausted, Web3RPCError
+from web3.exceptions import TransactionNotFound, Web3RPCError
 from web3.types import TxParams, TxReceipt, Wei
 
 from rwakit.chain.revert_data import revert_data
@@ -34,6 +40,11 @@ from rwakit.errors import ChainError, ChainUnavailable, InvalidInput, Transactio
 TxStatus = Literal["signed", "sent", "mined", "reverted", "failed"]
 ESTIMATE_ATTEMPTS = 3
 GAS_MARGIN = 1.2  # estimates can shift with block.timestamp checks (KYC expiry) between estimate and inclusion
+MAX_REPLACEMENTS = 3
+# How nodes (geth, Anvil, Besu) refuse a transaction whose nonce one of ours already took or that they hold.
+TAKEN = ("nonce too low", "already known", "already imported", "known transaction")
+
+log = logging.getLogger("rwakit.chain")
 
 
 @dataclass
@@ -57,6 +68,15 @@ class TxJournal(Protocol):
     """Receives every state change of every transaction, before the next step is taken."""
 
     def record(self, record: TxRecord) -> None: ...
+
+
+@dataclass
+class _Sent:
+    """One signed version of a transaction: its record, and its raw bytes, kept in memory to send again."""
+
+    record: TxRecord
+    tx: dict[str, Any]
+    raw: bytes = field(repr=False)
 
 
 class MemoryJournal:
@@ -113,12 +133,14 @@ class TransactionManager:
         gate: SendGate | None = None,
         poll_latency: float = 0.01,
         timeout: float = 120.0,
+        stuck_after: float = 30.0,
     ) -> None:
         self.w3 = w3
         self.journal: TxJournal = journal or MemoryJournal()
         self.gate: SendGate = gate or LocalGate()
         self._poll_latency = poll_latency
         self._timeout = timeout
+        self._stuck_after = stuck_after
         self._lock = threading.Lock()
         self._nonces: dict[ChecksumAddress, int] = {}
         self._chain_id: int | None = None
@@ -187,7 +209,7 @@ class TransactionManager:
             with self.gate.hold(signer.address) as shared:
                 record, raw = self._sign_and_journal(signer, tx, label, shared)
                 try:
-                    tx_hash = self.w3.eth.send_raw_transaction(raw)
+                    self.w3.eth.send_raw_transaction(raw)
                 except Web3RPCError as exc:
                     self._fail(record, str(exc), signer)
                     if attempt == 0 and "nonce" in str(exc).lower():
@@ -200,7 +222,7 @@ class TransactionManager:
                     shared.sent(record.nonce)
             record.status = "sent"
             self.journal.record(record)
-            return self._wait(record, tx, tx_hash)
+            return self._wait(signer, _Sent(record, {**tx, "nonce": record.nonce}, raw))
         raise AssertionError("unreachable: the loop returns or raises")
 
     def _sign_and_journal(
@@ -215,19 +237,8 @@ class TransactionManager:
                     self._nonces[address] = int(self.w3.eth.get_transaction_count(address, "pending"))
                 nonce = self._nonces[address]
                 self._nonces[address] = nonce + 1
-        tx = {**tx, "nonce": nonce}
         try:
-            raw = signer.sign_transaction(tx)
-            # The hash is known before broadcast, so a crash after sending can be reconciled from the journal.
-            record = TxRecord(
-                label=label,
-                sender=address,
-                nonce=nonce,
-                to=tx.get("to"),
-                data=str(tx.get("data", "0x")),
-                tx_hash=Web3.keccak(raw).to_0x_hex(),
-            )
-            self.journal.record(record)
+            record, raw = self._sign_and_record(signer, {**tx, "nonce": nonce}, label)
         except BaseException:
             self.reset_nonce(address)  # nothing was broadcast: the next transaction reuses the nonce
             raise
@@ -238,22 +249,110 @@ class TransactionManager:
         self.journal.record(record)
         self.reset_nonce(signer.address)
 
-    def _wait(self, record: TxRecord, tx: dict[str, Any], tx_hash: HexBytes) -> TxReceipt:
-        try:
-            receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, self._timeout, self._poll_latency)
-        except TimeExhausted as exc:
-            raise ChainError(
-                f"{record.label}: no receipt for {record.tx_hash} after {self._timeout:.0f} s", code="tx_pending"
-            ) from exc
-        record.block_number, record.gas_used = receipt["blockNumber"], receipt["gasUsed"]
-        if receipt["status"] == 1:
-            record.status = "mined"
-            self.journal.record(record)
-            return receipt
-        error = self._replay_revert(tx, receipt, record.label)
-        record.status, record.error = "reverted", error.message
+    def _sign_and_record(self, signer: Signer, tx: dict[str, Any], label: str) -> tuple[TxRecord, bytes]:
+        raw = signer.sign_transaction(tx)
+        # The hash is known before broadcast, so a crash after sending can be reconciled from the journal.
+        record = TxRecord(
+            label=label,
+            sender=signer.address,
+            nonce=int(tx["nonce"]),
+            to=tx.get("to"),
+            data=str(tx.get("data", "0x")),
+            tx_hash=Web3.keccak(raw).to_0x_hex(),
+        )
         self.journal.record(record)
-        raise error
+        return record, raw
+
+    def _wait(self, signer: Signer, first: _Sent) -> TxReceipt:
+        """The receipt of whichever version of the transaction is mined; every `stuck_after` without one, the
+        last version is sent again (the node dropped it) or replaced (MAX_REPLACEMENTS times at most)."""
+        sent, replacements = [first], 0
+        deadline = time.monotonic() + self._timeout
+        check = time.monotonic() + self._stuck_after
+        while (found := self._receipt(sent)) is None:
+            if time.monotonic() >= deadline:
+                hashes = ", ".join(str(s.record.tx_hash) for s in sent)
+                raise ChainError(
+                    f"{first.record.label}: no receipt for {hashes} after {self._timeout:.0f} s", code="tx_pending"
+                )
+            if time.monotonic() >= check:
+                replacements += self._unstick(signer, sent, replacements < MAX_REPLACEMENTS)
+                check = time.monotonic() + self._stuck_after
+            time.sleep(self._poll_latency)
+        mined, receipt = found
+        record = mined.record
+        record.block_number, record.gas_used = receipt["blockNumber"], receipt["gasUsed"]
+        error = None if receipt["status"] == 1 else self._replay_revert(mined.tx, receipt, record.label)
+        record.status, record.error = ("mined", None) if error is None else ("reverted", error.message)
+        self.journal.record(record)
+        for other in sent:
+            if other is not mined:  # "failed" without "broadcast failed": settled, never to be mined
+                other.record.status, other.record.error = "failed", f"replaced by {record.tx_hash}"
+                self.journal.record(other.record)
+        if error is not None:
+            raise error
+        return receipt
+
+    def _receipt(self, sent: list[_Sent]) -> tuple[_Sent, TxReceipt] | None:
+        for version in sent:
+            try:
+                return version, self.w3.eth.get_transaction_receipt(HexBytes(str(version.record.tx_hash)))
+            except TransactionNotFound:
+                continue
+        return None
+
+    def _unstick(self, signer: Signer, sent: list[_Sent], may_replace: bool) -> int:
+        """Send the last version again if the node dropped it from its pool, else replace it if it is still
+        pending and `may_replace`; return the number of replacements signed (0 or 1)."""
+        last = sent[-1]
+        try:
+            pending = self.w3.eth.get_transaction(HexBytes(str(last.record.tx_hash)))["blockNumber"] is None
+        except TransactionNotFound:
+            self._broadcast(last)  # the same bytes: the same hash, and no new record
+            return 0
+        if not (pending and may_replace):
+            return 0
+        if (replacement := self._replace(signer, last)) is not None:
+            sent.append(replacement)
+        return 1
+
+    def _broadcast(self, version: _Sent) -> str | None:
+        """Send a signed version; None if the node has it or has mined one of ours for its nonce (TAKEN),
+        else the node's refusal, logged: the versions sent before are still waited for."""
+        try:
+            self.w3.eth.send_raw_transaction(version.raw)
+        except Web3RPCError as exc:
+            if any(taken in str(exc).lower() for taken in TAKEN):
+                return None
+            log.warning("%s: the node refused %s: %s", version.record.label, version.record.tx_hash, exc)
+            return str(exc)
+        return None
+
+    def _replace(self, signer: Signer, last: _Sent) -> _Sent | None:
+        """`last` signed again with higher fees, journalled before it is broadcast; None if the node refused it."""
+        tx = {**last.tx, **self._bumped_fees(last.tx)}
+        record, raw = self._sign_and_record(signer, tx, last.record.label)
+        try:
+            refusal = self._broadcast(version := _Sent(record, tx, raw))
+        except (ConnectionError, OSError) as exc:
+            record.status, record.error = "failed", f"broadcast failed: {exc}"
+            self.journal.record(record)
+            raise ChainUnavailable(f"Chain unreachable while replacing {record.label}") from exc
+        if refusal is None:
+            record.status = "sent"
+        else:
+            record.status, record.error = "failed", f"replacement refused: {refusal}"
+        self.journal.record(record)
+        return version if refusal is None else None
+
+    def _bumped_fees(self, tx: dict[str, Any]) -> dict[str, int]:
+        """Fees 12.5% up (rounded up), above the 10% nodes require of a replacement; an EIP-1559 fee cap
+        also covers twice the latest base fee plus the new tip."""
+        if "gasPrice" in tx:
+            return {"gasPrice": _bump(int(tx["gasPrice"]))}
+        tip = _bump(int(tx["maxPriorityFeePerGas"]))
+        base_fee = int(self.w3.eth.get_block("latest").get("baseFeePerGas", 0))
+        return {"maxPriorityFeePerGas": tip, "maxFeePerGas": max(_bump(int(tx["maxFeePerGas"])), 2 * base_fee + tip)}
 
     def _replay_revert(self, tx: dict[str, Any], receipt: TxReceipt, label: str) -> ChainError:
         """Re-run a reverted transaction as a call to recover the revert data: in the state before
@@ -270,6 +369,10 @@ class TransactionManager:
                 continue  # that block's state is gone
             break
         return TransactionFailed(f"{label} reverted in block {receipt['blockNumber']} (reason not recoverable)")
+
+
+def _bump(fee: int) -> int:
+    return -(-fee * 9 // 8)
 
 
 def _refusal(exc: Exception, label: str) -> ChainError | None:
