@@ -66,6 +66,9 @@ class Settings(BaseSettings):
         description="Run the issuance queue's sender in the API process (false: this process only accepts; "
         "`rwakit sender` sends)",
     )
+    tx_stuck_seconds: float = Field(
+        30.0, gt=0, description="Seconds without a receipt before a transaction is sent again or replaced (higher fees)"
+    )
     sender_poll_seconds: float = Field(0.5, gt=0, le=60, description="Seconds between the sender's looks at the queue")
     sender_retry_seconds: float = Field(
         5.0, gt=0, description="Seconds before the sender retries an issuance the chain cut short"

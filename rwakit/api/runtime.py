@@ -54,6 +54,7 @@ class Runtime:
         proposer: every write then becomes a proposal, kept in the API's database."""
         gate = send_gate(self.engine, platform.chain.w3)  # other workers send with the same keys
         platform.txm.gate = gate  # the Safe's executor sends through this one
+        platform.txm.stuck_after = self.settings.tx_stuck_seconds
         if platform.deployment.safe is not None:
             self.proposals = SafeProposals(
                 SafeAccount.at(platform.chain.w3, platform.deployment.safe),
@@ -66,6 +67,7 @@ class Runtime:
             platform = Platform.open(platform.chain, platform.deployment, audit=self.audit, acting=proposer)
         platform.txm.journal = NotingJournal(self.journal, self.reads)  # reads wait for this process's writes
         platform.txm.gate = gate
+        platform.txm.stuck_after = self.settings.tx_stuck_seconds
         self.journal.attach(platform.txm)
         signer = platform.signer  # the agent and compliance officer Platform.open gives the services
         platform.controls = ControlsService(platform.txm, platform.assets, platform.registry, signer, self.audit)

@@ -140,7 +140,7 @@ class TransactionManager:
         self.gate: SendGate = gate or LocalGate()
         self._poll_latency = poll_latency
         self._timeout = timeout
-        self._stuck_after = stuck_after
+        self.stuck_after = stuck_after
         self._lock = threading.Lock()
         self._nonces: dict[ChecksumAddress, int] = {}
         self._chain_id: int | None = None
@@ -268,7 +268,7 @@ class TransactionManager:
         last version is sent again (the node dropped it) or replaced (MAX_REPLACEMENTS times at most)."""
         sent, replacements = [first], 0
         deadline = time.monotonic() + self._timeout
-        check = time.monotonic() + self._stuck_after
+        check = time.monotonic() + self.stuck_after
         while (found := self._receipt(sent)) is None:
             if time.monotonic() >= deadline:
                 hashes = ", ".join(str(s.record.tx_hash) for s in sent)
@@ -277,7 +277,7 @@ class TransactionManager:
                 )
             if time.monotonic() >= check:
                 replacements += self._unstick(signer, sent, replacements < MAX_REPLACEMENTS)
-                check = time.monotonic() + self._stuck_after
+                check = time.monotonic() + self.stuck_after
             time.sleep(self._poll_latency)
         mined, receipt = found
         record = mined.record
