@@ -1,4 +1,6 @@
-"""Every request body is checked before anything parses it: its size, UTF-8, and how deep its JSON nests.
+"""Every request body is checked before anything parses it: its size, UTF-8, and how deep its JSON nests;
+and its query string for a parameter given twice (no parameter of the API is a list: FastAPI would take
+one of the values silently, and a filter meant to narrow a read could be overridden by a second one).
 
 Importing web3's dependencies (py_ecc, py-evm) raises Python's recursion limit to 100,000, so the
 JSON parser no longer stops at RecursionError: a body of 100,000 nested arrays overflows the C stack
@@ -9,7 +11,9 @@ sees them.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from itertools import accumulate
+from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -40,6 +44,15 @@ def check_body(body: bytes) -> None:
         )
 
 
+def check_query(query: bytes) -> None:
+    names = Counter(name for name, _ in parse_qsl(query.decode("latin-1"), keep_blank_values=True))
+    if repeated := sorted(name for name, count in names.items() if count > 1):
+        raise InvalidInput(
+            f"Query parameters given more than once: {', '.join(repeated)[:200]}; give each once",
+            code="repeated_query_parameter",
+        )
+
+
 class BodyGuard:
     """ASGI middleware: reads the body (refusing it past `max_bytes` without reading on), checks it,
     and hands it on to the app."""
@@ -53,6 +66,7 @@ class BodyGuard:
             await self.app(scope, receive, send)
             return
         try:
+            check_query(scope.get("query_string", b""))
             body = await self._read(scope, receive)
             if body is None:
                 return  # the client went away

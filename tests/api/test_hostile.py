@@ -144,3 +144,12 @@ def test_a_whole_number_written_as_2_0_is_an_integer(api: Api) -> None:
     asset = {"name": "Tower", "symbol": "TWR", "shares_authorised": "1000", "decimals": 2.0}
     assert ok(api.issuer.post("/assets", json=asset), 201)["decimals"] == 2
     ok(api.compliance.request("PUT", "/assets/TWR/rules/allowed-countries", json={"countries": [344.0]}))
+
+
+def test_a_query_parameter_given_twice_is_422_not_one_of_its_values(api: Api) -> None:
+    """Found by the schema fuzz: GET /audit?tx_hash=a&tx_hash=b answered 200 for the last value."""
+    body = refused(api.admin.get("/audit?tx_hash=0x01&tx_hash=0x02"), 422, "repeated_query_parameter")
+    assert "tx_hash" in body["message"]
+    refused(api.admin.get("/issuances?limit=1&limit=500&asset=HVT"), 422, "repeated_query_parameter")
+    assert api.admin.get("/audit?tx_hash=0x01&limit=5").status_code == 200
+    assert api.admin.get("/audit?tx_hash=").status_code == 200  # blank is a value, given once
