@@ -34,8 +34,10 @@ browser:
 	  { $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; } || \
 	  echo "Chromium could not be installed: the browser tests (tests/web/test_browser.py) will be skipped"
 
+# Test files are shared among this many processes (pytest-xdist), each with its own Anvil; 1 runs them in one.
+TEST_WORKERS ?= 2
 test: deps browser
-	RWAKIT_TEST_POSTGRES_URL=$(RWAKIT_TEST_POSTGRES_URL) $(BIN)/python -m pytest
+	RWAKIT_TEST_POSTGRES_URL=$(RWAKIT_TEST_POSTGRES_URL) $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: deps
 	$(BIN)/ruff check rwakit tests bench scripts
