@@ -3,21 +3,25 @@ operator's key, every mint lands once; and several workers on SQLite are refused
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import subprocess
 import time
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import httpx
 import pytest
 
 from rwakit.chain.connection import http_web3
-from rwakit.chain.node import free_port
+from rwakit.chain.node import LocalNode, free_port
 from rwakit.contracts import load_artifact
-from tests.api.test_serve import RWAKIT, env, pid_alive, start_serving, stop_at_end, wait_for  # noqa: F401 (fixtures)
+from rwakit.platform import Platform
+from tests.api.test_serve import RWAKIT, env, pid_alive, wait_for  # noqa: F401 (env: a fixture)
 from tests.postgres import fresh_database
 
 RWAKIT_SERVE = [*RWAKIT, "serve"]
@@ -64,20 +68,37 @@ def clients_on_each_worker(base: str, port: int, pids: list[int], each: int, tri
     raise AssertionError(f"after {tries} connections the workers accepted {[len(c) for c in kept.values()]}")
 
 
+@contextmanager
+def serving(args: list[str], environment: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """`rwakit serve` in its own process group: whatever is left of it (the workers too) is killed at the end."""
+    with open(log, "wb") as out:
+        process = subprocess.Popen([*RWAKIT_SERVE, *args], env=environment, stdout=out, stderr=subprocess.STDOUT,
+                                   start_new_session=True)  # fmt: skip
+    try:
+        yield process
+    finally:
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def started_workers(log: Path, process: subprocess.Popen[bytes], count: int) -> tuple[str, list[int]]:
+    """The log once `count` workers have started, and their pids (none of them the parent)."""
+    text = wait_for(log, rf"(?s)(Application startup complete.*){{{count}}}", process, timeout=120)
+    pids = [int(pid) for pid in re.findall(r"Started server process \[(\d+)\]", text)]
+    assert len(set(pids)) == count and process.pid not in pids and all(map(pid_alive, pids)), text
+    return text, pids
+
+
 def test_two_workers_on_postgresql_issue_at_once_and_every_mint_lands_once(
     env: dict[str, str],  # noqa: F811
     tmp_path: Path,
-    stop_at_end: list[subprocess.Popen[bytes]],  # noqa: F811
 ) -> None:
     with fresh_database("serve_workers") as url:
         env = {**env, "RWAKIT_DATABASE_URL": url, "PYTHONPATH": TREE}
         port, log = free_port(), tmp_path / "serve.log"
-        process = start_serving(["--demo", "--workers", "2", "--port", str(port)], env, log)
-        stop_at_end.append(process)
-        try:
-            text = wait_for(log, r"(?s)(Application startup complete.*){2}", process, timeout=120)
-            pids = [int(pid) for pid in re.findall(r"Started server process \[(\d+)\]", text)]
-            assert len(set(pids)) == 2 and process.pid not in pids and all(map(pid_alive, pids)), text
+        with serving(["--demo", "--workers", "2", "--port", str(port)], env, log) as process:
+            text, pids = started_workers(log, process, 2)
             issuer = dict(re.findall(r"^  (issuer)\s+(rwk_\S+)$", text, re.MULTILINE))["issuer"]
             node_url = re.search(r"Chain: anvil JSON-RPC on (\S+),", text).group(1)  # type: ignore[union-attr]
             base = f"http://127.0.0.1:{port}"
@@ -132,10 +153,28 @@ def test_two_workers_on_postgresql_issue_at_once_and_every_mint_lands_once(
             assert process.wait(30) == 0, log.read_text()
             assert not any(map(pid_alive, pids)), "a worker outlived Ctrl-C"
             assert "anvil" in log.read_text().splitlines()[-1] and "stopped" in log.read_text().splitlines()[-1]
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
+
+
+def test_two_workers_over_an_existing_deployment_serve_with_the_first_admin_key(
+    env: dict[str, str],  # noqa: F811
+    tmp_path: Path,
+    anvil: LocalNode,
+    platform: Platform,
+) -> None:
+    platform.deployment.save(tmp_path / "data" / "deployment.json")
+    with fresh_database("serve_workers") as url:
+        env = {**env, "RWAKIT_RPC_URL": anvil.url, "RWAKIT_DATABASE_URL": url, "PYTHONPATH": TREE}
+        port, log = free_port(), tmp_path / "serve.log"
+        with serving(["--workers", "2", "--port", str(port)], env, log) as process:
+            text, pids = started_workers(log, process, 2)
+            admin = re.search(r"^  admin\s+(rwk_\S+)$", text, re.MULTILINE).group(1)  # type: ignore[union-attr]
+            for client in clients_on_each_worker(f"http://127.0.0.1:{port}", port, pids, each=1):
+                assert client.get("/health").json()["contracts"]["deployed"] is True
+                assert client.get("/assets", headers={"X-API-Key": admin}).status_code == 200
+                client.close()
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(30) in (0, 143), log.read_text()
+            assert not any(map(pid_alive, pids)), "a worker outlived SIGTERM"
 
 
 @pytest.mark.parametrize("demo", [["--demo"], []], ids=["demo", "deployment"])
