@@ -49,6 +49,11 @@ compile: deps
 bench: deps
 	$(BIN)/python bench/gas.py
 
+# Issuances over HTTP with 1, 2 and 4 API workers on one PostgreSQL (the server of RWAKIT_TEST_POSTGRES_URL).
+.PHONY: bench-load
+bench-load: deps
+	$(BIN)/python bench/load.py --postgres $(RWAKIT_TEST_POSTGRES_URL)
+
 clean:
 	rm -rf $(VENV) node_modules .rwakit .pytest_cache .hypothesis
 

@@ -3,6 +3,7 @@
 from rwakit.api import create_app
 app = create_app(Settings())                 # platform from the deployment record, DB from settings
 app = create_app(settings, platform=p)       # tests and `rwakit serve --demo`: a platform in hand
+app_from_environment()                       # a worker of `rwakit serve --workers N` (uvicorn's factory)
 """
 
 from __future__ import annotations
@@ -59,6 +60,11 @@ def create_app(settings: Settings, *, platform: Platform | None = None, engine: 
     install_web(app)  # the dashboard under /web (docs/web.md)
     app.state.routes = [*app.router.routes, *api_routes]
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """One worker's app of `rwakit serve --workers N`: settings from the RWAKIT_* variables the parent set."""
+    return create_app(Settings())
 
 
 def _reconcile_interrupted(runtime: Runtime) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import signal
 import sys
 from collections.abc import Callable, Iterator
@@ -25,7 +26,7 @@ from rwakit.db import SqlJournal, make_engine, migrate
 from rwakit.db.audit import SqlAuditLog
 from rwakit.db.keys import ApiKey, Role, create_api_key
 from rwakit.db.records import AssetRecord, CustodialWallet, InvestorProfile
-from rwakit.errors import RwakitError
+from rwakit.errors import ConfigError, RwakitError
 from rwakit.platform import Platform
 
 Say = Callable[[str], None]
@@ -46,14 +47,21 @@ class Serving:
 
 
 def serve(settings: Settings, *, demo: bool, host: str | None = None, port: int | None = None,
-          kind: str = "anvil", say: Say = print) -> None:  # fmt: skip
+          kind: str = "anvil", workers: int = 1, say: Say = print) -> None:  # fmt: skip
     """Prepare, print the URLs and keys, and serve until Ctrl-C; stop whatever was started."""
     import uvicorn
+    from sqlalchemy.engine import make_url
 
     from rwakit.api.app import create_app
     from rwakit.chain.node import port_is_free
 
     host, port = host or settings.api_host, port or settings.api_port
+    if workers > 1 and make_url(settings.db_url).get_backend_name() != "postgresql":
+        raise ConfigError(
+            f"{workers} workers need a database several processes share: set RWAKIT_DATABASE_URL to a PostgreSQL "
+            "URL (SQLite serves one process)",
+            code="workers_need_postgresql",
+        )
     if not port_is_free(port):
         raise RwakitError(f"Port {port} is in use: pass --port or set RWAKIT_API_PORT", code="port_in_use")
     with _stop_on_sigterm(), _demo_chain(settings, kind, say) if demo else _no_chain() as started:
@@ -66,13 +74,31 @@ def serve(settings: Settings, *, demo: bool, host: str | None = None, port: int 
             engine, platform = make_engine(settings.db_url), None
             migrate(engine)
             serving.keys = bootstrap_admin(engine)
-        app = create_app(settings, platform=platform, engine=engine)
+        app = create_app(settings, platform=platform, engine=engine) if workers == 1 else None
         _announce(serving, settings, say)
+        if app is None:
+            serve_workers(settings, host=host, port=port, workers=workers)
+            return
         # Everything loaded so far (web3, ABIs, schemas: ~200k objects) lives as long as the process:
         # out of the collector's way, a 10,000-holder cap table is built in about half the time.
         gc.collect()
         gc.freeze()
         uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="info")).run()
+
+
+def serve_workers(settings: Settings, *, host: str, port: int, workers: int) -> None:
+    """`workers` uvicorn processes on one socket, each building its own app from the environment
+    (rwakit.api.app.app_from_environment): the data dir, database and node this process prepared (with
+    --demo: the demo's) go to them as RWAKIT_* variables. Their senders share the key's nonces through
+    the database (rwakit.db.send_gate)."""
+    import uvicorn
+
+    os.environ["RWAKIT_DATA_DIR"] = str(settings.data_dir)
+    os.environ["RWAKIT_DATABASE_URL"] = settings.db_url
+    if settings.rpc_url:
+        os.environ["RWAKIT_RPC_URL"] = settings.rpc_url
+    uvicorn.run("rwakit.api.app:app_from_environment", factory=True, host=host, port=port, workers=workers,
+                log_level="info")  # fmt: skip
 
 
 @contextmanager

@@ -20,6 +20,9 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Interface (default RWAKIT_API_HOST, 127.0.0.1)")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default RWAKIT_API_PORT, 8000)")] = None,
     kind: Annotated[ChainKind, typer.Option("--kind", help="With --demo")] = ChainKind.ANVIL,
+    workers: Annotated[
+        int, typer.Option(min=1, help="API processes; more than 1 needs PostgreSQL (RWAKIT_DATABASE_URL)")
+    ] = 1,
 ) -> None:
     """Serve the HTTP API (docs at /docs): over the deployment in the data dir, or a fresh demo chain."""
     from rwakit.api.server import serve as run_server
@@ -28,7 +31,7 @@ def serve(
     try:
         with reported():
             say = _with_demo_chain(settings) if demo else typer.echo
-            run_server(settings, demo=demo, host=host, port=port, kind=kind.value, say=say)
+            run_server(settings, demo=demo, host=host, port=port, kind=kind.value, workers=workers, say=say)
     except KeyboardInterrupt:
         pass
 
