@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
+from typing import Any
 
 import requests
-from web3 import Web3
+from web3 import HTTPProvider, Web3
 from web3.providers.eth_tester import EthereumTesterProvider
 from web3.providers.rpc.utils import ExceptionRetryConfiguration
+from web3.types import RPCEndpoint, RPCResponse
 
 from rwakit.chain.signer import DevKeySigner, KeystoreSigner, LocalKeySigner, Signer, read_passphrase, usable_signers
 from rwakit.config import DEFAULT_RPC_TIMEOUT, Settings
@@ -16,6 +19,35 @@ from rwakit.errors import ChainUnavailable
 # web3 retries a timed-out call 5 times by default: a node that does not answer within the timeout is
 # taken as down now, so only refused connections and HTTP errors are retried.
 _RETRIED = ExceptionRetryConfiguration(errors=(ConnectionError, requests.ConnectionError, requests.HTTPError))
+MINING_RACE = "BlockOutOfRangeError"
+MINING_RACE_ATTEMPTS = 4
+
+
+class NodeProvider(HTTPProvider):
+    """HTTP JSON-RPC that asks again when Anvil answers a call made while it mines a block with
+    BlockOutOfRangeError ("block height is N but requested was N-1"): measured in 2-9 % of API requests
+    with several senders (bench/load.py) and on gas estimates (tests/services/test_send_gate.py)."""
+
+    def make_request(self, method: RPCEndpoint, params: Any) -> RPCResponse:
+        for attempt in range(MINING_RACE_ATTEMPTS):
+            response = super().make_request(method, params)
+            if attempt == MINING_RACE_ATTEMPTS - 1 or not _mining_race(response):
+                return response
+            time.sleep(0.005 * (attempt + 1))
+        raise AssertionError("unreachable: the loop returns")
+
+    def make_batch_request(self, batch_requests: list[tuple[RPCEndpoint, Any]]) -> list[RPCResponse] | RPCResponse:
+        for attempt in range(MINING_RACE_ATTEMPTS):
+            responses = super().make_batch_request(batch_requests)
+            answers = responses if isinstance(responses, list) else [responses]
+            if attempt == MINING_RACE_ATTEMPTS - 1 or not any(_mining_race(r) for r in answers):
+                return responses
+            time.sleep(0.005 * (attempt + 1))
+        raise AssertionError("unreachable: the loop returns")
+
+
+def _mining_race(response: Any) -> bool:
+    return isinstance(response, dict) and MINING_RACE in str(response.get("error", ""))
 
 
 @dataclass
@@ -36,7 +68,7 @@ class Chain:
 
 def http_web3(url: str, timeout: float = DEFAULT_RPC_TIMEOUT) -> Web3:
     """web3 over HTTP: every call gives up after `timeout` seconds (requests.Timeout)."""
-    return Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": timeout}, exception_retry_configuration=_RETRIED))
+    return Web3(NodeProvider(url, request_kwargs={"timeout": timeout}, exception_retry_configuration=_RETRIED))
 
 
 def connect_url(url: str, signers: list[Signer], *, timeout: float = DEFAULT_RPC_TIMEOUT) -> Chain:

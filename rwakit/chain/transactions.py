@@ -38,7 +38,6 @@ from rwakit.contracts.reverts import decode_revert, revert_error
 from rwakit.errors import ChainError, ChainUnavailable, InvalidInput, TransactionFailed
 
 TxStatus = Literal["signed", "sent", "mined", "reverted", "failed"]
-ESTIMATE_ATTEMPTS = 3
 GAS_MARGIN = 1.2  # estimates can shift with block.timestamp checks (KYC expiry) between estimate and inclusion
 MAX_REPLACEMENTS = 3
 # How nodes (geth, Anvil, Besu) refuse a transaction whose nonce one of ours already took or that they hold.
@@ -154,7 +153,8 @@ class TransactionManager:
     def transact(self, signer: Signer, call: Transactable, *, label: str, value: int = 0) -> TxReceipt:
         """Send `call` signed by `signer` and return its receipt; raise a typed error on revert."""
         try:
-            tx = self._build(signer, call, value)
+            base: TxParams = {"from": signer.address, "value": Wei(value), "chainId": self.chain_id}
+            tx = dict(call.build_transaction(base))
         except (ConnectionError, OSError) as exc:
             raise ChainUnavailable(f"Chain unreachable while preparing {label}: {exc}") from exc
         except Exception as exc:
@@ -170,19 +170,6 @@ class TransactionManager:
             signer.propose(str(tx["to"]), bytes(HexBytes(tx["data"])), label)
         tx["gas"] = int(int(tx["gas"]) * GAS_MARGIN)
         return self._send(signer, tx, label)
-
-    def _build(self, signer: Signer, call: Transactable, value: int) -> dict[str, Any]:
-        """The call as a transaction, its gas estimated. Anvil can answer an estimate made while another
-        sender's transaction is being mined with BlockOutOfRangeError (measured with three processes
-        sending at once, tests/services/test_send_gate.py): such an answer is asked again."""
-        base: TxParams = {"from": signer.address, "value": Wei(value), "chainId": self.chain_id}
-        for attempt in range(ESTIMATE_ATTEMPTS):
-            try:
-                return dict(call.build_transaction(base))
-            except Web3RPCError as exc:
-                if "BlockOutOfRangeError" not in str(exc) or attempt == ESTIMATE_ATTEMPTS - 1:
-                    raise
-        raise AssertionError("unreachable: the loop returns or raises")
 
     def deploy(
         self, signer: Signer, constructor: ContractConstructor, *, label: str

@@ -14,6 +14,7 @@ serves one process, which counts its own nonces (LocalGate).
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -46,6 +47,11 @@ class PostgresGate:
     def __init__(self, engine: Engine, w3: Web3) -> None:
         self.engine = engine
         self.chain = w3.eth.get_block(0)["hash"].to_0x_hex()
+        # This process's senders of one key queue here, not in PostgreSQL: each waiting in pg_advisory_lock
+        # would hold a pooled connection, and with the pool empty the holder could not journal (bench/load.py,
+        # 16 clients on one worker: 500s after the pool's 30 s timeout).
+        self._local: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
 
     def key(self, address: str) -> int:
         """The signed 64-bit advisory-lock key of (chain, address): the first 8 bytes of a Keccak hash."""
@@ -54,6 +60,13 @@ class PostgresGate:
 
     @contextmanager
     def hold(self, address: ChecksumAddress) -> Iterator[SharedCount | None]:
+        with self._guard:
+            local = self._local.setdefault(address.lower(), threading.Lock())
+        with local, self._held(address) as shared:
+            yield shared
+
+    @contextmanager
+    def _held(self, address: ChecksumAddress) -> Iterator[SharedCount]:
         key = self.key(address)
         names = {"chain": self.chain, "address": address}
         try:
