@@ -191,3 +191,31 @@ def test_an_incomplete_issuance_is_finished_by_the_sender_when_the_chain_is_back
     assert sender(api).work() is True
     assert ok(api.issuer.get(f"/issuances/{body['issuance_id']}"))["status"] == "completed"
     assert api.total_supply("HVT") == 10 * 10**6
+
+
+@pytest.mark.parametrize("reached", [False, True], ids=["lost", "reached the node"])
+def test_a_broadcast_that_failed_is_settled_by_asking_the_node_for_its_hash(
+    hvt: Api, settings: Settings, monkeypatch: pytest.MonkeyPatch, reached: bool
+) -> None:
+    """The node stopped answering while a chunk was being broadcast: the chunk is in doubt until the node
+    says whether it has that transaction, then sent once (lost) or taken as issued (it got there)."""
+    api = hvt
+    settings.issuance_chunk_size, settings.sender_retry_seconds = 2, 0.001
+    w3 = api.platform.chain.w3
+    send_raw = w3.eth.send_raw_transaction
+
+    def cut(raw: bytes) -> Any:
+        monkeypatch.setattr(w3.eth, "send_raw_transaction", send_raw)  # once
+        if reached:
+            send_raw(raw)
+        raise ConnectionError("the node went away mid-broadcast")
+
+    accepted = ok(batch(api, "cut-broadcast", headers=ASYNC), 202)
+    monkeypatch.setattr(w3.eth, "send_raw_transaction", cut)
+    sender(api).work()
+    assert [r.status for r in stored(api)] == ["in_doubt"]
+    api.platform.txm.reset_nonce(api.platform.signer.address)
+    assert sender(api).work() is True  # settled from the node (lost: not sent), then the rest sent
+    done = ok(api.issuer.get(f"/issuances/{accepted['id']}"))
+    assert done["status"] == "completed" and done["issued_rows"] == 4
+    assert api.total_supply("HVT") == 10 * 10**6  # each chunk once

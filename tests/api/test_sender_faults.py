@@ -58,10 +58,11 @@ class Cluster:
         process.log = log  # type: ignore[attr-defined]
         return process
 
-    def serve(self, extra: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    def serve(self, extra: dict[str, str] | None = None, workers: int = 1) -> subprocess.Popen[bytes]:
         port = free_port()
-        process = self.start("serve", "--port", str(port), extra=extra)
-        text = wait_until(lambda: _log(process) if "Uvicorn running on" in _log(process) else None, process)
+        process = self.start("serve", "--port", str(port), "--workers", str(workers), extra=extra)
+        started = f"(?s)(Application startup complete.*){{{workers}}}"
+        text = wait_until(lambda: _log(process) if re.search(started, _log(process)) else None, process)
         if match := re.search(r"^  admin\s+(rwk_\S+)$", text, re.MULTILINE):
             self.key = match.group(1)
         self.base = f"http://127.0.0.1:{port}"
@@ -148,6 +149,23 @@ def test_an_api_process_killed_mid_batch_is_finished_by_the_next_one_exactly_onc
     second = cluster.serve()
     done = wait_until(lambda: (r := cluster.issuance(accepted["id"]))["status"] == "completed" and r, second)
     assert done["reconciled"] and done["issued_rows"] == ROWS
+    cluster.exactly_once(accepted["id"])
+
+
+def test_every_worker_of_a_server_killed_mid_batch_restarts_and_finishes_it_exactly_once(cluster: Cluster) -> None:
+    """uvicorn's supervisor starts a worker again when one dies; the new workers' senders take the batch
+    over once its lease has run out."""
+    server = cluster.serve(workers=2)
+    accepted = cluster.post_batch("kill-the-workers")
+    wait_until(lambda: cluster.issuance(accepted["id"])["issued_rows"] >= 2, server)
+    workers = [int(pid) for pid in re.findall(r"Started server process \[(\d+)\]", _log(server))]
+    assert len(workers) == 2 and server.pid not in workers
+    for pid in workers:
+        os.kill(pid, signal.SIGKILL)
+    done = wait_until(lambda: (r := cluster.issuance(accepted["id"]))["status"] == "completed" and r, server)
+    assert done["reconciled"] and done["issued_rows"] == ROWS
+    restarted = {int(pid) for pid in re.findall(r"Started server process \[(\d+)\]", _log(server))} - set(workers)
+    assert len(restarted) == 2
     cluster.exactly_once(accepted["id"])
 
 

@@ -239,10 +239,13 @@ def settle(session: Session, platform: Platform, records: list[TxLog]) -> Verdic
     or 'sent' are looked up on chain and updated."""
     w3 = platform.chain.w3
     for record in records:
-        if record.status in ("signed", "sent") and record.tx_hash:
+        if record.tx_hash and (record.status in ("signed", "sent") or broadcast_unresolved([record])):
             try:
                 receipt = w3.eth.get_transaction_receipt(record.tx_hash)  # type: ignore[arg-type]
             except TransactionNotFound:
+                if (never := _never_mined(platform, record)) is not None:
+                    record.status, record.error = "failed", never
+                    _commit(session, record)
                 continue
             record.status = "mined" if receipt["status"] == 1 else "reverted"
             record.block_number, record.gas_used = receipt["blockNumber"], receipt["gasUsed"]
@@ -271,6 +274,22 @@ def _commit(session: Session, record: TxLog) -> None:
     record.updated_at = utcnow()
     session.add(record)
     session.commit()
+
+
+def _never_mined(platform: Platform, record: TxLog) -> str | None:
+    """Why a transaction without a receipt can never be mined, or None while it still can: another
+    transaction of its sender was mined with its nonce; or it never reached the node (signed, or its
+    broadcast failed) and the node does not have it."""
+    w3 = platform.chain.w3
+    if int(w3.eth.get_transaction_count(record.sender, "latest")) > record.nonce:  # type: ignore[arg-type]
+        return f"never mined: nonce {record.nonce} was taken by another transaction"
+    if record.status == "sent":
+        return None  # the node took it: it may still be mined
+    try:
+        w3.eth.get_transaction(record.tx_hash)  # type: ignore[arg-type]
+    except TransactionNotFound:
+        return "never reached the node"
+    return None
 
 
 def _never_broadcast(platform: Platform, record: TxLog) -> bool:
