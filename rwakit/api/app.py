@@ -8,6 +8,7 @@ app_from_environment()                       # a worker of `rwakit serve --worke
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -63,8 +64,12 @@ def create_app(settings: Settings, *, platform: Platform | None = None, engine: 
 
 
 def app_from_environment() -> FastAPI:
-    """One worker's app of `rwakit serve --workers N`: settings from the RWAKIT_* variables the parent set."""
-    return create_app(Settings())
+    """One worker's app of `rwakit serve --workers N`: settings from the RWAKIT_* variables the parent set;
+    what it loaded kept out of the collector's way, as `rwakit serve` does (rwakit.api.server)."""
+    app = create_app(Settings())
+    gc.collect()
+    gc.freeze()
+    return app
 
 
 def _reconcile_interrupted(runtime: Runtime) -> None:
