@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 from web3 import HTTPProvider, Web3
@@ -29,25 +30,28 @@ class NodeProvider(HTTPProvider):
     with several senders (bench/load.py) and on gas estimates (tests/services/test_send_gate.py)."""
 
     def make_request(self, method: RPCEndpoint, params: Any) -> RPCResponse:
-        for attempt in range(MINING_RACE_ATTEMPTS):
-            response = super().make_request(method, params)
-            if attempt == MINING_RACE_ATTEMPTS - 1 or not _mining_race(response):
-                return response
-            time.sleep(0.005 * (attempt + 1))
-        raise AssertionError("unreachable: the loop returns")
+        return _asked_again(lambda: super(NodeProvider, self).make_request(method, params))
 
     def make_batch_request(self, batch_requests: list[tuple[RPCEndpoint, Any]]) -> list[RPCResponse] | RPCResponse:
-        for attempt in range(MINING_RACE_ATTEMPTS):
-            responses = super().make_batch_request(batch_requests)
-            answers = responses if isinstance(responses, list) else [responses]
-            if attempt == MINING_RACE_ATTEMPTS - 1 or not any(_mining_race(r) for r in answers):
-                return responses
-            time.sleep(0.005 * (attempt + 1))
-        raise AssertionError("unreachable: the loop returns")
+        return _asked_again(lambda: super(NodeProvider, self).make_batch_request(batch_requests))
 
 
-def _mining_race(response: Any) -> bool:
-    return isinstance(response, dict) and MINING_RACE in str(response.get("error", ""))
+Answer = TypeVar("Answer")
+
+
+def _asked_again(ask: Callable[[], Answer]) -> Answer:
+    """`ask()`'s answer, asked up to MINING_RACE_ATTEMPTS times while it holds a mining race."""
+    for attempt in range(MINING_RACE_ATTEMPTS - 1):
+        if not _mining_race(answer := ask()):
+            return answer
+        time.sleep(0.005 * (attempt + 1))
+    return ask()
+
+
+def _mining_race(answer: Any) -> bool:
+    """A response, or a batch's, with Anvil's BlockOutOfRangeError in it."""
+    answers = answer if isinstance(answer, list) else [answer]
+    return any(isinstance(a, dict) and MINING_RACE in str(a.get("error", "")) for a in answers)
 
 
 @dataclass

@@ -194,7 +194,7 @@ class TransactionManager:
     def _send(self, signer: Signer, tx: dict[str, Any], label: str) -> TxReceipt:
         for attempt in range(2):
             with self.gate.hold(signer.address) as shared:
-                record, raw = self._sign_and_journal(signer, tx, label, shared)
+                record, raw = self._sign_with_next_nonce(signer, tx, label, shared)
                 try:
                     self.w3.eth.send_raw_transaction(raw)
                 except Web3RPCError as exc:
@@ -212,7 +212,7 @@ class TransactionManager:
             return self._wait(signer, _Sent(record, {**tx, "nonce": record.nonce}, raw))
         raise AssertionError("unreachable: the loop returns or raises")
 
-    def _sign_and_journal(
+    def _sign_with_next_nonce(
         self, signer: Signer, tx: dict[str, Any], label: str, shared: SharedCount | None
     ) -> tuple[TxRecord, bytes]:
         address = signer.address

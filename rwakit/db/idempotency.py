@@ -68,19 +68,21 @@ def resume(session: Session, row: KeyedRequest) -> bool:
     return True
 
 
-def renew(session: Session, row: KeyedRequest) -> bool:
-    """Extend the lease of the request that is sending `row` (its ``updated_at``), as it last saved it;
-    False if another process took the row over after the lease ran out: the caller must stop sending."""
+def save_leased(session: Session, row: KeyedRequest) -> bool:
+    """Save `row` for the request that is sending it, in one transaction with the renewal of its lease
+    (``updated_at``, compared with what this request last saved); False, and nothing saved, if another
+    process took the row over after the lease ran out: the caller must stop sending."""
     table, now = type(row), utcnow()
-    # On the connection, so the row's unsaved changes are not flushed before the lease is known to be ours.
+    # On the connection, so the row's changes are not flushed before the lease is known to be ours.
     renewed = session.connection().execute(
         update(table).where(col(table.id) == row.id, col(table.updated_at) == row.updated_at).values(updated_at=now)
     )
     if renewed.rowcount != 1:
         session.rollback()  # and the changes with it: the row is another sender's now
         return False
-    session.commit()
     set_committed_value(row, "updated_at", now)
+    session.add(row)
+    session.commit()
     return True
 
 

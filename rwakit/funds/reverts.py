@@ -19,82 +19,38 @@ def _day(args: Args) -> str:
 
 # Solidity error -> (code, what went wrong and what to do, from its arguments)
 _FUND_ERRORS: dict[str, tuple[str, Callable[[Args], str]]] = {
-    "FundBelowMinimum": (
-        "below_minimum",
-        lambda a: f"{a['amount']} base units is below the fund's minimum of {a['minimum']}: see `rwakit fund terms`",
-    ),
-    "FundRequestPending": (
-        "request_pending",
-        lambda a: (
-            f"{a['controller']} has a request pending on dealing day "
-            f"{_day(a)}: wait for it to be settled and claim it, or cancel it before its cut-off"
-        ),
-    ),
-    "FundSharesUnavailable": (
-        "shares_unavailable",
-        lambda a: f"{a['owner']} has {a['available']} unfrozen base units, fewer than the {a['shares']} to redeem",
-    ),
+    "FundBelowMinimum": ("below_minimum", lambda a: f"{a['amount']} base units is below the fund's minimum of "
+                         f"{a['minimum']}: see `rwakit fund terms`"),
+    "FundRequestPending": ("request_pending", lambda a: f"{a['controller']} has a request pending on dealing day "
+                           f"{_day(a)}: wait for it to be settled and claim it, or cancel it before its cut-off"),
+    "FundSharesUnavailable": ("shares_unavailable", lambda a: f"{a['owner']} has {a['available']} unfrozen base "
+                              f"units, fewer than the {a['shares']} to redeem"),
     "FundNothingPending": ("nothing_pending", lambda a: f"{a['controller']} has no pending request to cancel"),
-    "FundNothingToClaim": (
-        "nothing_to_claim",
-        lambda a: (
-            f"{a['controller']} has nothing claimable on that side: "
-            "a request is claimable once its dealing day is settled"
-        ),
-    ),
-    "FundCutoffPassed": (
-        "cutoff_passed",
-        lambda a: (
-            f"dealing day {_day(a)} closed at {iso_time(a['cutoffTime'])}: "
-            "the request deals at that day's NAV and can no longer be cancelled"
-        ),
-    ),
-    "FundDayOpen": (
-        "dealing_day_open",
-        lambda a: (
-            f"dealing day {_day(a)} takes requests until {iso_time(a['cutoffTime'])}: settle it after its cut-off"
-        ),
-    ),
+    "FundNothingToClaim": ("nothing_to_claim", lambda a: f"{a['controller']} has nothing claimable on that side: "
+                           "a request is claimable once its dealing day is settled"),
+    "FundCutoffPassed": ("cutoff_passed", lambda a: f"dealing day {_day(a)} closed at {iso_time(a['cutoffTime'])}: "
+                         "the request deals at that day's NAV and can no longer be cancelled"),
+    "FundDayOpen": ("dealing_day_open", lambda a: f"dealing day {_day(a)} takes requests until "
+                    f"{iso_time(a['cutoffTime'])}: settle it after its cut-off"),
     "FundDaySettled": ("dealing_day_settled", lambda a: f"dealing day {_day(a)} is settled already"),
     "FundInvalidDay": ("invalid_day", lambda a: f"{a['day']} is not a dealing day (days since 1970-01-01, 32 bits)"),
-    "FundNavBeforeCutoff": (
-        "nav_before_cutoff",
-        lambda a: (
-            f"the latest NAV was valued at "
-            f"{iso_time(a['valuationTime'])}, before dealing day {_day(a)}'s cut-off "
-            f"{iso_time(a['cutoffTime'])}: publish a NAV valued after it (forward pricing)"
-        ),
-    ),
+    "FundNavBeforeCutoff": ("nav_before_cutoff", lambda a: f"the latest NAV was valued at "
+                            f"{iso_time(a['valuationTime'])}, before dealing day {_day(a)}'s cut-off "
+                            f"{iso_time(a['cutoffTime'])}: publish a NAV valued after it (forward pricing)"),
     "FundUnknownNav": ("nav_not_found", lambda a: f"NAV {a['navId']} is not the fund's latest NAV"),
-    "FundInvalidNav": (
-        "invalid_nav",
-        lambda a: (
-            f"a NAV of {a['value']} valued at {a['valuationTime']} must be "
-            "positive and valued no later than now and no earlier than the latest NAV"
-        ),
-    ),
-    "FundExceedsClaimable": (
-        "exceeds_claimable",
-        lambda a: f"{a['amount']} is more than the {a['claimable']} claimable",
-    ),
-    "FundCashShort": (
-        "cash_short",
-        lambda a: (
-            f"the fund's cash account {a['cashAccount']} holds or allows "
-            f"{a['available']} base units, less than the {a['needed']} the claim pays: the redemption stays "
-            "claimable until the account is funded (and approves the vault)"
-        ),
-    ),
+    "FundInvalidNav": ("invalid_nav", lambda a: f"a NAV of {a['value']} valued at {a['valuationTime']} must be "
+                       "positive and valued no later than now and no earlier than the latest NAV"),
+    "FundExceedsClaimable": ("exceeds_claimable", lambda a: f"{a['amount']} is more than the {a['claimable']} "
+                             "claimable"),
+    "FundCashShort": ("cash_short", lambda a: f"the fund's cash account {a['cashAccount']} holds or allows "
+                      f"{a['available']} base units, less than the {a['needed']} the claim pays: the redemption stays "
+                      "claimable until the account is funded (and approves the vault)"),
     "FundInvalidTerms": ("invalid_terms", lambda _: "a cut-off is 00:00 to 23:59 UTC and each fee at most 1,000 bps"),
     "FundZeroAddress": ("invalid_address", lambda _: "an account is the zero address"),
     "FundUnknownRequest": ("request_not_found", lambda a: f"no request {a['requestId']}: requests are id 0"),
     "FundAsyncFlow": ("async_flow", lambda _: "previews do not apply to asynchronous dealing"),
-    "VaultFactoryNotAFund": (
-        "not_a_fund",
-        lambda a: (
-            f"{a['asset']} is not a fund of this platform: only an asset created with kind fund has a dealing vault"
-        ),
-    ),
+    "VaultFactoryNotAFund": ("not_a_fund", lambda a: f"{a['asset']} is not a fund of this platform: only an asset "
+                             "created with kind fund has a dealing vault"),
     "VaultFactoryVaultExists": ("vault_exists", lambda a: f"{a['asset']} has its vault at {a['vault']} already"),
 }
 _UNAUTHORIZED = {

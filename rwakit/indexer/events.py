@@ -171,7 +171,7 @@ def _canonical(parameter: Mapping[str, Any]) -> str:
     """An ABI parameter's type as an event signature spells it: a struct is its components' tuple."""
     kind = str(parameter["type"])
     if kind.startswith("tuple"):
-        return f"({','.join(_canonical(c) for c in parameter['components'])}){kind[len('tuple') :]}"
+        return f"({','.join(_canonical(c) for c in parameter['components'])}){kind[len('tuple'):]}"
     return kind
 
 

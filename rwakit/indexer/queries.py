@@ -300,14 +300,8 @@ def wallet_balances(connection: Connection, chain_id: int, address: str, block: 
         # Each wallet's investor as of the block: its latest registry row, one backward index lookup
         # per wallet (a subquery ordered and limited), which needs no statistics to be fast; joining
         # two ranked subqueries instead can go quadratic (neither side has an index to join on).
-        bh = _latest(
-            BALANCE_H,
-            ("wallet", "amount"),
-            ("wallet",),
-            block,
-            BALANCE_H.c.chain_id == chain_id,
-            BALANCE_H.c.asset == address,
-        )
+        bh = _latest(BALANCE_H, ("wallet", "amount"), ("wallet",), block,
+                     BALANCE_H.c.chain_id == chain_id, BALANCE_H.c.asset == address)
         wh = WALLET_H.alias("wh")
         investor = (
             select(_wallet_investor(wh.c.active, wh.c.investor_id))

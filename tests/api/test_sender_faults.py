@@ -79,6 +79,14 @@ class Cluster:
         headers = {"Authorization": f"Bearer {self.key}"}
         return httpx.get(f"{self.base}/issuances/{issuance_id}", headers=headers, timeout=30).json()  # type: ignore[no-any-return]
 
+    def issued(self, issuance_id: int, rows: int, process: subprocess.Popen[bytes]) -> None:
+        """Wait until at least `rows` rows of the issuance are issued."""
+        wait_until(lambda: self.issuance(issuance_id)["issued_rows"] >= rows, process)
+
+    def completed(self, issuance_id: int, process: subprocess.Popen[bytes]) -> dict[str, Any]:
+        """The issuance once it is completed."""
+        return wait_until(lambda: (r := self.issuance(issuance_id))["status"] == "completed" and r, process)  # type: ignore[no-any-return]
+
     def exactly_once(self, issuance_id: int) -> None:
         token = self.platform.assets.token("HVT")
         for i in range(1, ROWS + 1):
@@ -93,6 +101,11 @@ class Cluster:
 
 def _log(process: subprocess.Popen[bytes]) -> str:
     return process.log.read_text()  # type: ignore[attr-defined, no-any-return]
+
+
+def _worker_pids(process: subprocess.Popen[bytes]) -> list[int]:
+    """The uvicorn workers the server's log says it started, in order."""
+    return [int(pid) for pid in re.findall(r"Started server process \[(\d+)\]", _log(process))]
 
 
 def wait_until(check: Callable[[], Any], process: subprocess.Popen[bytes] | None = None, timeout: float = 90) -> Any:
@@ -143,11 +156,11 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
 def test_an_api_process_killed_mid_batch_is_finished_by_the_next_one_exactly_once(cluster: Cluster) -> None:
     first = cluster.serve()
     accepted = cluster.post_batch("kill-the-api")
-    wait_until(lambda: cluster.issuance(accepted["id"])["issued_rows"] >= 2, first)
+    cluster.issued(accepted["id"], 2, first)
     kill(first)
     assert cluster.platform.assets.token("HVT").functions.totalSupply().call() < sum(range(1, ROWS + 1)) * 10**6
     second = cluster.serve()
-    done = wait_until(lambda: (r := cluster.issuance(accepted["id"]))["status"] == "completed" and r, second)
+    done = cluster.completed(accepted["id"], second)
     assert done["reconciled"] and done["issued_rows"] == ROWS
     cluster.exactly_once(accepted["id"])
 
@@ -157,14 +170,14 @@ def test_every_worker_of_a_server_killed_mid_batch_restarts_and_finishes_it_exac
     over once its lease has run out."""
     server = cluster.serve(workers=2)
     accepted = cluster.post_batch("kill-the-workers")
-    wait_until(lambda: cluster.issuance(accepted["id"])["issued_rows"] >= 2, server)
-    workers = [int(pid) for pid in re.findall(r"Started server process \[(\d+)\]", _log(server))]
+    cluster.issued(accepted["id"], 2, server)
+    workers = _worker_pids(server)
     assert len(workers) == 2 and server.pid not in workers
     for pid in workers:
         os.kill(pid, signal.SIGKILL)
-    done = wait_until(lambda: (r := cluster.issuance(accepted["id"]))["status"] == "completed" and r, server)
+    done = cluster.completed(accepted["id"], server)
     assert done["reconciled"] and done["issued_rows"] == ROWS
-    restarted = {int(pid) for pid in re.findall(r"Started server process \[(\d+)\]", _log(server))} - set(workers)
+    restarted = set(_worker_pids(server)) - set(workers)
     assert len(restarted) == 2
     cluster.exactly_once(accepted["id"])
 
@@ -175,10 +188,10 @@ def test_a_sender_process_killed_mid_batch_is_finished_by_another_exactly_once(c
     time.sleep(1.5)
     assert cluster.issuance(accepted["id"])["status"] == "queued"  # nobody sends in the API process
     sender = cluster.start("sender")
-    wait_until(lambda: cluster.issuance(accepted["id"])["issued_rows"] >= 2, sender)
+    cluster.issued(accepted["id"], 2, sender)
     kill(sender)
     cluster.start("sender")
-    done = wait_until(lambda: (r := cluster.issuance(accepted["id"]))["status"] == "completed" and r, api)
+    done = cluster.completed(accepted["id"], api)
     assert done["issued_rows"] == ROWS
     cluster.exactly_once(accepted["id"])
 
@@ -186,12 +199,12 @@ def test_a_sender_process_killed_mid_batch_is_finished_by_another_exactly_once(c
 def test_a_frozen_node_holds_the_batch_which_completes_when_it_is_back(cluster: Cluster) -> None:
     api = cluster.serve()
     accepted = cluster.post_batch("node-down")
-    wait_until(lambda: cluster.issuance(accepted["id"])["issued_rows"] >= 1, api)
+    cluster.issued(accepted["id"], 1, api)
     os.kill(cluster.node.pid, signal.SIGSTOP)
     time.sleep(5)  # the sender's calls time out; it backs off and keeps the row
     assert cluster.issuance(accepted["id"])["status"] != "completed"
     os.kill(cluster.node.pid, signal.SIGCONT)
-    done = wait_until(lambda: (r := cluster.issuance(accepted["id"]))["status"] == "completed" and r, api)
+    done = cluster.completed(accepted["id"], api)
     assert done["issued_rows"] == ROWS
     cluster.exactly_once(accepted["id"])
 
@@ -200,7 +213,7 @@ def test_dropped_database_connections_lose_no_request(cluster: Cluster) -> None:
     """What a PostgreSQL restart does to the API's processes: every connection is cut."""
     api = cluster.serve()
     accepted = cluster.post_batch("db-restart")
-    wait_until(lambda: cluster.issuance(accepted["id"])["issued_rows"] >= 1, api)
+    cluster.issued(accepted["id"], 1, api)
     name = cluster.database_url.rsplit("/", 1)[1]
     admin = psycopg2.connect(cluster.database_url)
     admin.autocommit = True
@@ -212,6 +225,6 @@ def test_dropped_database_connections_lose_no_request(cluster: Cluster) -> None:
         )
         assert cursor.fetchone()[0] >= 1
     admin.close()
-    done = wait_until(lambda: (r := cluster.issuance(accepted["id"]))["status"] == "completed" and r, api)
+    done = cluster.completed(accepted["id"], api)
     assert done["issued_rows"] == ROWS
     cluster.exactly_once(accepted["id"])

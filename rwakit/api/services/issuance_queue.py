@@ -11,7 +11,7 @@ idempotency), so a sender finds all its work in the ``issuance`` table, in this 
 A sender takes one row at a time with ``SELECT ... FOR UPDATE SKIP LOCKED`` and a compare-and-set on its
 status and ``updated_at`` (so two senders, in one process or on several hosts sharing one PostgreSQL,
 never take the same row), settles an interrupted one from the transaction log first, then sends what
-was not sent, renewing its lease before each chunk (rwakit.api.services.keyed_steps). Every API process
+was not sent, renewing its lease with the save after each chunk (rwakit.api.services.keyed_steps). Every API process
 runs one sender in a thread unless ``RWAKIT_SENDER=false``; ``rwakit sender`` runs one on its own.
 On SQLite (one process) the same code runs without the row locks.
 """

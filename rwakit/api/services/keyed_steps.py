@@ -11,9 +11,10 @@ A step is one transaction, journalled in ``tx_log`` under the step's reference b
     pending or in_doubt, after an interruption ──the journal's receipts──> done | refused | not_sent,
             or in_doubt while a broadcast transaction's outcome is unknown
 
-Before each step and each save the sender renews its lease on the row (a compare-and-set on
-``updated_at``): a sender whose lease ran out and whose row another took over stops there, without
-sending again or overwriting what the other saved.
+Taking the row (a new key, a resumed or a sender's row) starts the sender's lease, and each save, after
+every step, renews it in the same transaction (a compare-and-set on ``updated_at``): a sender whose
+lease ran out and whose row another took over stops there, without sending again or overwriting what
+the other saved.
 
 Once sending stops, the request's row settles (rwakit.db.keyed.RequestStatus): ``in_doubt`` while a
 step is; deleted when no step is done (nothing happened on chain, the key is free again), unless the
@@ -120,7 +121,7 @@ class StepRun(Generic[S]):
     resumable: bool
     not_done: str  # the error code of a step an interruption left undone ("not_issued")
     faults: StepFaults | None = None
-    kept: bool = False  # answered 202: the row stays when nothing happened on chain
+    kept: bool = False  # answered 202 (a resumable issuance): the row stays when nothing happened on chain
 
     def send(self, perform: Callable[[int, S], TxReceipt]) -> Exception | None:
         """Send every step not sent yet, in order (`perform(index, step)` signs and sends one), saving
@@ -131,8 +132,6 @@ class StepRun(Generic[S]):
             if step.status not in UNSENT:
                 continue
             ref = self.ref(index)
-            if not store.renew(self.session, self.row):
-                raise taken_over(self.row)
             faults.before_send(ref)
             try:
                 with journal_ref(ref):
@@ -192,22 +191,18 @@ class StepRun(Generic[S]):
         return self._settle()
 
     def save(self) -> None:
-        if not store.renew(self.session, self.row):  # a sender that lost its lease must not overwrite the row
-            raise taken_over(self.row)
         self.store()
-        store.save(self.session, self.row)
+        if not store.save_leased(self.session, self.row):  # a sender that lost its lease must not overwrite it
+            raise taken_over(self.row)
 
     def _settle(self) -> bool:
-        if not any(step.status == StepStatus.DONE for step in self.steps):
-            if not self.kept:
-                store.delete(self.session, self.row)  # nothing happened on chain: no row
-                return False
-            if any(step.status == StepStatus.REFUSED for step in self.steps):
-                self.answer(RequestStatus.REFUSED)
-                self.row.status = RequestStatus.REFUSED
-                self.save()
-                return False
-        if (self.resumable or self.kept) and any(step.status in UNSENT for step in self.steps):
+        done = any(step.status == StepStatus.DONE for step in self.steps)
+        if not done and not self.kept:
+            store.delete(self.session, self.row)  # nothing happened on chain: no row
+            return False
+        if not done and any(step.status == StepStatus.REFUSED for step in self.steps):
+            status = RequestStatus.REFUSED
+        elif self.resumable and any(step.status in UNSENT for step in self.steps):
             status = RequestStatus.INCOMPLETE
         elif all(step.status == StepStatus.DONE for step in self.steps):
             status = RequestStatus.COMPLETED
@@ -216,7 +211,7 @@ class StepRun(Generic[S]):
         self.answer(status)  # before the row changes: the answer may write to the database on its own
         self.row.status = status
         self.save()
-        return True
+        return status != RequestStatus.REFUSED
 
 
 def taken_over(row: KeyedRequest) -> Conflict:
