@@ -1,5 +1,6 @@
-"""Serialised answers of the index's heavy reads (a cap table of 10,000 holders is ~1.4 MB of JSON
-and ~50 ms of work), kept while the index stands still.
+"""Serialised answers of the index's heavy reads as of a past block or date (a cap table of 10,000
+holders is ~1.4 MB of JSON and ~50 ms of work), kept while the index stands still; cap tables at the
+head are kept across blocks instead (``cap_tables``, rwakit/api/cap_tables.py).
 
 The key names the index's head (number and hash) besides the question: any block the indexer adds
 or rolls back changes the head, so a kept answer is never served for another state of the index.
@@ -12,6 +13,8 @@ import threading
 from collections import OrderedDict
 from collections.abc import Hashable
 
+from rwakit.api.cap_tables import CapTables
+
 MAX_BYTES = 64 * 2**20
 
 
@@ -21,6 +24,7 @@ class Answers:
         self._kept: OrderedDict[Hashable, bytes] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
+        self.cap_tables = CapTables()  # at the head: kept across blocks, patched as transfers come
 
     def get(self, key: Hashable) -> bytes | None:
         with self._lock:
@@ -45,3 +49,4 @@ class Answers:
         with self._lock:
             self._kept.clear()
             self._bytes = 0
+        self.cap_tables.clear()

@@ -286,16 +286,20 @@ class IndexedCapTable:
         return "0" if self.total_supply == 0 else format_units(amount * 1_000_000 // self.total_supply, 4)
 
 
+def _current_balances(chain_id: int, address: str, *where: Any) -> Select[Any]:
+    b, w = BALANCE, WALLET
+    return (
+        select(b.c.wallet, type_coerce(b.c.amount, String), _wallet_investor(w.c.active, w.c.investor_id))
+        .select_from(b.outerjoin(w, and_(w.c.chain_id == b.c.chain_id, w.c.wallet == b.c.wallet)))
+        .where(b.c.chain_id == chain_id, b.c.asset == address, *where)
+    )
+
+
 def wallet_balances(connection: Connection, chain_id: int, address: str, block: int | None) -> Sequence[Any]:
     """(wallet, amount, investor_id or None) of every wallet holding the asset, now or as of `block`; the
     amount as stored, a fixed-width decimal string (int() it: cheaper than a type processor per row)."""
     if block is None:
-        b, w = BALANCE, WALLET
-        query: Select[Any] = (
-            select(b.c.wallet, type_coerce(b.c.amount, String), _wallet_investor(w.c.active, w.c.investor_id))
-            .select_from(b.outerjoin(w, and_(w.c.chain_id == b.c.chain_id, w.c.wallet == b.c.wallet)))
-            .where(b.c.chain_id == chain_id, b.c.asset == address, b.c.amount != 0)
-        )
+        query = _current_balances(chain_id, address, BALANCE.c.amount != 0)
     else:
         # Each wallet's investor as of the block: its latest registry row, one backward index lookup
         # per wallet (a subquery ordered and limited), which needs no statistics to be fast; joining
@@ -314,6 +318,56 @@ def wallet_balances(connection: Connection, chain_id: int, address: str, block: 
             bh.c.rank == 1, bh.c.amount != 0
         )  # fmt: skip
     return connection.execute(query).all()
+
+
+def balances_of(connection: Connection, chain_id: int, address: str, wallets: Sequence[str]) -> Sequence[Any]:
+    """wallet_balances now, of the given wallets only (zero balances included)."""
+    rows: list[Any] = []
+    for first in range(0, len(wallets), MAX_PAGE):  # bound the statement's parameters
+        chunk = wallets[first : first + MAX_PAGE]
+        rows += connection.execute(_current_balances(chain_id, address, BALANCE.c.wallet.in_(chunk))).all()
+    return rows
+
+
+@dataclass(frozen=True, slots=True)
+class CapTableVersion:
+    """What an asset's cap table at the index's head is built from: the asset's last Transfer and the
+    registry's last wallet change, each as (block number, block hash). A new block that touches neither
+    leaves the version (and the cap table) as it was; a reorg that replaces either block changes its hash."""
+
+    transfer: tuple[int, str]
+    wallets: tuple[int, str]
+
+
+def cap_table_version(connection: Connection, chain_id: int, address: str) -> CapTableVersion:
+    last_transfer = select(func.max(TRANSFER.c.block_number)).where(
+        TRANSFER.c.chain_id == chain_id, TRANSFER.c.asset == address
+    )
+    last_wallet = select(func.max(WALLET.c.block_number)).where(WALLET.c.chain_id == chain_id)
+    t, w = connection.execute(select(last_transfer.scalar_subquery(), last_wallet.scalar_subquery())).one()
+    hashes = block_hashes(connection, chain_id, [n for n in (t, w) if n is not None])
+    return CapTableVersion(
+        (-1, "") if t is None else (int(t), hashes.get(int(t), "")),
+        (-1, "") if w is None else (int(w), hashes.get(int(w), "")),
+    )
+
+
+def block_hashes(connection: Connection, chain_id: int, numbers: Sequence[int]) -> dict[int, str]:
+    """The hashes of those indexed blocks the index holds."""
+    rows = connection.execute(
+        select(BLOCK.c.number, BLOCK.c.hash).where(BLOCK.c.chain_id == chain_id, BLOCK.c.number.in_(numbers))
+    )
+    return {int(number): str(block_hash) for number, block_hash in rows}
+
+
+def wallets_moved(connection: Connection, chain_id: int, address: str, after_block: int) -> set[str]:
+    """The wallets that sent or received the asset in a block after `after_block`."""
+    rows = connection.execute(
+        select(TRANSFER.c.sender, TRANSFER.c.receiver).where(
+            TRANSFER.c.chain_id == chain_id, TRANSFER.c.asset == address, TRANSFER.c.block_number > after_block
+        )
+    )
+    return {wallet for pair in rows for wallet in pair} - {ZERO_ADDRESS}
 
 
 def cap_table(
