@@ -1,7 +1,8 @@
 """Issuance from a CSV in the console: a preview that checks every row before anything is sent, then
 the batch issued through the API's IssuanceService (idempotency key, chunks, journal).
 
-A row is `to,amount` (an investor id or a wallet, then shares; a `to,amount` header is allowed).
+A row is `to,amount` (an investor id or a wallet, then shares; a `to,amount` header is allowed); the
+form for one investor is taken as a one-row file.
 The preview finds, per row, what the API would refuse: a malformed line, an unknown investor or a
 bad address, an amount the asset's decimals cannot hold or zero, and what the asset's rules would
 refuse (the token's detectTransferRestriction for a mint to that wallet, in one batched read). Then
@@ -153,6 +154,16 @@ def _check_together(platform: Platform, token: str, rows: list[PreviewRow], limi
                 new_holders += 1
             added[investor] = added.get(investor, 0) + row.base_units
         room -= row.base_units
+
+
+def one_row(to: str, amount: str) -> str:
+    """The console's "Issue to one investor" form as a one-row CSV, so it is previewed and issued as a file's
+    rows are; csv quotes what it must (a comma in `to` stays in one cell, which the preview then refuses)."""
+    if not to.strip() or not amount.strip():
+        raise InvalidInput("Name the investor (an id or a wallet) and the shares to issue", code="invalid_form")
+    line = io.StringIO()
+    csv.writer(line, lineterminator="\n").writerow([to.strip(), amount.strip()])
+    return line.getvalue()
 
 
 def _rows(text: str) -> list[PreviewRow]:

@@ -72,7 +72,7 @@ from rwakit.web.auth import (
 )
 from rwakit.web.funds import dealing_days, dealing_requests, fund_values, latest_navs
 from rwakit.web.income import incomes
-from rwakit.web.issuance import preview
+from rwakit.web.issuance import one_row, preview
 from rwakit.web.limits import RateLimited, RateLimiter, limited
 
 HERE = FilePath(__file__).parent
@@ -378,9 +378,14 @@ def console_issue_page(request: Request, staff: StaffViewer, runtime: RuntimeDep
 
 @router.post("/console/issue/preview")
 def console_issue_preview(request: Request, form: Form, staff: StaffViewer, runtime: RuntimeDep) -> Response:
-    """Every row checked, nothing sent; a clean preview offers the issuance under a fresh idempotency key."""
+    """Every row checked, nothing sent; a clean preview offers the issuance under a fresh idempotency key.
+    The form for one investor (`one_investor`, `to`, `amount`) is previewed, then issued, as a one-row CSV."""
     _ensure_issuer(staff)
     asset, text = form.get("asset", ""), form.get("csv", "")
+    if "one_investor" in form:  # a marker: form_fields drops the blank `to` and `amount` of a half-filled form
+        if text:
+            raise InvalidInput("Send CSV rows or one investor and amount, not both", code="invalid_form")
+        text = one_row(form.get("to", ""), form.get("amount", ""))
     checked = preview(runtime.platform, asset, text, runtime.settings.issuance_max_rows)
     return page(request, "issue_preview.html", staff=staff, preview=checked, asset=asset, csv=text,
                 key=uuid.uuid4().hex, tab="issue")  # fmt: skip

@@ -170,3 +170,48 @@ def test_a_field_past_the_csv_size_limit_is_refused(issuer: Api) -> None:
     page = issuer.client.post("/web/console/issue/preview", data={"asset": "HVT", "csv": "HK-0301," + "1" * 140000})
     assert page.status_code == 422 and "invalid_csv" in page.text and page.text.startswith("<!doctype html>")
     assert "cannot be read at line 1" in page.text
+
+
+def test_one_investor_is_previewed_then_issued_as_a_one_row_batch(issuer: Api, wallets: list[str]) -> None:
+    issuer.register("HK-0101", wallets[0])
+    form = issuer.client.get("/web/console/issue")
+    assert 'id="issue-one"' in form.text and "Issue to one investor" in form.text
+    one = {"one_investor": "1", "asset": "HVT", "to": " HK-0101 ", "amount": "2.5"}
+    page = issuer.client.post("/web/console/issue/preview", data=one)
+    assert page.status_code == 200 and "The row passes the checks" in words(page.text), page.text
+    assert wallets[0] in page.text and 'name="csv" value="HK-0101,2.5' in page.text
+    key = re.search(r'name="idempotency_key" value="([0-9a-f]{32})"', page.text).group(1)  # type: ignore[union-attr]
+    form = {"asset": "HVT", "csv": "HK-0101,2.5\n", "idempotency_key": key}  # as the preview's form sends it
+    done = issuer.client.post("/web/console/issue", data=form)
+    assert done.status_code == 200 and "1 row of HVT issued" in words(done.text), done.text
+    assert issuer.total_supply("HVT") == 2_500_000
+
+
+@pytest.mark.parametrize(
+    ("fields", "code"),
+    [
+        ({"to": "HK-9999", "amount": "1"}, "investor_not_found"),
+        ({"to": "HK-0101,5", "amount": "1"}, "invalid_investor_id"),  # a comma stays in the one cell
+        ({"to": "HK-0101", "amount": "1000001"}, "exceeds_authorised"),
+    ],
+)
+def test_one_investor_refused_in_the_preview(issuer: Api, wallets: list[str], fields: dict[str, str],
+                                             code: str) -> None:  # fmt: skip
+    issuer.register("HK-0101", wallets[0])
+    page = issuer.client.post("/web/console/issue/preview", data={"one_investor": "1", "asset": "HVT", **fields})
+    assert page.status_code == 200 and refused_rows(page.text) == {"1": code}, page.text
+    assert 'id="issue-confirm"' not in page.text and issuer.total_supply("HVT") == 0
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"to": "HK-0101"},
+        {"amount": "1"},
+        {"to": " ", "amount": "1"},
+        {"to": "HK-0101", "amount": "1", "csv": "HK-0102,1"},
+    ],
+)
+def test_a_half_filled_or_mixed_one_investor_form_is_refused(issuer: Api, fields: dict[str, str]) -> None:
+    page = issuer.client.post("/web/console/issue/preview", data={"one_investor": "1", "asset": "HVT", **fields})
+    assert page.status_code == 422 and "invalid_form" in page.text and issuer.total_supply("HVT") == 0
