@@ -255,6 +255,30 @@ def test_without_a_wallet_the_page_says_what_to_do(open_tab: Any, demo: Demo) ->
     assert "install or unlock a wallet" in tab.page.get_by_role("alert").inner_text()
 
 
+@pytest.mark.parametrize(
+    ("path", "status", "content_type", "body", "says"),
+    [
+        ("/web/siwe/message", 413, "text/html", "<html><body>Too Large</body></html>", "too large (HTTP 413)"),
+        ("/web/siwe/verify", 500, "text/plain", "Internal Server Error", "could not answer (HTTP 500)"),
+        ("/web/siwe/verify", 502, "text/html", "<html><body>Bad Gateway</body></html>", "could not answer (HTTP 502)"),
+        ("/web/siwe/message", 200, "application/json", '{"message": "cut sh', "cannot read (HTTP 200)"),
+    ],
+)
+def test_an_answer_that_is_not_json_is_told_in_words(open_tab: Any, demo: Demo, path: str, status: int,
+                                                     content_type: str, body: str, says: str) -> None:  # fmt: skip
+    """A proxy's or a crash's page where the script expects the API's JSON: the status in words, not the
+    browser's JSON parse error, and the button ready for another try."""
+    tab = open_tab(dev_account(INVESTORS[0][1][0]))
+    page = tab.page
+    page.route(f"{demo.url}{path}", lambda route: route.fulfill(status=status, content_type=content_type, body=body))
+    page.goto(f"{demo.url}/web/sign-in")
+    page.get_by_role("button", name="Sign in with your wallet").click()
+    told = page.get_by_role("alert").inner_text()
+    assert says in told and "JSON" not in told, told
+    assert page.get_by_role("button", name="Sign in with your wallet").is_enabled()
+    assert [p for p in tab.problems if not p.startswith("Failed to load resource")] == []
+
+
 def test_staff_sign_in_by_keyboard_and_read_the_cap_table_chart(open_tab: Any, demo: Demo) -> None:
     tab = open_tab(None)
     page = tab.page
