@@ -79,8 +79,12 @@ HERE = FilePath(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.filters["utc_date"] = lambda seconds: from_timestamp(seconds).date().isoformat()
 templates.env.filters["utc_time"] = lambda seconds: from_timestamp(seconds).strftime("%Y-%m-%d %H:%M")
-# npm files the pages load, by the name they are served under (package-lock.json pins them).
-VENDOR = {"chart.umd.min.js": FilePath("chart.js/dist/chart.umd.min.js")}
+# npm files the pages load, by the name they are served under (package-lock.json pins them); the map is
+# the one the script's sourceMappingURL names, which a browser's developer tools ask for.
+VENDOR = {
+    "chart.umd.min.js": FilePath("chart.js/dist/chart.umd.min.js"),
+    "chart.umd.min.js.map": FilePath("chart.js/dist/chart.umd.min.js.map"),
+}
 CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'"
 MAX_FORM_FIELDS = 10  # the console's forms have at most 3
 STATEMENT = "Sign in to the rwakit investor portal. This request costs no gas and sends no transaction."
@@ -129,7 +133,8 @@ def vendor(name: str) -> Response:
     path = PACKAGE_ROOT / "node_modules" / relative
     if not path.is_file():
         raise HTTPException(404, f"{relative} is missing from node_modules: run `make deps` (npm ci)")
-    return FileResponse(path, headers={"Cache-Control": "public, max-age=3600"})
+    media_type = "application/json" if name.endswith(".map") else None  # else guessed from the name
+    return FileResponse(path, media_type=media_type, headers={"Cache-Control": "public, max-age=3600"})
 
 
 # -- Sign-In with Ethereum ----------------------------------------------------------------------
