@@ -119,7 +119,7 @@ def issued(api: Api, asset: str, text: str) -> str:
     key = re.search(r'name="idempotency_key" value="([0-9a-f]{32})"', page.text).group(1)  # type: ignore[union-attr]
     done = api.client.post("/web/console/issue", data={"asset": asset, "csv": text, "idempotency_key": key})
     assert done.status_code == 200, done.text
-    return done.text
+    return str(done.text)
 
 
 def test_rows_that_together_pass_the_authorised_shares_are_refused(issuer: Api, wallets: list[str]) -> None:
