@@ -72,15 +72,19 @@ from rwakit.web.auth import (
 )
 from rwakit.web.funds import dealing_days, dealing_requests, fund_values, latest_navs
 from rwakit.web.income import incomes
-from rwakit.web.issuance import preview
+from rwakit.web.issuance import one_row, preview
 from rwakit.web.limits import RateLimited, RateLimiter, limited
 
 HERE = FilePath(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.filters["utc_date"] = lambda seconds: from_timestamp(seconds).date().isoformat()
 templates.env.filters["utc_time"] = lambda seconds: from_timestamp(seconds).strftime("%Y-%m-%d %H:%M")
-# npm files the pages load, by the name they are served under (package-lock.json pins them).
-VENDOR = {"chart.umd.min.js": FilePath("chart.js/dist/chart.umd.min.js")}
+# npm files the pages load, by the name they are served under (package-lock.json pins them); the map is
+# the one the script's sourceMappingURL names, which a browser's developer tools ask for.
+VENDOR = {
+    "chart.umd.min.js": FilePath("chart.js/dist/chart.umd.min.js"),
+    "chart.umd.min.js.map": FilePath("chart.js/dist/chart.umd.min.js.map"),
+}
 CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'"
 MAX_FORM_FIELDS = 10  # the console's forms have at most 3
 STATEMENT = "Sign in to the rwakit investor portal. This request costs no gas and sends no transaction."
@@ -129,7 +133,8 @@ def vendor(name: str) -> Response:
     path = PACKAGE_ROOT / "node_modules" / relative
     if not path.is_file():
         raise HTTPException(404, f"{relative} is missing from node_modules: run `make deps` (npm ci)")
-    return FileResponse(path, headers={"Cache-Control": "public, max-age=3600"})
+    media_type = "application/json" if name.endswith(".map") else None  # else guessed from the name
+    return FileResponse(path, media_type=media_type, headers={"Cache-Control": "public, max-age=3600"})
 
 
 # -- Sign-In with Ethereum ----------------------------------------------------------------------
@@ -378,9 +383,14 @@ def console_issue_page(request: Request, staff: StaffViewer, runtime: RuntimeDep
 
 @router.post("/console/issue/preview")
 def console_issue_preview(request: Request, form: Form, staff: StaffViewer, runtime: RuntimeDep) -> Response:
-    """Every row checked, nothing sent; a clean preview offers the issuance under a fresh idempotency key."""
+    """Every row checked, nothing sent; a clean preview offers the issuance under a fresh idempotency key.
+    The form for one investor (`one_investor`, `to`, `amount`) is previewed, then issued, as a one-row CSV."""
     _ensure_issuer(staff)
     asset, text = form.get("asset", ""), form.get("csv", "")
+    if "one_investor" in form:  # a marker: form_fields drops the blank `to` and `amount` of a half-filled form
+        if text:
+            raise InvalidInput("Send CSV rows or one investor and amount, not both", code="invalid_form")
+        text = one_row(form.get("to", ""), form.get("amount", ""))
     checked = preview(runtime.platform, asset, text, runtime.settings.issuance_max_rows)
     return page(request, "issue_preview.html", staff=staff, preview=checked, asset=asset, csv=text,
                 key=uuid.uuid4().hex, tab="issue")  # fmt: skip

@@ -2,10 +2,10 @@
 with eth_account (EIP-191 personal_sign).
 
 The `siwe` package pins eth-account below 0.14, which web3 7.16 needs, so the message format is
-implemented from the EIP: the ABNF's line order, an EIP-55 address, a nonce of at least 8 letters
-and digits, RFC 3339 times. What the relying party must check (domain, URI, chain id, issued-at,
-expiration, not-before, the signer) is checked in `check`; the nonce's single use is the database's
-(rwakit.db.web.spend_nonce).
+implemented from the EIP: the ABNF's line order, an optional `scheme://` before the domain, an EIP-55
+address, a nonce of at least 8 letters and digits, RFC 3339 times. What the relying party must check
+(the scheme when given, domain, URI, chain id, issued-at, expiration, not-before, the signer) is
+checked in `check`; the nonce's single use is the database's (rwakit.db.web.spend_nonce).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ PREAMBLE = " wants you to sign in with your Ethereum account:"
 MAX_MESSAGE = 4000  # characters: a sign-in message is a few hundred
 CLOCK_SKEW = timedelta(minutes=1)  # a wallet's clock may run a little ahead of the server's
 _NONCE = re.compile(r"[A-Za-z0-9]{8,64}")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")  # RFC 3986
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 _SIGNATURE = re.compile(r"0x[0-9a-fA-F]{130}")
 _FIELD = re.compile(r"([A-Z][A-Za-z ]*): (.*)")
@@ -53,10 +54,12 @@ class SiweMessage:
     request_id: str | None = None
     resources: tuple[str, ...] = field(default=())
     version: str = "1"
+    scheme: str | None = None  # the first line's optional `scheme://` (the origin's scheme)
 
     def text(self) -> str:
         """The message as the wallet shows and signs it (EIP-4361's ABNF, LF line ends)."""
-        lines = [f"{self.domain}{PREAMBLE}", self.address, ""]
+        origin = self.domain if self.scheme is None else f"{self.scheme}://{self.domain}"
+        lines = [f"{origin}{PREAMBLE}", self.address, ""]
         if self.statement is not None:
             lines.append(self.statement)
         lines += [
@@ -102,8 +105,10 @@ def parse(text: str) -> SiweMessage:
         raise _malformed(f"longer than {MAX_MESSAGE} characters")
     lines = text.split("\n")
     if len(lines) < 8 or not lines[0].endswith(PREAMBLE):
-        raise _malformed(f"the first line must be '<domain>{PREAMBLE}'")
-    domain = lines[0].removesuffix(PREAMBLE)
+        raise _malformed(f"the first line must be '[<scheme>://]<domain>{PREAMBLE}'")
+    scheme, _, domain = lines[0].removesuffix(PREAMBLE).rpartition("://")
+    if "://" in lines[0] and not _SCHEME.fullmatch(scheme):
+        raise _malformed(f"the scheme {scheme[:20]!r} is not an RFC 3986 scheme")
     if not domain or any(c.isspace() for c in domain):
         raise _malformed("the domain is empty or holds spaces")
     address = lines[1]
@@ -151,6 +156,7 @@ def parse(text: str) -> SiweMessage:
         request_id=fields.get("Request ID"),
         resources=tuple(resources),
         version=fields["Version"],
+        scheme=scheme or None,
     )
 
 
@@ -168,8 +174,15 @@ def signer_of(text: str, signature: str) -> str:
 def check(message: SiweMessage, text: str, signature: str, *, domain: str, origin: str, chain_id: int,
           now: datetime, max_age: timedelta) -> None:  # fmt: skip
     """Everything EIP-4361 asks of the relying party but the nonce: the message was made for this site
-    (domain, and a URI on its origin), this chain, is within its validity window, and was signed by
-    the address it names."""
+    (its scheme when it names one, the domain, and a URI on its origin), this chain, is within its
+    validity window, and was signed by the address it names."""
+    scheme = origin.partition("://")[0]
+    if message.scheme is not None and message.scheme.lower() != scheme:
+        raise SiweRefused(
+            f"The message is for {message.scheme[:20]}://{message.domain[:100]}, not this site ({origin}): sign in "
+            "from this site's page",
+            code="siwe_wrong_domain",
+        )
     if message.domain != domain:
         raise SiweRefused(
             f"The message is for {message.domain[:100]!r}, not this site ({domain}): sign in from this site's page",

@@ -255,6 +255,30 @@ def test_without_a_wallet_the_page_says_what_to_do(open_tab: Any, demo: Demo) ->
     assert "install or unlock a wallet" in tab.page.get_by_role("alert").inner_text()
 
 
+@pytest.mark.parametrize(
+    ("path", "status", "content_type", "body", "says"),
+    [
+        ("/web/siwe/message", 413, "text/html", "<html><body>Too Large</body></html>", "too large (HTTP 413)"),
+        ("/web/siwe/verify", 500, "text/plain", "Internal Server Error", "could not answer (HTTP 500)"),
+        ("/web/siwe/verify", 502, "text/html", "<html><body>Bad Gateway</body></html>", "could not answer (HTTP 502)"),
+        ("/web/siwe/message", 200, "application/json", '{"message": "cut sh', "cannot read (HTTP 200)"),
+    ],
+)
+def test_an_answer_that_is_not_json_is_told_in_words(open_tab: Any, demo: Demo, path: str, status: int,
+                                                     content_type: str, body: str, says: str) -> None:  # fmt: skip
+    """A proxy's or a crash's page where the script expects the API's JSON: the status in words, not the
+    browser's JSON parse error, and the button ready for another try."""
+    tab = open_tab(dev_account(INVESTORS[0][1][0]))
+    page = tab.page
+    page.route(f"{demo.url}{path}", lambda route: route.fulfill(status=status, content_type=content_type, body=body))
+    page.goto(f"{demo.url}/web/sign-in")
+    page.get_by_role("button", name="Sign in with your wallet").click()
+    told = page.get_by_role("alert").inner_text()
+    assert says in told and "JSON" not in told, told
+    assert page.get_by_role("button", name="Sign in with your wallet").is_enabled()
+    assert [p for p in tab.problems if not p.startswith("Failed to load resource")] == []
+
+
 def test_staff_sign_in_by_keyboard_and_read_the_cap_table_chart(open_tab: Any, demo: Demo) -> None:
     tab = open_tab(None)
     page = tab.page
@@ -318,11 +342,12 @@ def test_a_csv_issuance_shows_its_refused_row_before_anything_is_sent(open_tab: 
     page.get_by_role("button", name="Sign in", exact=True).click()
     page.get_by_role("link", name="Issue").click()
     assert_inputs_labelled(tab)
-    page.get_by_label("Asset").select_option("PRIF")
+    from_csv = page.get_by_role("form", name="Issue from a CSV")
+    from_csv.get_by_label("Asset").select_option("PRIF")
     csv = b"to,amount\nSG-0002,10\nGB-0001,5\nHK-0002,1.5\n"  # GB-0001 is retail: the fund admits no retail investor
-    page.get_by_label("CSV file").set_input_files({"name": "prif.csv", "mimeType": "text/csv", "buffer": csv})
+    from_csv.get_by_label("CSV file").set_input_files({"name": "prif.csv", "mimeType": "text/csv", "buffer": csv})
     page.wait_for_function("() => document.getElementById('csv').value.includes('GB-0001')")
-    page.get_by_role("button", name="Preview").click()
+    from_csv.get_by_role("button", name="Preview").click()
     assert "1 of 3 rows would be refused" in page.locator("#preview-summary").inner_text()
     refused = page.locator("#preview tr.refused")
     assert refused.count() == 1 and "class_not_allowed" in refused.inner_text() and "GB-0001" in refused.inner_text()
@@ -330,9 +355,18 @@ def test_a_csv_issuance_shows_its_refused_row_before_anything_is_sent(open_tab: 
     screenshot(tab, "console-issue-preview")
     page.go_back()
     page.get_by_label("Rows").fill("to,amount\nSG-0002,10\nHK-0002,1.5\n")
-    page.get_by_role("button", name="Preview").click()
+    from_csv.get_by_role("button", name="Preview").click()
     page.get_by_role("button", name="Issue 2 rows of PRIF").click()
     assert "2 rows of PRIF issued" in page.locator("#issue-summary").inner_text()
+    page.get_by_role("link", name="Issue more").click()  # one investor: the same preview, then the same issuance
+    one = page.get_by_role("form", name="Issue to one investor")
+    one.get_by_label("Asset").select_option("PRIF")
+    one.get_by_label("Investor id or wallet").fill("SG-0002")
+    one.get_by_label("Shares").fill("3")
+    one.get_by_role("button", name="Preview").click()
+    assert "The row passes the checks" in page.locator("#preview-summary").inner_text()
+    page.get_by_role("button", name="Issue 1 row of PRIF").click()
+    assert "1 row of PRIF issued" in page.locator("#issue-summary").inner_text()
     assert_clean(tab, demo)
 
 

@@ -105,3 +105,113 @@ def test_only_issuer_and_admin_keys_issue(api: Api) -> None:
     api.client.cookies.clear()
     api.client.post("/web/console/sign-in", data={"api_key": api.key("admin")})
     assert api.client.get("/web/console/issue").status_code == 200
+
+
+def refused_rows(html: str) -> dict[str, str]:
+    """Line number -> code of each refused row of a preview page."""
+    return dict(re.findall(r"<tr class=\"refused\">\s*<td>(\d+)</td>.*?Refused: ([a-z_]+)", html, re.DOTALL))
+
+
+def issued(api: Api, asset: str, text: str) -> str:
+    """Preview `text`, then send the preview's form; the result page."""
+    page = api.client.post("/web/console/issue/preview", data={"asset": asset, "csv": text})
+    assert 'id="issue-confirm"' in page.text, page.text
+    key = re.search(r'name="idempotency_key" value="([0-9a-f]{32})"', page.text).group(1)  # type: ignore[union-attr]
+    done = api.client.post("/web/console/issue", data={"asset": asset, "csv": text, "idempotency_key": key})
+    assert done.status_code == 200, done.text
+    return str(done.text)
+
+
+def test_rows_that_together_pass_the_authorised_shares_are_refused(issuer: Api, wallets: list[str]) -> None:
+    for number, wallet in enumerate(wallets[:3], start=1):
+        issuer.register(f"HK-010{number}", wallet)
+    # 1,000,000 authorised: each row fits alone; the second takes the batch past them, the third fits after it
+    text = "HK-0101,600000\nHK-0102,600000\nHK-0103,400000"
+    page = issuer.client.post("/web/console/issue/preview", data={"asset": "HVT", "csv": text})
+    assert refused_rows(page.text) == {"2": "exceeds_authorised"} and 'id="issue-confirm"' not in page.text
+    assert "400000 left for it" in page.text
+    sent = issuer.client.post("/web/console/issue", data={"asset": "HVT", "csv": text, "idempotency_key": "k" * 32})
+    assert sent.status_code == 409 and "exceeds_authorised" in sent.text and "batch_refused" not in sent.text
+    assert issuer.total_supply("HVT") == 0
+    assert "2 rows of HVT issued" in words(issued(issuer, "HVT", "HK-0101,600000\nHK-0103,400000"))
+    assert issuer.total_supply("HVT") == 1_000_000 * 10**6
+
+
+def test_new_holders_of_a_batch_are_counted_against_the_maximum(issuer: Api, wallets: list[str]) -> None:
+    issuer.create_asset("HVL", investor_limits=True)
+    for number, wallet in enumerate(wallets[:3], start=1):
+        issuer.register(f"HK-010{number}", wallet)
+    assert issuer.issue("HVL", "HK-0101", "1").status_code == 201
+    assert issuer.compliance.request("PUT", "/assets/HVL/rules/max-holders", json={"max_holders": 2}).status_code == 200
+    # HK-0101 holds already; HK-0102 is the one new holder that fits (twice: still one holder); HK-0103 is not
+    text = "HK-0101,5\nHK-0102,1\nHK-0102,1\nHK-0103,1"
+    page = issuer.client.post("/web/console/issue/preview", data={"asset": "HVL", "csv": text})
+    assert refused_rows(page.text) == {"4": "max_holders_reached"}, page.text
+    assert "1 new holders fit" in page.text
+    assert "3 rows of HVL issued" in words(issued(issuer, "HVL", "HK-0101,5\nHK-0102,1\nHK-0102,1"))
+    assert issuer.total_supply("HVL") == 8 * 10**6
+
+
+def test_an_investors_rows_are_summed_against_the_maximum_balance(issuer: Api, wallets: list[str]) -> None:
+    issuer.create_asset("HVL", investor_limits=True)
+    issuer.register("HK-0101", wallets[0], wallets[1])
+    issuer.register("HK-0102", wallets[2])
+    assert issuer.compliance.request("PUT", "/assets/HVL/rules/max-balance", json={"amount": "100"}).status_code == 200
+    assert issuer.issue("HVL", "HK-0101", "60").status_code == 201
+    # HK-0101 holds 60 over two wallets' rows: 30 and 10 fit, 0.000001 more does not; HK-0102's 100 fits
+    text = f"HK-0101,30\n{wallets[1]},10\nHK-0102,100\n{wallets[0]},0.000001"
+    page = issuer.client.post("/web/console/issue/preview", data={"asset": "HVL", "csv": text})
+    assert refused_rows(page.text) == {"4": "max_balance_exceeded"}, page.text
+    assert "3 rows of HVL issued" in words(issued(issuer, "HVL", text.rsplit("\n", 1)[0]))
+    assert issuer.total_supply("HVL") == 200 * 10**6
+
+
+def test_a_field_past_the_csv_size_limit_is_refused(issuer: Api) -> None:
+    page = issuer.client.post("/web/console/issue/preview", data={"asset": "HVT", "csv": "HK-0301," + "1" * 140000})
+    assert page.status_code == 422 and "invalid_csv" in page.text and page.text.startswith("<!doctype html>")
+    assert "cannot be read at line 1" in page.text
+
+
+def test_one_investor_is_previewed_then_issued_as_a_one_row_batch(issuer: Api, wallets: list[str]) -> None:
+    issuer.register("HK-0101", wallets[0])
+    form = issuer.client.get("/web/console/issue")
+    assert 'id="issue-one"' in form.text and "Issue to one investor" in form.text
+    one = {"one_investor": "1", "asset": "HVT", "to": " HK-0101 ", "amount": "2.5"}
+    page = issuer.client.post("/web/console/issue/preview", data=one)
+    assert page.status_code == 200 and "The row passes the checks" in words(page.text), page.text
+    assert wallets[0] in page.text and 'name="csv" value="HK-0101,2.5' in page.text
+    key = re.search(r'name="idempotency_key" value="([0-9a-f]{32})"', page.text).group(1)  # type: ignore[union-attr]
+    form = {"asset": "HVT", "csv": "HK-0101,2.5\n", "idempotency_key": key}  # as the preview's form sends it
+    done = issuer.client.post("/web/console/issue", data=form)
+    assert done.status_code == 200 and "1 row of HVT issued" in words(done.text), done.text
+    assert issuer.total_supply("HVT") == 2_500_000
+
+
+@pytest.mark.parametrize(
+    ("fields", "code"),
+    [
+        ({"to": "HK-9999", "amount": "1"}, "investor_not_found"),
+        ({"to": "HK-0101,5", "amount": "1"}, "invalid_investor_id"),  # a comma stays in the one cell
+        ({"to": "HK-0101", "amount": "1000001"}, "exceeds_authorised"),
+    ],
+)
+def test_one_investor_refused_in_the_preview(issuer: Api, wallets: list[str], fields: dict[str, str],
+                                             code: str) -> None:  # fmt: skip
+    issuer.register("HK-0101", wallets[0])
+    page = issuer.client.post("/web/console/issue/preview", data={"one_investor": "1", "asset": "HVT", **fields})
+    assert page.status_code == 200 and refused_rows(page.text) == {"1": code}, page.text
+    assert 'id="issue-confirm"' not in page.text and issuer.total_supply("HVT") == 0
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"to": "HK-0101"},
+        {"amount": "1"},
+        {"to": " ", "amount": "1"},
+        {"to": "HK-0101", "amount": "1", "csv": "HK-0102,1"},
+    ],
+)
+def test_a_half_filled_or_mixed_one_investor_form_is_refused(issuer: Api, fields: dict[str, str]) -> None:
+    page = issuer.client.post("/web/console/issue/preview", data={"one_investor": "1", "asset": "HVT", **fields})
+    assert page.status_code == 422 and "invalid_form" in page.text and issuer.total_supply("HVT") == 0

@@ -201,10 +201,15 @@ def test_staff_sign_in_to_the_console_with_an_api_key(api: Api, investor: LocalA
     assert client.get("/web/console", follow_redirects=False).headers["location"] == "/web/console/sign-in"
 
 
-def test_vendored_chart_js_is_served_and_nothing_else(api: Api) -> None:
+def test_vendored_chart_js_and_its_source_map_are_served_and_nothing_else(api: Api) -> None:
     chart = api.client.get("/web/vendor/chart.umd.min.js")
     assert chart.status_code == 200 and "Chart" in chart.text[:2000]
+    assert chart.text.rstrip().endswith("//# sourceMappingURL=chart.umd.min.js.map")  # asked for beside the script
+    source_map = api.client.get("/web/vendor/chart.umd.min.js.map")
+    assert source_map.status_code == 200 and source_map.headers["content-type"] == "application/json"
+    assert source_map.json()["version"] == 3 and source_map.json()["file"] == "chart.umd.min.js"
     assert api.client.get("/web/vendor/..%2Fpackage.json").status_code == 404
+    assert api.client.get("/web/vendor/chart.js.map").status_code == 404  # in node_modules, not vendored
     assert api.client.get("/web/static/sign-in.js").status_code == 200
 
 

@@ -121,3 +121,30 @@ def test_a_signature_by_another_key_or_of_another_text_is_refused() -> None:
         with pytest.raises(siwe.SiweRefused) as refused:
             check(text, signature)
         assert refused.value.code == "siwe_bad_signature"
+
+
+def test_a_scheme_before_the_domain_is_parsed_and_checked_against_the_sites() -> None:
+    text = message(scheme="https").text()
+    assert text.startswith("https://example.com wants you to sign in with your Ethereum account:\n")
+    parsed = siwe.parse(text)
+    assert (parsed.scheme, parsed.domain) == ("https", "example.com") and parsed == message(scheme="https")
+    check(text, signed(text))
+    upper = text.replace("https://", "HTTPS://", 1)  # RFC 3986: schemes are case-insensitive
+    check(upper, signed(upper))
+    assert siwe.parse(message().text()).scheme is None  # no scheme: the domain alone, as before
+
+
+@pytest.mark.parametrize("scheme", ["http", "wss"])
+def test_a_scheme_other_than_the_sites_is_refused(scheme: str) -> None:
+    text = message(scheme=scheme).text()
+    with pytest.raises(siwe.SiweRefused, match=f"{scheme}://example.com") as refused:
+        check(text, signed(text))
+    assert refused.value.code == "siwe_wrong_domain"
+
+
+@pytest.mark.parametrize("first", ["://example.com", "1http://example.com", "ht tp://example.com", "a b://example.com"])
+def test_a_scheme_outside_rfc_3986_is_malformed(first: str) -> None:
+    text = message().text().replace("example.com", first, 1)
+    with pytest.raises(InvalidInput, match="scheme") as refused:
+        siwe.parse(text)
+    assert refused.value.code == "siwe_malformed"

@@ -20,14 +20,35 @@
     return "0x" + Array.from(new TextEncoder().encode(text), (b) => b.toString(16).padStart(2, "0")).join("");
   }
 
+  // What to say when an answer is not the API's JSON (a proxy's 413 or 502 page, a crash's 500): the
+  // status in words, never the browser's JSON parse error.
+  function unreadable(response) {
+    if (response.status === 413) return "The server refused the request as too large (HTTP 413): reload the page and sign in again.";
+    if (response.status === 429) return "Too many sign-in attempts (HTTP 429): wait a minute, then try again.";
+    if (response.status >= 500) return `The server could not answer (HTTP ${response.status}): try again in a moment.`;
+    return `The server gave an answer this page cannot read (HTTP ${response.status}): reload the page and try again.`;
+  }
+
   async function post(url, body) {
-    const response = await fetch(url, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(body),
-      credentials: "same-origin",
-    });
-    return { ok: response.ok, body: await response.json() };
+    let response;
+    try {
+      response = await fetch(url, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+        credentials: "same-origin",
+      });
+    } catch {
+      return { ok: false, body: { message: "The server could not be reached: check your connection, then try again." } };
+    }
+    if ((response.headers.get("Content-Type") || "").split(";")[0].trim() === "application/json") {
+      try {
+        return { ok: response.ok, body: await response.json() };
+      } catch {
+        // a body cut short or not JSON after all: fall through to the status
+      }
+    }
+    return { ok: false, body: { message: unreadable(response) } };
   }
 
   async function signIn() {
