@@ -26,8 +26,7 @@ import pydantic_core
 from sqlalchemy.engine import Connection
 
 from rwakit.indexer import queries
-from rwakit.indexer.queries import CapTableVersion, IndexedAsset, IndexedCapTable
-from rwakit.units import format_units
+from rwakit.indexer.queries import CapTableVersion, IndexedAsset, IndexedCapTable, share_of_supply
 
 MAX_KEPT = 16  # assets whose table is kept (least recently read dropped first): ~5 MB each at 10,000 holders
 MAX_PATCH = 1_000  # more wallets moved than this since the kept table: rebuilding is as cheap
@@ -55,12 +54,16 @@ def render(
 ) -> dict[str, Any]:
     """One CapTableEntryPublic as a plain dict; a holder with one wallet (most) has its amount formatted once."""
     shown = asset.display(amount)
-    share = "0" if total_supply == 0 else format_units(amount * 1_000_000 // total_supply, 4)
     if len(wallets) == 1:
         by_wallet = dict.fromkeys(wallets, shown)
     else:
         by_wallet = {wallet: asset.display(held) for wallet, held in sorted(wallets.items())}  # one order however built
-    return {"investor_id": investor, "amount": shown, "share_of_supply": share, "wallets": by_wallet}
+    return {
+        "investor_id": investor,
+        "amount": shown,
+        "share_of_supply": share_of_supply(amount, total_supply),
+        "wallets": by_wallet,
+    }
 
 
 def entries_json(amounts: dict[Investor, int], rows: dict[Investor, dict[str, Any]]) -> bytes:
@@ -103,14 +106,16 @@ def patched(kept: KeptCapTable, asset: IndexedAsset, version: CapTableVersion, m
         else:
             wallets.pop(key, None)
             amounts.pop(key, None)
-    if total != kept.total_supply:  # every share of supply changes
-        rows = {investor: render(asset, total, investor, wallets[investor], amounts[investor]) for investor in amounts}
+    if total != kept.total_supply:  # every share of supply changes, nothing else in the untouched rows
+        untouched = ((investor, row) for investor, row in kept.rows.items() if investor not in touched)
+        rows = {
+            investor: {**row, "share_of_supply": share_of_supply(amounts[investor], total)}
+            for investor, row in untouched
+        }
     else:
-        rows = dict(kept.rows)
-        for investor in touched:
-            rows.pop(investor, None)
-            if investor in amounts:
-                rows[investor] = render(asset, total, investor, wallets[investor], amounts[investor])
+        rows = {investor: row for investor, row in kept.rows.items() if investor not in touched}
+    for investor in touched & amounts.keys():
+        rows[investor] = render(asset, total, investor, wallets[investor], amounts[investor])
     holders = sum(1 for investor in amounts if investor is not None)
     return KeptCapTable(version, total, holders, wallets, amounts, rows, entries_json(amounts, rows))
 

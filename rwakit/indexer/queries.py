@@ -282,8 +282,12 @@ class IndexedCapTable:
         return sum(1 for entry in self.entries if entry.investor_id is not None)
 
     def share_of_supply(self, amount: int) -> str:
-        """Percent of issued shares, exact to 4 decimal places (rounded down)."""
-        return "0" if self.total_supply == 0 else format_units(amount * 1_000_000 // self.total_supply, 4)
+        return share_of_supply(amount, self.total_supply)
+
+
+def share_of_supply(amount: int, total_supply: int) -> str:
+    """Percent of issued shares, exact to 4 decimal places (rounded down)."""
+    return "0" if total_supply == 0 else format_units(amount * 1_000_000 // total_supply, 4)
 
 
 def _current_balances(chain_id: int, address: str, *where: Any) -> Select[Any]:
