@@ -17,12 +17,15 @@ cash and fee accounts and the investors already hold HKD and shares.
   redeem claim (pays net and fee from the cash account);
 - requestDeposit then cancelDepositRequest and claimCancelDepositRequest;
 - settleDealingDay with 10 and with --requests pending subscriptions: one funded wallet pays for each
-  controller's request (ERC-7540's owner and controller), the controllers registered in batches of 100.
-  Settlement's cost must not grow with the number of requests (goal: within 5 %). A day without
+  controller's request (ERC-7540's owner and controller), the controllers registered in batches of 100,
+  each having approved that wallet as its operator (the vault takes no request for a controller without
+  its consent; Anvil sends the approvals for them). Settlement's cost must not grow with the number of
+  requests (goal: within 5 %; the run exits 1 when it is OVER). A day without
   redemptions costs ~17,000 more than one with: its NAV shares a storage slot with the day's redeemed
   shares, and is then written into an empty slot.
 
-About 30 s on a laptop-class machine (1,000 requests: ~25 s).
+About a minute on a laptop-class machine (the 1,010 controllers' approvals cost as much as their
+registration; several minutes on a loaded one).
 """
 
 from __future__ import annotations
@@ -161,6 +164,17 @@ class Bench:
             )
         return wallets
 
+    def consent(self, controllers: Sequence[str]) -> None:
+        """Each controller (a wallet nobody holds the key of) approves the payer as its operator: Anvil sends
+        for it (anvil_impersonateAccount)."""
+        w3 = self.chain.w3
+        for controller in controllers:
+            w3.provider.make_request("anvil_impersonateAccount", [controller])  # type: ignore[arg-type]
+            w3.provider.make_request("anvil_setBalance", [controller, hex(10**18)])  # type: ignore[arg-type]
+            tx = self.v.setOperator(self.payer.address, True).build_transaction({"from": controller})
+            w3.eth.wait_for_transaction_receipt(w3.eth.send_transaction(tx))
+            w3.provider.make_request("anvil_stopImpersonatingAccount", [controller])  # type: ignore[arg-type]
+
     def settle_with(self, controllers: Sequence[str]) -> int:
         """A day with one subscription per controller, paid by the payer, settled: the settlement's gas."""
         day = self.open_day()
@@ -176,6 +190,7 @@ class Bench:
         steps |= self.cancellation()
         started = time.perf_counter()
         wallets = self.register(SMALL + requests)
+        self.consent(wallets)
         registered = time.perf_counter() - started
         small = self.settle_with(wallets[:SMALL])
         started = time.perf_counter()
@@ -183,6 +198,12 @@ class Bench:
         requested = time.perf_counter() - started
         return {"steps": steps, "settle": {SMALL: small, requests: large}, "register_seconds": registered,
                 "requests_seconds": requested}  # fmt: skip
+
+
+def flat(r: dict[str, Any]) -> bool:
+    """Settlement with many requests within FLAT_GOAL of settlement with few."""
+    (_, small), (_, large) = sorted(r["settle"].items())
+    return bool(abs(large / small - 1) <= FLAT_GOAL)
 
 
 def report(r: dict[str, Any], client: str, seconds: float) -> str:
@@ -194,14 +215,14 @@ def report(r: dict[str, Any], client: str, seconds: float) -> str:
         [f"settleDealingDay, {few:,} pending subscriptions", f(small)],
         [f"settleDealingDay, {many:,} pending subscriptions", f(large)],
     ]
-    verdict = "ok" if abs(ratio - 1) <= FLAT_GOAL else "OVER"
+    verdict = "ok" if flat(r) else "OVER"
     return "\n".join([
         f"Fund dealing on {client}",
         "",
         table(["operation", "gas"], rows),
         "",
         f"Settlement, {many:,} against {few:,} pending: {ratio:.4f}x (goal within {FLAT_GOAL:.0%}: {verdict})",
-        f"Registering {few + many:,} controllers: {r['register_seconds']:.1f} s; "
+        f"Registering {few + many:,} controllers and their approvals: {r['register_seconds']:.1f} s; "
         f"{many:,} requests and their settlement: {r['requests_seconds']:.1f} s; whole run {seconds:.0f} s",
     ])  # fmt: skip
 
@@ -219,7 +240,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(report(result, chain.w3.client_version, time.perf_counter() - started))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n")
-    return 0
+    return 0 if flat(result) else 1
 
 
 if __name__ == "__main__":

@@ -37,11 +37,20 @@ import {TransferRestrictions as R} from "../token/TransferRestrictions.sol";
 ///
 /// NAV. A valuer publishes the NAV per share with its valuation time. A NAV more than `maxNavDeviationBps`
 /// away from the last accepted one is held, and a NAV older than `maxNavAge` at settlement is stale:
-/// neither is used until the admin confirms it. Settlement uses the latest NAV.
+/// neither is used until the admin confirms it. A confirmation lasts `maxNavAge` too: a NAV is stale once
+/// `maxNavAge` has passed since the later of its valuation and its confirmation. Settlement uses the latest
+/// NAV, on a day no earlier than the vault's first (`firstDealingDay`).
 ///
 /// Rounding is in the fund's favour: shares and redemption cash round down, fees round up. What rounding
 /// keeps (the dust) stays with the fund: a subscription's cash beyond its shares' value is in the cash
-/// account, and a redemption pays less than its shares' value from it.
+/// account, and a redemption pays less than its shares' value from it. A subscription whose cash after its
+/// fee buys no share unit at its day's NAV is not dealt: its settlement leaves that cash to take back
+/// (`claimCancelDepositRequest`, paid from the cash account), as if the vault had cancelled it.
+///
+/// Requests for another controller. The owner (or its operator) requests; when the controller is someone
+/// else, the caller must be the controller's operator too (ERC-7540 lets any controller be named: this
+/// vault refuses third-party requests, which would put unasked-for requests, and FundRequestPending, on an
+/// investor).
 ///
 /// Eligibility. A subscription is refused unless its controller could receive the shares now (the
 /// asset's issuance check, with the shares the last accepted NAV gives); the claim's mint is checked
@@ -82,11 +91,14 @@ contract FundVault is
         Confirmed
     }
 
+    /// @dev `confirmedAt` is when the admin last confirmed it (zero if never): the confirmation, not only the
+    /// valuation, has an age.
     struct Nav {
         uint128 value;
         uint40 valuationTime;
         uint40 publishedAt;
         NavStatus status;
+        uint40 confirmedAt;
     }
 
     /// @notice The fund's dealing terms, set by the admin.
@@ -117,14 +129,16 @@ contract FundVault is
     }
 
     /// @dev A controller's subscriptions: the pending request (its day, gross cash, fees), what settled
-    /// days made claimable, and what a cancellation left to take back.
+    /// days made claimable, what a cancellation left to take back (in the vault), and the cash, net of its
+    /// fee, of a dealt request that bought no share (in the cash account).
     struct DepositState {
         uint32 day;
         uint112 pendingAssets;
         uint112 pendingFees;
         uint128 claimableAssets;
         uint128 claimableShares;
-        uint256 cancelledAssets;
+        uint128 cancelledAssets;
+        uint128 refundedAssets;
     }
 
     /// @dev A controller's redemptions: the pending request (its day, shares, and the sum of each
@@ -162,7 +176,8 @@ contract FundVault is
     /// @dev Day `day` is still open for requests until `cutoffTime`.
     error FundDayOpen(uint256 day, uint256 cutoffTime);
     error FundDaySettled(uint256 day);
-    /// @dev Not a dealing day: days are numbered from 1970-01-01 and fit 32 bits.
+    /// @dev Not a dealing day of this vault: days are numbered from 1970-01-01, fit 32 bits, and settle from
+    /// the vault's first dealing day (`firstDealingDay`) on.
     error FundInvalidDay(uint256 day);
     /// @dev The latest NAV was valued at `valuationTime`, before day `day`'s cut-off `cutoffTime`: dealing
     /// is at a NAV valued at or after the cut-off.
@@ -173,7 +188,8 @@ contract FundVault is
     error FundInvalidNav(uint256 value, uint256 valuationTime);
     /// @dev More than the controller's claimable amount (`claimable`).
     error FundExceedsClaimable(uint256 amount, uint256 claimable);
-    /// @dev The cash account holds or allows less than the redemption pays: it stays claimable.
+    /// @dev The cash account holds or allows less than the claim (a redemption, or a subscription that
+    /// bought no share) pays: it stays claimable.
     error FundCashShort(address cashAccount, uint256 needed, uint256 available);
     error FundInvalidTerms();
     /// @dev Previews do not apply to asynchronous flows (ERC-7540).
@@ -197,6 +213,8 @@ contract FundVault is
     IERC20 private immutable _asset;
     /// @notice Seconds after 00:00 UTC at which each dealing day's requests close.
     uint256 public immutable cutoff;
+    /// @notice The dealing day the vault opened on: earlier days are not its days and cannot be settled.
+    uint256 public immutable firstDealingDay;
     /// @dev shares = cash * _toShares / (nav * _coinUnit); cash = shares * nav * _coinUnit / _toShares.
     uint256 private immutable _toShares;
     uint256 private immutable _coinUnit;
@@ -231,6 +249,7 @@ contract FundVault is
         _share = share_;
         _asset = asset_;
         cutoff = cutoff_;
+        firstDealingDay = dealingDay(block.timestamp);
         _toShares = 10 ** IERC20Metadata(address(share_)).decimals() * 10 ** NAV_DECIMALS;
         _coinUnit = 10 ** IERC20Metadata(address(asset_)).decimals();
         _setTerms(terms);
@@ -258,11 +277,14 @@ contract FundVault is
         return _addNav(value, valuationTime, held ? NavStatus.Held : NavStatus.Accepted);
     }
 
-    /// @notice The admin's confirmation of the latest NAV, held or stale, for dealing; it becomes the
-    /// baseline. Requirements: DEFAULT_ADMIN_ROLE; `navId` is the latest NAV. Emits {NavConfirmed}.
+    /// @notice The admin's confirmation of the latest NAV, held or stale, for dealing until `maxNavAge` after
+    /// now (confirming it again later renews it); it becomes the baseline. Requirements: DEFAULT_ADMIN_ROLE;
+    /// `navId` is the latest NAV. Emits {NavConfirmed}.
     function confirmNav(uint256 navId) external onlyRole(DEFAULT_ADMIN_ROLE) {
         if (navId == 0 || navId != navCount) revert FundUnknownNav(navId);
-        _navs[navId].status = NavStatus.Confirmed;
+        Nav storage confirmed = _navs[navId];
+        confirmed.status = NavStatus.Confirmed;
+        confirmed.confirmedAt = uint40(block.timestamp);
         baselineNavId = navId;
         emit NavConfirmed(navId, msg.sender);
     }
@@ -272,10 +294,11 @@ contract FundVault is
         return _navs[navId];
     }
 
-    /// @notice May the latest NAV be used for dealing now (accepted and fresh, or confirmed)?
+    /// @notice May the latest NAV be used for dealing now: accepted or confirmed, and not stale (no more than
+    /// `maxNavAge` since the later of its valuation and its confirmation)?
     function navUsable() public view returns (bool) {
         Nav memory latest = _navs[navCount];
-        return latest.status == NavStatus.Confirmed || (latest.status == NavStatus.Accepted && !_stale(latest));
+        return (latest.status == NavStatus.Accepted || latest.status == NavStatus.Confirmed) && !_stale(latest);
     }
 
     // ---------------------------------------------------------------- dealing days
@@ -297,10 +320,12 @@ contract FundVault is
 
     /// @notice Deals day `day` at the latest NAV: fixes the price of its requests, moves its subscription
     /// cash less fees to the cash account and the fees to the fee account. Costs the same whatever the
-    /// number of requests. Requirements: MANAGER_ROLE; the day's cut-off passed; not settled; the latest
-    /// NAV is usable and valued at or after the cut-off. Emits {DealingDaySettled}.
+    /// number of requests. Requirements: MANAGER_ROLE; no earlier than the vault's first dealing day; the
+    /// day's cut-off passed; not settled; the latest NAV is usable and valued at or after the cut-off.
+    /// Emits {DealingDaySettled}.
     function settleDealingDay(uint256 day) external onlyRole(MANAGER_ROLE) {
         uint256 closes = cutoffTime(day);
+        if (day < firstDealingDay) revert FundInvalidDay(day);
         if (block.timestamp < closes) revert FundDayOpen(day, closes);
         DealingDay storage totals = _days[day];
         if (totals.nav != 0) revert FundDaySettled(day);
@@ -320,11 +345,11 @@ contract FundVault is
 
     /// @notice Requests shares for `assets` of the settlement currency, taken from `owner` now (approve
     /// this vault first); they deal on the current dealing day. The subscription fee is fixed now.
-    /// Requirements: the caller is `owner` or its operator; at least the minimum subscription; the
-    /// controller eligible; no pending request of the controller on an earlier day. Emits {DepositRequest}.
+    /// Requirements: the caller is `owner` or its operator, and `controller` or its operator; at least the
+    /// minimum subscription; the controller eligible; no pending request of the controller on an earlier
+    /// day. Emits {DepositRequest}.
     function requestDeposit(uint256 assets, address controller, address owner) external returns (uint256) {
-        _authorize(owner);
-        if (controller == address(0)) revert FundZeroAddress();
+        _authorizeRequest(controller, owner);
         uint256 minimum = _terms.minSubscription;
         if (assets == 0 || assets < minimum) revert FundBelowMinimum(assets, minimum);
         _checkCanReceive(controller, convertToShares(assets));
@@ -411,7 +436,7 @@ contract FundVault is
         totals.depositFees -= state.pendingFees;
         state.pendingAssets = 0;
         state.pendingFees = 0;
-        state.cancelledAssets += assets;
+        state.cancelledAssets += uint128(assets);
         emit CancelDepositRequest(controller, 0, msg.sender);
     }
 
@@ -420,33 +445,50 @@ contract FundVault is
         return false; // cancellation is synchronous: straight to claimable
     }
 
+    /// @notice The controller's cash to take back: cancelled subscriptions, and the cash (net of fees) of
+    /// settled ones that bought no share.
     function claimableCancelDepositRequest(uint256 requestId, address controller) external view returns (uint256) {
         _checkRequestId(requestId);
-        return _deposits[controller].cancelledAssets;
+        DepositState memory state = _depositView(controller);
+        return uint256(state.cancelledAssets) + state.refundedAssets;
     }
 
-    /// @notice ERC-7887: pays the controller's cancelled subscription cash to `receiver`.
+    /// @notice The part of {claimableCancelDepositRequest} that settled requests which bought no share left:
+    /// paid from the cash account.
+    function refundedDepositAssets(address controller) external view returns (uint256) {
+        return _depositView(controller).refundedAssets;
+    }
+
+    /// @notice ERC-7887: pays the controller's cancelled subscription cash to `receiver` (from the vault), with
+    /// the cash of settled subscriptions that bought no share (from the cash account: refused while it
+    /// cannot pay, and then nothing is paid).
     function claimCancelDepositRequest(uint256 requestId, address receiver, address controller) external {
         _checkRequestId(requestId);
         _authorize(controller);
         if (receiver == address(0)) revert FundZeroAddress();
         DepositState storage state = _deposits[controller];
-        uint256 assets = state.cancelledAssets;
-        if (assets == 0) revert FundNothingToClaim(controller);
+        _settleDeposit(state);
+        uint256 cancelled = state.cancelledAssets;
+        uint256 refunded = state.refundedAssets;
+        if (cancelled == 0 && refunded == 0) revert FundNothingToClaim(controller);
+        address cash = _terms.cashAccount;
+        if (refunded != 0) _checkCashAccount(cash, refunded);
         state.cancelledAssets = 0;
-        emit CancelDepositClaim(controller, receiver, 0, msg.sender, assets);
-        _asset.safeTransfer(receiver, assets);
+        state.refundedAssets = 0;
+        emit CancelDepositClaim(controller, receiver, 0, msg.sender, cancelled + refunded);
+        if (cancelled != 0) _asset.safeTransfer(receiver, cancelled);
+        if (refunded != 0) _asset.safeTransferFrom(cash, receiver, refunded);
     }
 
     // ---------------------------------------------------------------- redemptions
 
     /// @notice Requests the redemption of `shares` of `owner`, burnt now; they deal on the current dealing
-    /// day, and the redemption fee is fixed now. Requirements: the caller is `owner` or its operator; at
-    /// least the minimum redemption; owner and controller could send shares; the owner's unfrozen balance
-    /// covers `shares`; no pending request of the controller on an earlier day. Emits {RedeemRequest}.
+    /// day, and the redemption fee is fixed now. Requirements: the caller is `owner` or its operator, and
+    /// `controller` or its operator (not an ERC-20 allowance: see docs/funds.md); at least the minimum
+    /// redemption; owner and controller could send shares; the owner's unfrozen balance covers `shares`; no
+    /// pending request of the controller on an earlier day. Emits {RedeemRequest}.
     function requestRedeem(uint256 shares, address controller, address owner) external returns (uint256) {
-        _authorize(owner);
-        if (controller == address(0)) revert FundZeroAddress();
+        _authorizeRequest(controller, owner);
         uint256 minimum = _terms.minRedemption;
         if (shares == 0 || shares < minimum) revert FundBelowMinimum(shares, minimum);
         _checkCanSend(owner);
@@ -647,13 +689,19 @@ contract FundVault is
     function _addNav(uint256 value, uint256 valuationTime, NavStatus status) private returns (uint256 navId) {
         if (value == 0 || value > type(uint128).max) revert FundInvalidNav(value, valuationTime);
         navId = ++navCount;
-        _navs[navId] = Nav(uint128(value), uint40(valuationTime), uint40(block.timestamp), status);
+        _navs[navId] = Nav(uint128(value), uint40(valuationTime), uint40(block.timestamp), status, 0);
         if (status == NavStatus.Accepted) baselineNavId = navId;
         emit NavPublished(navId, value, valuationTime, status == NavStatus.Held);
     }
 
     function _stale(Nav memory n) private view returns (bool) {
-        return block.timestamp > uint256(n.valuationTime) + _terms.maxNavAge;
+        return block.timestamp > Math.max(n.valuationTime, n.confirmedAt) + _terms.maxNavAge;
+    }
+
+    /// @dev The cash account holds and allows the vault at least `needed`.
+    function _checkCashAccount(address cash, uint256 needed) private view {
+        uint256 available = Math.min(_asset.balanceOf(cash), _asset.allowance(cash, address(this)));
+        if (needed > available) revert FundCashShort(cash, needed, available);
     }
 
     function _setTerms(Terms memory terms) private {
@@ -667,6 +715,14 @@ contract FundVault is
         if (msg.sender != controller && !isOperator[controller][msg.sender]) {
             revert FundUnauthorized(msg.sender, controller);
         }
+    }
+
+    /// @dev A request is the owner's (or its operator's) and, for another controller, the controller's
+    /// operator's too: nobody places a request on an investor who did not ask for it.
+    function _authorizeRequest(address controller, address owner) private view {
+        _authorize(owner);
+        if (controller == address(0)) revert FundZeroAddress();
+        if (controller != owner) _authorize(controller);
     }
 
     function _checkRequestId(uint256 requestId) private pure {
@@ -692,30 +748,44 @@ contract FundVault is
         revert FundIneligible(account, code == R.SUCCESS ? R.SENDER_NOT_REGISTERED : code);
     }
 
-    /// @dev Moves a pending subscription whose day was settled into the claimable amounts.
+    /// @dev Moves a pending subscription whose day was settled into the claimable amounts, or, when it
+    /// bought no share, its cash net of fees into the refund.
     function _settleDeposit(DepositState storage state) private {
-        (uint256 assets, uint256 shares) = _dealtDeposit(state);
+        (uint256 assets, uint256 net, uint256 shares) = _dealtDeposit(state);
         if (assets == 0) return;
-        state.claimableAssets += uint128(assets);
-        state.claimableShares += shares.toUint128();
+        if (shares == 0) {
+            state.refundedAssets += uint128(net);
+        } else {
+            state.claimableAssets += uint128(assets);
+            state.claimableShares += shares.toUint128();
+        }
         state.pendingAssets = 0;
         state.pendingFees = 0;
     }
 
-    function _dealtDeposit(DepositState storage state) private view returns (uint256 assets, uint256 shares) {
+    function _dealtDeposit(DepositState storage state)
+        private
+        view
+        returns (uint256 assets, uint256 net, uint256 shares)
+    {
         assets = state.pendingAssets;
-        if (assets == 0) return (0, 0);
+        if (assets == 0) return (0, 0, 0);
         uint256 price = _days[state.day].nav;
-        if (price == 0) return (0, 0);
-        shares = Math.mulDiv(assets - state.pendingFees, _toShares, price * _coinUnit);
+        if (price == 0) return (0, 0, 0);
+        net = assets - state.pendingFees;
+        shares = Math.mulDiv(net, _toShares, price * _coinUnit);
     }
 
     function _depositView(address controller) private view returns (DepositState memory view_) {
         DepositState storage state = _deposits[controller];
         view_ = state;
-        (uint256 assets, uint256 shares) = _dealtDeposit(state);
-        view_.claimableAssets += uint128(assets);
-        view_.claimableShares += uint128(shares);
+        (uint256 assets, uint256 net, uint256 shares) = _dealtDeposit(state);
+        if (shares == 0) {
+            view_.refundedAssets += uint128(net);
+        } else {
+            view_.claimableAssets += uint128(assets);
+            view_.claimableShares += uint128(shares);
+        }
     }
 
     function _claimDeposit(DepositState storage state, uint256 assets, uint256 shares, address receiver, address c)
@@ -768,9 +838,7 @@ contract FundVault is
         if (receiver == address(0)) revert FundZeroAddress();
         _checkCanSend(controller);
         address cash = _terms.cashAccount;
-        uint256 needed = assets + fee;
-        uint256 available = Math.min(_asset.balanceOf(cash), _asset.allowance(cash, address(this)));
-        if (needed > available) revert FundCashShort(cash, needed, available);
+        _checkCashAccount(cash, assets + fee);
         state.claimableShares -= uint128(shares);
         state.claimableAssets -= uint128(assets);
         state.claimableFees -= uint128(fee);

@@ -81,5 +81,5 @@ interface IERC7887Redeem {
     function cancelRedeemRequest(uint256 requestId, address controller) external;
     function pendingCancelRedeemRequest(uint256 requestId, address controller) external view returns (bool);
     function claimableCancelRedeemRequest(uint256 requestId, address controller) external view returns (uint256);
-    function claimCancelRedeemRequest(uint256 requestId, address receiver, address owner) external;
+    function claimCancelRedeemRequest(uint256 requestId, address receiver, address controller) external;
 }

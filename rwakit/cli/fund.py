@@ -13,9 +13,12 @@ from rwakit.cli.common import platform, reported
 from rwakit.errors import ConfigError, InvalidInput
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from rwakit.chain.signer import Signer
     from rwakit.funds.models import DayTotals, Fund, Nav, Position
     from rwakit.funds.services import Funds
+    from rwakit.indexer.fund_queries import IndexedFund
     from rwakit.platform import Platform
 
 app = typer.Typer(no_args_is_help=True, help="Funds: NAV, dealing days, subscriptions and redemptions at the NAV.")
@@ -72,7 +75,8 @@ def _nav(n: Nav) -> dict[str, Any]:
     from rwakit.funds.models import iso_time
 
     return {"id": n.id, "nav": n.display, "valued_at": iso_time(n.valuation_time),
-            "published_at": iso_time(n.published_at), "status": n.status.label}  # fmt: skip
+            "published_at": iso_time(n.published_at), "status": n.status.label,
+            "confirmed_at": iso_time(n.confirmed_at) if n.confirmed_at else None}  # fmt: skip
 
 
 def _fund(o: Opened, f: Fund) -> dict[str, Any]:
@@ -81,7 +85,8 @@ def _fund(o: Opened, f: Fund) -> dict[str, Any]:
     t = f.terms
     return {
         "fund": f.symbol, "asset": f.asset, "vault": f.vault, "cutoff": format_cutoff(f.cutoff),
-        "open_day": day_date(f.open_day).isoformat(), "nav": _nav(f.latest_nav), "nav_usable": f.nav_usable,
+        "open_day": day_date(f.open_day).isoformat(), "first_day": day_date(f.first_day).isoformat(),
+        "nav": _nav(f.latest_nav), "nav_usable": f.nav_usable,
         "baseline_nav_id": f.baseline_nav_id,
         "terms": {
             "cash_account": t.cash_account, "fee_account": t.fee_account,
@@ -115,7 +120,7 @@ def _position(o: Opened, p: Position) -> dict[str, Any]:
         "subscription": {"pending": c(p.pending_subscription),
                          "day": day_date(p.subscription_day).isoformat() if p.pending_subscription else None,
                          "claimable_cash": c(p.claimable_subscription), "claimable_shares": s(p.claimable_shares),
-                         "cancelled": c(p.cancelled_subscription)},
+                         "cancelled": c(p.cancelled_subscription), "refunded": c(p.refunded_subscription)},
         "redemption": {"pending": s(p.pending_redemption),
                        "day": day_date(p.redemption_day).isoformat() if p.pending_redemption else None,
                        "claimable_shares": s(p.claimable_redemption), "claimable_cash": c(p.claimable_cash),
@@ -337,3 +342,53 @@ def show(fund: str, investor: Annotated[str | None, typer.Argument(help="An inve
             days = [_day(o, fund, o.funds.vaults.day(fund, d)) for d in (f.open_day, f.open_day - 1)]
             data = _fund(o, f) | {"open_day_totals": days[0], "last_closed_day": days[1]}
     _echo(data, as_json)
+
+
+@app.command("days")
+def days(fund: str, offset: Annotated[int, typer.Option(min=0, help="Skip this many days, oldest first")] = 0,
+         as_json: Annotated[bool, JSON] = False) -> None:  # fmt: skip
+    """The fund's dealing days from the index, oldest first: requests, and once settled the NAV, the shares
+    bought, the cash refunded, the redemption cash and fees, and the dust the rounding kept."""
+    from rwakit.cli.common import print_table, rich_table
+    from rwakit.cli.indexed import caught_up
+    from rwakit.indexer import fund_queries, queries
+
+    with reported():
+        engine, chain_id = caught_up(show_progress=not as_json)
+        with queries.snapshot(engine) as connection:
+            found = fund_queries.fund(connection, chain_id, fund)
+            rows = fund_queries.days(connection, chain_id, found.vault, None, offset=offset)
+    listed = [_indexed_day(found, row) for row in rows]
+    if as_json:
+        typer.echo(json.dumps({"fund": found.asset.symbol, "days": listed}, indent=2))
+        return
+    table = rich_table("day", ">NAV", ">subscribed", ">fees", ">shares", ">refunded", ">dust", ">redeemed",
+                       ">paid", ">redemption fees", ">redemption dust", title=f"{found.asset.symbol} dealing days")
+    for d in listed:
+        table.add_row(d["day"], d["nav"] or "unsettled",
+                      d["subscriptions"], d["subscription_fees"], d["shares"] or "", d["refunded"] or "",
+                      d["dust"] or "", d["redemptions"], d["redemption_cash"] or "", d["redemption_fees"] or "",
+                      d["redemption_dust"] or "")  # fmt: skip
+    print_table(table)
+
+
+def _indexed_day(fund: IndexedFund, row: dict[str, Any]) -> dict[str, Any]:
+    """A dealing day of the index: what was requested, and once settled what it dealt (None before)."""
+    from rwakit.funds.models import day_date
+    from rwakit.indexer.fund_queries import NAV_DECIMALS
+    from rwakit.units import format_units
+
+    settled = row["settled_block"] is not None
+
+    def once(show: Callable[[int], str], name: str) -> str | None:
+        return show(int(row[name])) if settled else None
+
+    return {
+        "day": day_date(int(row["day"])).isoformat(), "settled": settled,
+        "nav": once(lambda v: format_units(v, NAV_DECIMALS), "nav"),
+        "subscriptions": fund.cash(row["deposit_assets"]), "subscription_fees": fund.cash(row["deposit_fees"]),
+        "shares": once(fund.shares, "deposit_shares"), "refunded": once(fund.cash, "deposit_refunded"),
+        "dust": once(fund.dust, "deposit_dust"), "redemptions": fund.shares(row["redeem_shares"]),
+        "redemption_cash": once(fund.cash, "redeem_assets"), "redemption_fees": once(fund.cash, "redeem_fees"),
+        "redemption_dust": once(fund.dust, "redeem_dust"),
+    }  # fmt: skip

@@ -58,8 +58,9 @@ class DealingService:
         return self.position(fund, investor.address)
 
     def claim_cancelled(self, investor: Signer, fund: str, side: Side, receiver: str | None = None) -> Claimed:
-        """Take back a cancelled subscription's cash, or have a cancelled redemption's shares re-issued (checked
-        by the asset: a refusal leaves them claimable)."""
+        """Take back a cancelled subscription's cash (with that of settled subscriptions that bought no share,
+        from the fund's cash account), or have a cancelled redemption's shares re-issued (checked by the asset:
+        a refusal leaves them claimable)."""
         order = self.cancelled_claim(investor.address, fund, side, receiver)
         return Claimed(order.what, order.shares, order.cash, self.send(investor, order))
 
@@ -181,6 +182,7 @@ class DealingService:
             claimable_subscription=f.claimableDepositRequest(0, wallet).call(),
             claimable_shares=f.maxMint(wallet).call(),
             cancelled_subscription=f.claimableCancelDepositRequest(0, wallet).call(),
+            refunded_subscription=f.refundedDepositAssets(wallet).call(),
             pending_redemption=f.pendingRedeemRequest(0, wallet).call(),
             redemption_day=f.pendingRedeemDay(wallet).call(),
             claimable_redemption=f.claimableRedeemRequest(0, wallet).call(),

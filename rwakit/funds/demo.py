@@ -45,7 +45,8 @@ def run_fund_demo(platform: Platform, say: Callable[[str], None]) -> None:
         funds.dealing.subscribe(signers[index], "HMMF", amount)
     funds.dealing.redeem(signers[wallet], "HMMF", redeemed)
     say(f"Dealing day {day_date(day)}: HK-0002 subscribed {hkd} 1,000,000, SG-0001 {hkd} 500,000 and SG-0002 "
-        f"{hkd} 250,000; HK-0002 redeemed {redeemed} of its {seed} seed units (burnt at the request)")  # fmt: skip
+        f"{hkd} 250,000; HK-0002 redeemed {grouped(redeemed)} of its {grouped(seed)} seed units (burnt at the "
+        "request)")  # fmt: skip
     funds.cash.mint(signers[RETAIL].address, "20000")
     try:
         funds.dealing.subscribe(signers[RETAIL], "HMMF", "20000")

@@ -43,6 +43,7 @@ class Nav:
     valuation_time: int  # unix seconds
     published_at: int
     status: NavStatus
+    confirmed_at: int = 0  # when the admin last confirmed it (0: never): a confirmation also ages
 
     @property
     def display(self) -> str:
@@ -100,6 +101,7 @@ class Fund:
     baseline_nav_id: int  # the NAV deviations are measured from
     nav_usable: bool  # the latest NAV may be used for settlement now
     open_day: int  # the dealing day a request made now deals on
+    first_day: int  # the vault's first dealing day: earlier days cannot be settled
 
 
 @dataclass(frozen=True)
@@ -114,7 +116,8 @@ class Position:
     subscription_day: int
     claimable_subscription: int  # the cash dealt ...
     claimable_shares: int  # ... and the shares it bought, minted at the claim
-    cancelled_subscription: int  # cash to take back
+    cancelled_subscription: int  # cash to take back: cancelled, or dealt for no share (refunded_subscription)
+    refunded_subscription: int  # of which: settled requests that bought no share, paid from the cash account
     pending_redemption: int  # shares, burnt at the request
     redemption_day: int
     claimable_redemption: int  # shares dealt ...

@@ -33,7 +33,8 @@ _FUND_ERRORS: dict[str, tuple[str, Callable[[Args], str]]] = {
     "FundDayOpen": ("dealing_day_open", lambda a: f"dealing day {_day(a)} takes requests until "
                     f"{iso_time(a['cutoffTime'])}: settle it after its cut-off"),
     "FundDaySettled": ("dealing_day_settled", lambda a: f"dealing day {_day(a)} is settled already"),
-    "FundInvalidDay": ("invalid_day", lambda a: f"{a['day']} is not a dealing day (days since 1970-01-01, 32 bits)"),
+    "FundInvalidDay": ("invalid_day", lambda a: f"{a['day']} is not a dealing day of this vault (days since "
+                       "1970-01-01, 32 bits, from the day the vault opened on: see `rwakit fund show`)"),
     "FundNavBeforeCutoff": ("nav_before_cutoff", lambda a: f"the latest NAV was valued at "
                             f"{iso_time(a['valuationTime'])}, before dealing day {_day(a)}'s cut-off "
                             f"{iso_time(a['cutoffTime'])}: publish a NAV valued after it (forward pricing)"),
@@ -43,8 +44,8 @@ _FUND_ERRORS: dict[str, tuple[str, Callable[[Args], str]]] = {
     "FundExceedsClaimable": ("exceeds_claimable", lambda a: f"{a['amount']} is more than the {a['claimable']} "
                              "claimable"),
     "FundCashShort": ("cash_short", lambda a: f"the fund's cash account {a['cashAccount']} holds or allows "
-                      f"{a['available']} base units, less than the {a['needed']} the claim pays: the redemption stays "
-                      "claimable until the account is funded (and approves the vault)"),
+                      f"{a['available']} base units, less than the {a['needed']} the claim pays: it stays claimable "
+                      "until the account is funded (and approves the vault)"),
     "FundInvalidTerms": ("invalid_terms", lambda _: "a cut-off is 00:00 to 23:59 UTC and each fee at most 1,000 bps"),
     "FundZeroAddress": ("invalid_address", lambda _: "an account is the zero address"),
     "FundUnknownRequest": ("request_not_found", lambda a: f"no request {a['requestId']}: requests are id 0"),

@@ -260,8 +260,8 @@ class VaultService:
         which = count if nav_id is None else nav_id
         if not 0 < which <= count:
             raise NotFound(f"{fund} has NAVs 1 to {count}, not {which}", code="nav_not_found")
-        value, valuation_time, published_at, status = vault.functions.nav(which).call()
-        return Nav(which, value, valuation_time, published_at, NavStatus(status))
+        value, valuation_time, published_at, status, confirmed_at = vault.functions.nav(which).call()
+        return Nav(which, value, valuation_time, published_at, NavStatus(status), confirmed_at)
 
     def navs(self, fund: str) -> builtins.list[Nav]:
         """Every NAV published, oldest first (the launch NAV is 1)."""
@@ -270,8 +270,8 @@ class VaultService:
 
     def settle(self, manager: Signer, fund: str, day: int | None = None) -> DayTotals:
         """Deal day `day` (default: the last day whose cut-off passed) at the latest NAV, in one transaction.
-        Manager only; refused before the cut-off, when settled already, and when the latest NAV is held,
-        stale or valued before the cut-off."""
+        Manager only; refused before the vault's first dealing day, before the cut-off, when settled already,
+        and when the latest NAV is held, stale or valued before the cut-off."""
         which = self.last_closed_day(fund) if day is None else day
         self.send(manager, self.settlement(fund, which))
         return self.day(fund, which)
@@ -318,6 +318,7 @@ class VaultService:
             baseline_nav_id=f.baselineNavId().call(),
             nav_usable=f.navUsable().call(),
             open_day=f.dealingDay(self._now()).call(),
+            first_day=f.firstDealingDay().call(),
         )
 
     def list(self) -> builtins.list[Fund]:

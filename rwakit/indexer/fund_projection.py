@@ -6,6 +6,10 @@ dealt. The index settles eagerly instead: a ``DealingDaySettled`` moves every re
 day to claimable, with the vault's own arithmetic (shares and cash rounded down, fees up), so each row
 equals what the vault's views answer at the same block. Rows are read from the current tables the
 first time an event touches their key (fund events are few beside transfers).
+
+Settling also records on the day's row what the vault never states but its rounding implies: the shares
+its subscriptions bought, the cash of those that bought none (refunded), what its redemptions pay and
+their fees, and the dust (see FundDayState), so that a day's cash balances exactly.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ FUND_EVENTS = frozenset({
     "DepositRequest", "RedeemRequest", "Deposit", "Withdraw", "CancelDepositRequest", "CancelDepositClaim",
     "CancelRedeemRequest", "CancelRedeemClaim",
 })  # fmt: skip
+DEALT = ("deposit_shares", "deposit_refunded", "deposit_dust", "redeem_assets", "redeem_fees", "redeem_dust")
 TERMS = ("cash_account", "subscription_fee_bps", "redemption_fee_bps", "max_nav_deviation_bps", "max_nav_age",
          "fee_account", "min_subscription", "min_redemption")  # fmt: skip
 
@@ -111,7 +116,8 @@ class FundProjection:
         row = self.days.get(key) or self._load("index_fund_day", vault=event.contract, day=day)
         if row is None:
             row = {"chain_id": self.chain_id, "vault": event.contract, "day": day, "deposit_assets": 0,
-                   "deposit_fees": 0, "redeem_shares": 0, "nav_id": None, "nav": 0, "settled_block": None}  # fmt: skip
+                   "deposit_fees": 0, "redeem_shares": 0, "nav_id": None, "nav": 0, "settled_block": None,
+                   **dict.fromkeys(DEALT, 0)}  # fmt: skip
         return row
 
     def _request(self, event: Event, controller: str, side: str) -> dict[str, Any]:
@@ -176,11 +182,12 @@ class FundProjection:
     def _on_NavPublished(self, event: Event, nav_id: int, value: int, valuation_time: int, held: bool) -> None:
         row = {"vault": event.contract, "nav_id": nav_id, "value": value, "valuation_time": valuation_time,
                "published_block": event.block_number, "published_at": self.timestamps[event.block_number],
-               "status": "held" if held else "accepted", "confirmed_block": None}  # fmt: skip
+               "status": "held" if held else "accepted", "confirmed_block": None, "confirmed_at": None}  # fmt: skip
         self._put(self.navs, self.nav_changes, (event.contract, nav_id), row, event)
 
     def _on_NavConfirmed(self, event: Event, nav_id: int, _admin: str) -> None:
-        row = {**self._nav(event, nav_id), "status": "confirmed", "confirmed_block": event.block_number}
+        row = {**self._nav(event, nav_id), "status": "confirmed", "confirmed_block": event.block_number,
+               "confirmed_at": self.timestamps[event.block_number]}  # fmt: skip
         self._put(self.navs, self.nav_changes, (event.contract, nav_id), row, event)
 
     def _on_DepositRequest(self, event: Event, controller: str, _owner: str, _sender: str, assets: int) -> None:
@@ -256,26 +263,43 @@ class FundProjection:
 
     def _on_DealingDaySettled(self, event: Event, day: int, nav_id: int, nav: int, deposit_assets: int,
                               deposit_fees: int, redeem_shares: int) -> None:  # fmt: skip
-        """The day's totals as the vault fixed them, and every request pending on it dealt at `nav`."""
+        """The day's totals as the vault fixed them, every request pending on it dealt at `nav` (a subscription
+        that buys no share is refunded, its cash net of fees to take back), and what they dealt in all."""
         fund = self._fund(event)
-        totals = self._day(event, day)
-        totals.update(deposit_assets=deposit_assets, deposit_fees=deposit_fees, redeem_shares=redeem_shares,
-                      nav_id=nav_id, nav=nav, settled_block=event.block_number)  # fmt: skip
-        self._put_day(event, totals)
         to_shares = 10 ** fund["share_decimals"] * 10**NAV_DECIMALS
         price = nav * 10 ** fund["coin_decimals"]
+        dealt = dict.fromkeys(DEALT, 0)
         for row in self._pending_on(event.contract, day):
             if row["side"] == "deposit":
-                shares = (row["pending"] - row["pending_fees"]) * to_shares // price
-                row.update(claimable_assets=row["claimable_assets"] + row["pending"],
-                           claimable_shares=row["claimable_shares"] + shares, pending=0, pending_fees=0)  # fmt: skip
+                net = row["pending"] - row["pending_fees"]
+                shares = net * to_shares // price
+                if shares:
+                    row.update(claimable_assets=row["claimable_assets"] + row["pending"],
+                               claimable_shares=row["claimable_shares"] + shares)  # fmt: skip
+                else:
+                    row["cancelled"] += net
+                    dealt["deposit_refunded"] += net
+                dealt["deposit_shares"] += shares
+                row.update(pending=0, pending_fees=0)
             else:
                 gross = row["pending"] * price // to_shares
                 fee = _ceil_div(gross * row["pending_fees"], row["pending"] * BPS)
                 row.update(claimable_shares=row["claimable_shares"] + row["pending"],
                            claimable_assets=row["claimable_assets"] + gross - fee,
                            claimable_fees=row["claimable_fees"] + fee, pending=0, pending_fees=0)  # fmt: skip
+                dealt["redeem_assets"] += gross
+                dealt["redeem_fees"] += fee
             self._put_request(event, row)
+        kept = deposit_assets - deposit_fees - dealt["deposit_refunded"]
+        dealt["deposit_dust"] = kept * to_shares - dealt["deposit_shares"] * price
+        dealt["redeem_dust"] = redeem_shares * price - dealt["redeem_assets"] * to_shares
+        if dealt["deposit_dust"] < 0 or dealt["redeem_dust"] < 0:
+            raise FundIndexInconsistent(f"dealing day {day} of vault {event.contract} (tx {event.tx_hash}) deals more "
+                                        "than its totals: the index missed a request; run `rwakit index --rebuild`")
+        totals = self._day(event, day)
+        totals.update(deposit_assets=deposit_assets, deposit_fees=deposit_fees, redeem_shares=redeem_shares,
+                      nav_id=nav_id, nav=nav, settled_block=event.block_number, **dealt)  # fmt: skip
+        self._put_day(event, totals)
 
     def _pending_on(self, vault: str, day: int) -> list[dict[str, Any]]:
         """Every request of `vault` pending on `day`: this batch's rows, and the stored ones it has not touched."""

@@ -60,6 +60,7 @@ class IndexedNav:
     published_at: int
     status: str  # accepted | held | confirmed
     confirmed_block: int | None
+    confirmed_at: int | None = None  # the confirmation's block time
 
     @property
     def display(self) -> str:
@@ -70,7 +71,8 @@ class IndexedNav:
 def _nav(row: Any) -> IndexedNav:
     return IndexedNav(int(row.nav_id), int(row.value), int(row.valuation_time), int(row.published_block),
                       int(row.published_at), str(row.status),
-                      None if row.confirmed_block is None else int(row.confirmed_block))  # fmt: skip
+                      None if row.confirmed_block is None else int(row.confirmed_block),
+                      None if row.confirmed_at is None else int(row.confirmed_at))  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,17 +92,21 @@ class IndexedFund:
     def shares(self, amount: int) -> str:
         return format_units(amount, int(self.terms["share_decimals"]))
 
+    def dust(self, amount: int) -> str:
+        """A dealing day's dust (in 10**-(18 + share decimals) of a cash base unit) as an exact decimal string
+        of the settlement currency."""
+        return format_units(amount, int(self.terms["coin_decimals"]) + int(self.terms["share_decimals"]) + NAV_DECIMALS)
+
     def usable(self, at: int | None) -> bool | None:
-        """Could the vault deal at its latest NAV at unix time `at`: confirmed, or accepted and no older
-        than the terms' maximum age (the vault's ``navUsable``)? None when `at` is unknown."""
+        """Could the vault deal at its latest NAV at unix time `at`: accepted or confirmed, and no more than
+        the terms' maximum age past the later of its valuation and its confirmation (the vault's
+        ``navUsable``)? None when `at` is unknown."""
         if at is None:
             return None
         nav = self.latest_nav
-        if nav is None:
+        if nav is None or nav.status not in ("accepted", "confirmed"):
             return False
-        if nav.status == "confirmed":
-            return True
-        return nav.status == "accepted" and at <= nav.valuation_time + int(self.terms["max_nav_age"])
+        return at <= max(nav.valuation_time, nav.confirmed_at or 0) + int(self.terms["max_nav_age"])
 
 
 def _latest_nav(connection: Connection, chain_id: int, vault: str, block: int | None) -> IndexedNav | None:

@@ -278,6 +278,7 @@ class FundNavState(SQLModel):
     published_at: int = Field(sa_type=BigInteger)  # that block's timestamp
     status: str = Field(max_length=10)  # accepted | held | confirmed
     confirmed_block: int | None = Field(default=None, sa_type=BigInteger)
+    confirmed_at: int | None = Field(default=None, sa_type=BigInteger)  # that block's timestamp: it ages too
 
 
 class FundNav(FundNavState, table=True):
@@ -307,6 +308,16 @@ class FundDayState(SQLModel):
     nav_id: int | None = Field(default=None, sa_type=BigInteger)  # set at settlement
     nav: int = _uint256()  # zero until settled
     settled_block: int | None = Field(default=None, sa_type=BigInteger)
+    # Set at settlement, with the vault's per-request rounding (no event says them). Dust is in units of
+    # 10**-(18 + share decimals) of a cash base unit, which makes it exact:
+    # deposit_assets = deposit_shares x NAV + deposit_fees + deposit_refunded + deposit_dust, and
+    # redeem_shares x NAV = redeem_assets + redeem_dust (redeem_assets: what the claims pay, fees included).
+    deposit_shares: int = _uint256()
+    deposit_refunded: int = _uint256()  # net cash of requests that bought no share, paid back
+    deposit_dust: int = _uint256()
+    redeem_assets: int = _uint256()
+    redeem_fees: int = _uint256()
+    redeem_dust: int = _uint256()
 
 
 class FundDay(FundDayState, table=True):

@@ -156,14 +156,15 @@ def _compare_funds(w3: Web3, engine: Engine, chain_id: int, block: int, differen
             differences.append(f"terms of vault {fund['vault']}: index {expected}, chain {actual}")
         if latest[fund["vault"]] != count:
             differences.append(f"NAVs of vault {fund['vault']}: index {latest[fund['vault']]}, chain {count}")
-    on_chain = read(w3, [Call(n["vault"], "nav(uint256)", (n["nav_id"],), "(uint128,uint40,uint40,uint8)")
+    on_chain = read(w3, [Call(n["vault"], "nav(uint256)", (n["nav_id"],), "(uint128,uint40,uint40,uint8,uint40)")
                          for n in navs], block=block)  # fmt: skip
-    for nav, (value, valuation_time, published_at, status) in zip(navs, on_chain, strict=True):
-        expected = (nav["value"], nav["valuation_time"], nav["published_at"], nav["status"])
-        if expected != (value, valuation_time, published_at, NAV_STATUS.get(status)):
+    for nav, (value, valuation_time, published_at, status, confirmed_at) in zip(navs, on_chain, strict=True):
+        expected = (nav["value"], nav["valuation_time"], nav["published_at"], nav["status"], nav["confirmed_at"] or 0)
+        actual_nav = (value, valuation_time, published_at, NAV_STATUS.get(status), confirmed_at)
+        if expected != actual_nav:
             differences.append(
                 f"NAV {nav['nav_id']} of vault {nav['vault']}: index (value, valuation time, published at, "
-                f"status) {expected}, chain {(value, valuation_time, published_at, NAV_STATUS.get(status))}"
+                f"status, confirmed at) {expected}, chain {actual_nav}"
             )
     totals = read(w3, [Call(d["vault"], "dealingDayTotals(uint256)", (d["day"],), "(uint128,uint128,uint128,uint128)")
                        for d in days], block=block)  # fmt: skip

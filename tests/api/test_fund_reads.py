@@ -11,6 +11,7 @@ import pytest
 from rwakit.indexer.queries import MAX_PAGE
 from rwakit.tokenize import AssetSpec
 from tests.api.conftest import Api, Caller, ok, refused
+from tests.conftest import advance_time
 from tests.contracts.fund import HKD, NAV_ONE, SHARE, Fund, fund
 
 __all__ = ["fund"]
@@ -49,8 +50,12 @@ def test_a_fund_with_its_terms_and_usable_nav(api: Api, fund: Fund) -> None:
     fund.publish(11 * NAV_ONE)  # 10 % away: held, so the vault cannot deal until the admin confirms it
     body = get(api, api.issuer, "/funds/HMMF")
     assert (body["latest_nav"]["nav"], body["latest_nav"]["status"], body["usable"]) == ("11", "held", False)
-    fund.send(fund.admin, fund.vault.functions.confirmNav(2))
-    assert get(api, api.issuer, "/funds/HMMF")["usable"] is True
+    receipt = fund.send(fund.admin, fund.vault.functions.confirmNav(2))
+    body = get(api, api.issuer, "/funds/HMMF")
+    confirmed_at = api.platform.chain.w3.eth.get_block(receipt["blockNumber"])["timestamp"]
+    assert body["usable"] is True and body["latest_nav"]["confirmed_at"] == confirmed_at
+    advance_time(fund.chain, 3 * 86_400 + 1)  # max_nav_age after the confirmation: stale, as the vault says
+    assert get(api, api.issuer, "/funds/HMMF")["usable"] is False is fund.vault.functions.navUsable().call()
 
 
 def test_unknown_funds_and_bad_parameters_are_refused(api: Api, fund: Fund) -> None:
@@ -113,6 +118,11 @@ def test_dealing_days_with_their_totals_and_nav(api: Api, fund: Fund, dealt: dic
         assert (first["deposit_assets"], first["deposit_fees"], first["redeem_shares"]) == ("15000", "75", "0")
         assert first["settled_block"] == dealt["settled_block"]
         assert first["cutoff_time"] == dealt["day"] * 86_400 + 9 * 3600
+        # 994.0059 + 497.0029 shares at 10.01 are worth 14,924.998088 of the 14,925 net: the dust is exact
+        assert (first["deposit_shares"], first["deposit_refunded"], first["deposit_dust"]) == (
+            "1491.0088", "0", "0.001912")  # fmt: skip
+        assert (first["redeem_assets"], first["redeem_fees"], first["redeem_dust"]) == ("0", "0", "0")
+        assert (second["deposit_shares"], second["deposit_dust"], second["redeem_dust"]) == (None, None, None)
         assert (second["day"], second["settled"], second["nav"], second["deposit_assets"]) == (
             dealt["day"] + 1,
             False,

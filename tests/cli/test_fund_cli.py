@@ -50,7 +50,7 @@ def test_a_fund_deals_through_the_cli(env: dict[str, str], running_chain: subpro
     assert "error [no_key_for_wallet]" in error(env, "fund", "subscribe", "HMMF", "5000", "--as", "0x" + "11" * 20)
     pending = as_json(env, "fund", "subscribe", "HMMF", "10000", "--as", "HK-0001")
     assert pending["subscription"] == {"pending": "10000", "day": opened["open_day"], "claimable_cash": "0",
-                                       "claimable_shares": "0", "cancelled": "0"}  # fmt: skip
+                                       "claimable_shares": "0", "cancelled": "0", "refunded": "0"}  # fmt: skip
     assert "error [dealing_day_open]" in error(env, "fund", "settle", "HMMF", "--day", str(opened["open_day"]))
     assert "error [invalid_day]" in error(env, "fund", "settle", "HMMF", "--day", "tomorrow")
 
@@ -66,6 +66,16 @@ def test_a_fund_deals_through_the_cli(env: dict[str, str], running_chain: subpro
     assert settled == {"day": opened["open_day"], "settled": True, "nav": "10.01", "subscriptions": "10000",
                        "subscription_fees": "50", "redemptions": "0"}  # fmt: skip
     assert "error [dealing_day_settled]" in error(env, "fund", "settle", "HMMF", "--day", str(opened["open_day"]))
+    assert "error [invalid_day]" in error(env, "fund", "settle", "HMMF", "--day", "1970-01-01")  # before the vault
+
+    # the index's dealing days: 994.0059 shares at 10.01 are worth 9,949.999059 of the 9,950 net
+    assert as_json(env, "fund", "days", "HMMF")["days"] == [
+        {"day": opened["open_day"], "settled": True, "nav": "10.01", "subscriptions": "10000",
+         "subscription_fees": "50", "shares": "994.0059", "refunded": "0", "dust": "0.000941", "redemptions": "0",
+         "redemption_cash": "0", "redemption_fees": "0", "redemption_dust": "0"}
+    ]  # fmt: skip
+    assert "0.000941" in rwakit(env, "fund", "days", "HMMF").stdout
+    assert "error [fund_not_found]" in error(env, "fund", "days", "HVT")
 
     shown = as_json(env, "fund", "show", "HMMF", "HK-0001")
     assert shown["subscription"]["claimable_shares"] == "994.0059"  # type: ignore[index]

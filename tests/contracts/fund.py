@@ -4,7 +4,7 @@ raw senders for the contract tests."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,6 +102,17 @@ class Fund:
 
     def publish(self, nav: int) -> TxReceipt:
         return self.send(self.valuer, self.vault.functions.publishNav(nav, now(self.chain)))
+
+    def consent(self, controllers: Sequence[str], operator: Signer) -> None:
+        """Each of `controllers` (wallets rwakit holds no key for) approves `operator`, as their owner would
+        (Anvil sends for them: anvil_impersonateAccount)."""
+        w3 = self.chain.w3
+        for controller in controllers:
+            w3.provider.make_request("anvil_impersonateAccount", [controller])  # type: ignore[arg-type]
+            w3.provider.make_request("anvil_setBalance", [controller, hex(10**18)])  # type: ignore[arg-type]
+            tx = self.vault.functions.setOperator(operator.address, True).build_transaction({"from": controller})
+            w3.eth.wait_for_transaction_receipt(w3.eth.send_transaction(tx))
+            w3.provider.make_request("anvil_stopImpersonatingAccount", [controller])  # type: ignore[arg-type]
 
     def settle(self, day: int, nav: int | None = None) -> TxReceipt:
         """Past the day's cut-off, publish `nav` (valued now) if given, and settle the day."""

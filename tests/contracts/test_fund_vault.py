@@ -3,7 +3,7 @@ cancellations, and every hostile call refused with its error."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
 
@@ -13,7 +13,7 @@ from web3 import Web3
 from rwakit.contracts.restrictions import Restriction
 from rwakit.errors import AccessDenied, ComplianceError, ContractRevert
 from rwakit.tokenize import AssetSpec
-from tests.conftest import advance_time, call_revert, now
+from tests.conftest import advance_time, call_revert, investor, now
 from tests.contracts.fund import CASH, CUTOFF, DAY, HKD, MAX_FEE_BPS, NAV_ONE, SHARE, Fund, fund, terms
 from tests.contracts.rwa import assert_compliance_error
 
@@ -207,6 +207,27 @@ def test_a_stale_nav_is_refused_at_settlement_until_confirmed(fund: Fund) -> Non
     assert v.claimableDepositRequest(0, f.alice.address).call() == 10_000 * HKD
 
 
+def test_a_confirmation_lasts_max_nav_age_then_the_nav_is_stale_again(fund: Fund) -> None:
+    f, v = fund, fund.vault.functions
+    day = f.open_day()
+    f.subscribe(f.alice, 10_000 * HKD)
+    f.past_cutoff(day)
+    f.publish(2 * NAV)  # 100 % from the baseline: held
+    f.send(f.admin, v.confirmNav(2))
+    assert tuple(v.nav(2).call())[3:] == (CONFIRMED, now(f.chain)) and v.navUsable().call()
+    advance_time(f.chain, 30 * DAY)  # maxNavAge is 3 days: a confirmation is no exception
+    assert not v.navUsable().call()
+    assert refused("FundNavUnconfirmed", lambda: f.send(f.manager, v.settleDealingDay(day))) == {
+        "navId": 2, "status": CONFIRMED, "stale": True,
+    }  # fmt: skip
+    assert v.dealingDayTotals(day).call()[3] == 0
+    f.send(f.admin, v.confirmNav(2))  # confirmed again: usable for 3 days from now, though valued 30 days ago
+    advance_time(f.chain, 3 * DAY - 60)
+    assert v.navUsable().call()
+    f.send(f.manager, v.settleDealingDay(day))
+    assert v.dealingDayTotals(day).call()[3] == 2 * NAV
+
+
 def test_a_nav_valued_before_the_cutoff_does_not_deal_that_day(fund: Fund) -> None:
     f, v = fund, fund.vault.functions
     day = f.open_day()
@@ -265,8 +286,21 @@ def test_settlement_waits_for_the_cutoff_needs_the_manager_and_happens_once(fund
             f.send(stranger, v.settleDealingDay(day))
     f.send(f.manager, v.settleDealingDay(day))
     assert refused("FundDaySettled", lambda: f.send(f.manager, v.settleDealingDay(day))) == {"day": day}
-    f.send(f.manager, v.settleDealingDay(day - 1))  # an empty past day settles and moves nothing
-    assert f.cash(f.vault.address) == 0
+    f.settle(day + 1, nav=NAV)  # an empty day settles and moves nothing
+    assert f.cash(f.vault.address) == 0 and v.dealingDayTotals(day + 1).call() == (0, 0, 0, NAV)
+
+
+def test_a_day_before_the_vaults_first_dealing_day_is_refused(fund: Fund) -> None:
+    f, v = fund, fund.vault.functions
+    first = v.firstDealingDay().call()
+    assert first == v.dealingDay(v.nav(1).call()[2]).call() <= f.today()  # the launch NAV's block: the opening
+    f.settle(f.open_day(), nav=NAV)
+    for day in (0, 1, first - 1):  # 1970-01-01, and the day before the vault opened
+        assert refused("FundInvalidDay", partial(f.send, f.manager, v.settleDealingDay(day))) == {"day": day}
+        assert v.dealingDayTotals(day).call() == (0, 0, 0, 0)
+    if v.dealingDayTotals(first).call()[3] == 0:  # the first day itself is a dealing day
+        f.send(f.manager, v.settleDealingDay(first))
+    assert v.dealingDayTotals(first).call()[3] == NAV
 
 
 # ---------------------------------------------------------------------------------------------- subscriptions
@@ -318,7 +352,8 @@ def test_requests_on_the_same_day_add_up_whoever_pays(fund: Fund) -> None:
     day = f.open_day()
     f.subscribe(f.alice, 1_000 * HKD)
     f.subscribe(f.alice, 2_500 * HKD)
-    f.send(f.bob, f.coin.functions.approve(f.vault.address, 1_500 * HKD))  # bob pays for alice's request
+    f.send(f.bob, f.coin.functions.approve(f.vault.address, 1_500 * HKD))  # bob pays for alice's request ...
+    f.send(f.alice, v.setOperator(f.bob.address, True))  # ... which alice agreed to
     receipt = f.send(f.bob, v.requestDeposit(1_500 * HKD, f.alice.address, f.bob.address))
     assert f.events(f.vault, "DepositRequest", receipt)[0]["owner"] == f.bob.address
     total, fees = 5_000 * HKD, fee(1_000 * HKD, 50) + fee(2_500 * HKD, 50) + fee(1_500 * HKD, 50)
@@ -384,6 +419,8 @@ def test_an_ineligible_controller_is_refused_with_the_assets_code(fund: Fund, ca
         p.compliance.enable_allow_list(symbol)
         code = Restriction.COUNTRY_NOT_ALLOWED
     f.send(f.bob, f.coin.functions.approve(f.vault.address, CASH))
+    for who in (controller, f.carol):  # bob pays for their requests, with their consent
+        f.send(who, f.vault.functions.setOperator(f.bob.address, True))
     request = f.vault.functions.requestDeposit(1_000 * HKD, controller.address, f.bob.address)
     assert refused("FundIneligible", lambda: f.send(f.bob, request)) == {"account": controller.address, "code": code}
     assert f.cash(f.bob) == CASH
@@ -411,6 +448,72 @@ def test_a_pending_request_on_an_earlier_day_blocks_a_new_one_until_that_day_set
     assert v.pendingDepositDay(f.alice.address).call() == day + 1
     assert v.claimableRedeemRequest(0, f.alice.address).call() == 10 * SHARE
     assert v.pendingRedeemRequest(0, f.alice.address).call() == 20 * SHARE
+
+
+def test_nobody_places_a_request_on_an_investor_who_did_not_ask_for_it(fund: Fund) -> None:
+    f, v = fund, fund.vault.functions
+    a, b = f.alice.address, f.bob.address
+    f.issue(f.bob, 100 * SHARE)
+    f.send(f.bob, f.coin.functions.approve(f.vault.address, CASH))
+    day = f.open_day()
+    # bob, owner of the cash and the shares, names alice as controller without her consent
+    assert refused("FundUnauthorized", lambda: f.send(f.bob, v.requestDeposit(1_000 * HKD, a, b))) == {
+        "caller": b, "controller": a,
+    }  # fmt: skip
+    refused("FundUnauthorized", lambda: f.send(f.bob, v.requestRedeem(10 * SHARE, a, b)))
+    assert (v.pendingDepositRequest(0, a).call(), v.pendingRedeemRequest(0, a).call()) == (0, 0)
+    assert f.cash(f.bob) == CASH and f.shares(f.bob) == 100 * SHARE
+    f.past_cutoff(day)
+    f.subscribe(f.alice, 1_000 * HKD)  # nothing pending on alice's name: she deals on the next day
+    assert v.pendingDepositDay(a).call() == day + 1
+    f.send(f.alice, v.setOperator(b, True))  # with her consent, bob may
+    f.send(f.bob, v.requestRedeem(10 * SHARE, a, b))
+    assert v.pendingRedeemRequest(0, a).call() == 10 * SHARE
+
+
+def test_a_subscription_that_buys_no_share_is_paid_back_not_lost(fund: Fund) -> None:
+    f, v = fund, fund.vault.functions
+    a = f.alice.address
+    f.send(f.admin, v.setTerms(terms(f.cash_account.address, f.fee_account.address, subscriptionFeeBps=0,
+                                     minSubscription=0)))  # fmt: skip
+    cash_before, account_before = f.cash(f.alice), f.cash(f.cash_account)
+    day = f.open_day()
+    f.subscribe(f.alice, 999)  # at NAV 10 the smallest share unit (0.0001) is worth 1,000 base units
+    f.subscribe(f.bob, 1_000)
+    f.settle(day, nav=NAV)
+    assert f.cash(f.cash_account) == account_before + 1_999
+    assert (v.claimableDepositRequest(0, a).call(), v.maxMint(a).call()) == (0, 0)
+    assert v.claimableCancelDepositRequest(0, a).call() == 999 == v.refundedDepositAssets(a).call()
+    assert v.maxMint(f.bob.address).call() == 1 and v.refundedDepositAssets(f.bob.address).call() == 0
+    assert refused("FundNothingToClaim", lambda: f.send(f.alice, v.deposit(0, a, a))) == {"controller": a}
+    day = f.open_day()  # a later request is not blocked, and its cancellation is taken back with the refund
+    f.subscribe(f.alice, 5_000 * HKD)
+    f.send(f.alice, v.cancelDepositRequest(0, a))
+    assert v.claimableCancelDepositRequest(0, a).call() == 5_000 * HKD + 999
+    receipt = f.send(f.alice, v.claimCancelDepositRequest(0, a, a))
+    assert f.events(f.vault, "CancelDepositClaim", receipt)[0]["assets"] == 5_000 * HKD + 999
+    assert f.cash(f.alice) == cash_before and f.cash(f.cash_account) == account_before + 1_000
+    assert v.claimableCancelDepositRequest(0, a).call() == 0 and f.cash(f.vault.address) == 0
+
+
+def test_a_refund_the_cash_account_cannot_pay_stays_claimable_and_the_fee_is_kept(fund: Fund) -> None:
+    f, v = fund, fund.vault.functions
+    a = f.alice.address
+    f.send(f.admin, v.setTerms(terms(f.cash_account.address, f.fee_account.address, minSubscription=0)))
+    fees_before = f.cash(f.fee_account)
+    day = f.open_day()
+    f.subscribe(f.alice, 1_004)  # a fee of 5.02 rounds up to 6: the 998 left buys no share at NAV 10
+    f.settle(day, nav=NAV)
+    assert v.refundedDepositAssets(a).call() == 998 and f.cash(f.fee_account) == fees_before + 6
+    f.send(f.cash_account, f.coin.functions.approve(f.vault.address, 997))
+    assert refused("FundCashShort", lambda: f.send(f.alice, v.claimCancelDepositRequest(0, a, a))) == {
+        "cashAccount": f.cash_account.address, "needed": 998, "available": 997,
+    }  # fmt: skip
+    assert v.claimableCancelDepositRequest(0, a).call() == 998
+    f.send(f.cash_account, f.coin.functions.approve(f.vault.address, 2**256 - 1))
+    before = f.cash(f.alice)
+    f.send(f.alice, v.claimCancelDepositRequest(0, a, a))
+    assert f.cash(f.alice) - before == 998 and v.claimableCancelDepositRequest(0, a).call() == 0
 
 
 # ---------------------------------------------------------------------------------------------- cancellation
@@ -559,6 +662,7 @@ def test_a_redemption_is_refused_while_the_shares_could_not_move(fund: Fund, cas
     else:
         account = controller = f.outsider
         code = Restriction.SENDER_NOT_REGISTERED
+        f.send(f.outsider, f.vault.functions.setOperator(f.alice.address, True))
     request = f.vault.functions.requestRedeem(10 * SHARE, controller.address, f.alice.address)
     assert refused("FundIneligible", lambda: f.send(f.alice, request)) == {"account": account.address, "code": code}
     assert f.shares(f.alice) == 100 * SHARE
@@ -880,3 +984,23 @@ def test_a_redemption_added_the_same_day_keeps_its_own_fee_rate(fund: Fund) -> N
     charged = -(-gross * (30 * SHARE * 25 + 10 * SHARE * MAX_FEE_BPS) // (40 * SHARE * 10_000))
     assert v.claimableRedeemFees(f.alice.address).call() == charged
     assert v.maxWithdraw(f.alice.address).call() == gross - charged
+
+
+def test_settlement_costs_the_same_for_one_and_forty_pending_requests(fund: Fund) -> None:
+    """The manager's transaction must not grow with the number of investors (bench/funds.py: 1,000)."""
+    f, v = fund, fund.vault.functions
+    wallets = [Web3.to_checksum_address(Web3.keccak(text=f"fund-gas-{i}")[12:]) for i in range(41)]
+    f.platform.registry.register_batch([investor(f.chain, f"G-{i:02d}", w) for i, w in enumerate(wallets)])
+    f.consent(wallets, f.bob)  # bob pays for each controller's request
+    f.send(f.bob, f.coin.functions.approve(f.vault.address, 2**256 - 1))
+
+    def settle_with(controllers: Sequence[str]) -> int:
+        day = f.open_day()
+        for controller in controllers:
+            f.send(f.bob, v.requestDeposit(1_000 * HKD, controller, f.bob.address))
+        assert v.dealingDayTotals(day).call()[0] == len(controllers) * 1_000 * HKD
+        return int(f.settle(day, nav=NAV)["gasUsed"])
+
+    settle_with(wallets[:1])  # warm-up: the cash and fee accounts hold cash from now on
+    one, forty = settle_with(wallets[:1]), settle_with(wallets[1:])
+    assert abs(forty - one) <= one * 0.05, (one, forty)

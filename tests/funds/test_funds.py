@@ -143,8 +143,23 @@ def test_a_stale_nav_waits_for_the_admin(fund: Fund, f: Funds) -> None:
     f.vaults.publish_nav(fund.valuer, "HMMF", "10")
     advance_time(fund.chain, 3 * DAY + 60)  # the fixture's terms: stale after 3 days
     refused("nav_stale", lambda: f.vaults.settle(fund.manager, "HMMF", day))
-    f.vaults.confirm_nav(fund.admin, "HMMF")
+    nav = f.vaults.confirm_nav(fund.admin, "HMMF")
+    assert nav.status is NavStatus.CONFIRMED and nav.confirmed_at == now(fund.chain)
     assert f.vaults.settle(fund.manager, "HMMF", day).settled
+
+
+def test_a_confirmed_nav_goes_stale_too(fund: Fund, f: Funds) -> None:
+    day = fund.today()
+    fund.subscribe(fund.alice, 10_000 * HKD)
+    fund.past_cutoff(day)
+    f.vaults.publish_nav(fund.valuer, "HMMF", "20")  # held
+    f.vaults.confirm_nav(fund.admin, "HMMF")
+    assert f.vaults.get("HMMF").nav_usable
+    advance_time(fund.chain, 30 * DAY)
+    assert not f.vaults.get("HMMF").nav_usable
+    refused("nav_stale", lambda: f.vaults.settle(fund.manager, "HMMF", day))
+    f.vaults.confirm_nav(fund.admin, "HMMF")  # again, knowingly
+    assert f.vaults.settle(fund.manager, "HMMF", day).nav == 20 * NAV_ONE
 
 
 # ---------------------------------------------------------------- settlement
@@ -164,6 +179,11 @@ def test_the_manager_settles_the_last_closed_day_once_after_its_cutoff(fund: Fun
     assert totals.nav == 1_001 * NAV_ONE // 100
     refused("dealing_day_settled", lambda: f.vaults.settle(fund.manager, "HMMF", day))
     refused("invalid_day", lambda: f.vaults.settle(fund.manager, "HMMF", -1))
+    first = f.vaults.get("HMMF").first_day
+    for before in (0, first - 1):  # 1970-01-01, the day before the vault opened: never its dealing days
+        error = refused("invalid_day", partial(f.vaults.settle, fund.manager, "HMMF", before))
+        assert "from the day the vault opened on" in error.message
+        assert not f.vaults.day("HMMF", before).settled
     refused("not_a_fund", lambda: f.vaults.settle(fund.manager, new_fund(fund, "PROP", "property")))
 
 
@@ -206,6 +226,24 @@ def test_a_subscription_is_refused_before_anything_is_sent(fund: Fund, f: Funds)
     fund.past_cutoff(fund.today())
     refused("request_pending", lambda: f.dealing.subscribe(fund.alice, "HMMF", "5000"))
     assert fund.coin.functions.allowance(fund.alice.address, vault).call() == 0
+
+
+def test_a_subscription_that_buys_no_share_is_paid_back_by_claim_all(fund: Fund, f: Funds) -> None:
+    f.vaults.set_terms(fund.admin, "HMMF", terms(f, fund, subscription_fee_bps=0, min_subscription=0))
+    before = fund.cash(fund.alice)
+    f.dealing.subscribe(fund.alice, "HMMF", "0.000999")  # less than one share unit (0.0001) at NAV 10
+    settle_today(fund, f)
+    position = f.dealing.position("HMMF", fund.alice.address)
+    assert (position.claimable_subscription, position.claimable_shares) == (0, 0)
+    assert position.cancelled_subscription == 999 == position.refunded_subscription
+    refused("nothing_to_claim", lambda: f.dealing.claim(fund.alice, "HMMF", Side.SUBSCRIPTION))
+    fund.send(fund.cash_account, fund.coin.functions.approve(fund.vault.address, 0))
+    refused("cash_short", lambda: f.dealing.claim_all(fund.alice, "HMMF"))  # stays claimable
+    assert f.dealing.position("HMMF", fund.alice.address).refunded_subscription == 999
+    f.vaults.approve_cash("HMMF")
+    [claimed] = f.dealing.claim_all(fund.alice, "HMMF")
+    assert (claimed.what, claimed.cash) == ("cancelled subscription", 999) and fund.cash(fund.alice) == before
+    assert f.dealing.position("HMMF", fund.alice.address).empty
 
 
 def test_a_subscription_cancelled_before_the_cutoff_gives_the_cash_back(fund: Fund, f: Funds) -> None:

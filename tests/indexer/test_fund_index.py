@@ -4,6 +4,7 @@ indexed exactly (the vault's own views agree, through `verify`), and a reorg rol
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -108,6 +109,44 @@ def test_dealing_is_indexed_exactly(fund: Fund, indexer: Indexer, engine: Engine
     _clean(fund, engine)
 
 
+def test_a_settled_days_cash_balances_exactly_with_its_dust(fund: Fund, indexer: Indexer, engine: Engine) -> None:
+    """Against the chain: cash in = shares x NAV + fees + refunded + dust, and a redemption's shares x NAV =
+    what it pays (fees included) + dust, exactly."""
+    f, v = fund, fund.vault.functions
+    f.send(f.admin, v.setTerms(terms(f.cash_account.address, f.fee_account.address, minSubscription=0)))
+    f.issue(f.carol, 1_000 * SHARE)
+    people = (f.alice, f.bob, f.carol)
+    day = f.open_day()
+    f.subscribe(f.alice, 10_000 * HKD)
+    f.subscribe(f.bob, 5_000 * HKD + 1)
+    f.subscribe(f.carol, 1_004)  # 998 after its fee: less than one share unit (1,001.23 at 10.0123): refunded
+    f.redeem_request(f.carol, 333 * SHARE + 7)  # worth 3,334.10290861: 0.00000061 is dust
+    f.settle(day, nav=10 * NAV_ONE + 123 * NAV_ONE // 10_000)
+    indexer.catch_up()
+    (row,) = [r for r in rows(engine, "index_fund_day", "day") if r["day"] == day]
+    assets, fees, redeemed, nav = v.dealingDayTotals(day).call()
+    shares = sum(v.maxMint(p.address).call() for p in people)
+    refunded = sum(v.refundedDepositAssets(p.address).call() for p in people)
+    paid = sum(v.maxWithdraw(p.address).call() + v.claimableRedeemFees(p.address).call() for p in people)
+    scale = SHARE * 10**18  # dust is in 10**-(18 + share decimals) of a base unit
+
+    def worth(units: int) -> Fraction:
+        return Fraction(units * nav * HKD, scale)
+
+    assert (row["deposit_shares"], row["deposit_refunded"], row["redeem_assets"]) == (shares, refunded, paid)
+    assert refunded == 998 and row["deposit_dust"] > 0 and row["redeem_dust"] > 0
+    assert assets == worth(shares) + fees + refunded + Fraction(row["deposit_dust"], scale)
+    assert worth(redeemed) == paid + Fraction(row["redeem_dust"], scale)
+    assert row["redeem_fees"] == v.claimableRedeemFees(f.carol.address).call()
+    carol = _requests(engine)[(f.carol.address, "deposit")]
+    assert (carol["status"], carol["cancelled"], carol["claimable_assets"]) == ("cancelled", 998, 0)
+    _clean(f, engine)
+    f.send(f.carol, v.claimCancelDepositRequest(0, f.carol.address, f.carol.address))
+    indexer.catch_up()
+    assert _requests(engine)[(f.carol.address, "deposit")]["cancelled"] == 0
+    _clean(f, engine)
+
+
 def test_nav_statuses_and_terms(fund: Fund, indexer: Indexer, engine: Engine) -> None:
     fund.publish(12 * NAV_ONE)  # 20 % from the baseline: held
     indexer.catch_up()
@@ -121,6 +160,7 @@ def test_nav_statuses_and_terms(fund: Fund, indexer: Indexer, engine: Engine) ->
     indexer.catch_up()
     navs = {r["nav_id"]: r for r in rows(engine, "index_fund_nav", "nav_id")}
     assert (navs[2]["status"], navs[2]["confirmed_block"]) == ("confirmed", receipt["blockNumber"])
+    assert navs[2]["confirmed_at"] == fund.chain.w3.eth.get_block(receipt["blockNumber"])["timestamp"]
     assert navs[2]["published_at"] >= navs[2]["valuation_time"]
     (row,) = rows(engine, "index_fund", "vault")
     assert (row["subscription_fee_bps"], row["min_subscription"]) == (0, 2**128 - 1)

@@ -152,6 +152,9 @@ class Dealing:
         f.platform.assets.issue_batch(f.token.address, [(a, LAUNCH_SHARES) for a in addresses])
         for p in self.people:
             f.send(p, f.coin.functions.approve(f.vault.address, 2**256 - 1))
+            for other in self.people:  # a request paid by another needs the controller's consent
+                if other is not p:
+                    f.send(p, self.v.setOperator(other.address, True))
         cash = {a: CASH for a in addresses} | {"vault": 0}
         cash |= {self.cash_account: f.cash(self.cash_account), self.fee_account: f.cash(self.fee_account)}
         supply = int(f.token.functions.totalSupply().call())
@@ -159,6 +162,7 @@ class Dealing:
         self.m.deposits = {a: Deposit() for a in addresses}
         self.m.redeems = {a: Redeem() for a in addresses}
         self.nav_count = 1
+        self.first_day = int(self.v.firstDealingDay().call())
         self.coin_total = sum(cash.values())  # the coin only moves between these accounts
 
     def today(self) -> int:
@@ -301,6 +305,9 @@ class Dealing:
         m = self.m
         waiting = sorted(d for d, t in m.totals.items() if d not in m.navs and any(t))
         day = waiting[0] if waiting else self.today() - 1
+        if day < self.first_day:  # before the vault opened: never its dealing day
+            expect("FundInvalidDay", lambda: self.f.send(self.f.manager, self.v.settleDealingDay(day)))
+            return
         if day in m.navs:
             expect("FundDaySettled", lambda: self.f.send(self.f.manager, self.v.settleDealingDay(day)))
             return

@@ -142,7 +142,10 @@ class PositionPublic(BaseModel):
     subscription_day: str | None = Field(description="While a subscription is pending")
     claimable_subscription: str
     claimable_shares: str
-    cancelled_subscription: str
+    cancelled_subscription: str = Field(description="Cash to take back: cancelled, or refunded_subscription")
+    refunded_subscription: str = Field(
+        description="Of cancelled_subscription: settled subscriptions that bought no share, paid from the cash account"
+    )
     pending_redemption: str
     redemption_day: str | None = Field(description="While a redemption is pending")
     claimable_redemption: str

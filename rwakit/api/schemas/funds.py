@@ -19,6 +19,7 @@ class NavPublic(BaseModel):
         description="held: too far from the last accepted NAV, unusable until the admin confirms it"
     )
     confirmed_block: int | None
+    confirmed_at: int | None = Field(description="Unix seconds of the admin's confirmation (it ages too)")
 
 
 class FundTerms(BaseModel):
@@ -27,7 +28,8 @@ class FundTerms(BaseModel):
     subscription_fee_bps: int
     redemption_fee_bps: int
     max_nav_deviation_bps: int
-    max_nav_age: int = Field(description="Seconds after its valuation a NAV is stale (unusable until confirmed)")
+    max_nav_age: int = Field(description="Seconds after the later of its valuation and its confirmation a NAV is "
+                             "stale (unusable until confirmed again)")
     min_subscription: str = Field(description="Settlement currency, decimal string")
     min_redemption: str = Field(description="Shares, decimal string")
 
@@ -79,6 +81,20 @@ class DealingDayPublic(BaseModel):
     nav_id: int | None
     nav: str | None = Field(description="The dealing NAV once settled")
     settled_block: int | None
+    deposit_shares: str | None = Field(description="Once settled: the shares the day's subscriptions bought")
+    deposit_refunded: str | None = Field(
+        description="Once settled: the cash, net of fees, of subscriptions that bought no share, paid back"
+    )
+    deposit_dust: str | None = Field(
+        description="Once settled: subscription cash the rounding kept (exact): deposit_assets = deposit_shares x nav "
+        "+ deposit_fees + deposit_refunded + deposit_dust"
+    )
+    redeem_assets: str | None = Field(description="Once settled: what the day's redemptions pay, fees included")
+    redeem_fees: str | None = Field(description="Once settled: the redemption fees, within redeem_assets")
+    redeem_dust: str | None = Field(
+        description="Once settled: redemption value the rounding kept (exact): redeem_shares x nav = redeem_assets + "
+        "redeem_dust"
+    )
 
 
 class DealingDays(BaseModel):

@@ -3,6 +3,7 @@ and investors' open requests, each as of one indexed block."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,8 +31,8 @@ DAY = 86_400
 def _nav(nav: IndexedNav) -> NavPublic:
     return NavPublic(nav_id=nav.nav_id, nav=nav.display, valuation_time=nav.valuation_time,
                      published_block=nav.published_block, published_at=nav.published_at,
-                     status=nav.status,
-                     confirmed_block=nav.confirmed_block)  # fmt: skip
+                     status=nav.status, confirmed_block=nav.confirmed_block,
+                     confirmed_at=nav.confirmed_at)  # fmt: skip
 
 
 def _summary(fund: IndexedFund) -> dict[str, Any]:
@@ -83,20 +84,25 @@ def dealing_days(*, read: IndexRead, asset: str, offset: int, limit: int) -> Dea
         when = queries.as_of(connection, read.chain_id, block=read.block, at=read.at)
         found = fund_queries.fund(connection, read.chain_id, asset, when.past)
         days = fund_queries.days(connection, read.chain_id, found.vault, when.past, offset=offset, limit=limit)
-    cutoff = int(found.terms["cutoff"])
-    return DealingDays(
-        asset=found.asset.address, vault=found.vault, as_of_block=when.block_number, offset=offset, limit=limit,
-        days=[
-            DealingDayPublic(
-                day=d["day"], date=datetime.fromtimestamp(d["day"] * DAY, UTC).date().isoformat(),
-                cutoff_time=d["day"] * DAY + cutoff, deposit_assets=found.cash(d["deposit_assets"]),
-                deposit_fees=found.cash(d["deposit_fees"]), redeem_shares=found.shares(d["redeem_shares"]),
-                settled=d["settled_block"] is not None, nav_id=d["nav_id"],
-                nav=None if d["settled_block"] is None else format_units(d["nav"], fund_queries.NAV_DECIMALS),
-                settled_block=d["settled_block"],
-            )
-            for d in days
-        ],
+    return DealingDays(asset=found.asset.address, vault=found.vault, as_of_block=when.block_number, offset=offset,
+                       limit=limit, days=[_day(found, d) for d in days])  # fmt: skip
+
+
+def _day(fund: IndexedFund, d: dict[str, Any]) -> DealingDayPublic:
+    settled = d["settled_block"] is not None
+
+    def once(show: Callable[[int], str], value: int) -> str | None:
+        return show(value) if settled else None
+
+    return DealingDayPublic(
+        day=d["day"], date=datetime.fromtimestamp(d["day"] * DAY, UTC).date().isoformat(),
+        cutoff_time=d["day"] * DAY + int(fund.terms["cutoff"]), deposit_assets=fund.cash(d["deposit_assets"]),
+        deposit_fees=fund.cash(d["deposit_fees"]), redeem_shares=fund.shares(d["redeem_shares"]), settled=settled,
+        nav_id=d["nav_id"], nav=once(lambda v: format_units(v, fund_queries.NAV_DECIMALS), d["nav"]),
+        settled_block=d["settled_block"], deposit_shares=once(fund.shares, d["deposit_shares"]),
+        deposit_refunded=once(fund.cash, d["deposit_refunded"]), deposit_dust=once(fund.dust, d["deposit_dust"]),
+        redeem_assets=once(fund.cash, d["redeem_assets"]), redeem_fees=once(fund.cash, d["redeem_fees"]),
+        redeem_dust=once(fund.dust, d["redeem_dust"]),
     )  # fmt: skip
 
 
