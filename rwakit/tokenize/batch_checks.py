@@ -1,13 +1,14 @@
 """What a token would refuse of a batch of mints, found before anything is sent: shared by the API's batch
-issuance (rwakit.api.services.issuances) and the console's CSV preview (rwakit.web.issuance).
+issuance (rwakit.api.services.issuances), `rwakit issue-batch` and the console's CSV preview (rwakit.web.issuance).
 
 Two kinds of refusal. A row the asset's rules refuse on its own: the token's detectTransferRestriction for
 a mint to that wallet. And a row that passes alone but not after the rows above it, because the token
 checks some limits mint by mint as the batch is sent: the running total against the authorised shares
 and, for an asset that keeps investor totals, the new holders against its maximum and each investor's
 rows (over all their wallets) plus what they hold against its maximum balance. A refused row adds
-nothing to the running totals, so the batch without its refused rows passes. Every read is pinned to
-one block, so the rows are judged against one state.
+nothing to the running totals, so the batch without its refused rows passes. The reads are of the
+latest block, not pinned to one (a node that keeps no history refuses a block once it is not the
+latest): the chain can move on before the batch is sent anyway, and then the token refuses the chunk.
 """
 
 from __future__ import annotations
@@ -54,7 +55,6 @@ class _Limits:
 def check_batch(w3: Web3, token: str, registry: str, mints: Sequence[Mint], decimals: int) -> dict[int, Refusal]:
     """The rows (by position in `mints`) the token would refuse if the batch were sent as it stands, in
     the order the token checks them; empty when the whole batch passes."""
-    block = w3.eth.block_number
     signature = "detectTransferRestriction(address,address,uint256)"
     supply, authorised, per_investor, counts, rules, *codes = read(w3, [
         Call(token, "totalSupply()"),
@@ -63,7 +63,7 @@ def check_batch(w3: Web3, token: str, registry: str, mints: Sequence[Mint], deci
         Call(token, "counts()", (), "(uint32,uint32,uint16)"),
         Call(token, "rules()", (), "(bool,bool,bool,uint8,uint40,uint80,uint96)"),
         *(Call(token, signature, (ZERO_ADDRESS, m.wallet, m.base_units), "uint8") for m in mints),
-    ], block=block)  # fmt: skip
+    ])  # fmt: skip
     holders, max_holders, _ = counts
     limits = _Limits(room=authorised - supply, per_investor=per_investor,
                      new_holders=max(max_holders - holders, 0) if max_holders else None,
@@ -75,12 +75,12 @@ def check_batch(w3: Web3, token: str, registry: str, mints: Sequence[Mint], deci
             name = parsed.reason if isinstance(parsed, Restriction) else f"code_{code}"
             refused[index] = Refusal(code, name, f"The asset's rules refuse this wallet (reason code {code}, {name})")
     eligible = [index for index in range(len(mints)) if index not in refused]
-    refused.update(_together(w3, token, registry, block, [(i, mints[i]) for i in eligible], limits, decimals))
+    refused.update(_together(w3, token, registry, [(i, mints[i]) for i in eligible], limits, decimals))
     return dict(sorted(refused.items()))
 
 
 def _together(
-    w3: Web3, token: str, registry: str, block: int, rows: list[tuple[int, Mint]], limits: _Limits, decimals: int
+    w3: Web3, token: str, registry: str, rows: list[tuple[int, Mint]], limits: _Limits, decimals: int
 ) -> dict[int, Refusal]:
     """The rows that, after the rows above them, would take the batch past a limit the token checks mint
     by mint (as its `_code` does, in that order)."""
@@ -89,7 +89,7 @@ def _together(
         wallets = sorted({Web3.to_checksum_address(m.wallet) for _, m in rows})
         words = [Call(registry, "walletWord(address)", (w,)) for w in wallets]
         held = [Call(token, "investorBalanceOf(address)", (w,)) for w in wallets]
-        values = read(w3, words + held, block=block)
+        values = read(w3, words + held)
         holdings = {w: (values[i] & INVESTOR_MASK, values[len(wallets) + i]) for i, w in enumerate(wallets)}
     refused: dict[int, Refusal] = {}
     room, new_holders = limits.room, 0
