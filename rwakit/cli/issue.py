@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -23,7 +23,12 @@ from rwakit.cli.common import (
 )
 from rwakit.cli.indexed import caught_up, parse_date
 from rwakit.config import get_settings
-from rwakit.errors import ContractRevert
+from rwakit.errors import ContractRevert, RwakitError
+
+if TYPE_CHECKING:
+    from rwakit.platform import Platform
+
+LISTED = 10  # refused rows named in the error: the first few to fix, one screen
 
 
 def issue(asset: str, to: Annotated[str, typer.Argument(help="Investor id or wallet")], amount: str) -> None:
@@ -46,25 +51,49 @@ def issue_batch(
     as_json: JsonOption = False,
 ) -> None:
     """Issue shares of an asset to every row of a CSV, in chunks of one batchMint transaction each.
-    Every row is checked before anything is sent; a chunk refused stops the run and says how many
-    rows were issued before it."""
+    Every row is checked before anything is sent, as the API checks a batch (the asset's rules, and the
+    authorised shares, maximum holders and maximum balance over the rows together); a chunk refused all
+    the same (the chain changed meanwhile) stops the run and says how many rows were issued before it."""
     with reported():
         rows = read_csv(file, ["to", "amount"])
         size = chunk_size or get_settings().issuance_chunk_size
         opened = platform()
         one_proposal(opened, len(rows), size)
+        allocations = _checked(opened, asset, rows)
         with (
             stopped_after(len(rows), "issued") as tally,
             progress_bar(f"issuing {asset}", enabled=not (no_progress or as_json)) as bar,
         ):
-            receipts = opened.assets.issue_chunked(
-                asset, [(to, amount) for to, amount in rows], chunk_size=size, progress=tally.also(bar)
-            )
+            receipts = opened.assets.issue_chunked(asset, allocations, chunk_size=size, progress=tally.also(bar))
     hashes = [r["transactionHash"].to_0x_hex() for r in receipts]
     if as_json:
         echo_json({"asset": asset, "issued": len(rows), "transactions": hashes})
         return
     typer.echo(f"issued {asset} to {len(rows)} holders in {len(hashes)} transaction(s): {', '.join(hashes)}")
+
+
+def _checked(opened: Platform, asset: str, rows: list[list[str]]) -> list[tuple[str, str | int]]:
+    """The rows as wallets and base units, once every one passes what the token would check as the batch is
+    sent (rwakit.tokenize.batch_checks); else nothing is sent: a chunk refused would leave the file part issued."""
+    from rwakit.tokenize.batch_checks import Mint, check_batch
+
+    assets = opened.assets
+    token = assets.resolve(asset)
+    wallets = [assets.recipient(to) for to, _ in rows]
+    values = assets.amounts(token, [amount for _, amount in rows])
+    decimals = assets.token(token).functions.decimals().call()
+    mints = [Mint(wallet, value) for wallet, value in zip(wallets, values, strict=True)]
+    refused = check_batch(opened.chain.w3, token, opened.registry.address, mints, decimals)
+    if refused:
+        listed = list(refused.items())[:LISTED]
+        named = "; ".join(f"row {i + 1} ({rows[i][0]}): {r.reason}: {r.message}" for i, r in listed)
+        more = f"; and {len(refused) - LISTED} more" if len(refused) > LISTED else ""
+        raise RwakitError(
+            f"{len(refused)} of {len(rows)} rows would be refused by the asset's rules or limits; nothing was sent: "
+            f"{named}{more}",
+            code="batch_ineligible",
+        )
+    return list(zip(wallets, values, strict=True))
 
 
 def holdings(

@@ -4,12 +4,11 @@ the batch issued through the API's IssuanceService (idempotency key, chunks, jou
 A row is `to,amount` (an investor id or a wallet, then shares; a `to,amount` header is allowed); the
 form for one investor is taken as a one-row file.
 The preview finds, per row, what the API would refuse: a malformed line, an unknown investor or a
-bad address, an amount the asset's decimals cannot hold or zero, and what the asset's rules would
-refuse (the token's detectTransferRestriction for a mint to that wallet, in one batched read). Then
-the limits the token checks mint by mint as the batch is sent, which no row shows on its own: the
-running total against the authorised shares and, for an asset that keeps investor totals, the new
-holders against its maximum and each investor's rows summed against its maximum balance. The API
-refuses a batch with any such row whole, so the console offers to issue only a clean preview.
+bad address, an amount the asset's decimals cannot hold or zero, then what the token would refuse
+(rwakit.tokenize.batch_checks, as the API checks a batch): a row its rules refuse, and a row that
+takes the batch past the authorised shares, the maximum holders or an investor's maximum balance
+after the rows above it. The API refuses a batch with any such row whole, so the console offers to
+issue only a clean preview.
 """
 
 from __future__ import annotations
@@ -21,14 +20,12 @@ from dataclasses import dataclass
 from web3 import Web3
 
 from rwakit.chain.reads import Call, read
-from rwakit.contracts.restrictions import Restriction
 from rwakit.errors import InvalidInput, RwakitError
 from rwakit.platform import Platform
+from rwakit.tokenize.batch_checks import Mint, check_batch
 from rwakit.units import format_units, investor_id_to_bytes32, to_base_units
 
-ZERO_ADDRESS = "0x" + "00" * 20
 HEADER = ["to", "amount"]
-INVESTOR_MASK = (1 << 48) - 1  # a registry word's investor number (bits 0-47)
 
 
 @dataclass
@@ -51,18 +48,6 @@ class PreviewRow:
 
 
 @dataclass(frozen=True)
-class Limits:
-    """What the asset lets a whole batch add, in base units: shares under the authorised and, for an asset
-    that keeps investor totals, new holders under its maximum and shares per investor (None: no limit)."""
-
-    decimals: int
-    room: int
-    per_investor: bool
-    new_holders: int | None
-    max_balance: int | None
-
-
-@dataclass(frozen=True)
 class Preview:
     symbol: str
     decimals: int
@@ -77,19 +62,7 @@ def preview(platform: Platform, asset: str, text: str, max_rows: int) -> Preview
     """Every row of the CSV checked as the API would, nothing sent; InvalidInput for an empty or oversized file."""
     address = platform.assets.resolve(asset)
     w3 = platform.chain.w3
-    symbol, decimals, supply, authorised, per_investor, counts, rules = read(w3, [
-        Call(address, "symbol()", (), "string"),
-        Call(address, "decimals()", (), "uint8"),
-        Call(address, "totalSupply()"),
-        Call(address, "sharesAuthorised()"),
-        Call(address, "investorLimits()", (), "bool"),
-        Call(address, "counts()", (), "(uint32,uint32,uint16)"),
-        Call(address, "rules()", (), "(bool,bool,bool,uint8,uint40,uint80,uint96)"),
-    ])  # fmt: skip
-    holders, max_holders, _ = counts
-    limits = Limits(decimals=decimals, room=authorised - supply, per_investor=per_investor,
-                    new_holders=max(max_holders - holders, 0) if max_holders else None,
-                    max_balance=rules[6] or None)  # fmt: skip
+    symbol, decimals = read(w3, [Call(address, "symbol()", (), "string"), Call(address, "decimals()", (), "uint8")])
     rows = _rows(text)
     if not rows:
         raise InvalidInput("The CSV has no rows: one `to,amount` per line", code="empty_csv")
@@ -107,53 +80,10 @@ def preview(platform: Platform, asset: str, text: str, max_rows: int) -> Preview
         else:
             row.amount = format_units(row.base_units, decimals)
     eligible = [row for row in rows if row.ok]
-    signature = "detectTransferRestriction(address,address,uint256)"
-    codes = read(w3, [Call(address, signature, (ZERO_ADDRESS, r.wallet, r.base_units), "uint8") for r in eligible])
-    for row, code in zip(eligible, codes, strict=True):
-        if code:
-            reason = Restriction.parse(code)
-            name = reason.reason if isinstance(reason, Restriction) else f"code_{code}"
-            row.refuse(name, f"The asset's rules refuse this wallet (reason code {code}, {name})")
-    _check_together(platform, address, [row for row in eligible if row.ok], limits)
+    mints = [Mint(str(row.wallet), row.base_units) for row in eligible]
+    for index, refusal in check_batch(w3, address, platform.registry.address, mints, decimals).items():
+        eligible[index].refuse(refusal.reason, refusal.message)
     return Preview(symbol, decimals, rows)
-
-
-def _check_together(platform: Platform, token: str, rows: list[PreviewRow], limits: Limits) -> None:
-    """Refuse the rows that, after the rows above them, would take the batch past a limit the token checks
-    mint by mint (as its `_code` does, in that order). A refused row adds nothing, so removing the refused
-    rows leaves a batch that passes."""
-    holdings: dict[str, tuple[int, int]] = {}  # wallet -> its investor's number and shares held now
-    if limits.per_investor and rows:
-        wallets = sorted({str(row.wallet) for row in rows})
-        registry = platform.registry.address
-        words = [Call(registry, "walletWord(address)", (w,)) for w in wallets]
-        held = [Call(token, "investorBalanceOf(address)", (w,)) for w in wallets]
-        values = read(platform.chain.w3, words + held)
-        holdings = {w: (values[i] & INVESTOR_MASK, values[len(wallets) + i]) for i, w in enumerate(wallets)}
-    room, new_holders = limits.room, 0
-    added: dict[int, int] = {}  # investor number -> shares the rows above give them
-    for row in rows:
-        if row.base_units > room:
-            left = format_units(room, limits.decimals)
-            row.refuse("exceeds_authorised", f"With the rows above, this row takes the batch past the asset's "
-                       f"authorised shares ({left} left for it)")  # fmt: skip
-            continue
-        if limits.per_investor:
-            investor, held_now = holdings[str(row.wallet)]
-            before = held_now + added.get(investor, 0)
-            if limits.max_balance is not None and before + row.base_units > limits.max_balance:
-                cap = format_units(limits.max_balance, limits.decimals)
-                row.refuse("max_balance_exceeded", f"With what the investor holds and the rows above, this row "
-                           f"takes them past the asset's maximum balance ({cap} per investor)")  # fmt: skip
-                continue
-            if before == 0 and limits.new_holders is not None:
-                if new_holders >= limits.new_holders:
-                    row.refuse("max_holders_reached", f"With the rows above, this row takes the asset past its "
-                               f"maximum holders ({limits.new_holders} new holders fit)")  # fmt: skip
-                    continue
-                new_holders += 1
-            added[investor] = added.get(investor, 0) + row.base_units
-        room -= row.base_units
 
 
 def one_row(to: str, amount: str) -> str:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from eth_account import Account
 from sqlmodel import Session, select
 
+from rwakit.api.services.keyed_steps import StepFaults
 from rwakit.contracts.restrictions import Restriction
 from rwakit.db.issuances import Issuance
 from rwakit.db.journal import TxLog
@@ -171,10 +174,6 @@ def test_a_refusal_names_the_amount_in_shares_as_given(api: Api, wallets: list[s
     stranger = Account.create().address
     body = refused(api.issue("HVT", stranger, "1.5"), 409, "compliance_refused")
     assert body["message"] == f"issue 1.5 HVT to {stranger} refused: receiver_not_registered"
-    allocations = [{"to": "HK-0001", "amount": "600000"}, {"to": "SG-0001", "amount": "600000"}]
-    batch = refused(api.issuer.post("/issuances/batch", json={"asset": "HVT", "allocations": allocations},
-                                    headers={"Idempotency-Key": "over"}), 409, "batch_refused")  # fmt: skip
-    assert batch["chunks"][0]["error"]["message"] == "issue HVT to rows 0-1 refused: exceeds_authorised"
 
 
 def test_over_the_authorised_shares_is_409(api: Api, wallets: list[str]) -> None:
@@ -207,13 +206,13 @@ def test_batch_issuance_reports_every_row(api: Api, wallets: list[str]) -> None:
 
 
 def test_a_refused_chunk_is_all_or_nothing_and_the_others_go_through(api: Api, wallets: list[str]) -> None:
-    """Chunks of 2 rows: each row of the second fits the authorised shares, both together do not, so
-    neither is issued (every row alone passes the check before sending)."""
+    """Chunks of 2 rows, all fitting the authorised shares when checked; another issuer's mint then takes
+    most of them before the second chunk is sent, so it is refused whole and the third still goes."""
     setup_hvt(api, wallets)
     allocations = [{"to": "HK-0001", "amount": "1"}, {"to": "SG-0001", "amount": "1"},
-                   {"to": "SG-0001", "amount": "600000"}, {"to": wallets[1], "amount": "600000"},
+                   {"to": "SG-0001", "amount": "300000"}, {"to": wallets[1], "amount": "300000"},
                    {"to": wallets[1], "amount": "4"}]  # fmt: skip
-    with chunk_size(api, 2):
+    with chunk_size(api, 2), another_mint(api, before_chunk=1, amount="500000"):
         result = ok(api.issuer.post("/issuances/batch", json={"asset": "HVT", "allocations": allocations},
                                     headers={"Idempotency-Key": "partial"}), 201)  # fmt: skip
     assert result["status"] == "partial" and result["issued_rows"] == 3 and result["refused_rows"] == 2
@@ -222,20 +221,22 @@ def test_a_refused_chunk_is_all_or_nothing_and_the_others_go_through(api: Api, w
     rows = result["rows"]
     assert [r["status"] for r in rows] == ["issued", "issued", "not_issued", "not_issued", "issued"]
     assert rows[2]["error"]["code"] == rows[3]["error"]["code"] == "chunk_refused"
-    assert api.total_supply("HVT") == 6 * 10**6
+    assert api.total_supply("HVT") == 500_006 * 10**6
     again = api.issuer.post("/issuances/batch", json={"asset": "HVT", "allocations": allocations},
                             headers={"Idempotency-Key": "partial"})  # fmt: skip
-    assert ok(again, 201) == result and api.total_supply("HVT") == 6 * 10**6
+    assert ok(again, 201) == result and api.total_supply("HVT") == 500_006 * 10**6
 
 
 def test_a_batch_with_every_chunk_refused_is_409_and_leaves_no_row(api: Api, wallets: list[str]) -> None:
     setup_hvt(api, wallets)
-    allocations = [{"to": "HK-0001", "amount": "600000"}, {"to": "SG-0001", "amount": "600000"}]
-    body = refused(api.issuer.post("/issuances/batch", json={"asset": "HVT", "allocations": allocations},
-                                   headers={"Idempotency-Key": "none"}), 409, "batch_refused")  # fmt: skip
+    allocations = [{"to": "HK-0001", "amount": "400000"}, {"to": "SG-0001", "amount": "400000"}]
+    with another_mint(api, before_chunk=0, amount="300000"):  # checked, then the room is taken
+        body = refused(api.issuer.post("/issuances/batch", json={"asset": "HVT", "allocations": allocations},
+                                       headers={"Idempotency-Key": "none"}), 409, "batch_refused")  # fmt: skip
     assert [r["status"] for r in body["rows"]] == ["not_issued", "not_issued"] and body["refused_rows"] == 2
     assert body["chunks"][0]["error"]["reason"] == "exceeds_authorised"
-    assert issuance_rows(api) == [] and api.total_supply("HVT") == 0
+    assert body["chunks"][0]["error"]["message"] == "issue HVT to rows 0-1 refused: exceeds_authorised"
+    assert issuance_rows(api) == [] and api.total_supply("HVT") == 300_000 * 10**6
 
 
 def test_a_batch_the_rules_would_refuse_is_409_before_anything_is_sent(api: Api, wallets: list[str]) -> None:
@@ -248,9 +249,11 @@ def test_a_batch_the_rules_would_refuse_is_409_before_anything_is_sent(api: Api,
                                    headers={"Idempotency-Key": "strangers"}), 409, "batch_ineligible")  # fmt: skip
     assert body["refused_rows"] == 151 and len(body["rows"]) == 100 and "first 100" in body["message"]
     assert body["rows"][:2] == [
-        {"index": 1, "to": "SG-0001", "reason_code": Restriction.RECEIVER_REVOKED, "reason": "receiver_revoked"},
+        {"index": 1, "to": "SG-0001", "reason_code": Restriction.RECEIVER_REVOKED, "reason": "receiver_revoked",
+         "message": "The asset's rules refuse this wallet (reason code 7, receiver_revoked)"},
         {"index": 2, "to": strangers[0], "reason_code": Restriction.RECEIVER_NOT_REGISTERED,
-         "reason": "receiver_not_registered"}]  # fmt: skip
+         "reason": "receiver_not_registered",
+         "message": "The asset's rules refuse this wallet (reason code 3, receiver_not_registered)"}]  # fmt: skip
     assert issuance_rows(api) == [] and api.total_supply("HVT") == 0
     assert not [t for t in tx_log(api) if t.ref and t.ref.startswith("issuance:")]
 
@@ -288,3 +291,23 @@ class chunk_size:  # a context manager, named like one
 
     def __exit__(self, *_: object) -> None:
         self.settings.issuance_chunk_size = self.before
+
+
+@contextmanager
+def another_mint(api: Api, *, before_chunk: int, amount: str) -> Iterator[None]:
+    """Another issuer's mint of `amount` HVT lands after a batch was checked, just before its chunk
+    `before_chunk` is sent: the chain has moved on from the state the check read."""
+    runtime = api.client.app.state.runtime  # type: ignore[attr-defined]
+    minted: list[str] = []
+
+    def mint(ref: str) -> None:
+        if ref.endswith(f"/{before_chunk}") and not minted:
+            minted.append(ref)
+            api.platform.assets.issue("HVT", "HK-0001", amount)
+
+    runtime.faults = StepFaults(before_send=mint)
+    try:
+        yield
+    finally:
+        runtime.faults = None
+    assert minted, "the batch never reached the chunk"

@@ -20,6 +20,7 @@ assert env and running_chain  # the fixtures, imported for pytest
 WALLETS = ["0x70997970C51812dc3A010C7d01b50e0d17dc79C8", "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
            "0x90F79bf6EB2c4f870365E785982E1f101E93b906"]  # fmt: skip
 STRANGER = "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65"  # funded, never registered
+LATER, LATEST = "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc", "0x976EA74026E726554dB657fA54763abd0C3a0aa9"
 EXPIRY = "2099-01-01"
 
 
@@ -111,12 +112,22 @@ def test_batches_from_csv_with_bars_tables_and_clean_json(
     assert "indexing blocks" in rebuilt.stderr and "indexed to block" in rebuilt.stdout
     assert rwakit(terminal, "index", "--rebuild", "--no-progress").stderr == ""
 
-    # A chunk refused part way: the chunks before it stand, and the note says which rows to send again.
-    more = _write(tmp_path / "more.csv", f"HK-0001,1\nSG-0001,1\n{STRANGER},1\n")
+    # Refused whole before anything is sent, as the API refuses a batch: a row the rules refuse, and one that
+    # fits alone but not after the rows above it (999,979 of the 1,000,000 authorised shares left).
+    more = _write(tmp_path / "more.csv", f"HK-0001,1\nSG-0001,999978\n{STRANGER},1\nHK-0002,1\n")
     refused = rwakit(env, "issue-batch", "HVT", str(more), "--chunk-size", "2", ok=False)
-    assert "receiver_not_registered" in refused.stderr
-    assert "rows 1-2 of 3 were issued before this error" in refused.stderr and "rows 3-3" in refused.stderr
-    assert json.loads(rwakit(env, "asset", "list", "--json").stdout)[0]["issued"] == "23"
+    assert "error [batch_ineligible]: 2 of 4 rows would be refused" in refused.stderr, refused.stderr
+    assert f"row 3 ({STRANGER}): receiver_not_registered" in refused.stderr
+    assert "row 4 (HK-0002): exceeds_authorised" in refused.stderr and "(0 left for it)" in refused.stderr
+    assert "were issued" not in refused.stderr
+    assert json.loads(rwakit(env, "asset", "list", "--json").stdout)[0]["issued"] == "21"
+    # A chunk refused part way (here HK-0001, registered already): the chunks before it stand, and the
+    # note says which rows to send again.
+    late = _write(tmp_path / "late.csv", f"HK-0003,{STRANGER},HK,professional,{EXPIRY}\n"
+                  f"HK-0004,{LATER},HK,professional,{EXPIRY}\nHK-0001,{LATEST},HK,professional,{EXPIRY}\n")  # fmt: skip
+    refused = rwakit(env, "investor", "register-batch", str(late), "--chunk-size", "2", ok=False)
+    assert "RegistryInvestorExists" in refused.stderr, refused.stderr
+    assert "rows 1-2 of 3 were registered before this error" in refused.stderr and "rows 3-3" in refused.stderr
 
 
 def test_batch_files_refused_before_anything_is_sent(

@@ -215,3 +215,26 @@ def test_one_investor_refused_in_the_preview(issuer: Api, wallets: list[str], fi
 def test_a_half_filled_or_mixed_one_investor_form_is_refused(issuer: Api, fields: dict[str, str]) -> None:
     page = issuer.client.post("/web/console/issue/preview", data={"one_investor": "1", "asset": "HVT", **fields})
     assert page.status_code == 422 and "invalid_form" in page.text and issuer.total_supply("HVT") == 0
+
+
+def test_the_preview_and_the_api_refuse_the_same_rows(issuer: Api, wallets: list[str]) -> None:
+    """One check (rwakit.tokenize.batch_checks) for both: the rows a preview refuses are the rows the API's
+    batch issuance names, with the same codes, and nothing is sent by either."""
+    issuer.create_asset("HVL", "300", investor_limits=True)
+    issuer.register("HK-0101", wallets[0], wallets[1])
+    issuer.register("HK-0102", wallets[2])
+    issuer.register("HK-0103", wallets[3])
+    assert issuer.compliance.request("PUT", "/assets/HVL/rules/max-holders", json={"max_holders": 2}).status_code == 200
+    assert issuer.compliance.request("PUT", "/assets/HVL/rules/max-balance", json={"amount": "100"}).status_code == 200
+    stranger = Account.create().address
+    rows = [("HK-0101", "60"), (wallets[1], "50"), (stranger, "1"), ("HK-0102", "100"), ("HK-0103", "1"),
+            (wallets[1], "40")]  # fmt: skip
+    text = "\n".join(f"{to},{amount}" for to, amount in rows)
+    page = issuer.client.post("/web/console/issue/preview", data={"asset": "HVL", "csv": text})
+    previewed = refused_rows(page.text)
+    assert previewed == {"2": "max_balance_exceeded", "3": "receiver_not_registered", "5": "max_holders_reached"}
+    body = {"asset": "HVL", "allocations": [{"to": to, "amount": amount} for to, amount in rows]}
+    answer = issuer.issuer.post("/issuances/batch", json=body, headers={"Idempotency-Key": "same-rows"})
+    assert answer.status_code == 409 and answer.json()["code"] == "batch_ineligible"
+    assert {str(row["index"] + 1): row["reason"] for row in answer.json()["rows"]} == previewed
+    assert issuer.total_supply("HVL") == 0

@@ -13,10 +13,13 @@ senders (rwakit.api.services.issuance_queue) send it once the chain answers if n
 A request sent with ``Prefer: respond-async``, and a batch of more than ``issuance_async_rows`` rows, is
 validated the same way, committed ``queued`` and answered 202 with its status URL; a sender sends it.
 
-A batch is checked before anything is written: every row's recipient and amount, then every row's
-eligibility as the token's ``detectTransferRestriction`` sees it (one batched read), so a batch the
-rules would refuse row by row is refused whole (409 ``batch_ineligible``) without a transaction.
-Refusals list at most ``LISTED_ROWS`` rows.
+A batch is checked before anything is written or queued: every row's recipient and amount, then what
+the token would refuse (rwakit.tokenize.batch_checks, shared with the console's preview): a row its
+rules refuse on its own (``detectTransferRestriction``, one batched read) and a row that passes alone
+but not after the rows above it (the running total against the authorised shares, new holders against
+the maximum, an investor's rows over all their wallets against the maximum balance). A batch with any
+such row is refused whole (409 ``batch_ineligible``) without a transaction, so a chunked batch does not
+end ``partial`` for a reason known before sending. Refusals list at most ``LISTED_ROWS`` rows.
 """
 
 from __future__ import annotations
@@ -36,16 +39,15 @@ from rwakit.api.services.idempotency import Outcome
 from rwakit.api.services.keyed_steps import Step, StepError, StepFaults, StepRun, StepStatus
 from rwakit.chain.reads import Call, read
 from rwakit.config import Settings
-from rwakit.contracts.restrictions import Restriction
 from rwakit.db.issuances import Issuance
 from rwakit.db.keyed import RequestStatus
 from rwakit.errors import ChainUnavailable, ContractRevert, InvalidInput, NotFound, RwakitError
 from rwakit.platform import Platform
 from rwakit.tokenize.audit import acting_as
+from rwakit.tokenize.batch_checks import Mint, check_batch
 from rwakit.units import format_units, investor_id_to_bytes32, to_base_units
 
 LISTED_ROWS = 100  # rows named in a refusal: enough to act on, a small body for a 10,000-row batch
-ZERO_ADDRESS = "0x" + "00" * 20
 ROW_STATUS: dict[StepStatus, RowStatus] = {  # a row's status by its chunk's (not sent: a retry sends it)
     StepStatus.PENDING: "pending", StepStatus.NOT_SENT: "pending", StepStatus.DONE: "issued",
     StepStatus.REFUSED: "not_issued", StepStatus.IN_DOUBT: "in_doubt",
@@ -206,7 +208,7 @@ class IssuanceService:
                 rows=problems[:LISTED_ROWS],
             )
         if kind == "batch":
-            self._check_eligible(address, rows)
+            self._check_eligible(address, rows, decimals)
         chunks = [
             Chunk(index=i, first_row=start, last_row=min(start + size, len(rows)) - 1)
             for i, start in enumerate(range(0, len(rows), size))
@@ -224,19 +226,19 @@ class IssuanceService:
             result=IssuanceResult(decimals=decimals, rows=rows, chunks=chunks).model_dump(mode="json"),
         )
 
-    def _check_eligible(self, asset: str, rows: list[Row]) -> None:
-        """Refuse the whole batch, sending nothing, if the asset's rules would refuse a row on its own."""
-        signature = "detectTransferRestriction(address,address,uint256)"
-        calls = [Call(asset, signature, (ZERO_ADDRESS, r.wallet, int(r.base_units)), "uint8") for r in rows]
-        refused = []
-        for row, code in zip(rows, read(self.platform.chain.w3, calls), strict=True):
-            if code:
-                reason = Restriction.parse(code)
-                name = reason.reason if isinstance(reason, Restriction) else f"code_{code}"
-                refused.append({"index": row.index, "to": row.to, "reason_code": code, "reason": name})
+    def _check_eligible(self, asset: str, rows: list[Row], decimals: int) -> None:
+        """Refuse the whole batch, sending nothing, if the token would refuse a row: on its own (the asset's
+        rules) or after the rows above it (the authorised shares, maximum holders, maximum balance)."""
+        mints = [Mint(row.wallet, int(row.base_units)) for row in rows]
+        found = check_batch(self.platform.chain.w3, asset, self.platform.registry.address, mints, decimals)
+        refused = [
+            {"index": rows[i].index, "to": rows[i].to, "reason_code": r.reason_code, "reason": r.reason,
+             "message": r.message}
+            for i, r in found.items()
+        ]  # fmt: skip
         if refused:
             raise Conflict(
-                f"{len(refused)} of {len(rows)} rows would be refused by the asset's rules; nothing was "
+                f"{len(refused)} of {len(rows)} rows would be refused by the asset's rules or limits; nothing was "
                 f"sent{_listed(refused)}",
                 code="batch_ineligible",
                 refused_rows=len(refused),
