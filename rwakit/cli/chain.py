@@ -113,4 +113,4 @@ def _safe(chain: Chain, txm: TransactionManager, spec: SafeSpec | None, address:
 
     if spec is not None:
         return deploy_safe(chain, txm, spec).address
-    return SafeAccount.at(chain.w3, address).address if address else None
+    return SafeAccount.at(chain.w3, address, four_eyes=True).address if address else None

@@ -35,6 +35,8 @@ def test_a_safe_holds_the_roles_and_two_owners_create_an_asset(
     third = "0x90F79bf6EB2c4f870365E785982E1f101E93b906"
     refused = rwakit(env, "deploy", "--safe", "2-of-3", "--owner", OWNERS[0], "--owner", OWNERS[1], ok=False)
     assert "invalid_safe_spec" in refused.stderr
+    alone = rwakit(env, "deploy", "--safe", "1-of-2", "--owner", OWNERS[0], "--owner", OWNERS[1], ok=False)
+    assert "safe_threshold_too_low" in alone.stderr  # one owner could execute alone: no four eyes
     not_a_safe = rwakit(env, "deploy", "--safe-address", OWNERS[0], ok=False)
     assert "safe_not_found" in not_a_safe.stderr
     assert not (Path(env["RWAKIT_DATA_DIR"]) / "deployment.json").exists()  # refused before deploying anything

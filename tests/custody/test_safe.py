@@ -38,11 +38,34 @@ def test_the_safe_tx_hash_is_the_contracts_and_the_wallets(custodied: Custodied)
 def test_safe_specs_are_m_of_n_distinct_owners() -> None:
     spec = SafeSpec.parse("2-of-3", OWNERS)
     assert spec.threshold == 2 and spec.owners == tuple(OWNERS)
-    for m_of_n, owners in (("2of3", OWNERS), ("4-of-3", OWNERS), ("0-of-3", OWNERS), ("2-of-3", OWNERS[:2]),
+    assert SafeSpec.parse("2-of-2", OWNERS[:2]).threshold == 2
+    for m_of_n, owners in (("2of3", OWNERS), ("4-of-3", OWNERS), ("2-of-3", OWNERS[:2]),
                            ("2-of-3", [OWNERS[0], OWNERS[0], OWNERS[1]]), ("x-of-3", OWNERS),
                            ("2-of-3", [*OWNERS[:2], "0x1234"])):  # fmt: skip
-        with pytest.raises(InvalidInput):
+        with pytest.raises(InvalidInput) as refused:
             SafeSpec.parse(m_of_n, owners)
+        assert refused.value.code in ("invalid_safe_spec", "invalid_address"), m_of_n
+
+
+def test_a_safe_one_owner_can_drive_alone_is_refused(custodied: Custodied, chain: Chain) -> None:
+    from rwakit.custody.safe import SafeAccount
+
+    for m_of_n, owners in (("1-of-1", OWNERS[:1]), ("1-of-3", OWNERS), ("0-of-3", OWNERS)):
+        with pytest.raises(InvalidInput) as refused:
+            SafeSpec.parse(m_of_n, owners)
+        assert refused.value.code == "safe_threshold_too_low", m_of_n
+    with pytest.raises(InvalidInput):
+        SafeSpec(owners=tuple(custodied.safe.owners()), threshold=1)  # built directly: the same check
+    assert SafeAccount.at(chain.w3, custodied.safe.address, four_eyes=True).threshold() == 2
+    custody, safe = custodied.custody, custodied.safe  # the owners lower their Safe to 1-of-3
+    data = bytes.fromhex(safe.contract.encode_abi("changeThreshold", [1])[2:])
+    lowered = custody.propose(safe.address, data, "1-of-3", maker="m")
+    for owner in custodied.owners[:2]:
+        custody.approve(lowered.id, owner, actor=f"owner {owner.address}")
+    assert safe.threshold() == 1
+    with pytest.raises(InvalidInput) as existing:  # `rwakit deploy --safe-address` of that Safe
+        SafeAccount.at(chain.w3, safe.address, four_eyes=True)
+    assert existing.value.code == "safe_threshold_too_low"
 
 
 def privileged_calls(custodied: Custodied, chain: Chain) -> list[tuple[str, Any]]:
