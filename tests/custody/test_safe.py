@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from eth_account.messages import encode_typed_data
 from web3 import Web3
+from web3.contract import Contract
 
 from rwakit.chain.connection import Chain
 from rwakit.chain.signer import Signer
@@ -109,6 +110,56 @@ def test_no_single_owner_nor_the_former_deployer_can_call_a_privileged_function(
             with pytest.raises(AccessDenied) as denied:
                 txm.transact(caller, call, label=what)
             assert denied.value.error == "AccessControlUnauthorizedAccount", what
+
+
+def platform_contracts(custodied: Custodied) -> list[Contract]:
+    """Every contract the deployment names or created (not only those the handover knows of)."""
+    platform, w3 = custodied.platform, custodied.platform.chain.w3
+    d = platform.deployment
+    assert d.dvp and d.distributor and d.fund_vaults and d.settlement_token, "a local deployment's money leg"
+    vaults = load_artifact("FundVaultFactory").at(w3, d.fund_vaults)
+    return [
+        platform.registry.contract, platform.assets.factory, load_artifact("AssetTokenDeployer").at(w3, d.deployer),
+        *(load_artifact("AssetToken").at(w3, a) for a in platform.assets.factory.functions.assets().call()),
+        load_artifact("DeliveryVersusPayment").at(w3, d.dvp), load_artifact("IncomeDistributor").at(w3, d.distributor),
+        vaults, *(load_artifact("FundVault").at(w3, v) for v in vaults.functions.vaults().call()),
+        load_artifact("TestStablecoin").at(w3, d.settlement_token),
+    ]  # fmt: skip
+
+
+def roles_of(contract: Contract) -> list[str]:
+    """The role constants in a contract's ABI (its ..._ROLE() getters), if it has AccessControl's hasRole."""
+    names = {f["name"] for f in contract.abi if f["type"] == "function"}
+    if "hasRole" not in names:
+        return []
+    return sorted(n for n in names if n.endswith("_ROLE"))
+
+
+OPERATIONAL = {("TestStablecoin", "MINTER_ROLE"), ("FundVault", "MANAGER_ROLE")}  # why: docs/custody.md
+
+
+def test_the_deployer_holds_no_role_on_any_contract_after_the_handover(custodied: Custodied, chain: Chain) -> None:
+    safe, operator = custodied.safe.address, chain.operator.address
+    checked = {}
+    for contract in platform_contracts(custodied):
+        kind = next(n for n in ("AssetTokenDeployer", "AssetToken", "DeliveryVersusPayment", "IncomeDistributor",
+                                "FundVaultFactory", "FundVault", "TestStablecoin", "InvestorRegistry", "AssetFactory")
+                    if contract.abi == load_artifact(n).abi)  # fmt: skip
+        for name in roles_of(contract):
+            role = contract.functions[name]().call()
+            checked[(kind, name)] = True
+            if (kind, name) in OPERATIONAL:
+                assert contract.functions.hasRole(role, operator).call(), name
+                continue
+            assert not contract.functions.hasRole(role, operator).call(), (kind, name)
+            for owner in custodied.owners:
+                assert not contract.functions.hasRole(role, owner.address).call(), (kind, name)
+    assert {("DeliveryVersusPayment", "DEFAULT_ADMIN_ROLE"), ("DeliveryVersusPayment", "OTC_DESK_ROLE"),
+            ("FundVault", "VALUER_ROLE"), ("FundVault", "DEFAULT_ADMIN_ROLE"), ("TestStablecoin", "DEFAULT_ADMIN_ROLE"),
+            ("AssetToken", "COMPLIANCE_ROLE")} <= checked.keys()  # fmt: skip
+    dvp = load_artifact("DeliveryVersusPayment").at(chain.w3, custodied.platform.deployment.dvp or "")
+    for name in ("DEFAULT_ADMIN_ROLE", "OTC_DESK_ROLE"):
+        assert dvp.functions.hasRole(dvp.functions[name]().call(), safe).call(), name
 
 
 def test_a_handover_run_again_moves_nothing_and_a_stranger_moves_nothing(custodied: Custodied, chain: Chain) -> None:
