@@ -93,6 +93,31 @@ class SafeProposals:
         tx = self._pending_tx(self._store.get(proposal_id))
         return self.submit_signature(proposal_id, owner.sign_digest(tx.hash), actor=actor, execute=execute)
 
+    def approve_as_custodian(
+        self, proposal_id: int, owner: Signer, *, actor: str, execute: bool = True
+    ) -> Proposal:
+        """Approve with an owner's key the platform holds, on behalf of `actor` (an API key). The key is not the
+        actor's own, so the actor's identity is what keeps four eyes: each actor approves a proposal once, and
+        never one it made (`approval_already_given`, `maker_cannot_approve`; each refusal is audited)."""
+        proposal = self._store.get(proposal_id)
+        caller = _caller(actor)
+        refusal = None
+        if caller == _caller(proposal.maker):
+            refusal = ProposalRefused(
+                f"{actor} made proposal {proposal_id}: another caller approves it (four eyes)",
+                code="maker_cannot_approve",
+            )
+        elif any(_caller(a.actor) == caller for a in proposal.approvals):
+            refusal = ProposalRefused(
+                f"{actor} has already approved proposal {proposal_id}; a second owner's approval comes from another "
+                "caller (four eyes)",
+                code="approval_already_given",
+            )
+        if refusal is not None:
+            self._record("proposal_approval_refused", proposal, actor, owner=owner.address, code=refusal.code)
+            raise refusal
+        return self.approve(proposal_id, owner, actor=actor, execute=execute)
+
     def submit_signature(self, proposal_id: int, signature: bytes, *, actor: str, execute: bool = True) -> Proposal:
         """Approve with a signature an owner made over the proposal's SafeTx (eth_signTypedData_v4 in their wallet,
         or `approve` here); executes when it completes the threshold and `execute` is set."""
@@ -290,6 +315,12 @@ class SafeProposals:
                 },
             )
         )
+
+
+def _caller(actor: str) -> str:
+    """Who an actor label names, without its role or note: `api-key:ab12` of `api-key:ab12 (admin) ops` and of
+    `api-key:ab12 (queued)`, so a request's maker and its approver compare whatever label each step wrote."""
+    return actor.split(" ", 1)[0]
 
 
 class SafeProposer(Proposer):

@@ -158,3 +158,35 @@ def test_an_owner_approves_on_chain_from_their_own_wallet_then_tells_the_api(saf
     assert len(ok(safe_api.admin.post(url, json=body))["approvals"]) == 1
     done = ok(safe_api.admin.post(url, json={"owner": chain.signers[7].address}))
     assert done["status"] == "executed" and balance(safe_api, chain.signers[1].address) == 3
+
+
+def test_with_keys_the_platform_holds_each_api_key_approves_once_and_never_its_own(
+    safe_api: Api, chain: Chain
+) -> None:
+    """Dev custody holds two owners' keys: one admin key alone must not approve as both (four eyes)."""
+    from sqlmodel import Session
+
+    from rwakit.db.keys import Role, create_api_key
+    from tests.api.conftest import Caller
+
+    pending = ok(safe_api.issue("SAFE", "HK-1", "4"), 202)
+    url = f"/proposals/{pending['proposal_id']}/approvals"
+    one = ok(safe_api.admin.post(url, json={"owner": chain.signers[7].address}))
+    assert (one["status"], len(one["approvals"])) == ("pending", 1)
+    twice = refused(safe_api.admin.post(url, json={"owner": chain.signers[8].address}), 409, "approval_already_given")
+    assert "four eyes" in twice["message"] and balance(safe_api, chain.signers[1].address) == 0
+    assert len(ok(safe_api.admin.get(f"/proposals/{pending['proposal_id']}"))["approvals"]) == 1
+    with Session(safe_api.engine) as session:
+        _, second_key = create_api_key(session, role=Role.ADMIN, name="second admin")
+    second = Caller(safe_api.client, {"Authorization": f"Bearer {second_key}"})
+    done = ok(second.post(url, json={"owner": chain.signers[8].address}))
+    assert done["status"] == "executed" and balance(safe_api, chain.signers[1].address) == 4
+    own = ok(safe_api.admin.post("/issuances", json={"asset": "SAFE", "to": "HK-1", "amount": "5"},
+                                 headers={"Idempotency-Key": secrets.token_hex(8)}), 202)  # fmt: skip
+    mine = f"/proposals/{own['proposal_id']}/approvals"
+    refused(safe_api.admin.post(mine, json={"owner": chain.signers[7].address}), 409, "maker_cannot_approve")
+    trail = ok(safe_api.admin.get("/audit", params={"action": "proposal_approval_refused"}))
+    refused_codes = sorted(e["details"]["code"] for e in trail if e["action"] == "proposal_approval_refused")
+    assert refused_codes == ["approval_already_given", "maker_cannot_approve"], trail
+    ok(second.post(mine, json={"owner": chain.signers[7].address}))  # another key: the maker's checker
+    assert ok(safe_api.admin.get(f"/proposals/{own['proposal_id']}"))["status"] == "pending"
