@@ -29,6 +29,7 @@ from rwakit.errors import ApprovalPending, ChainError, InvalidInput, RwakitError
 from rwakit.tokenize.audit import AuditEntry, AuditLog, current_actor
 from rwakit.units import to_address
 
+HELD_KEY = " with a platform-held key"  # how an approval's actor reads when the platform signed for the owner
 NONCE_ATTEMPTS = 5  # makers racing for the next nonce: each loser takes the one after
 _request_key: ContextVar[str | None] = ContextVar("rwakit_proposal_key", default=None)
 
@@ -97,8 +98,9 @@ class SafeProposals:
         self, proposal_id: int, owner: Signer, *, actor: str, execute: bool = True
     ) -> Proposal:
         """Approve with an owner's key the platform holds, on behalf of `actor` (an API key). The key is not the
-        actor's own, so the actor's identity is what keeps four eyes: each actor approves a proposal once, and
-        never one it made (`approval_already_given`, `maker_cannot_approve`; each refusal is audited)."""
+        actor's own, so the actor's identity is what keeps four eyes: each actor approves a proposal once with a
+        key held here, and never one it made (`approval_already_given`, `maker_cannot_approve`; each refusal is
+        audited). Signatures and on-chain approvals the actor relays are the owners' own acts and do not count."""
         proposal = self._store.get(proposal_id)
         caller = _caller(actor)
         refusal = None
@@ -107,7 +109,7 @@ class SafeProposals:
                 f"{actor} made proposal {proposal_id}: another caller approves it (four eyes)",
                 code="maker_cannot_approve",
             )
-        elif any(_caller(a.actor) == caller for a in proposal.approvals):
+        elif any(_caller(a.actor) == caller and a.actor.endswith(HELD_KEY) for a in proposal.approvals):
             refusal = ProposalRefused(
                 f"{actor} has already approved proposal {proposal_id}; a second owner's approval comes from another "
                 "caller (four eyes)",
@@ -116,7 +118,7 @@ class SafeProposals:
         if refusal is not None:
             self._record("proposal_approval_refused", proposal, actor, owner=owner.address, code=refusal.code)
             raise refusal
-        return self.approve(proposal_id, owner, actor=actor, execute=execute)
+        return self.approve(proposal_id, owner, actor=f"{actor}{HELD_KEY}", execute=execute)
 
     def submit_signature(self, proposal_id: int, signature: bytes, *, actor: str, execute: bool = True) -> Proposal:
         """Approve with a signature an owner made over the proposal's SafeTx (eth_signTypedData_v4 in their wallet,

@@ -5,6 +5,7 @@ reports its reason code and can be cancelled; hostile signatures are refused."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -248,3 +249,40 @@ def test_a_deployment_is_not_proposable_and_a_proposer_signs_nothing(custodied: 
     assert custodied.custody.pending() == []
     with pytest.raises(TypeError):
         proposer.sign_digest(b"\0" * 32)
+
+
+def through_the_safe(custodied: Custodied, act: Callable[[], object]) -> Proposal:
+    """Propose `act`'s one transaction and have two owners approve it (executed)."""
+    with pytest.raises(ApprovalPending) as pending, acting_as("maker@example"):
+        act()
+    proposal_id = pending.value.details["proposal_id"]
+    for owner in custodied.owners[:2]:
+        done = custodied.custody.approve(proposal_id, owner, actor=f"owner {owner.address}")
+    assert done.status is ProposalStatus.EXECUTED
+    return done
+
+
+def test_a_recovery_in_several_assets_is_refused_whole_then_done_one_asset_at_a_time(
+    custodied: Custodied, chain: Chain
+) -> None:
+    from tests.custody.conftest import FUND
+
+    proposing, lost, new = custodied.proposing, custodied.investors[0].address, chain.signers[6].address
+    for asset in (ASSET, FUND):
+        through_the_safe(custodied, lambda a=asset: proposing.assets.issue(a, "HK-1", "5"))  # type: ignore[misc]
+    through_the_safe(custodied, lambda: proposing.registry.add_wallet("HK-1", new))
+    through_the_safe(custodied, lambda: proposing.registry.remove_wallet(lost, investor_id="HK-1"))
+    with pytest.raises(InvalidInput) as refused:  # two assets: two proposals, one request: refused before either
+        proposing.controls.recover_wallet_everywhere(lost, new, "HK-1", reason="lost phone")
+    assert refused.value.code == "recovery_exceeds_proposal" and refused.value.details["assets"] == [ASSET, FUND]
+    assert custodied.custody.pending() == []
+    through_the_safe(
+        custodied, lambda: proposing.controls.recover_wallet(ASSET, lost, new, "HK-1", reason="lost phone")
+    )
+    through_the_safe(  # what remains is one asset: one proposal
+        custodied, lambda: proposing.controls.recover_wallet_everywhere(lost, new, "HK-1", reason="lost phone")
+    )
+    for asset in (ASSET, FUND):
+        token = custodied.platform.assets.token(asset)
+        assert (token.functions.balanceOf(lost).call(), token.functions.balanceOf(new).call()) == (0, 5), asset
+    assert custodied.platform.controls.plan_recover_wallet_everywhere(lost, new, "HK-1", reason="x") == []
