@@ -94,9 +94,7 @@ class SafeProposals:
         tx = self._pending_tx(self._store.get(proposal_id))
         return self.submit_signature(proposal_id, owner.sign_digest(tx.hash), actor=actor, execute=execute)
 
-    def approve_as_custodian(
-        self, proposal_id: int, owner: Signer, *, actor: str, execute: bool = True
-    ) -> Proposal:
+    def approve_as_custodian(self, proposal_id: int, owner: Signer, *, actor: str, execute: bool = True) -> Proposal:
         """Approve with an owner's key the platform holds, on behalf of `actor` (an API key). The key is not the
         actor's own, so the actor's identity is what keeps four eyes: each actor approves a proposal once with a
         key held here, and never one it made (`approval_already_given`, `maker_cannot_approve`; each refusal is
