@@ -160,9 +160,18 @@ class SafeProposals:
             return proposal
         tx = self._pending_tx(proposal)
         threshold = self.safe.threshold()
-        if len(proposal.approvals) < threshold:
+        counted = self._counted(proposal)
+        if len(counted) < threshold:
+            if gone := sorted({a.owner for a in proposal.approvals} - {a.owner for a in counted}):
+                raise ProposalRefused(
+                    f"Proposal {proposal_id} has {len(counted)} of the {threshold} approvals it needs: "
+                    f"{', '.join(gone)} approved it but no longer owns the Safe, so that approval does not count; "
+                    "another owner approves it",
+                    code="approver_not_owner",
+                    former_owners=gone,
+                )
             raise ProposalRefused(
-                f"Proposal {proposal_id} has {len(proposal.approvals)} of the {threshold} approvals it needs",
+                f"Proposal {proposal_id} has {len(counted)} of the {threshold} approvals it needs",
                 code="approvals_missing",
             )
         if not self._due(proposal):
@@ -174,7 +183,7 @@ class SafeProposals:
         self._refusal(proposal.to, proposal.data, proposal.label, raise_it=True)
         if not self._store.claim(proposal_id):
             return self._store.get(proposal_id)
-        signatures = {a.owner: a.signature for a in proposal.approvals}
+        signatures = {a.owner: a.signature for a in counted}
         try:
             receipt = self.safe.execute(self._txm, self._executor, tx, signatures, label=f"{proposal.label} (Safe)")
         except Exception as exc:
@@ -245,7 +254,7 @@ class SafeProposals:
             )
         approved = self._store.get(proposal_id)
         self._record("proposal_approved", approved, approval.actor, owner=approval.owner)
-        if execute and len(approved.approvals) >= self.safe.threshold() and self._due(approved):
+        if execute and len(self._counted(approved)) >= self.safe.threshold() and self._due(approved):
             return self.execute(proposal_id, actor=approval.actor)
         return approved
 
@@ -263,6 +272,12 @@ class SafeProposals:
                 **extra,
             )
         )
+
+    def _counted(self, proposal: Proposal) -> list[Approval]:
+        """The approvals of current owners: an owner removed since approving no longer counts (the Safe would
+        refuse the signature with GS026)."""
+        owners = set(self.safe.owners())
+        return [a for a in proposal.approvals if a.owner in owners]
 
     def _tx(self, proposal: Proposal) -> SafeTx:
         return self.safe.transaction(proposal.to, proposal.data, proposal.nonce)

@@ -17,6 +17,7 @@ from rwakit.chain.connection import Chain
 from rwakit.chain.signer import LOCAL_CHAIN_IDS, Signer
 from rwakit.chain.transactions import TransactionManager
 from rwakit.contracts import load_artifact
+from rwakit.contracts.safe_artifacts import SAFE_VERSION
 from rwakit.custody.safe_tx import ZERO_ADDRESS, SafeTx, packed_signatures
 from rwakit.errors import InvalidInput, NotFound
 from rwakit.units import to_address
@@ -79,10 +80,18 @@ class SafeAccount:
         needs at least two owners' signatures (to receive the platform's roles)."""
         safe = cls(w3, address)
         try:
-            safe.contract.functions.VERSION().call()
+            version = safe.contract.functions.VERSION().call()
+            domain = bytes(safe.contract.functions.domainSeparator().call())
             safe.owners()
         except Exception:
             raise NotFound(f"No Safe at {address} on this chain", code="safe_not_found") from None
+        if version != SAFE_VERSION or domain != safe.transaction(ZERO_ADDRESS, b"", 0).domain_separator:
+            raise InvalidInput(
+                f"The Safe at {address} is version {version}: rwakit computes the transaction hashes (EIP-712) of "
+                f"Safe {SAFE_VERSION} only; use a {SAFE_VERSION} Safe (or migrate this one in the Safe wallet)",
+                code="safe_version_unsupported",
+                version=version,
+            )
         if four_eyes:
             require_four_eyes(safe.threshold(), safe.address)
         return safe

@@ -286,3 +286,25 @@ def test_a_recovery_in_several_assets_is_refused_whole_then_done_one_asset_at_a_
         token = custodied.platform.assets.token(asset)
         assert (token.functions.balanceOf(lost).call(), token.functions.balanceOf(new).call()) == (0, 5), asset
     assert custodied.platform.controls.plan_recover_wallet_everywhere(lost, new, "HK-1", reason="x") == []
+
+
+def test_an_approval_from_an_owner_removed_since_does_not_count(custodied: Custodied) -> None:
+    custody, safe, (alice, bob, carol) = custodied.custody, custodied.safe, custodied.owners
+    sentinel = "0x" + "00" * 19 + "01"  # the owners' linked list starts there: alice comes first
+    assert safe.owners()[0] == alice.address
+    remove = bytes.fromhex(safe.contract.encode_abi("removeOwner", [sentinel, alice.address, 2])[2:])
+    removal = custody.propose(safe.address, remove, "remove alice", maker="maker@example")
+    mint = propose_mint(custodied)
+    assert (removal.nonce, mint.nonce) == (0, 1)
+    custody.approve(mint.id, alice, actor="alice")
+    for owner in (bob, carol):
+        custody.approve(removal.id, owner, actor=f"{owner.address}")
+    assert alice.address not in safe.owners() and safe.threshold() == 2
+    waiting = custody.approve(mint.id, bob, actor="bob")  # two approvals recorded, one from a current owner
+    assert waiting.status is ProposalStatus.PENDING and len(waiting.approvals) == 2
+    with pytest.raises(ProposalRefused) as gone:
+        custody.execute(mint.id, actor="bob")
+    assert gone.value.code == "approver_not_owner" and gone.value.details["former_owners"] == [alice.address]
+    assert balance(custodied) == 0
+    done = custody.approve(mint.id, carol, actor="carol")
+    assert done.status is ProposalStatus.EXECUTED and balance(custodied) == 100

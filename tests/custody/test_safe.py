@@ -4,7 +4,7 @@ it so that no single owner, nor the former deployer, can call any privileged fun
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from eth_account.messages import encode_typed_data
@@ -118,7 +118,7 @@ def privileged_functions(custodied: Custodied) -> list[tuple[str, Contract, dict
     found = []
     for contract in platform_contracts(custodied):
         kind = kind_of(contract)
-        for entry in contract.abi:
+        for entry in cast(list[dict[str, Any]], contract.abi):
             writes = entry["type"] == "function" and entry["stateMutability"] in ("nonpayable", "payable")
             if writes and entry["name"] not in PUBLIC[kind]:
                 found.append((kind, contract, entry))
@@ -226,6 +226,24 @@ def test_a_safe_is_found_by_address_and_nothing_else_passes_for_one(custodied: C
             SafeAccount.at(chain.w3, not_a_safe)
     assert load_artifact("safe/Safe").compiler_version.startswith("0.7.6")
     assert isinstance(custodied.safe.transaction(OWNERS[0], b"", 0), SafeTx)
+
+
+def test_a_safe_of_another_version_is_refused(custodied: Custodied, chain: Chain) -> None:
+    """The same Safe pointed at a copy of its singleton whose VERSION reads 1.3.9: rwakit computes 1.4.1's
+    hashes only, so it is refused before anything is proposed to it."""
+    from rwakit.custody.safe import SafeAccount
+
+    w3, safe = chain.w3, custodied.safe.address
+    singleton = Web3.to_checksum_address(w3.eth.get_storage_at(safe, 0)[-20:])  # the proxy's masterCopy
+    code = bytes(w3.eth.get_code(singleton))
+    assert code.count(b"1.4.1") == 1
+    other = Web3.to_checksum_address("0x" + "13" * 20)
+    w3.provider.make_request("anvil_setCode", [other, "0x" + code.replace(b"1.4.1", b"1.3.9").hex()])  # type: ignore[arg-type]
+    w3.provider.make_request("anvil_setStorageAt", [safe, "0x0", "0x" + other[2:].lower().rjust(64, "0")])  # type: ignore[arg-type]
+    assert custodied.safe.contract.functions.VERSION().call() == "1.3.9"
+    with pytest.raises(InvalidInput) as refused:
+        SafeAccount.at(w3, safe)
+    assert refused.value.code == "safe_version_unsupported" and refused.value.details["version"] == "1.3.9"
 
 
 def test_the_shipped_safe_artifacts_are_node_modules_ones() -> None:
