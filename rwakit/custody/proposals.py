@@ -162,7 +162,8 @@ class SafeProposals:
         threshold = self.safe.threshold()
         counted = self._counted(proposal)
         if len(counted) < threshold:
-            if gone := sorted({a.owner for a in proposal.approvals} - {a.owner for a in counted}):
+            owners = self.safe.owners()
+            if gone := sorted({a.owner for a in proposal.approvals if a.owner not in owners}):
                 raise ProposalRefused(
                     f"Proposal {proposal_id} has {len(counted)} of the {threshold} approvals it needs: "
                     f"{', '.join(gone)} approved it but no longer owns the Safe, so that approval does not count; "
@@ -274,10 +275,20 @@ class SafeProposals:
         )
 
     def _counted(self, proposal: Proposal) -> list[Approval]:
-        """The approvals of current owners: an owner removed since approving no longer counts (the Safe would
-        refuse the signature with GS026)."""
-        owners = set(self.safe.owners())
-        return [a for a in proposal.approvals if a.owner in owners]
+        """The approvals that count: those of current owners (an owner removed since approving would have the
+        Safe refuse the signature, GS026), and of those made with a platform-held key, the first of each
+        caller and none of the maker's. `approve_as_custodian` refuses the others up front; this holds also
+        when two requests of one caller raced past that check."""
+        owners, callers, counted = set(self.safe.owners()), {_caller(proposal.maker)}, []
+        for approval in proposal.approvals:
+            if approval.owner not in owners:
+                continue
+            if approval.actor.endswith(HELD_KEY):
+                if (caller := _caller(approval.actor)) in callers:
+                    continue
+                callers.add(caller)
+            counted.append(approval)
+        return counted
 
     def _tx(self, proposal: Proposal) -> SafeTx:
         return self.safe.transaction(proposal.to, proposal.data, proposal.nonce)

@@ -308,3 +308,32 @@ def test_an_approval_from_an_owner_removed_since_does_not_count(custodied: Custo
     assert balance(custodied) == 0
     done = custody.approve(mint.id, carol, actor="carol")
     assert done.status is ProposalStatus.EXECUTED and balance(custodied) == 100
+
+
+def test_with_platform_held_keys_one_caller_counts_once_even_when_its_requests_race(
+    custodied: Custodied, db_engine: Engine
+) -> None:
+    from rwakit.custody.models import Approval
+    from rwakit.custody.proposals import HELD_KEY
+    from rwakit.db.proposals import SqlProposalStore
+
+    custody, (alice, bob, carol) = custodied.custody, custodied.owners
+    proposal = propose_mint(custodied)
+    first = custody.approve_as_custodian(proposal.id, alice, actor="api-key:k1 (admin)")
+    assert first.approvals[0].actor == f"api-key:k1 (admin){HELD_KEY}"
+    with pytest.raises(ProposalRefused) as twice:
+        custody.approve_as_custodian(proposal.id, bob, actor="api-key:k1 (admin) ops")
+    assert twice.value.code == "approval_already_given"
+    with pytest.raises(ProposalRefused) as maker:
+        custody.approve_as_custodian(proposal.id, bob, actor="maker@example")
+    assert maker.value.code == "maker_cannot_approve"
+    tx = custody.safe.transaction(proposal.to, proposal.data, proposal.nonce)  # k1's racing second request:
+    raced = Approval(bob.address, bob.sign_digest(tx.hash), f"api-key:k1 (admin){HELD_KEY}")  # past the check
+    assert SqlProposalStore(db_engine).approve(proposal.id, raced)
+    with pytest.raises(ProposalRefused) as short:
+        custody.execute(proposal.id, actor="api-key:k1 (admin)")
+    assert short.value.code == "approvals_missing" and balance(custodied) == 0
+    done = custody.approve_as_custodian(proposal.id, carol, actor="api-key:k2 (admin)")
+    assert done.status is ProposalStatus.EXECUTED and balance(custodied) == 100
+    refusals = [e.details["code"] for e in custodied.audit.entries() if e.action == "proposal_approval_refused"]
+    assert refusals == ["approval_already_given", "maker_cannot_approve"]
