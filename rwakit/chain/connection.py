@@ -13,7 +13,15 @@ from web3.providers.eth_tester import EthereumTesterProvider
 from web3.providers.rpc.utils import ExceptionRetryConfiguration
 from web3.types import RPCEndpoint, RPCResponse
 
-from rwakit.chain.signer import DevKeySigner, KeystoreSigner, LocalKeySigner, Signer, read_passphrase, usable_signers
+from rwakit.chain.signer import (
+    DevKeySigner,
+    KeystoreSigner,
+    LocalKeySigner,
+    Signer,
+    read_passphrase,
+    terminal_prompt,
+    usable_signers,
+)
 from rwakit.config import DEFAULT_RPC_TIMEOUT, Settings
 from rwakit.errors import ChainUnavailable
 
@@ -93,11 +101,13 @@ def connect_tester() -> Chain:
 
 
 def dev_signers(settings: Settings, count: int = 10) -> list[Signer]:
-    """The operator key from settings (RWAKIT_KEYSTORE, else RWAKIT_PRIVATE_KEY) first, then the local
-    chain's funded mnemonic accounts (dropped by `connect_url` on any other chain)."""
+    """The operator key from settings (RWAKIT_KEYSTORE, its passphrase from a file, the environment or, on a
+    terminal, asked; else RWAKIT_PRIVATE_KEY) first, then the local chain's funded mnemonic accounts
+    (dropped by `connect_url` on any other chain)."""
     derived: list[Signer] = [DevKeySigner.from_mnemonic(settings.mnemonic, i) for i in range(count)]
     if settings.keystore is not None:
-        passphrase = read_passphrase(file=settings.keystore_passphrase_file)
+        prompt = terminal_prompt(f"the operator's keystore {settings.keystore}")
+        passphrase = read_passphrase(file=settings.keystore_passphrase_file, prompt=prompt)
         return [KeystoreSigner.load(settings.keystore, passphrase), *derived]
     if settings.private_key is not None:
         return [LocalKeySigner.from_private_key(settings.private_key.get_secret_value()), *derived]

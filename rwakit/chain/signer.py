@@ -10,8 +10,10 @@ loading a key are cut from their cause (a library's message can quote the bytes 
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
+import sys
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from pathlib import Path
@@ -27,6 +29,7 @@ Account.enable_unaudited_hdwallet_features()
 
 # Chains whose funded accounts come from the public development mnemonic: Anvil, Ganache, eth-tester.
 LOCAL_CHAIN_IDS = frozenset({31337, 1337, 131277322940537})
+HARDENED = 2**31  # BIP-32: indexes from here on are hardened
 
 
 class Signer(ABC):
@@ -100,6 +103,10 @@ class DevKeySigner(LocalKeySigner):
 
     @classmethod
     def from_mnemonic(cls, mnemonic: str, index: int = 0) -> DevKeySigner:
+        if not 0 <= index < HARDENED:  # BIP-32: the last level of m/44'/60'/0'/0/N is not hardened
+            raise InvalidInput(
+                f"A development account is numbered 0 to {HARDENED - 1}, not {index}", code="invalid_dev_account"
+            )
         return cls(Account.from_mnemonic(mnemonic, account_path=f"m/44'/60'/0'/0/{index}"))
 
 
@@ -145,10 +152,17 @@ def write_keystore(path: Path, passphrase: str, private_key: str | bytes | None 
 def read_passphrase(
     *, file: Path | None = None, env: str = "RWAKIT_KEYSTORE_PASSPHRASE", prompt: Callable[[], str] | None = None
 ) -> str:
-    """The keystore's passphrase: from `file` (its first line), else the environment variable `env`, else
-    `prompt` (the CLI asks on the terminal); refused if none gives one."""
+    """The keystore's passphrase: from `file` (its first line; refused if its group or others may read it, as
+    ssh refuses such a key), else the environment variable `env`, else `prompt` (the CLI asks on the
+    terminal); refused if none gives one."""
     if file is not None:
         try:
+            if (mode := file.stat().st_mode) & 0o077:
+                raise ConfigError(
+                    f"The passphrase file {file} is open to its group or others (mode {mode & 0o777:o}): "
+                    f"`chmod 600 {file}`",
+                    code="passphrase_file_too_open",
+                )
             return next(iter(file.read_text().splitlines()), "")
         except OSError as exc:
             raise ConfigError(
@@ -159,9 +173,18 @@ def read_passphrase(
     if prompt is not None:
         return prompt()
     raise ConfigError(
-        f"No keystore passphrase: set RWAKIT_KEYSTORE_PASSPHRASE_FILE (a file readable by this user only) or {env}",
+        f"No keystore passphrase: set RWAKIT_KEYSTORE_PASSPHRASE_FILE (a file readable by this user only) or {env}, "
+        "or run the command on a terminal, which asks for it",
         code="keystore_passphrase_missing",
     )
+
+
+def terminal_prompt(what: str) -> Callable[[], str] | None:
+    """Asks for `what`'s passphrase on the terminal, never echoed, when stdin is one; None otherwise (a
+    service or a script, which must give a file or the environment variable instead)."""
+    if not sys.stdin.isatty():
+        return None
+    return lambda: getpass.getpass(f"Passphrase of {what}: ")
 
 
 def usable_signers(signers: list[Signer], chain_id: int) -> list[Signer]:

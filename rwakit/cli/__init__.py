@@ -31,7 +31,8 @@ from rwakit.cli import (
     trade,
 )
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+# A traceback's locals could hold a decrypted key or a passphrase: never print them.
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__, pretty_exceptions_show_locals=False)
 
 
 def _print_version(asked: bool) -> None:

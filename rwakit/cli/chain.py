@@ -92,7 +92,7 @@ def deploy(
         typer.echo(f"income   {deployment.distributor}")
     typer.echo(f"record   {settings.deployment_file}")
     if deployment.safe:
-        typer.echo(f"safe     {deployment.safe} holds every role of the registry, the factory and the assets;")
+        typer.echo(f"safe     {deployment.safe} holds the roles of the registry, the factory, the assets and DvP;")
         typer.echo(f"         the deployer {deployment.operator} holds none of them")
 
 
@@ -113,4 +113,4 @@ def _safe(chain: Chain, txm: TransactionManager, spec: SafeSpec | None, address:
 
     if spec is not None:
         return deploy_safe(chain, txm, spec).address
-    return SafeAccount.at(chain.w3, address).address if address else None
+    return SafeAccount.at(chain.w3, address, four_eyes=True).address if address else None

@@ -37,9 +37,21 @@ def forced_transfer(asset: str, sender: str, to: str, amount: str, reason: Reaso
 
 
 @app.command("recover")
-def recover(lost: str, new: str, investor_id: str, reason: Reason = "") -> None:
-    """Move a lost wallet's shares in every asset to a new wallet of the same investor (the registrar adds the
-    new wallet and removes the lost one first: `rwakit investor add-wallet`, `rwakit investor remove-wallet`)."""
+def recover(
+    lost: str,
+    new: str,
+    investor_id: str,
+    reason: Reason = "",
+    asset: Annotated[
+        str | None, typer.Option(help="Only this asset (under a Safe: one proposal per asset, one at a time)")
+    ] = None,
+) -> None:
+    """Move a lost wallet's shares in every asset (or --asset) to a new wallet of the same investor (the registrar
+    adds the new wallet and removes the lost one first: `rwakit investor add-wallet`, `rwakit investor
+    remove-wallet`)."""
+    if asset is not None:
+        send(lambda p: p.controls.recover_wallet(asset, lost, new, investor_id, reason=reason), "recovered")
+        return
     send(
         lambda p: p.controls.recover_wallet_everywhere(lost, new, investor_id, reason=reason),
         "recovered",

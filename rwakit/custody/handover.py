@@ -1,6 +1,14 @@
 """Hand the platform's roles to a Safe: the registry's admin and registrar roles, the factory's admin and
-issuer roles, and every asset's admin, issuer (agent) and compliance roles are granted to the Safe, then
-renounced by their holder, so no single key holds any of them afterwards."""
+issuer roles, every asset's admin, issuer (agent) and compliance roles, the DvP contract's admin (fees) and
+OTC desk roles, every fund vault's admin and valuer roles, and the test coin's admin role are granted to
+the Safe, then renounced by their holder, so no single key holds any of them afterwards.
+
+Two roles stay operational, with the key that held them: a vault's MANAGER_ROLE (settling a dealing day
+applies the latest NAV, which the valuer, now the Safe, published after the cut-off, and the terms the
+Safe set: the manager chooses no price and no recipient), and the test coin's MINTER_ROLE (a local
+chain's faucet of fake money, which `rwakit cash mint` sends from the operator's key; the coin's admin
+being the Safe, no key alone can make another minter). The IncomeDistributor and the FundVaultFactory
+hold no roles: they check the asset's own (ISSUER_ROLE, DEFAULT_ADMIN_ROLE), which the Safe holds."""
 
 from __future__ import annotations
 
@@ -16,17 +24,28 @@ DEFAULT_ADMIN_ROLE = "DEFAULT_ADMIN_ROLE"
 REGISTRY_ROLES = ("REGISTRAR_ROLE", DEFAULT_ADMIN_ROLE)
 FACTORY_ROLES = ("ISSUER_ROLE", DEFAULT_ADMIN_ROLE)
 ASSET_ROLES = ("ISSUER_ROLE", "COMPLIANCE_ROLE", DEFAULT_ADMIN_ROLE)
+DVP_ROLES = ("OTC_DESK_ROLE", DEFAULT_ADMIN_ROLE)
+VAULT_ROLES = ("VALUER_ROLE", DEFAULT_ADMIN_ROLE)  # MANAGER_ROLE stays (see above)
+TEST_COIN_ROLES = (DEFAULT_ADMIN_ROLE,)  # MINTER_ROLE stays (see above)
 
 
 def privileged_contracts(platform: Platform) -> list[tuple[Contract, tuple[str, ...]]]:
     """Every contract of the platform with the roles its operator holds."""
-    w3 = platform.chain.w3
+    w3, deployment = platform.chain.w3, platform.deployment
     assets = [load_artifact("AssetToken").at(w3, a) for a in platform.assets.factory.functions.assets().call()]
-    return [
+    held: list[tuple[Contract, tuple[str, ...]]] = [
         (platform.registry.contract, REGISTRY_ROLES),
         (platform.assets.factory, FACTORY_ROLES),
         *((asset, ASSET_ROLES) for asset in assets),
     ]
+    if deployment.dvp is not None:
+        held.append((load_artifact("DeliveryVersusPayment").at(w3, deployment.dvp), DVP_ROLES))
+    if deployment.fund_vaults is not None:
+        vaults = load_artifact("FundVaultFactory").at(w3, deployment.fund_vaults).functions.vaults().call()
+        held.extend((load_artifact("FundVault").at(w3, v), VAULT_ROLES) for v in vaults)
+    if deployment.test_coin and deployment.settlement_token is not None:
+        held.append((load_artifact("TestStablecoin").at(w3, deployment.settlement_token), TEST_COIN_ROLES))
+    return held
 
 
 def hand_roles_to(platform: Platform, safe: str, holder: Signer) -> int:

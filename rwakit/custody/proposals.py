@@ -29,6 +29,7 @@ from rwakit.errors import ApprovalPending, ChainError, InvalidInput, RwakitError
 from rwakit.tokenize.audit import AuditEntry, AuditLog, current_actor
 from rwakit.units import to_address
 
+HELD_KEY = " with a platform-held key"  # how an approval's actor reads when the platform signed for the owner
 NONCE_ATTEMPTS = 5  # makers racing for the next nonce: each loser takes the one after
 _request_key: ContextVar[str | None] = ContextVar("rwakit_proposal_key", default=None)
 
@@ -93,6 +94,30 @@ class SafeProposals:
         tx = self._pending_tx(self._store.get(proposal_id))
         return self.submit_signature(proposal_id, owner.sign_digest(tx.hash), actor=actor, execute=execute)
 
+    def approve_as_custodian(self, proposal_id: int, owner: Signer, *, actor: str, execute: bool = True) -> Proposal:
+        """Approve with an owner's key the platform holds, on behalf of `actor` (an API key). The key is not the
+        actor's own, so the actor's identity is what keeps four eyes: each actor approves a proposal once with a
+        key held here, and never one it made (`approval_already_given`, `maker_cannot_approve`; each refusal is
+        audited). Signatures and on-chain approvals the actor relays are the owners' own acts and do not count."""
+        proposal = self._store.get(proposal_id)
+        caller = _caller(actor)
+        refusal = None
+        if caller == _caller(proposal.maker):
+            refusal = ProposalRefused(
+                f"{actor} made proposal {proposal_id}: another caller approves it (four eyes)",
+                code="maker_cannot_approve",
+            )
+        elif any(_caller(a.actor) == caller and a.actor.endswith(HELD_KEY) for a in proposal.approvals):
+            refusal = ProposalRefused(
+                f"{actor} has already approved proposal {proposal_id}; a second owner's approval comes from another "
+                "caller (four eyes)",
+                code="approval_already_given",
+            )
+        if refusal is not None:
+            self._record("proposal_approval_refused", proposal, actor, owner=owner.address, code=refusal.code)
+            raise refusal
+        return self.approve(proposal_id, owner, actor=f"{actor}{HELD_KEY}", execute=execute)
+
     def submit_signature(self, proposal_id: int, signature: bytes, *, actor: str, execute: bool = True) -> Proposal:
         """Approve with a signature an owner made over the proposal's SafeTx (eth_signTypedData_v4 in their wallet,
         or `approve` here); executes when it completes the threshold and `execute` is set."""
@@ -135,9 +160,19 @@ class SafeProposals:
             return proposal
         tx = self._pending_tx(proposal)
         threshold = self.safe.threshold()
-        if len(proposal.approvals) < threshold:
+        counted = self._counted(proposal)
+        if len(counted) < threshold:
+            owners = self.safe.owners()
+            if gone := sorted({a.owner for a in proposal.approvals if a.owner not in owners}):
+                raise ProposalRefused(
+                    f"Proposal {proposal_id} has {len(counted)} of the {threshold} approvals it needs: "
+                    f"{', '.join(gone)} approved it but no longer owns the Safe, so that approval does not count; "
+                    "another owner approves it",
+                    code="approver_not_owner",
+                    former_owners=gone,
+                )
             raise ProposalRefused(
-                f"Proposal {proposal_id} has {len(proposal.approvals)} of the {threshold} approvals it needs",
+                f"Proposal {proposal_id} has {len(counted)} of the {threshold} approvals it needs",
                 code="approvals_missing",
             )
         if not self._due(proposal):
@@ -149,7 +184,7 @@ class SafeProposals:
         self._refusal(proposal.to, proposal.data, proposal.label, raise_it=True)
         if not self._store.claim(proposal_id):
             return self._store.get(proposal_id)
-        signatures = {a.owner: a.signature for a in proposal.approvals}
+        signatures = {a.owner: a.signature for a in counted}
         try:
             receipt = self.safe.execute(self._txm, self._executor, tx, signatures, label=f"{proposal.label} (Safe)")
         except Exception as exc:
@@ -220,7 +255,7 @@ class SafeProposals:
             )
         approved = self._store.get(proposal_id)
         self._record("proposal_approved", approved, approval.actor, owner=approval.owner)
-        if execute and len(approved.approvals) >= self.safe.threshold() and self._due(approved):
+        if execute and len(self._counted(approved)) >= self.safe.threshold() and self._due(approved):
             return self.execute(proposal_id, actor=approval.actor)
         return approved
 
@@ -238,6 +273,22 @@ class SafeProposals:
                 **extra,
             )
         )
+
+    def _counted(self, proposal: Proposal) -> list[Approval]:
+        """The approvals that count: those of current owners (an owner removed since approving would have the
+        Safe refuse the signature, GS026), and of those made with a platform-held key, the first of each
+        caller and none of the maker's. `approve_as_custodian` refuses the others up front; this holds also
+        when two requests of one caller raced past that check."""
+        owners, callers, counted = set(self.safe.owners()), {_caller(proposal.maker)}, []
+        for approval in proposal.approvals:
+            if approval.owner not in owners:
+                continue
+            if approval.actor.endswith(HELD_KEY):
+                if (caller := _caller(approval.actor)) in callers:
+                    continue
+                callers.add(caller)
+            counted.append(approval)
+        return counted
 
     def _tx(self, proposal: Proposal) -> SafeTx:
         return self.safe.transaction(proposal.to, proposal.data, proposal.nonce)
@@ -290,6 +341,12 @@ class SafeProposals:
                 },
             )
         )
+
+
+def _caller(actor: str) -> str:
+    """Who an actor label names, without its role or note: `api-key:ab12` of `api-key:ab12 (admin) ops` and of
+    `api-key:ab12 (queued)`, so a request's maker and its approver compare whatever label each step wrote."""
+    return actor.split(" ", 1)[0]
 
 
 class SafeProposer(Proposer):

@@ -17,6 +17,7 @@ from rwakit.chain.connection import Chain
 from rwakit.chain.signer import LOCAL_CHAIN_IDS, Signer
 from rwakit.chain.transactions import TransactionManager
 from rwakit.contracts import load_artifact
+from rwakit.contracts.safe_artifacts import SAFE_VERSION
 from rwakit.custody.safe_tx import ZERO_ADDRESS, SafeTx, packed_signatures
 from rwakit.errors import InvalidInput, NotFound
 from rwakit.units import to_address
@@ -39,9 +40,27 @@ class SafeSpec:
             raise InvalidInput(f"A {m_of_n} Safe needs {n} owners, {len(addresses)} given", code="invalid_safe_spec")
         if len(set(addresses)) != len(addresses):
             raise InvalidInput("Each owner may appear once", code="invalid_safe_spec")
-        if not 1 <= int(m) <= int(n):
-            raise InvalidInput(f"The threshold must be 1 to {n}", code="invalid_safe_spec")
+        if int(m) > int(n):
+            raise InvalidInput(f"A threshold of {m} can never be met by {n} owners", code="invalid_safe_spec")
         return cls(owners=addresses, threshold=int(m))
+
+    def __post_init__(self) -> None:
+        require_four_eyes(self.threshold, f"{self.threshold}-of-{len(self.owners)}")
+
+
+MIN_THRESHOLD = 2  # four eyes: a Safe one owner can drive alone is one key with extra steps
+
+
+def require_four_eyes(threshold: int, safe: str) -> None:
+    """Refuse a Safe one owner's signature executes: it would hold every role with no second approval."""
+    if threshold < MIN_THRESHOLD:
+        raise InvalidInput(
+            f"A Safe ({safe}) that executes with {threshold} signature fails four-eyes control, which needs a "
+            f"threshold of at least {MIN_THRESHOLD} (e.g. --safe 2-of-3; for an existing Safe, changeThreshold in the "
+            "Safe wallet first)",
+            code="safe_threshold_too_low",
+            threshold=threshold,
+        )
 
 
 class SafeAccount:
@@ -56,14 +75,25 @@ class SafeAccount:
         return load_artifact("safe/Safe").at(self.w3, self.address)
 
     @classmethod
-    def at(cls, w3: Web3, address: str) -> SafeAccount:
-        """An existing Safe, checked to be one (it answers VERSION and getOwners)."""
+    def at(cls, w3: Web3, address: str, *, four_eyes: bool = False) -> SafeAccount:
+        """An existing Safe, checked to be one (it answers VERSION and getOwners); with `four_eyes`, one that
+        needs at least two owners' signatures (to receive the platform's roles)."""
         safe = cls(w3, address)
         try:
-            safe.contract.functions.VERSION().call()
+            version = safe.contract.functions.VERSION().call()
+            domain = bytes(safe.contract.functions.domainSeparator().call())
             safe.owners()
         except Exception:
             raise NotFound(f"No Safe at {address} on this chain", code="safe_not_found") from None
+        if version != SAFE_VERSION or domain != safe.transaction(ZERO_ADDRESS, b"", 0).domain_separator:
+            raise InvalidInput(
+                f"The Safe at {address} is version {version}: rwakit computes the transaction hashes (EIP-712) of "
+                f"Safe {SAFE_VERSION} only; use a {SAFE_VERSION} Safe (or migrate this one in the Safe wallet)",
+                code="safe_version_unsupported",
+                version=version,
+            )
+        if four_eyes:
+            require_four_eyes(safe.threshold(), safe.address)
         return safe
 
     def owners(self) -> list[ChecksumAddress]:

@@ -14,7 +14,7 @@ from typing import Any
 
 from web3.types import TxReceipt
 
-from rwakit.chain.signer import Signer
+from rwakit.chain.signer import Proposer, Signer
 from rwakit.chain.transactions import TransactionManager
 from rwakit.errors import InvalidInput
 from rwakit.registry.service import RegistryService
@@ -44,6 +44,7 @@ class ControlsService:
     ) -> None:
         self._assets = assets
         self._registry = registry
+        self._agent = agent
         self._sender = AuditedSender(txm, assets, agent, audit, label="{action} on {asset}")
 
     # -- freezing -------------------------------------------------------------------------
@@ -165,12 +166,21 @@ class ControlsService:
     def plan_recover_wallet_everywhere(
         self, lost: str, new: str, investor_id: str, *, reason: str
     ) -> list[AuditedCall]:
-        """One recovery per asset where the lost wallet holds shares now (none: an empty list)."""
-        return [
-            self.plan_recover_wallet(asset.address, lost, new, investor_id, reason=reason)
-            for asset in self._assets.list()
-            if self._assets.balance(asset.address, lost)
-        ]
+        """One recovery per asset where the lost wallet holds shares now (none: an empty list). Under a Safe,
+        refused when that is more than one asset (`recovery_exceeds_proposal`): each recovery would be its own
+        proposal, and one request answers with one proposal, so the later assets would never be proposed."""
+        held = [asset for asset in self._assets.list() if self._assets.balance(asset.address, lost)]
+        planned = [self.plan_recover_wallet(a.address, lost, new, investor_id, reason=reason) for a in held]
+        if isinstance(self._agent, Proposer) and len(planned) > 1:
+            symbols = [asset.symbol for asset in held]
+            raise InvalidInput(
+                f"A Safe holds the roles and {lost} holds shares in {len(held)} assets ({', '.join(symbols)}): "
+                "each asset's recovery is one Safe proposal, so recover them one asset at a time "
+                "(`rwakit control recover ... --asset SYMBOL`, or POST /assets/{asset}/recover-wallet)",
+                code="recovery_exceeds_proposal",
+                assets=symbols,
+            )
+        return planned
 
     def redeem(self, asset: str, wallet: str, amount: str | int, *, reason: str) -> TxReceipt:
         """Burn shares (a redemption or a correction); frozen shares are released as needed."""

@@ -13,15 +13,17 @@ from eth_account import Account
 from eth_account.messages import encode_typed_data
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from rwakit.api import create_app
 from rwakit.chain.connection import Chain
 from rwakit.config import DEV_MNEMONIC, Settings
 from rwakit.custody.handover import hand_roles_to
 from rwakit.custody.safe import SafeAccount, SafeSpec, deploy_safe
+from rwakit.db.keys import Role, create_api_key
 from rwakit.platform import Platform
 from rwakit.tokenize import AssetSpec
-from tests.api.conftest import Api, TestClient, clear_tables, ok, refused
+from tests.api.conftest import Api, Caller, TestClient, clear_tables, ok, refused
 from tests.conftest import advance_time, investor
 
 WALLET_OWNER = 13  # a dev mnemonic account the API's custody does not hold: it signs in "its own wallet"
@@ -40,6 +42,8 @@ def safe_api(chain: Chain, platform: Platform, api_settings: Settings, db_engine
     platform.registry.register(investor(chain, "HK-2", chain.signers[2]))
     platform.assets.create(AssetSpec("Safe Tower", "SAFE", 0, "property", "1000000"))
     platform.assets.issue("SAFE", "HK-2", 50)
+    platform.assets.create(AssetSpec("Safe Annex", "ANNEX", 0, "property", "1000000"))
+    platform.assets.issue("ANNEX", "HK-2", 5)
     owners = (chain.signers[7].address, chain.signers[8].address, Account.from_mnemonic(
         DEV_MNEMONIC, account_path=f"m/44'/60'/0'/0/{WALLET_OWNER}").address)  # fmt: skip
     safe = deploy_safe(chain, platform.txm, SafeSpec(owners, 2))
@@ -49,6 +53,14 @@ def safe_api(chain: Chain, platform: Platform, api_settings: Settings, db_engine
     with TestClient(app) as client:
         yield Api(client=client, engine=db_engine, platform=held)
     clear_tables(db_engine)
+
+
+def second_admin(api: Api) -> Caller:
+    """An admin key besides `api.admin`: a second caller, for the second approval with a platform-held key."""
+    if "second admin" not in api.keys:
+        with Session(api.engine) as session:
+            _, api.keys["second admin"] = create_api_key(session, role=Role.ADMIN, name="second admin")
+    return Caller(api.client, {"Authorization": f"Bearer {api.keys['second admin']}"})
 
 
 def balance(api: Api, wallet: str) -> int:
@@ -115,8 +127,9 @@ def test_a_stale_proposal_shows_why_and_is_cancelled(safe_api: Api, chain: Chain
     assert shown["would_fail"]["code"] == "compliance_refused" and shown["would_fail"]["reason_code"] > 0
     url = f"/proposals/{pending['proposal_id']}"
     ok(safe_api.admin.post(f"{url}/approvals", json={"owner": chain.signers[7].address}))
-    refused(
-        safe_api.admin.post(f"{url}/approvals", json={"owner": chain.signers[8].address}), 409, "compliance_refused"
+    refused(  # another admin key: one key approves once (four eyes)
+        second_admin(safe_api).post(f"{url}/approvals", json={"owner": chain.signers[8].address}), 409,
+        "compliance_refused",
     )
     assert ok(safe_api.admin.post(f"{url}/cancel"))["status"] == "cancelled"
     refused(safe_api.admin.post(f"{url}/cancel"), 409, "proposal_not_pending")
@@ -158,3 +171,56 @@ def test_an_owner_approves_on_chain_from_their_own_wallet_then_tells_the_api(saf
     assert len(ok(safe_api.admin.post(url, json=body))["approvals"]) == 1
     done = ok(safe_api.admin.post(url, json={"owner": chain.signers[7].address}))
     assert done["status"] == "executed" and balance(safe_api, chain.signers[1].address) == 3
+
+
+def test_with_keys_the_platform_holds_each_api_key_approves_once_and_never_its_own(
+    safe_api: Api, chain: Chain
+) -> None:
+    """Dev custody holds two owners' keys: one admin key alone must not approve as both (four eyes)."""
+    pending = ok(safe_api.issue("SAFE", "HK-1", "4"), 202)
+    url = f"/proposals/{pending['proposal_id']}/approvals"
+    one = ok(safe_api.admin.post(url, json={"owner": chain.signers[7].address}))
+    assert (one["status"], len(one["approvals"])) == ("pending", 1)
+    twice = refused(safe_api.admin.post(url, json={"owner": chain.signers[8].address}), 409, "approval_already_given")
+    assert "four eyes" in twice["message"] and balance(safe_api, chain.signers[1].address) == 0
+    assert len(ok(safe_api.admin.get(f"/proposals/{pending['proposal_id']}"))["approvals"]) == 1
+    second = second_admin(safe_api)
+    done = ok(second.post(url, json={"owner": chain.signers[8].address}))
+    assert done["status"] == "executed" and balance(safe_api, chain.signers[1].address) == 4
+    own = ok(safe_api.admin.post("/issuances", json={"asset": "SAFE", "to": "HK-1", "amount": "5"},
+                                 headers={"Idempotency-Key": secrets.token_hex(8)}), 202)  # fmt: skip
+    mine = f"/proposals/{own['proposal_id']}/approvals"
+    refused(safe_api.admin.post(mine, json={"owner": chain.signers[7].address}), 409, "maker_cannot_approve")
+    trail = ok(safe_api.admin.get("/audit", params={"action": "proposal_approval_refused"}))
+    refused_codes = sorted(e["details"]["code"] for e in trail if e["action"] == "proposal_approval_refused")
+    assert refused_codes == ["approval_already_given", "maker_cannot_approve"], trail
+    ok(second.post(mine, json={"owner": chain.signers[7].address}))  # another key: the maker's checker
+    assert ok(safe_api.admin.get(f"/proposals/{own['proposal_id']}"))["status"] == "pending"
+
+
+def through_the_safe(api: Api, answer: Any) -> None:
+    """Approve a 202's proposal with a platform-held key (owner 7) and a wallet's signature (owner 13)."""
+    assert answer.status_code == 202, answer.text
+    url = f"/proposals/{answer.json()['proposal_id']}"
+    typed = ok(api.admin.get(url))["typed_data"]
+    ok(api.admin.post(f"{url}/approvals", json={"owner": api.platform.chain.signers[7].address}))
+    assert ok(api.admin.post(f"{url}/approvals", json={"signature": wallet_signature(typed)}))["status"] == "executed"
+
+
+def test_a_recovery_in_several_assets_is_refused_whole_under_a_safe(safe_api: Api, chain: Chain) -> None:
+    lost, new = chain.signers[2].address, chain.signers[6].address
+    everywhere = {"lost": lost, "new": new, "reason": "lost phone"}
+    answer = refused(safe_api.issuer.post("/investors/HK-2/recover-wallet", json=everywhere,
+                                          headers={"Idempotency-Key": secrets.token_hex(8)}), 422,
+                     "recovery_exceeds_proposal")  # fmt: skip
+    assert answer["assets"] == ["SAFE", "ANNEX"] and ok(safe_api.admin.get("/proposals")) == []
+    through_the_safe(safe_api, safe_api.registrar.post("/investors/HK-2/wallets", json={"address": new}))
+    through_the_safe(safe_api, safe_api.registrar.delete(f"/investors/HK-2/wallets/{lost}"))
+    one = {"lost": lost, "new": new, "investor_id": "HK-2", "reason": "lost phone"}
+    through_the_safe(safe_api, safe_api.issuer.post("/assets/SAFE/recover-wallet", json=one,
+                                                    headers={"Idempotency-Key": secrets.token_hex(8)}))  # fmt: skip
+    through_the_safe(safe_api, safe_api.issuer.post("/investors/HK-2/recover-wallet", json=everywhere,
+                                                    headers={"Idempotency-Key": secrets.token_hex(8)}))  # fmt: skip
+    assert (balance(safe_api, new), balance(safe_api, lost)) == (50, 0)
+    annex = safe_api.platform.assets.token("ANNEX").functions
+    assert (annex.balanceOf(new).call(), annex.balanceOf(lost).call()) == (5, 0)

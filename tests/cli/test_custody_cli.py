@@ -16,8 +16,13 @@ OWNERS = ["0x70997970C51812dc3A010C7d01b50e0d17dc79C8", "0x3C44CdDdB6a900fa2b585
 DEV_KEY_1 = "59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"  # the public dev account 1
 
 
+def private_file(path: Path, text: str) -> None:
+    path.write_text(text)
+    path.chmod(0o600)  # a passphrase file the group or others may read is refused (passphrase_file_too_open)
+
+
 def test_keys_go_into_keystores_and_never_to_the_terminal(env: dict[str, str], tmp_path: Path) -> None:
-    (tmp_path / "pass").write_text("a long passphrase\n")
+    private_file(tmp_path / "pass", "a long passphrase\n")
     store = tmp_path / "keys" / "owner.json"
     done = subprocess.run([sys.executable, "-m", "rwakit.cli", "key", "import", "--keystore", str(store),
                            "--passphrase-file", str(tmp_path / "pass")], input=f"{DEV_KEY_1}\n", env=env,
@@ -27,6 +32,10 @@ def test_keys_go_into_keystores_and_never_to_the_terminal(env: dict[str, str], t
     assert rwakit(env, "key", "show", str(store)).stdout.strip() == OWNERS[0]
     again = rwakit(env, "key", "new", "--keystore", str(store), "--passphrase-file", str(tmp_path / "pass"), ok=False)
     assert "keystore_exists" in again.stderr
+    (tmp_path / "pass").chmod(0o644)
+    shown = rwakit(env, "key", "new", "--keystore", str(tmp_path / "k2.json"), "--passphrase-file",
+                   str(tmp_path / "pass"), ok=False)  # fmt: skip
+    assert "passphrase_file_too_open" in shown.stderr and not (tmp_path / "k2.json").exists()
 
 
 def test_a_safe_holds_the_roles_and_two_owners_create_an_asset(
@@ -35,6 +44,8 @@ def test_a_safe_holds_the_roles_and_two_owners_create_an_asset(
     third = "0x90F79bf6EB2c4f870365E785982E1f101E93b906"
     refused = rwakit(env, "deploy", "--safe", "2-of-3", "--owner", OWNERS[0], "--owner", OWNERS[1], ok=False)
     assert "invalid_safe_spec" in refused.stderr
+    alone = rwakit(env, "deploy", "--safe", "1-of-2", "--owner", OWNERS[0], "--owner", OWNERS[1], ok=False)
+    assert "safe_threshold_too_low" in alone.stderr  # one owner could execute alone: no four eyes
     not_a_safe = rwakit(env, "deploy", "--safe-address", OWNERS[0], ok=False)
     assert "safe_not_found" in not_a_safe.stderr
     assert not (Path(env["RWAKIT_DATA_DIR"]) / "deployment.json").exists()  # refused before deploying anything
@@ -45,7 +56,7 @@ def test_a_safe_holds_the_roles_and_two_owners_create_an_asset(
     assert proposed.stdout.startswith("proposed: create asset SAFE") and "proposal 1" in proposed.stdout
     assert "#1" in rwakit(env, "proposal", "list").stdout
     assert "safe_tx_hash 0x" in rwakit(env, "proposal", "show", "1").stdout
-    (tmp_path / "pass").write_text("a long passphrase\n")
+    private_file(tmp_path / "pass", "a long passphrase\n")
     store = tmp_path / "owner.json"
     subprocess.run([sys.executable, "-m", "rwakit.cli", "key", "import", "--keystore", str(store), "--passphrase-file",
                     str(tmp_path / "pass")], input=f"{DEV_KEY_1}\n", env=env, capture_output=True, text=True,
@@ -56,6 +67,9 @@ def test_a_safe_holds_the_roles_and_two_owners_create_an_asset(
     assert "pending" in first.stdout and "1/2 approvals" in first.stdout
     twice = rwakit(env, "proposal", "approve", "1", "--dev-account", "1", ok=False)
     assert "already_approved" in twice.stderr
+    for index in ("-1", "99999999999"):
+        bad = rwakit(env, "proposal", "approve", "1", "--dev-account", index, ok=False)
+        assert "invalid_dev_account" in bad.stderr and "Traceback" not in bad.stderr, bad.stderr
     second = rwakit(env, "proposal", "approve", "1", "--dev-account", "2")
     assert "executed" in second.stdout and "2/2 approvals" in second.stdout
     assert "SAFE" in rwakit(env, "asset", "list").stdout

@@ -77,6 +77,14 @@ def test_the_passphrase_comes_from_a_file_the_environment_or_a_prompt(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (tmp_path / "pass").write_text(f"{PASSPHRASE}\nignored\n")
+    for open_mode in (0o644, 0o640, 0o604, 0o660):  # readable by the group or others: refused, as ssh does
+        (tmp_path / "pass").chmod(open_mode)
+        with pytest.raises(ConfigError) as too_open:
+            read_passphrase(file=tmp_path / "pass")
+        assert too_open.value.code == "passphrase_file_too_open" and PASSPHRASE not in too_open.value.message
+    (tmp_path / "pass").chmod(0o600)
+    assert read_passphrase(file=tmp_path / "pass") == PASSPHRASE
+    (tmp_path / "pass").chmod(0o400)
     assert read_passphrase(file=tmp_path / "pass") == PASSPHRASE
     monkeypatch.setenv("RWAKIT_KEYSTORE_PASSPHRASE", "from env")
     assert read_passphrase() == "from env"
@@ -136,3 +144,53 @@ def test_the_dev_mnemonic_is_refused_on_a_chain_that_is_not_local(
         assert [type(s) for s in chain.signers] == [KeystoreSigner]  # the mnemonic's accounts dropped
     scan(debug_logs, refused.value)
     assert isinstance(refused.value, RwakitError)
+
+
+def test_development_accounts_are_numbered_as_bip32_allows() -> None:
+    assert DevKeySigner.from_mnemonic(DEV_MNEMONIC, 2**31 - 1).address
+    for index in (-1, 2**31, 99999999999):
+        with pytest.raises(InvalidInput) as refused:
+            DevKeySigner.from_mnemonic(DEV_MNEMONIC, index)
+        assert refused.value.code == "invalid_dev_account"
+
+
+OPERATOR_ADDRESS = """
+from rwakit.chain.connection import dev_signers
+from rwakit.config import get_settings
+print("operator", dev_signers(get_settings(), count=0)[0].address)
+"""
+
+
+def test_on_a_terminal_the_operator_keystore_asks_its_passphrase_unechoed(keystore: Path, tmp_path: Path) -> None:
+    """A pseudo-terminal as stdin and no passphrase source: asked (hidden); without a terminal: refused."""
+    import os
+    import pty
+    import select
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RWAKIT_")}
+    env |= {"RWAKIT_KEYSTORE": str(keystore), "RWAKIT_DATA_DIR": str(tmp_path)}
+    primary, secondary = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-c", OPERATOR_ADDRESS], stdin=secondary, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, env=env, cwd=tmp_path, start_new_session=True)  # fmt: skip
+    os.close(secondary)
+    assert process.stderr is not None
+    asked = b""
+    while b"Passphrase of" not in asked:  # with no controlling terminal, getpass prompts on stderr
+        chunk = os.read(process.stderr.fileno(), 1024)
+        assert chunk, "the process ended without asking"
+        asked += chunk
+    os.write(primary, f"{PASSPHRASE}\n".encode())
+    out, err = process.communicate(timeout=60)
+    try:  # what the terminal echoed back (Linux answers EIO once the other side closed and nothing is left)
+        echoed = os.read(primary, 4096) if select.select([primary], [], [], 0.5)[0] else b""
+    except OSError:
+        echoed = b""
+    os.close(primary)
+    assert process.returncode == 0, err
+    assert f"operator {DevKeySigner.from_mnemonic(DEV_MNEMONIC, 7).address}" in out.decode()
+    assert b"operator's keystore" in asked and PASSPHRASE.encode() not in asked + out + err + echoed  # hidden
+    piped = subprocess.run([sys.executable, "-c", OPERATOR_ADDRESS], stdin=subprocess.DEVNULL, capture_output=True,
+                           env=env, cwd=tmp_path, text=True, timeout=60)  # fmt: skip
+    assert piped.returncode != 0 and "ConfigError: No keystore passphrase" in piped.stderr, piped.stderr

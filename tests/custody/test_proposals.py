@@ -5,6 +5,7 @@ reports its reason code and can be cancelled; hostile signatures are refused."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -248,3 +249,91 @@ def test_a_deployment_is_not_proposable_and_a_proposer_signs_nothing(custodied: 
     assert custodied.custody.pending() == []
     with pytest.raises(TypeError):
         proposer.sign_digest(b"\0" * 32)
+
+
+def through_the_safe(custodied: Custodied, act: Callable[[], object]) -> Proposal:
+    """Propose `act`'s one transaction and have two owners approve it (executed)."""
+    with pytest.raises(ApprovalPending) as pending, acting_as("maker@example"):
+        act()
+    proposal_id = pending.value.details["proposal_id"]
+    for owner in custodied.owners[:2]:
+        done = custodied.custody.approve(proposal_id, owner, actor=f"owner {owner.address}")
+    assert done.status is ProposalStatus.EXECUTED
+    return done
+
+
+def test_a_recovery_in_several_assets_is_refused_whole_then_done_one_asset_at_a_time(
+    custodied: Custodied, chain: Chain
+) -> None:
+    from tests.custody.conftest import FUND
+
+    proposing, lost, new = custodied.proposing, custodied.investors[0].address, chain.signers[6].address
+    for asset in (ASSET, FUND):
+        through_the_safe(custodied, lambda a=asset: proposing.assets.issue(a, "HK-1", "5"))  # type: ignore[misc]
+    through_the_safe(custodied, lambda: proposing.registry.add_wallet("HK-1", new))
+    through_the_safe(custodied, lambda: proposing.registry.remove_wallet(lost, investor_id="HK-1"))
+    with pytest.raises(InvalidInput) as refused:  # two assets: two proposals, one request: refused before either
+        proposing.controls.recover_wallet_everywhere(lost, new, "HK-1", reason="lost phone")
+    assert refused.value.code == "recovery_exceeds_proposal" and refused.value.details["assets"] == [ASSET, FUND]
+    assert custodied.custody.pending() == []
+    through_the_safe(
+        custodied, lambda: proposing.controls.recover_wallet(ASSET, lost, new, "HK-1", reason="lost phone")
+    )
+    through_the_safe(  # what remains is one asset: one proposal
+        custodied, lambda: proposing.controls.recover_wallet_everywhere(lost, new, "HK-1", reason="lost phone")
+    )
+    for asset in (ASSET, FUND):
+        token = custodied.platform.assets.token(asset)
+        assert (token.functions.balanceOf(lost).call(), token.functions.balanceOf(new).call()) == (0, 5), asset
+    assert custodied.platform.controls.plan_recover_wallet_everywhere(lost, new, "HK-1", reason="x") == []
+
+
+def test_an_approval_from_an_owner_removed_since_does_not_count(custodied: Custodied) -> None:
+    custody, safe, (alice, bob, carol) = custodied.custody, custodied.safe, custodied.owners
+    sentinel = "0x" + "00" * 19 + "01"  # the owners' linked list starts there: alice comes first
+    assert safe.owners()[0] == alice.address
+    remove = bytes.fromhex(safe.contract.encode_abi("removeOwner", [sentinel, alice.address, 2])[2:])
+    removal = custody.propose(safe.address, remove, "remove alice", maker="maker@example")
+    mint = propose_mint(custodied)
+    assert (removal.nonce, mint.nonce) == (0, 1)
+    custody.approve(mint.id, alice, actor="alice")
+    for owner in (bob, carol):
+        custody.approve(removal.id, owner, actor=f"{owner.address}")
+    assert alice.address not in safe.owners() and safe.threshold() == 2
+    waiting = custody.approve(mint.id, bob, actor="bob")  # two approvals recorded, one from a current owner
+    assert waiting.status is ProposalStatus.PENDING and len(waiting.approvals) == 2
+    with pytest.raises(ProposalRefused) as gone:
+        custody.execute(mint.id, actor="bob")
+    assert gone.value.code == "approver_not_owner" and gone.value.details["former_owners"] == [alice.address]
+    assert balance(custodied) == 0
+    done = custody.approve(mint.id, carol, actor="carol")
+    assert done.status is ProposalStatus.EXECUTED and balance(custodied) == 100
+
+
+def test_with_platform_held_keys_one_caller_counts_once_even_when_its_requests_race(
+    custodied: Custodied, db_engine: Engine
+) -> None:
+    from rwakit.custody.models import Approval
+    from rwakit.custody.proposals import HELD_KEY
+    from rwakit.db.proposals import SqlProposalStore
+
+    custody, (alice, bob, carol) = custodied.custody, custodied.owners
+    proposal = propose_mint(custodied)
+    first = custody.approve_as_custodian(proposal.id, alice, actor="api-key:k1 (admin)")
+    assert first.approvals[0].actor == f"api-key:k1 (admin){HELD_KEY}"
+    with pytest.raises(ProposalRefused) as twice:
+        custody.approve_as_custodian(proposal.id, bob, actor="api-key:k1 (admin) ops")
+    assert twice.value.code == "approval_already_given"
+    with pytest.raises(ProposalRefused) as maker:
+        custody.approve_as_custodian(proposal.id, bob, actor="maker@example")
+    assert maker.value.code == "maker_cannot_approve"
+    tx = custody.safe.transaction(proposal.to, proposal.data, proposal.nonce)  # k1's racing second request:
+    raced = Approval(bob.address, bob.sign_digest(tx.hash), f"api-key:k1 (admin){HELD_KEY}")  # past the check
+    assert SqlProposalStore(db_engine).approve(proposal.id, raced)
+    with pytest.raises(ProposalRefused) as short:
+        custody.execute(proposal.id, actor="api-key:k1 (admin)")
+    assert short.value.code == "approvals_missing" and balance(custodied) == 0
+    done = custody.approve_as_custodian(proposal.id, carol, actor="api-key:k2 (admin)")
+    assert done.status is ProposalStatus.EXECUTED and balance(custodied) == 100
+    refusals = [e.details["code"] for e in custodied.audit.entries() if e.action == "proposal_approval_refused"]
+    assert refusals == ["approval_already_given", "maker_cannot_approve"]

@@ -60,7 +60,9 @@ def approve(
 ) -> ProposalPublic:
     """Approve as an owner: a signature the owner made (eth_signTypedData_v4 over typed_data), an owner whose
     key the platform holds, or an owner who sent approveHash from their own wallet. The approval that
-    completes the threshold executes it unless `execute` is false. Admin keys only."""
+    completes the threshold executes it unless `execute` is false. Admin keys only; with a key the platform
+    holds, each API key approves a proposal once (`approval_already_given`) and never one it made
+    (`maker_cannot_approve`)."""
     proposals = _proposals(runtime)
     if isinstance(body, OnChainApproval):
         done = proposals.record_on_chain_approval(
@@ -79,7 +81,8 @@ def approve(
             f"The platform holds no key of {body.owner}: have the owner sign typed_data and send the signature",
             code="owner_key_not_held",
         )
-    return _public(proposals, proposals.approve(proposal_id, owner, actor=caller.actor, execute=body.execute))
+    done = proposals.approve_as_custodian(proposal_id, owner, actor=caller.actor, execute=body.execute)
+    return _public(proposals, done)
 
 
 @router.post("/proposals/{proposal_id}/execute")
