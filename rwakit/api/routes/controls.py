@@ -178,7 +178,8 @@ def recover_wallet(
     responses=idempotent_responses(
         "control",
         more="; `recovery_invalid`, `nothing_to_recover`; `control_partial`: an asset's recovery was refused or not "
-        "sent after others went through (`done`, `not_done`)",
+        "sent after others went through (`done`, `not_done`); 422 `recovery_exceeds_proposal`: under a Safe, more "
+        "than one asset (recover each with POST /assets/{asset}/recover-wallet)",
     ),
 )
 def recover_wallet_everywhere(
