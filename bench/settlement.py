@@ -40,7 +40,7 @@ from web3.logs import DISCARD
 
 from rwakit.chain.connection import Chain, connect_url
 from rwakit.chain.node import start_node
-from rwakit.chain.signer import LocalKeySigner, Signer
+from rwakit.chain.signer import DevKeySigner, Signer
 from rwakit.config import DEV_MNEMONIC
 from rwakit.platform import Platform
 from rwakit.registry.models import InvestorInput
@@ -75,7 +75,7 @@ class Bench:
         for who in (self.operator, self.alice, self.bob):
             self.money.cash.mint(who.address, 10**15)
         # The register of 10,000 holders; those at the first CLAIMANTS indices become real holders.
-        self.register = {fresh_wallet(i): 10**6 + i for i in range(max(HOLDER_COUNTS))}
+        self.register: dict[str, int] = {fresh_wallet(i): 10**6 + i for i in range(max(HOLDER_COUNTS))}
 
     def holders(self, leaves: Sequence[tuple[int, str, int]]) -> None:
         """Register and issue shares to the wallets of `leaves` (holders of record hold shares)."""
@@ -203,13 +203,17 @@ def report(r: dict[str, Any], client: str) -> str:
     ])  # fmt: skip
 
 
+def dev_signers(count: int = 10) -> list[Signer]:
+    """The development mnemonic's first `count` accounts, which Anvil funds."""
+    return [DevKeySigner.from_mnemonic(DEV_MNEMONIC, i) for i in range(count)]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the measurements as JSON")
     args = parser.parse_args(argv)
-    signers: list[Signer] = [LocalKeySigner.from_mnemonic(DEV_MNEMONIC, i) for i in range(10)]  # funded on Anvil
     with start_node("anvil") as node:
-        chain = connect_url(node.url, signers)
+        chain = connect_url(node.url, dev_signers())
         result = Bench(chain).run()
         print(report(result, chain.w3.client_version))
     if args.json:
