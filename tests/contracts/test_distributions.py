@@ -253,13 +253,13 @@ def test_a_deep_tree_pays_by_proof_and_refuses_a_tampered_one(money: Money) -> N
         for at in range(len(proof)):
             bad = [p if j != at else bytes([p[0] ^ 1]) + p[1:] for j, p in enumerate(proof)]
             call = m.distributor.functions.claim(dist, *tree.values[i], bad)
-            refused("DistributionInvalidProof", lambda c=call: m.send(m.carol, c))  # type: ignore[misc]
+            refused("DistributionInvalidProof", lambda c=call: m.send(m.carol, c))
         if wallet in (m.alice.address, m.bob.address):
             before = m.cash(wallet)
             claim(m, dist, tree, i)
             assert m.cash(wallet) == before + amount
         else:  # the proof held: only eligibility stops it
-            refused("DistributionHolderIneligible", lambda i=i: claim(m, dist, tree, i))  # type: ignore[misc]
+            refused("DistributionHolderIneligible", lambda i=i: claim(m, dist, tree, i))
     assert m.distributor.functions.distribution(dist).call()[1] == sum(range(2, 33))
 
 
