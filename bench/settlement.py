@@ -15,10 +15,14 @@ of one real transaction's receipt, measured in steady state (not the first trade
 - creating a distribution over registers of 10, 1,000 and 10,000 holders (the allocation and the
   Merkle root built in Python from a synthetic register; creation publishes only the root, so it must
   not grow with the register);
-- claims from the 10,000-holder tree (proofs of 13-14 hashes) by CLAIMANTS registered investors, none
-  of whom held HKD before (each claim creates the holder's HKD balance: the dearer, usual case);
-  median and max;
+- claims from the 10,000-holder tree (proofs of 13-14 hashes) by 2 x CLAIMANTS registered investors at
+  consecutive indices: CLAIMANTS who already hold HKD (the goal's case) and CLAIMANTS whose claim is
+  their first HKD (the coin's new balance slot, about 17,000 more: the coin's cost); the median of each
+  and of all, and the max;
 - the time to allocate and build the tree for 10,000 holders, in Python;
+- what the other ways of locking the shares at acceptance would add (the issue: "escrowed or frozen,
+  decide by the gas table"): the asset's partial freeze at acceptance and unfreeze at settlement, and a
+  transfer into a registered escrow holder; beside the seller's approve, which this design's lock is;
 - T-REX 4.1.6's DVDTransferManager beside DvP (bench/trex.py, from its npm artifacts): a trade of T-REX
   shares (DefaultCompliance) for the same HKD, initiated and taken between two existing holders.
 """
@@ -103,7 +107,7 @@ class Bench:
         trades = self.money.trades
         dvp = trades.dvp
         expiry = int(self.chain.w3.eth.get_block("latest")["timestamp"]) + 3600
-        self.send(self.alice, self.token.functions.approve(dvp.address, 10**6))
+        approve = self.send(self.alice, self.token.functions.approve(dvp.address, 10**6))
         self.send(self.bob, self.money.cash.token.functions.approve(dvp.address, 10**9))
         receipt = self.platform.txm.transact(
             self.alice, dvp.functions.propose(self.bob.address, True, self.token.address, 10**6, 10**9, expiry),
@@ -111,9 +115,29 @@ class Bench:
         )  # fmt: skip
         trade_id = dvp.events.TransferIncepted().process_receipt(receipt, errors=DISCARD)[0]["args"]["id"]
         return {
+            "approve": approve,
             "propose": gas(receipt),
             "accept": self.send(self.bob, dvp.functions.accept(trade_id)),
             "settle": self.send(self.alice, dvp.functions.settle(trade_id)),
+        }
+
+    def locks(self) -> dict[str, int]:
+        """What locking the shares at acceptance would cost otherwise: freezing them on the asset (its
+        ISSUER_ROLE: a partial freeze at acceptance, the unfreeze at settlement), or escrowing them with a
+        registered holder (a transfer in at acceptance; settlement's transfer out replaces seller -> buyer)."""
+        escrow = self.chain.signers[5]
+        self.platform.registry.register_batch(
+            [InvestorInput("ESCROW", [escrow.address], "HK", "professional", self.expiry)]
+        )
+        freeze = self.token.functions.freezePartialTokens(self.alice.address, 10**6)
+        unfreeze = self.token.functions.unfreezePartialTokens(self.alice.address, 10**6)
+        self.send(self.operator, freeze)  # warm-up: the account's first frozen amount
+        self.send(self.operator, unfreeze)
+        return {
+            "freeze": self.send(self.operator, freeze),
+            "unfreeze": self.send(self.operator, unfreeze),
+            "escrow_new": self.send(self.alice, self.token.functions.transfer(escrow.address, 10**6)),
+            "escrow_existing": self.send(self.alice, self.token.functions.transfer(escrow.address, 10**6)),
         }
 
     def create(self, holders: int) -> tuple[int, StandardMerkleTree]:
@@ -141,6 +165,7 @@ class Bench:
         self.money.trades.set_fee(self.operator, 25)
         self.trade()  # the first fee ever writes feesAccrued from zero
         with_fee = self.trade()
+        locks = self.locks()
         self.create(10)  # warm-up: the first distribution ever writes the counter from zero
         creation = {}
         for count in HOLDER_COUNTS:
@@ -160,7 +185,7 @@ class Bench:
         StandardMerkleTree.of(allocate(self.register, AMOUNT).leaves, LEAF_TYPES)
         build = time.perf_counter() - started
         return {"transfer": share, "erc20_transfer": coin, "budget": share + coin + BUDGET_SLACK, "trade": plain,
-                "trade_with_fee": with_fee, "creation": creation, "claims_no_hkd": no_cash,
+                "trade_with_fee": with_fee, "locks": locks, "creation": creation, "claims_no_hkd": no_cash,
                 "claims_holding_hkd": with_cash, "tree_seconds": build, "trex_dvd": trex}  # fmt: skip
 
 
@@ -182,6 +207,11 @@ def report(r: dict[str, Any], client: str) -> str:
         ["DvP propose", f(r["trade"]["propose"]), ""],
         ["DvP accept (payment escrowed)", f(r["trade"]["accept"]), ""],
         ["T-REX 4.1.6 DVDTransferManager initiate", f(r["trex_dvd"]["initiate"]), ""],
+        ["lock, this design: the seller's approve", f(r["trade"]["approve"]), ""],
+        ["lock by freezing: freezePartialTokens (accept)", f(r["locks"]["freeze"]), ""],
+        ["lock by freezing: unfreezePartialTokens (settle)", f(r["locks"]["unfreeze"]), ""],
+        ["lock by escrow: shares in, escrow held none", f(r["locks"]["escrow_new"]), ""],
+        ["lock by escrow: shares in, escrow held some", f(r["locks"]["escrow_existing"]), ""],
         *[[f"distribution create, {n:,} holders", f(g), ""] for n, g in r["creation"].items()],
         [
             f"claim, median, holder already holding HKD ({len(r['claims_holding_hkd'])})",

@@ -19,8 +19,9 @@ CANNED: dict[str, Any] = {
     "transfer": 37449,
     "erc20_transfer": 34440,
     "budget": 111889,
-    "trade": {"propose": 129419, "accept": 84749, "settle": 66300},
-    "trade_with_fee": {"propose": 129419, "accept": 67649, "settle": 76199},
+    "trade": {"approve": 46000, "propose": 129419, "accept": 84749, "settle": 66300},
+    "trade_with_fee": {"approve": 29000, "propose": 129419, "accept": 67649, "settle": 76199},
+    "locks": {"freeze": 31000, "unfreeze": 9000, "escrow_new": 60000, "escrow_existing": 40000},
     "creation": {10: 151416, 1000: 151416, 10000: 151416},
     "claims_no_hkd": [103387, 87036, 86289],
     "claims_holding_hkd": [69211, 64199, 63944],
@@ -49,4 +50,5 @@ def test_the_report_prints_every_row_from_canned_measurements(bench: ModuleType)
     assert "| DvP settle, no fee" in text and "66,300" in text
     assert "claim, median, holder already holding HKD (3)" in text and "64,199" in text
     assert "claim, median of all 6" in text
+    assert "| lock by freezing: freezePartialTokens (accept)" in text and "31,000" in text
     assert "Distribution creation flat across register sizes: yes" in text
