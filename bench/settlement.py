@@ -158,6 +158,28 @@ class Bench:
         claim = self.money.distributions.distributor.functions.claim
         return [self.send(self.operator, claim(distribution_id, *tree.values[i], tree.proof(i))) for i in leaves]
 
+    def claims_with_access_list(self, distribution_id: int, tree: StandardMerkleTree,
+                                leaves: Sequence[int]) -> list[int]:  # fmt: skip
+        """The same claims sent with an EIP-2930 access list of the asset and the coin and the slots the claim
+        reads in them (from eth_createAccessList), paid up front at 2,400 an address and 1,900 a slot instead
+        of 2,600 and 2,100 at first touch. A sender's choice, not the contract's; sent by an account the
+        transaction manager does not use, so its nonces stay its own."""
+        w3, sender = self.chain.w3, self.chain.signers[6]
+        claim = self.money.distributions.distributor.functions.claim
+        used = []
+        for i in leaves:
+            tx: dict[str, Any] = dict(claim(distribution_id, *tree.values[i], tree.proof(i)).build_transaction(
+                {"from": sender.address, "chainId": self.chain.chain_id}))  # fmt: skip
+            request = {"from": sender.address, "to": tx["to"], "data": tx["data"]}
+            listed = w3.provider.make_request("eth_createAccessList", [request, "latest"])["result"]  # type: ignore[arg-type]
+            # The node lists the distributor too, but a transaction's `to` is warm already: listed, it would
+            # cost 2,400 more and its slots 1,900 each against 2,100 cold.
+            entries = [e for e in listed["accessList"] if e["address"].lower() != tx["to"].lower()]
+            tx |= {"accessList": entries, "gas": int(listed["gasUsed"], 16) + 20_000,
+                   "nonce": w3.eth.get_transaction_count(sender.address)}  # fmt: skip
+            used.append(gas(w3.eth.wait_for_transaction_receipt(w3.eth.send_raw_transaction(sender.sign_transaction(tx)))))
+        return used
+
     def run(self) -> dict[str, Any]:
         self.trade()  # warm-up: the first trade ever writes the trade counter from zero
         share, coin = self.budget()
@@ -171,12 +193,13 @@ class Bench:
         for count in HOLDER_COUNTS:
             creation[count], tree = self.create(count)
         distribution_id = 1 + len(HOLDER_COUNTS)
-        by_index = sorted(range(len(tree.values)), key=lambda i: tree.values[i][0])[: 2 * CLAIMANTS]
+        by_index = sorted(range(len(tree.values)), key=lambda i: tree.values[i][0])[: 3 * CLAIMANTS]
         self.holders([tree.values[i] for i in by_index])
-        first, second = by_index[:CLAIMANTS], by_index[CLAIMANTS:]
-        for i in second:  # these holders already hold some HKD
+        first, second, third = (by_index[k * CLAIMANTS : (k + 1) * CLAIMANTS] for k in range(3))
+        for i in second + third:  # these holders already hold some HKD
             self.money.cash.mint(tree.values[i][1], 1)
         no_cash, with_cash = self.claims(distribution_id, tree, first), self.claims(distribution_id, tree, second)
+        listed = self.claims_with_access_list(distribution_id, tree, third)
         seller, buyer = self.chain.signers[3], self.chain.signers[4]
         self.money.cash.mint(buyer.address, 10**15)
         trex = measure_dvd(self.chain.w3, self.platform.txm, self.operator, seller, buyer, self.money.cash.token,
@@ -186,13 +209,15 @@ class Bench:
         build = time.perf_counter() - started
         return {"transfer": share, "erc20_transfer": coin, "budget": share + coin + BUDGET_SLACK, "trade": plain,
                 "trade_with_fee": with_fee, "locks": locks, "creation": creation, "claims_no_hkd": no_cash,
-                "claims_holding_hkd": with_cash, "tree_seconds": build, "trex_dvd": trex}  # fmt: skip
+                "claims_holding_hkd": with_cash, "claims_access_list": listed, "tree_seconds": build,
+                "trex_dvd": trex}  # fmt: skip
 
 
 def report(r: dict[str, Any], client: str) -> str:
     f = "{:,}".format
     claims = r["claims_no_hkd"] + r["claims_holding_hkd"]
-    dry, held = (int(statistics.median(r[k])) for k in ("claims_no_hkd", "claims_holding_hkd"))
+    dry, held, listed = (int(statistics.median(r[k])) for k in ("claims_no_hkd", "claims_holding_hkd",
+                                                                  "claims_access_list"))  # fmt: skip
     rows = [
         ["rwakit transfer (existing holders)", f(r["transfer"]), ""],
         ["HKD transfer (existing holders)", f(r["erc20_transfer"]), ""],
@@ -217,6 +242,11 @@ def report(r: dict[str, Any], client: str) -> str:
             f"claim, median, holder already holding HKD ({len(r['claims_holding_hkd'])})",
             f(held),
             "ok" if held <= CLAIM_TARGET else "OVER",
+        ],
+        [
+            f"claim with an access list, median, holding HKD ({len(r['claims_access_list'])})",
+            f(listed),
+            "ok" if listed <= CLAIM_TARGET else "OVER",
         ],
         [f"claim, median, holder's first HKD ({len(r['claims_no_hkd'])})", f(dry), ""],
         [f"claim, median of all {len(claims)}", f(int(statistics.median(claims))), ""],

@@ -25,6 +25,7 @@ CANNED: dict[str, Any] = {
     "creation": {10: 151416, 1000: 151416, 10000: 151416},
     "claims_no_hkd": [103387, 87036, 86289],
     "claims_holding_hkd": [69211, 64199, 63944],
+    "claims_access_list": [68000, 63300, 63100],
     "tree_seconds": 0.79,
     "trex_dvd": {"initiate": 193819, "take": 238319},
 }

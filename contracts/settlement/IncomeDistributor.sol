@@ -41,12 +41,14 @@ contract IncomeDistributor {
         uint96 allocated;
     }
 
-    /// @dev What a claim reads and writes, one slot: the asset (asked whether the holder is eligible) and
-    /// what is left to pay. Kept under keccak256(id, root) (see {_ledger}): a claim finds it from the root
-    /// its proof computes, so it never reads the root, and a proof that does not hold finds an empty slot.
+    /// @dev What a claim reads and writes: one slot with the asset (asked whether the holder is eligible)
+    /// and what is left to pay, and the bitmap of leaves paid (a bit per index). Kept under
+    /// keccak256(id, root) (see {_ledger}): a claim finds it from the root its proof computes, so it never
+    /// reads the root, and a proof that does not hold finds an empty ledger.
     struct Ledger {
         address asset;
         uint96 remaining;
+        mapping(uint256 word => uint256 bits) claimed;
     }
 
     /// @dev The rest of a distribution, read by {reclaim}, {push}, the views and the refusals.
@@ -118,7 +120,6 @@ contract IncomeDistributor {
     uint256 public distributionCount;
     mapping(uint256 id => Record record) private _records;
     mapping(bytes32 key => Ledger ledger) private _ledgers;
-    mapping(uint256 id => mapping(uint256 word => uint256 bits)) private _claimedBits;
 
     constructor(IERC20 settlementToken_, AssetFactory factory_) {
         settlementToken = settlementToken_;
@@ -168,7 +169,7 @@ contract IncomeDistributor {
         Ledger storage ledger = _ledger(id, _root(proof, _leaf(index, account, amount)));
         (address asset, uint256 remaining) = (ledger.asset, ledger.remaining);
         if (asset == address(0)) _refuseProof(id, index, account, amount);
-        mapping(uint256 word => uint256 bits) storage claimed = _claimedBits[id];
+        mapping(uint256 word => uint256 bits) storage claimed = ledger.claimed;
         uint256 bits = claimed[index >> 8];
         uint256 bit = 1 << (index & 255);
         if (bits & bit != 0) revert DistributionAlreadyClaimed(id, index);
@@ -193,7 +194,7 @@ contract IncomeDistributor {
         bytes32 root = r.root;
         Ledger storage ledger = _ledger(id, root);
         uint256 remaining = ledger.remaining;
-        mapping(uint256 word => uint256 bits) storage claimed = _claimedBits[id];
+        mapping(uint256 word => uint256 bits) storage claimed = ledger.claimed;
         for (uint256 i = 0; i < leaves.length; ++i) {
             Leaf calldata l = leaves[i];
             if (!MerkleProof.verifyCalldata(proofs[i], root, _leaf(l.index, l.account, l.amount))) {
@@ -232,7 +233,7 @@ contract IncomeDistributor {
     }
 
     function isClaimed(uint256 id, uint256 index) external view returns (bool) {
-        return _claimedBits[id][index >> 8] & (1 << (index & 255)) != 0;
+        return _ledger(id, _record(id).root).claimed[index >> 8] & (1 << (index & 255)) != 0;
     }
 
     function _record(uint256 id) private view returns (Record storage r) {

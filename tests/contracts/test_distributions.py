@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 from web3 import Web3
+from web3.exceptions import ContractCustomError
 
+from rwakit.contracts import decode_revert
 from rwakit.errors import ContractRevert
 from rwakit.settlement.merkle import StandardMerkleTree
 from rwakit.settlement.register import LEAF_TYPES, Allocation, ChainRegister, allocate
@@ -92,6 +94,10 @@ def test_claiming_twice_with_anothers_proof_or_as_a_non_holder_is_refused(money:
     refused("DistributionInvalidProof", lambda: claim(m, dist, tree, 1, amount=tree.values[1][2] + 1))
     refused("DistributionInvalidProof", lambda: claim(m, dist, tree, 1, account=m.carol.address))  # a non-holder
     refused("DistributionUnknown", lambda: claim(m, dist + 1, tree, 1))
+    with pytest.raises(ContractCustomError) as unknown:  # a view: the node's error, decoded
+        m.distributor.functions.isClaimed(dist + 1, 0).call()
+    decoded = decode_revert(str(unknown.value.data))
+    assert decoded is not None and decoded.name == "DistributionUnknown"
 
 
 def test_an_ineligible_holder_waits_until_eligible_again(money: Money) -> None:
