@@ -260,7 +260,8 @@ contract IncomeDistributor {
     }
 
     /// @dev The root `proof` leads to from `leaf`: MerkleProof.processProofCalldata (sorted pairs) in one
-    /// loop, without its per-hash bounds checks and calls (about 100 gas a hash, the claim's largest share).
+    /// loop, without its per-hash bounds check and internal calls (with {_leaf}, about 1,300 gas less on a
+    /// 13-hash proof).
     function _root(bytes32[] calldata proof, bytes32 leaf) private pure returns (bytes32 node) {
         assembly ("memory-safe") {
             node := leaf
