@@ -48,6 +48,7 @@ compile: deps
 
 bench: deps
 	$(BIN)/python bench/gas.py
+	$(BIN)/python bench/settlement.py
 
 # Issuances over HTTP with 1, 2 and 4 API workers on one PostgreSQL (the server of RWAKIT_TEST_POSTGRES_URL).
 .PHONY: bench-load

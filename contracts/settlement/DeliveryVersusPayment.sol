@@ -69,7 +69,8 @@ contract DeliveryVersusPayment is AccessControl {
     error DvPNotExpired(uint256 id, uint40 expiry);
     /// @dev Seller and buyer are the same wallet.
     error DvPSelfTrade(address party);
-    /// @dev The quantity must be 1 to 2^96 - 1 shares, the price at most {MAX_PRICE}.
+    /// @dev The quantity must be 1 to 2^96 - 1 shares, the price 1 to {MAX_PRICE} (a trade at price 0 would
+    /// hand over shares for nothing).
     error DvPInvalidAmount(uint256 quantity, uint256 price);
     /// @dev The expiry must be after the current block's timestamp and fit 40 bits.
     error DvPInvalidExpiry(uint256 expiry);
@@ -137,7 +138,7 @@ contract DeliveryVersusPayment is AccessControl {
     /// @notice Proposes a trade as its seller (`asSeller`) or buyer, naming the counterparty (the zero
     /// address: an open proposal only the desk can match). The platform's current fee is fixed in it.
     /// Requirements: `asset` is a platform asset; the counterparty is not the caller; 0 < quantity <
-    /// 2^96; price <= {MAX_PRICE}; expiry in the future. Emits {TransferIncepted}.
+    /// 2^96; 0 < price <= {MAX_PRICE}; expiry in the future. Emits {TransferIncepted}.
     function propose(
         address counterparty,
         bool asSeller,
@@ -147,7 +148,9 @@ contract DeliveryVersusPayment is AccessControl {
         uint256 expiry
     ) external returns (uint256 id) {
         if (counterparty == msg.sender) revert DvPSelfTrade(msg.sender);
-        if (quantity == 0 || quantity > type(uint96).max || price > MAX_PRICE) revert DvPInvalidAmount(quantity, price);
+        if (quantity == 0 || quantity > type(uint96).max || price == 0 || price > MAX_PRICE) {
+            revert DvPInvalidAmount(quantity, price);
+        }
         if (expiry <= block.timestamp || expiry > type(uint40).max) revert DvPInvalidExpiry(expiry);
         if (!factory.isAsset(asset)) revert DvPUnknownAsset(asset);
         (address seller, address buyer) = asSeller ? (msg.sender, counterparty) : (counterparty, msg.sender);

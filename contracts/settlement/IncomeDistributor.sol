@@ -4,6 +4,7 @@ pragma solidity ^0.8.24;
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Hashes} from "@openzeppelin/contracts/utils/cryptography/Hashes.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {AssetFactory} from "../factory/AssetFactory.sol";
 import {IERC7943Fungible} from "../interfaces/IERC7943.sol";
@@ -29,11 +30,29 @@ contract IncomeDistributor {
     /// @notice The asset's role whose holders create distributions (the asset's issuer).
     bytes32 public constant ISSUER_ROLE = keccak256("ISSUER_ROLE");
 
-    /// @dev A claim reads the first slot (the asset, and what is left to pay, which it writes back) and the
-    /// root; the rest is read only by {reclaim} and the views.
+    /// @notice A distribution as {distribution} returns it.
     struct Distribution {
         address asset;
         uint96 remaining;
+        bytes32 root;
+        address issuer;
+        uint40 deadline;
+        uint48 recordBlock;
+        uint96 allocated;
+    }
+
+    /// @dev What a claim reads and writes: one slot with the asset (asked whether the holder is eligible)
+    /// and what is left to pay, and the bitmap of leaves paid (a bit per index). Kept under
+    /// keccak256(id, root) (see {_ledger}): a claim finds it from the root its proof computes, so it never
+    /// reads the root, and a proof that does not hold finds an empty ledger.
+    struct Ledger {
+        address asset;
+        uint96 remaining;
+        mapping(uint256 word => uint256 bits) claimed;
+    }
+
+    /// @dev The rest of a distribution, read by {reclaim}, {push}, the views and the refusals.
+    struct Record {
         bytes32 root;
         address issuer;
         uint40 deadline;
@@ -99,8 +118,8 @@ contract IncomeDistributor {
     AssetFactory public immutable factory;
 
     uint256 public distributionCount;
-    mapping(uint256 id => Distribution distribution) private _distributions;
-    mapping(uint256 id => mapping(uint256 word => uint256 bits)) private _claimedBits;
+    mapping(uint256 id => Record record) private _records;
+    mapping(bytes32 key => Ledger ledger) private _ledgers;
 
     constructor(IERC20 settlementToken_, AssetFactory factory_) {
         settlementToken = settlementToken_;
@@ -129,42 +148,35 @@ contract IncomeDistributor {
             revert DistributionInvalidAmount(amount, allocated);
         }
         id = ++distributionCount;
-        _distributions[id] = Distribution({
-            asset: asset,
-            remaining: uint96(allocated),
+        _records[id] = Record({
             root: root,
             issuer: msg.sender,
             deadline: uint40(deadline),
             recordBlock: uint48(recordBlock),
             allocated: uint96(allocated)
         });
+        _ledger(id, root).asset = asset;
+        _ledger(id, root).remaining = uint96(allocated);
         emit DistributionCreated(id, asset, msg.sender, recordBlock, root, amount, allocated, uint40(deadline), uri);
         settlementToken.safeTransferFrom(msg.sender, address(this), allocated);
     }
 
     /// @notice Pays leaf (index, account, amount) of distribution `id` to `account`; anyone may send it.
     /// Claims are honoured until the issuer reclaims (the deadline only opens {reclaim}).
-    /// Requirements: not reclaimed; not claimed; the proof holds; `account` is eligible
-    /// ({IERC7943Fungible-canSend} on the asset). Emits {Claimed}.
+    /// Requirements: the proof holds; not claimed; `account` is eligible ({IERC7943Fungible-canSend} on the
+    /// asset); not reclaimed. Emits {Claimed}.
     function claim(uint256 id, uint256 index, address account, uint256 amount, bytes32[] calldata proof) external {
-        Distribution storage d = _distributions[id];
-        (address asset, uint256 remaining) = (d.asset, d.remaining);
-        if (asset == address(0)) revert DistributionUnknown(id);
-        mapping(uint256 word => uint256 bits) storage claimed = _claimedBits[id];
+        Ledger storage ledger = _ledger(id, _root(proof, _leaf(index, account, amount)));
+        (address asset, uint256 remaining) = (ledger.asset, ledger.remaining);
+        if (asset == address(0)) _refuseProof(id, index, account, amount);
+        mapping(uint256 word => uint256 bits) storage claimed = ledger.claimed;
         uint256 bits = claimed[index >> 8];
         uint256 bit = 1 << (index & 255);
         if (bits & bit != 0) revert DistributionAlreadyClaimed(id, index);
-        bytes32 leaf = keccak256(bytes.concat(keccak256(abi.encode(index, account, amount))));
-        if (!MerkleProof.verifyCalldata(proof, d.root, leaf)) {
-            revert DistributionInvalidProof(id, index, account, amount);
-        }
-        if (!IERC7943Fungible(asset).canSend(account)) revert DistributionHolderIneligible(id, account);
-        if (amount > remaining) {
-            if (remaining == 0 && block.timestamp >= d.deadline) revert DistributionClosed(id, d.deadline); // reclaimed
-            revert DistributionOverdrawn(id, remaining, amount);
-        }
-        // Below 2^96: `remaining` is, and `amount` is not above it.
-        d.remaining = uint96(remaining - amount);
+        if (!_canSend(asset, account)) revert DistributionHolderIneligible(id, account);
+        if (amount > remaining) _refuseOverdraw(id, remaining, amount);
+        // Below 2^96: `remaining` is, and `amount` is not above it. The whole slot, not a read-modify-write.
+        (ledger.asset, ledger.remaining) = (asset, uint96(remaining - amount));
         claimed[index >> 8] = bits | bit;
         emit Claimed(id, index);
         settlementToken.safeTransfer(account, amount);
@@ -176,28 +188,24 @@ contract IncomeDistributor {
     /// Requirements: the caller funded distribution `id`; not reclaimed; every proof holds; as many proofs
     /// as leaves. Emits {Claimed} for each leaf paid.
     function push(uint256 id, Leaf[] calldata leaves, bytes32[][] calldata proofs) external returns (uint256 paid) {
-        Distribution storage d = _distributions[id];
-        (address asset, uint256 remaining) = (d.asset, d.remaining);
-        if (asset == address(0)) revert DistributionUnknown(id);
-        if (msg.sender != d.issuer) revert DistributionUnauthorized(msg.sender);
+        Record storage r = _record(id);
+        if (msg.sender != r.issuer) revert DistributionUnauthorized(msg.sender);
         if (leaves.length != proofs.length) revert DistributionBatchLengthMismatch(leaves.length, proofs.length);
-        bytes32 root = d.root;
-        mapping(uint256 word => uint256 bits) storage claimed = _claimedBits[id];
+        bytes32 root = r.root;
+        Ledger storage ledger = _ledger(id, root);
+        uint256 remaining = ledger.remaining;
+        mapping(uint256 word => uint256 bits) storage claimed = ledger.claimed;
         for (uint256 i = 0; i < leaves.length; ++i) {
             Leaf calldata l = leaves[i];
-            bytes32 leaf = keccak256(bytes.concat(keccak256(abi.encode(l.index, l.account, l.amount))));
-            if (!MerkleProof.verifyCalldata(proofs[i], root, leaf)) {
+            if (!MerkleProof.verifyCalldata(proofs[i], root, _leaf(l.index, l.account, l.amount))) {
                 revert DistributionInvalidProof(id, l.index, l.account, l.amount);
             }
             uint256 bits = claimed[l.index >> 8];
             uint256 bit = 1 << (l.index & 255);
-            if (bits & bit != 0 || !IERC7943Fungible(asset).canSend(l.account)) continue;
-            if (l.amount > remaining) {
-                if (remaining == 0 && block.timestamp >= d.deadline) revert DistributionClosed(id, d.deadline);
-                revert DistributionOverdrawn(id, remaining, l.amount);
-            }
+            if (bits & bit != 0 || !IERC7943Fungible(ledger.asset).canSend(l.account)) continue;
+            if (l.amount > remaining) _refuseOverdraw(id, remaining, l.amount);
             remaining -= l.amount;
-            d.remaining = uint96(remaining);
+            ledger.remaining = uint96(remaining);
             claimed[l.index >> 8] = bits | bit;
             ++paid;
             emit Claimed(id, l.index);
@@ -208,23 +216,90 @@ contract IncomeDistributor {
     /// @notice Returns what was not claimed of distribution `id` to its issuer, after the deadline; claims
     /// end with it. Requirements: the caller funded it; the deadline has passed. Emits {Reclaimed}.
     function reclaim(uint256 id) external returns (uint256 amount) {
-        Distribution storage d = _distributions[id];
-        if (d.asset == address(0)) revert DistributionUnknown(id);
-        if (msg.sender != d.issuer) revert DistributionUnauthorized(msg.sender);
-        if (block.timestamp < d.deadline) revert DistributionOpen(id, d.deadline);
-        amount = d.remaining;
-        d.remaining = 0;
+        Record storage r = _record(id);
+        if (msg.sender != r.issuer) revert DistributionUnauthorized(msg.sender);
+        if (block.timestamp < r.deadline) revert DistributionOpen(id, r.deadline);
+        Ledger storage ledger = _ledger(id, r.root);
+        amount = ledger.remaining;
+        ledger.remaining = 0;
         emit Reclaimed(id, msg.sender, amount);
         settlementToken.safeTransfer(msg.sender, amount);
     }
 
     function distribution(uint256 id) external view returns (Distribution memory) {
-        Distribution storage d = _distributions[id];
-        if (d.asset == address(0)) revert DistributionUnknown(id);
-        return d;
+        Record storage r = _record(id);
+        Ledger storage ledger = _ledger(id, r.root);
+        return Distribution(ledger.asset, ledger.remaining, r.root, r.issuer, r.deadline, r.recordBlock, r.allocated);
     }
 
     function isClaimed(uint256 id, uint256 index) external view returns (bool) {
-        return _claimedBits[id][index >> 8] & (1 << (index & 255)) != 0;
+        return _ledger(id, _record(id).root).claimed[index >> 8] & (1 << (index & 255)) != 0;
+    }
+
+    function _record(uint256 id) private view returns (Record storage r) {
+        r = _records[id];
+        if (r.root == bytes32(0)) revert DistributionUnknown(id);
+    }
+
+    /// @dev Distribution `id`'s ledger if `root` is its root; otherwise an empty slot (asset zero).
+    function _ledger(uint256 id, bytes32 root) private view returns (Ledger storage) {
+        return _ledgers[Hashes.efficientKeccak256(bytes32(id), root)];
+    }
+
+    /// @dev The leaf's hash in StandardMerkleTree's format,
+    /// `keccak256(bytes.concat(keccak256(abi.encode(index, account, amount))))`, without allocating memory.
+    function _leaf(uint256 index, address account, uint256 amount) private pure returns (bytes32 leaf) {
+        assembly ("memory-safe") {
+            let free := mload(0x40) // scratch past the free memory pointer, which stays where it was
+            mstore(free, index)
+            mstore(add(free, 0x20), account)
+            mstore(add(free, 0x40), amount)
+            mstore(0x00, keccak256(free, 0x60))
+            leaf := keccak256(0x00, 0x20)
+        }
+    }
+
+    /// @dev The root `proof` leads to from `leaf`: MerkleProof.processProofCalldata (sorted pairs) in one
+    /// loop, without its per-hash bounds check and internal calls (with {_leaf}, about 1,300 gas less on a
+    /// 13-hash proof).
+    function _root(bytes32[] calldata proof, bytes32 leaf) private pure returns (bytes32 node) {
+        assembly ("memory-safe") {
+            node := leaf
+            for {
+                let p := proof.offset
+                let end := add(p, shl(5, proof.length))
+            } lt(p, end) { p := add(p, 0x20) } {
+                let sibling := calldataload(p)
+                let low := gt(node, sibling) // the smaller goes first
+                mstore(shl(5, low), node)
+                mstore(shl(5, iszero(low)), sibling)
+                node := keccak256(0x00, 0x40)
+            }
+        }
+    }
+
+    /// @dev {IERC7943Fungible-canSend}, asked with the scratch space (no memory allocated); an asset that
+    /// reverts or answers anything but true says no.
+    function _canSend(address asset, address account) private view returns (bool yes) {
+        bytes4 selector = IERC7943Fungible.canSend.selector;
+        assembly ("memory-safe") {
+            mstore(0x00, selector)
+            mstore(0x04, account)
+            yes := staticcall(gas(), asset, 0x00, 0x24, 0x00, 0x20)
+            yes := and(yes, and(gt(returndatasize(), 0x1f), eq(mload(0x00), 1)))
+        }
+    }
+
+    /// @dev A claim whose proof led to no ledger: the distribution is unknown, or the proof does not hold.
+    function _refuseProof(uint256 id, uint256 index, address account, uint256 amount) private view {
+        _record(id);
+        revert DistributionInvalidProof(id, index, account, amount);
+    }
+
+    /// @dev A payment above what is left: the issuer reclaimed it, or the register overdraws.
+    function _refuseOverdraw(uint256 id, uint256 remaining, uint256 amount) private view {
+        uint40 deadline = _records[id].deadline;
+        if (remaining == 0 && block.timestamp >= deadline) revert DistributionClosed(id, deadline);
+        revert DistributionOverdrawn(id, remaining, amount);
     }
 }

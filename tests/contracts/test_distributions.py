@@ -10,7 +10,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from web3 import Web3
+from web3.exceptions import ContractCustomError
 
+from rwakit.contracts import decode_revert
 from rwakit.errors import ContractRevert
 from rwakit.settlement.merkle import StandardMerkleTree
 from rwakit.settlement.register import LEAF_TYPES, Allocation, ChainRegister, allocate
@@ -91,6 +94,10 @@ def test_claiming_twice_with_anothers_proof_or_as_a_non_holder_is_refused(money:
     refused("DistributionInvalidProof", lambda: claim(m, dist, tree, 1, amount=tree.values[1][2] + 1))
     refused("DistributionInvalidProof", lambda: claim(m, dist, tree, 1, account=m.carol.address))  # a non-holder
     refused("DistributionUnknown", lambda: claim(m, dist + 1, tree, 1))
+    with pytest.raises(ContractCustomError) as unknown:  # a view: the node's error, decoded
+        m.distributor.functions.isClaimed(dist + 1, 0).call()
+    decoded = decode_revert(str(unknown.value.data))
+    assert decoded is not None and decoded.name == "DistributionUnknown"
 
 
 def test_an_ineligible_holder_waits_until_eligible_again(money: Money) -> None:
@@ -228,3 +235,65 @@ def test_the_tree_equals_openzeppelins_merkle_tree_library() -> None:
         ["node", "-e", script], input=json.dumps(values), capture_output=True, text=True, cwd=ROOT, check=True
     )
     assert json.loads(out.stdout) == ours.dump()
+
+
+def fund(m: Money, tree: StandardMerkleTree, allocated: int) -> int:
+    """A distribution of `tree` (any register, hostile ones too) funded with `allocated`."""
+    block = m.chain.w3.eth.block_number - 1
+    m.send(m.issuer, m.coin.functions.approve(m.distributor.address, allocated))
+    call = m.distributor.functions.create(m.token.address, block, tree.root, allocated, allocated,
+                                          now(m.chain) + WEEK, "")  # fmt: skip
+    return int(m.events(m.distributor, "DistributionCreated", m.send(m.issuer, call))[0]["id"])
+
+
+def test_a_deep_tree_pays_by_proof_and_refuses_a_tampered_one(money: Money) -> None:
+    """33 leaves (proofs of 5 and 6 hashes, both orders of every pair): the claim's own root computation
+    agrees with the Python tree, and one flipped bit anywhere in a proof is refused."""
+    m = money
+    leaves = [(0, m.alice.address, 5), (1, m.bob.address, 7)]
+    leaves += [(i, Web3.to_checksum_address(f"0x{i * 7919 + 1:040x}"), i) for i in range(2, 33)]  # unregistered
+    tree = StandardMerkleTree.of(leaves, LEAF_TYPES)
+    dist = fund(m, tree, sum(a for _, _, a in leaves))
+    for i, (_, wallet, amount) in enumerate(tree.values):
+        proof = tree.proof(i)
+        for at in range(len(proof)):
+            bad = [p if j != at else bytes([p[0] ^ 1]) + p[1:] for j, p in enumerate(proof)]
+            call = m.distributor.functions.claim(dist, *tree.values[i], bad)
+            refused("DistributionInvalidProof", lambda c=call: m.send(m.carol, c))
+        if wallet in (m.alice.address, m.bob.address):
+            before = m.cash(wallet)
+            claim(m, dist, tree, i)
+            assert m.cash(wallet) == before + amount
+        else:  # the proof held: only eligibility stops it
+            refused("DistributionHolderIneligible", lambda i=i: claim(m, dist, tree, i))
+    assert m.distributor.functions.distribution(dist).call()[1] == sum(range(2, 33))
+
+
+def test_a_proof_from_another_distribution_pays_nothing(money: Money) -> None:
+    """A claim finds its distribution's ledger from the root its proof computes, keyed with the id: a leaf
+    and proof valid in distribution A sent as distribution B's find nothing (and B's coins stay put)."""
+    m = money
+    first, _, tree = create(m)
+    other = StandardMerkleTree.of([(0, m.alice.address, 3), (1, m.bob.address, 3)], LEAF_TYPES)
+    second = fund(m, other, 6)
+    held = m.cash(m.distributor.address)
+    refused("DistributionInvalidProof", lambda: claim(m, second, tree, 0))
+    refused("DistributionInvalidProof", lambda: claim(m, first, other, 0))
+    assert m.cash(m.distributor.address) == held
+    claim(m, second, other, 0)
+    claim(m, first, tree, 0)
+    assert m.distributor.functions.distribution(second).call()[1] == 3  # remaining
+
+
+def test_claims_stop_at_the_funded_sum_whatever_the_order(money: Money) -> None:
+    """A hostile register (leaves adding up to twice the funding): the claims that fit are paid, in any
+    order, the next is refused, and what the contract holds for another distribution is untouched."""
+    m = money
+    kept, _, _ = create(m)
+    held = m.cash(m.distributor.address)
+    hostile = StandardMerkleTree.of([(0, m.bob.address, 10), (1, m.alice.address, 10)], LEAF_TYPES)
+    dist = fund(m, hostile, 10)
+    claim(m, dist, hostile, 1)
+    assert refused("DistributionOverdrawn", lambda: claim(m, dist, hostile, 0)).args_by_name["remaining"] == 0
+    assert m.cash(m.distributor.address) == held
+    assert m.distributor.functions.distribution(kept).call()[1] == held

@@ -108,6 +108,7 @@ def test_a_fee_above_100_percent_or_set_by_a_stranger_is_refused(money: Money) -
     ("quantity", "price", "error"),
     [
         (0, PRICE, "DvPInvalidAmount"),
+        (QTY, 0, "DvPInvalidAmount"),  # shares for nothing
         (2**96, PRICE, "DvPInvalidAmount"),
         (QTY, 2**128, "DvPInvalidAmount"),
         (2**256 - 1, 2**256 - 1, "DvPInvalidAmount"),
@@ -128,6 +129,19 @@ def test_a_huge_but_valid_trade_settles_exactly(money: Money) -> None:
     seller_cash = m.cash(m.alice)
     m.send(m.bob, m.dvp.functions.settle(trade_id))
     assert m.cash(m.alice) == seller_cash and m.dvp.functions.feesAccrued().call() == price
+
+
+def test_the_largest_quantity_is_kept_exactly_and_the_asset_judges_the_holding(money: Money) -> None:
+    m = money
+    quantity = 2**96 - 1  # the most a trade may carry (asset balances are 96-bit)
+    trade_id = propose(m, quantity=quantity, price=1)  # and the least it may cost
+    assert tuple(m.dvp.functions.trade(trade_id).call()[7:]) == (quantity, 1)
+    approve_both(m, quantity=quantity, price=1)
+    cash = m.cash(m.bob)
+    with pytest.raises(ComplianceError) as caught:  # alice holds far less: refused at acceptance, nothing moves
+        m.send(m.bob, m.dvp.functions.accept(trade_id))
+    assert_compliance_error(caught, Restriction.INSUFFICIENT_BALANCE)
+    assert status(m, trade_id) == PROPOSED and m.cash(m.bob) == cash
 
 
 def test_self_trades_past_expiries_and_unknown_assets_are_refused(money: Money) -> None:
