@@ -65,6 +65,46 @@ def test_a_trade_through_the_api(seeded: Api, wallets: list[str]) -> None:
     assert api.issuer.get("/trades", params={"status": "lost"}).status_code == 422
 
 
+def test_a_sellers_two_open_trades_settle_and_a_cancel_lowers_the_allowance_through_the_api(
+    seeded: Api, wallets: list[str], api_platform: Platform
+) -> None:
+    api, trades = seeded, Settlement.open(api_platform).trades
+    hk, sg = api.investor("HK-0001"), api.investor("SG-0001")
+    body = {"asset": "HVT", "side": "sell", "wallet": wallets[0], "counterparty": "SG-0001", "quantity": "10",
+            "price": "100"}  # fmt: skip
+    first, second, third = (ok(hk.post("/trades", json=body, headers=keyed()), 201) for _ in range(3))
+    assert trades.allowance(wallets[0], "HVT") == 30 * 10**6
+    ok(hk.post(f"/trades/{third['id']}/cancel", json={"wallet": wallets[0]}, headers=keyed()))
+    assert trades.allowance(wallets[0], "HVT") == 20 * 10**6  # what the two live trades need
+    for trade in (first, second):
+        ok(sg.post(f"/trades/{trade['id']}/accept", json={"wallet": wallets[2]}, headers=keyed()))
+    for trade in (first, second):
+        settled = ok(hk.post(f"/trades/{trade['id']}/settle", json={"wallet": wallets[0]}, headers=keyed()))
+        assert settled["status"] == "settled"
+    refused(  # a trade already cancelled: nothing is sent, nothing lowered twice
+        hk.post(f"/trades/{third['id']}/cancel", json={"wallet": wallets[0]}, headers=keyed()), 409, "contract_revert"
+    )
+
+
+def test_the_desk_matches_two_proposals_through_the_api(seeded: Api, wallets: list[str]) -> None:
+    api = seeded
+    hk, sg = api.investor("HK-0001"), api.investor("SG-0001")
+    sell = ok(hk.post("/trades", json={"asset": "HVT", "side": "sell", "wallet": wallets[0], "quantity": "3",
+                                       "price": "30"}, headers=keyed()), 201)  # fmt: skip
+    buy = ok(sg.post("/trades", json={"asset": "HVT", "side": "buy", "wallet": wallets[2], "quantity": "3",
+                                      "price": "30"}, headers=keyed()), 201)  # fmt: skip
+    odd = ok(sg.post("/trades", json={"asset": "HVT", "side": "buy", "wallet": wallets[2], "quantity": "4",
+                                      "price": "30"}, headers=keyed()), 201)  # fmt: skip
+    url = f"/trades/{sell['id']}/match"
+    refused(hk.post(url, json={"buy_id": buy["id"]}, headers=keyed()), 403, "forbidden")  # the desk only
+    refused(api.admin.post(url, json={"buy_id": 99}, headers=keyed()), 404, "trade_not_found")
+    refused(api.admin.post(url, json={"buy_id": odd["id"]}, headers=keyed()), 409, "contract_revert")
+    refused(api.admin.post(url, json={"buy_id": buy["id"]}), 422, "idempotency_key_required")
+    matched = ok(api.admin.post(url, json={"buy_id": buy["id"]}, headers=keyed()))
+    assert (matched["status"], matched["buyer"]) == ("accepted", wallets[2])
+    assert ok(api.issuer.get(f"/trades/{buy['id']}"))["status"] == "cancelled"
+
+
 def test_a_distribution_through_the_api(seeded: Api, wallets: list[str]) -> None:
     api = seeded
     refused(

@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from rwakit.contracts.restrictions import Restriction
-from rwakit.errors import ComplianceError, ConfigError, InvalidInput, NotFound
+from rwakit.errors import ComplianceError, ConfigError, ContractRevert, InvalidInput, NotFound
 from rwakit.settlement.distributions import RegisterMismatch
 from rwakit.settlement.services import Settlement
 from rwakit.settlement.trades import TradeStatus
@@ -167,3 +167,75 @@ def test_the_issuer_pushes_a_distribution_in_batches(money: Money, s: Settlement
     assert len(s.distributions.push(m.issuer, d.id, batch=1)) == 1  # only bob is left
     assert s.distributions.get(d.id).claimed == d.allocated
     assert s.distributions.push(m.issuer, d.id) == []
+
+
+def test_a_sellers_two_open_trades_both_settle_and_a_buyers_two_proposals_both_escrow(
+    money: Money, s: Settlement
+) -> None:
+    m = money
+    first = s.trades.propose(m.alice, asset="HVT", counterparty="BOB", quantity="10", price="100", expires_in=HOUR,
+                             as_seller=True)  # fmt: skip
+    second = s.trades.propose(m.alice, asset="HVT", counterparty="CAROL", quantity="10", price="100",
+                              expires_in=HOUR, as_seller=True)  # fmt: skip
+    assert s.trades.allowance(m.alice.address, "HVT") == 20 * SHARE  # both legs, not the last one only
+    s.trades.accept(m.bob, first.id), s.trades.accept(m.carol, second.id)
+    assert s.trades.settle(m.alice, first.id).status is TradeStatus.SETTLED
+    assert s.trades.settle(m.alice, second.id).status is TradeStatus.SETTLED
+    assert m.shares(m.carol) == 10 * SHARE and s.trades.allowance(m.alice.address, "HVT") == 0
+    buys = [s.trades.propose(m.bob, asset="HVT", counterparty="ALICE", quantity="1", price=price, expires_in=HOUR,
+                             as_seller=False) for price in ("300", "200")]  # fmt: skip
+    assert s.trades.allowance(m.bob.address, None) == 500 * HKD
+    for trade in buys:
+        assert s.trades.accept(m.alice, trade.id).status is TradeStatus.ACCEPTED  # each payment pulled
+    assert s.trades.allowance(m.bob.address, None) == 0
+
+
+def test_a_cancel_a_failed_settlement_and_an_unwind_lower_the_allowance_to_what_is_still_live(
+    money: Money, s: Settlement
+) -> None:
+    m = money
+    keep = s.trades.propose(m.alice, asset="HVT", counterparty="BOB", quantity="5", price="1", expires_in=HOUR,
+                            as_seller=True)  # fmt: skip
+    dropped = s.trades.propose(m.alice, asset="HVT", counterparty="BOB", quantity="7", price="1", expires_in=HOUR,
+                               as_seller=True)  # fmt: skip
+    assert s.trades.cancel(m.alice, dropped.id).status is TradeStatus.CANCELLED
+    assert s.trades.allowance(m.alice.address, "HVT") == 5 * SHARE  # not below what `keep` needs
+    s.trades.accept(m.bob, keep.id)
+    m.platform.registry.revoke("BOB")
+    with pytest.raises(ComplianceError):
+        s.trades.settle(m.alice, keep.id)
+    assert s.trades.allowance(m.alice.address, "HVT") == 0
+    m.platform.registry.reinstate("BOB")
+    buy = s.trades.propose(m.bob, asset="HVT", counterparty="ALICE", quantity="1", price="9", expires_in=60,
+                           as_seller=False)  # fmt: skip
+    advance_time(m.chain, 61)
+    s.trades.unwind(m.carol, buy.id)  # not bob's allowance to lower: it stays ...
+    assert s.trades.allowance(m.bob.address, None) == 9 * HKD
+    again = s.trades.propose(m.bob, asset="HVT", counterparty="ALICE", quantity="1", price="4", expires_in=HOUR,
+                             as_seller=False)  # fmt: skip
+    assert s.trades.allowance(m.bob.address, None) == 4 * HKD  # ... until bob's next approval sets it right
+    s.trades.cancel(m.alice, again.id)  # the counterparty cancels: bob's allowance is not alice's to lower
+    assert s.trades.allowance(m.bob.address, None) == 4 * HKD
+
+
+def test_the_desk_matches_an_open_sell_with_a_buy_proposal_and_only_on_the_same_terms(
+    money: Money, s: Settlement
+) -> None:
+    m = money
+    sell = s.trades.propose(m.alice, asset="HVT", counterparty=None, quantity="2", price="50", expires_in=HOUR,
+                            as_seller=True)  # fmt: skip
+    buy = s.trades.propose(m.bob, asset="HVT", counterparty=None, quantity="2", price="50", expires_in=HOUR,
+                           as_seller=False)  # fmt: skip
+    cheap = s.trades.propose(m.carol, asset="HVT", counterparty=None, quantity="2", price="49", expires_in=HOUR,
+                             as_seller=False)  # fmt: skip
+    with pytest.raises(ContractRevert) as mismatch:
+        s.trades.match(m.issuer, sell.id, cheap.id)
+    assert mismatch.value.error == "DvPMismatch"
+    with pytest.raises(ContractRevert):  # only an OTC_DESK_ROLE holder matches
+        s.trades.match(m.carol, sell.id, buy.id)
+    with pytest.raises(NotFound):
+        s.trades.match(m.issuer, sell.id, 99)
+    matched = s.trades.match(m.issuer, sell.id, buy.id)
+    assert (matched.status, matched.buyer) == (TradeStatus.ACCEPTED, m.bob.address)
+    assert s.trades.get(buy.id).status is TradeStatus.CANCELLED
+    assert s.trades.settle(m.issuer, sell.id).status is TradeStatus.SETTLED

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, status
 from fastapi.responses import JSONResponse
 
 from rwakit.api.deps import (
+    AdminDep,
     CustodyDep,
     HolderDep,
     IdempotencyKey,
@@ -28,6 +29,7 @@ from rwakit.api.schemas.settlement import (
     DistributionCreate,
     DistributionPublic,
     TradeCreate,
+    TradeMatch,
     TradePublic,
     TradeStep,
 )
@@ -50,12 +52,17 @@ def get_issuer_desk(session: SessionDep, runtime: RuntimeDep, principal: IssuerD
     return SettlementDesk(session=session, runtime=runtime, principal=principal)
 
 
+def get_admin_desk(session: SessionDep, runtime: RuntimeDep, principal: AdminDep) -> SettlementDesk:
+    return SettlementDesk(session=session, runtime=runtime, principal=principal)
+
+
 def get_claim_desk(session: SessionDep, runtime: RuntimeDep, principal: PrincipalDep) -> SettlementDesk:
     return SettlementDesk(session=session, runtime=runtime, principal=principal)
 
 
 DeskDep = Annotated[SettlementDesk, Depends(get_desk)]
 IssuerDeskDep = Annotated[SettlementDesk, Depends(get_issuer_desk)]
+AdminDeskDep = Annotated[SettlementDesk, Depends(get_admin_desk)]
 ClaimDeskDep = Annotated[SettlementDesk, Depends(get_claim_desk)]
 KEYED = idempotent_responses("settlement", more="; or the contract refused the request")
 KEYED_CREATED = idempotent_responses("settlement", success=201, more="; or the contract refused the request")
@@ -83,6 +90,15 @@ def settle_trade(trade_id: TradeId, body: TradeStep, desk: DeskDep, idempotency_
 def cancel_trade(trade_id: TradeId, body: TradeStep, desk: DeskDep, idempotency_key: IdempotencyKey) -> JSONResponse:
     """Cancel a proposal before acceptance (seller or buyer)."""
     return stored_reply(desk.step(trade_id, body, "cancel", idempotency_key))
+
+
+@router.post("/trades/{trade_id}/match", response_model=TradePublic, responses=KEYED)
+def match_trades(
+    trade_id: TradeId, body: TradeMatch, desk: AdminDeskDep, idempotency_key: IdempotencyKey
+) -> JSONResponse:
+    """The OTC desk matches sell proposal `trade_id` with buy proposal `buy_id` (same asset, quantity and
+    price): the sell proposal becomes the accepted trade, its payment escrowed; the buy proposal ends cancelled."""
+    return stored_reply(desk.match(trade_id, body, idempotency_key))
 
 
 @router.get("/trades")

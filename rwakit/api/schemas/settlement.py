@@ -28,6 +28,10 @@ class TradeStep(Body):
     wallet: Address = Field(description="The custodial wallet that signs this step (a party of the trade)")
 
 
+class TradeMatch(Body):
+    buy_id: int = Field(ge=1, le=2**63, description="The buy proposal matched with the sell proposal in the path")
+
+
 class TradePublic(BaseModel):
     id: int
     status: str = Field(examples=["proposed", "accepted", "settled", "cancelled", "failed", "expired"])

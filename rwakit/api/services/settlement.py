@@ -31,6 +31,7 @@ from rwakit.api.schemas.settlement import (
     DistributionCreate,
     DistributionPublic,
     TradeCreate,
+    TradeMatch,
     TradePublic,
     TradeStep,
 )
@@ -68,6 +69,7 @@ class Planned:
     send: Callable[[], TxReceipt]
     approve: Callable[[], None] | None = None
     wallet: str | None = None
+    after: Callable[[], object] | None = None  # once the transaction is mined: lower what it left approved
 
 
 class SettlementDesk:
@@ -103,13 +105,26 @@ class SettlementDesk:
             trades = self.money.trades
             trade = trades.get(trade_id)  # 404 before anything else
             signer = self._own_signer(data.wallet)
-            if action != "accept":
-                return Planned(trade.id, lambda: trades.send_step(signer, action, trade_id))
+            if action != "accept":  # a cancel, or a settlement the asset refuses, leaves a leg to un-approve
+                return Planned(trade.id, lambda: trades.send_step(signer, action, trade_id),
+                               after=lambda: trades.after_step(signer, trade))  # fmt: skip
             accepted = trades.check_acceptance(trade_id)  # compliance and the buyer's cash, before anything is sent
             return Planned(trade.id, lambda: trades.send_step(signer, action, trade_id),
                            lambda: trades.approve_acceptance(signer, accepted))  # fmt: skip
 
         return self._once(key, f"{action}_trade", {"trade_id": str(trade_id)}, data, plan)
+
+    def match(self, sell_id: int, data: TradeMatch, key: str | None) -> Outcome[Reply]:
+        """The OTC desk (the operator, which holds OTC_DESK_ROLE) matches sell proposal `sell_id` with buy
+        proposal `data.buy_id`: the sell proposal becomes the accepted trade, the buy proposal ends cancelled."""
+
+        def plan() -> Planned:
+            trades = self.money.trades
+            trades.get(sell_id), trades.get(data.buy_id)  # 404 before anything else
+            desk = self.platform.chain.operator
+            return Planned(sell_id, lambda: trades.send_match(desk, sell_id, data.buy_id))
+
+        return self._once(key, "match_trades", {"trade_id": str(sell_id)}, data, plan)
 
     # -- distributions --------------------------------------------------------------------
 
@@ -170,7 +185,11 @@ class SettlementDesk:
             if planned.approve is not None:
                 with journal_ref(f"{step_ref(row, index)}/approve"):
                     planned.approve()
-            return planned.send()
+            receipt = planned.send()
+            if planned.after is not None:
+                with journal_ref(f"{step_ref(row, index)}/release"):
+                    planned.after()
+            return receipt
 
         return sent(_run(self.session, self.platform, row, self.money, self.runtime.faults), perform, row)
 
