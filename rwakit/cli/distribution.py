@@ -49,15 +49,19 @@ def create(
 
 
 @app.command("claim")
-def claim(distribution_id: int, wallet: str, who: Annotated[str | None, typer.Option("--as")] = None) -> None:
-    """Claim a holder's share (anyone may send it; the coins go to the wallet)."""
+def claim(
+    distribution_id: int,
+    holder: Annotated[str, typer.Argument(help="A wallet, or an investor id: every wallet registered to it now")],
+    who: Annotated[str | None, typer.Option("--as", help="Who sends the claims (default: the operator)")] = None,
+) -> None:
+    """Claim a holder's share: each leaf of the wallet, or of every wallet of the investor, not paid yet, one
+    transaction per leaf (anyone may send them; the coins go to the wallets)."""
     with reported():
         s = settlement()
-        c = s.distributions.claimable(distribution_id, str(s.trades.assets.recipient(wallet)))
-        receipt = s.distributions.claim(signer_for(s, who), distribution_id, c.wallet)
-    typer.echo(
-        f"paid {s.cash.display(c.amount)} {s.cash.symbol} to {c.wallet} in {receipt['transactionHash'].to_0x_hex()}"
-    )
+        paid = s.distributions.claim_all(signer_for(s, who), distribution_id, holder)
+    for c, receipt in paid:
+        typer.echo(f"paid {s.cash.display(c.amount)} {s.cash.symbol} to {c.wallet} in "
+                   f"{receipt['transactionHash'].to_0x_hex()}")  # fmt: skip
 
 
 @app.command("push")

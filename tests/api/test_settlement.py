@@ -119,13 +119,13 @@ def test_a_distribution_through_the_api(seeded: Api, wallets: list[str]) -> None
         201,
     )
     assert (d["amount"], d["allocated"], d["remainder"], d["claimed"]) == ("5000.000001", "5000.000001", "0", "0")
-    mine = ok(api.investor("HK-0001").get(f"/distributions/{d['id']}/claimable/HK-0001"))
+    [mine] = ok(api.investor("HK-0001").get(f"/distributions/{d['id']}/claimable/HK-0001"))
     assert mine["amount"] == "5000.000001" and not mine["claimed"] and mine["proof"] == []
     refused(api.investor("SG-0001").get(f"/distributions/{d['id']}/claimable/HK-0001"), 403, "forbidden_wallet")
     refused(api.issuer.get(f"/distributions/{d['id']}/claimable/SG-0001"), 404, "not_a_holder_of_record")
     assert ok(
         api.investor("HK-0001").post(f"/distributions/{d['id']}/claim", json={"wallet": wallets[0]}, headers=keyed())
-    )["claimed"]
+    )[0]["claimed"]
     claim = api.investor("HK-0001").post(
         f"/distributions/{d['id']}/claim", json={"wallet": wallets[0]}, headers=keyed()
     )
@@ -134,6 +134,26 @@ def test_a_distribution_through_the_api(seeded: Api, wallets: list[str]) -> None
         api.issuer.post(f"/distributions/{d['id']}/reclaim", headers=keyed()), 409, "contract_revert"
     )  # before the deadline
     assert ok(api.issuer.get("/distributions"))[0]["claimed"] == "5000.000001"
+
+
+def test_an_investor_with_two_wallets_sees_and_claims_both_leaves(
+    seeded: Api, wallets: list[str], api_platform: Platform
+) -> None:
+    api, hk, cash = seeded, seeded.investor("HK-0001"), Settlement.open(api_platform).cash
+    ok(api.registrar.post("/investors/HK-0001/wallets", json={"address": wallets[3]}), 201)
+    ok(api.registrar.post("/custodial-wallets", json={"address": wallets[3]}), 201)
+    ok(hk.post("/transfers", json={"asset": "HVT", "from": wallets[0], "to": wallets[3], "amount": "250"}), 201)
+    cash.mint(wallets[2], "1")  # a block after the transfer's: the default record block has it
+    d = ok(api.issuer.post("/distributions", json={"asset": "HVT", "amount": "10.000001"}, headers=keyed()), 201)
+    leaves = ok(hk.get(f"/distributions/{d['id']}/claimable/HK-0001"))
+    assert {leaf["wallet"]: leaf["amount"] for leaf in leaves} == {wallets[0]: "7.5", wallets[3]: "2.5"}  # each floored
+    refused(api.investor("SG-0001").get(f"/distributions/{d['id']}/claimable/HK-0001"), 403, "forbidden_wallet")
+    refused(api.investor("SG-0001").post(f"/distributions/{d['id']}/claim", json={"wallet": "HK-0001"},
+                                         headers=keyed()), 403, "forbidden_wallet")  # fmt: skip
+    paid = ok(hk.post(f"/distributions/{d['id']}/claim", json={"wallet": "HK-0001"}, headers=keyed()))
+    assert [leaf["claimed"] for leaf in paid] == [True, True] and cash.balance(wallets[3]) == 2_500_000
+    (row,) = [r for r in requests(api) if r.operation == "claim"]
+    assert [step["status"] for step in row.steps] == ["done", "done"]  # one transaction per leaf
 
 
 def test_the_register_comes_from_the_index_as_of_the_record_block(
@@ -151,7 +171,7 @@ def test_the_register_comes_from_the_index_as_of_the_record_block(
     )
     refused(api.issuer.get(f"/distributions/{before['id']}/claimable/SG-0001"), 404, "not_a_holder_of_record")
     now = ok(api.issuer.post("/distributions", json={"asset": "HVT", "amount": "100"}, headers=keyed()), 201)
-    assert ok(api.issuer.get(f"/distributions/{now['id']}/claimable/SG-0001"))["amount"] == "40"
+    assert ok(api.issuer.get(f"/distributions/{now['id']}/claimable/SG-0001"))[0]["amount"] == "40"
     latest = api_platform.chain.w3.eth.block_number
     body = {"asset": "HVT", "amount": "1", "record_block": latest + 10}
     refused(api.issuer.post("/distributions", json=body, headers=keyed()), 422, "invalid_record_block")
@@ -197,6 +217,7 @@ def test_every_value_moving_post_needs_an_idempotency_key(seeded: Api, wallets: 
             "price": "1"}  # fmt: skip
     calls = [(hk, "/trades", sell), (hk, "/trades/1/accept", {"wallet": wallets[0]}),
              (hk, "/trades/1/settle", {"wallet": wallets[0]}), (hk, "/trades/1/cancel", {"wallet": wallets[0]}),
+             (api.admin, "/trades/1/match", {"buy_id": 2}),
              (api.issuer, "/distributions", {"asset": "HVT", "amount": "1"}),
              (hk, "/distributions/1/claim", {"wallet": wallets[0]}),
              (api.issuer, "/distributions/1/reclaim", None)]  # fmt: skip
@@ -237,7 +258,7 @@ def test_a_retried_claim_pays_once(seeded: Api, wallets: list[str], api_platform
     d = ok(api.issuer.post("/distributions", json={"asset": "HVT", "amount": "30"}, headers=keyed()), 201)
     url = f"/distributions/{d['id']}/claim"
     paid = ok(hk.post(url, json={"wallet": wallets[0]}, headers=keyed("claim-1")))
-    assert paid["claimed"] and cash.balance(wallets[0]) == 30 * 10**6
+    assert paid[0]["claimed"] and cash.balance(wallets[0]) == 30 * 10**6
     again = hk.post(url, json={"wallet": wallets[0]}, headers=keyed("claim-1"))
     assert ok(again) == paid and again.headers["Idempotent-Replayed"] == "true"
     assert cash.balance(wallets[0]) == 30 * 10**6
@@ -356,5 +377,5 @@ def test_a_claim_that_crashed_after_paying_is_settled_at_startup(
         pass
     assert requests(api)[-1].status == "completed"
     replay = hk.post(url, json={"wallet": wallets[0]}, headers=keyed("paid-crash"))
-    assert ok(replay)["claimed"] and replay.headers["Idempotent-Replayed"] == "true"
+    assert ok(replay)[0]["claimed"] and replay.headers["Idempotent-Replayed"] == "true"
     assert cash.balance(wallets[0]) == 7 * 10**6

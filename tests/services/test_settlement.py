@@ -9,7 +9,7 @@ import pytest
 
 from rwakit.contracts.restrictions import Restriction
 from rwakit.errors import ComplianceError, ConfigError, ContractRevert, InvalidInput, NotFound
-from rwakit.settlement.distributions import RegisterMismatch
+from rwakit.settlement.distributions import TREES, RegisterMismatch
 from rwakit.settlement.services import Settlement
 from rwakit.settlement.trades import TradeStatus
 from tests.conftest import advance_time
@@ -239,3 +239,54 @@ def test_the_desk_matches_an_open_sell_with_a_buy_proposal_and_only_on_the_same_
     assert (matched.status, matched.buyer) == (TradeStatus.ACCEPTED, m.bob.address)
     assert s.trades.get(buy.id).status is TradeStatus.CANCELLED
     assert s.trades.settle(m.issuer, sell.id).status is TradeStatus.SETTLED
+
+
+def test_an_investors_claim_covers_every_wallet_each_leaf_floored(money: Money, s: Settlement) -> None:
+    m = money
+    second, carols = m.chain.signers[4], m.chain.signers[5]
+    m.platform.registry.add_wallet("ALICE", second.address)
+    m.platform.registry.add_wallet("CAROL", carols.address)
+    m.platform.assets.transfer("HVT", m.alice, second.address, 300 * SHARE)
+    m.platform.assets.transfer("HVT", m.bob, carols.address, 100 * SHARE)  # carol holds through her second wallet only
+    advance_time(m.chain, 1)  # the record block (the one before the latest) has the transfers
+    d = s.distributions.create(m.issuer, "HVT", "1000.000001", deadline_in=HOUR)
+    amount, supply = 1_000_000_001, ALICE_HOLDS + BOB_HOLDS
+    leaves = s.distributions.holdings(d.id, s.distributions.wallets("ALICE"))
+    assert {c.wallet: c.amount for c in leaves} == {  # two leaves, each floored on its own wallet's holding
+        m.alice.address: amount * 700 * SHARE // supply, second.address: amount * 300 * SHARE // supply
+    }
+    assert [c.index for c in leaves] == sorted(c.index for c in leaves)
+    paid = s.distributions.claim_all(m.outsider, d.id, "CAROL")
+    assert [(c.wallet, c.amount) for c, _ in paid] == [(carols.address, amount * 100 * SHARE // supply)]
+    before = m.cash(second)
+    assert len(s.distributions.claim_all(m.outsider, d.id, "ALICE")) == 2
+    assert m.cash(second) == before + amount * 300 * SHARE // supply
+    assert all(c.claimed for c in s.distributions.holdings(d.id, s.distributions.wallets("ALICE")))
+    with pytest.raises(ContractRevert) as again:  # everything paid: the contract refuses the first leaf again
+        s.distributions.claim_all(m.outsider, d.id, "ALICE")
+    assert again.value.error == "DistributionAlreadyClaimed"
+    with pytest.raises(NotFound) as stranger:
+        s.distributions.holdings(d.id, s.distributions.wallets(m.outsider.address))
+    assert stranger.value.code == "not_a_holder_of_record"
+    with pytest.raises(NotFound) as unknown:
+        s.distributions.wallets("NOBODY")
+    assert unknown.value.code == "investor_not_found"
+
+
+def test_a_distributions_tree_is_built_once_and_never_served_for_another_root(money: Money, s: Settlement) -> None:
+    m = money
+    snap = m.chain.w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+    d = s.distributions.create(m.issuer, "HVT", "123", deadline_in=HOUR)
+    builds = TREES.builds
+    first = s.distributions.claimable(d.id, m.alice.address)
+    assert TREES.builds == builds + 1
+    again = Settlement.open(m.platform).distributions  # another request's services: the same process's trees
+    assert again.claimable(d.id, m.alice.address) == first and TREES.builds == builds + 1
+    s.distributions.push(m.issuer, d.id)
+    assert TREES.builds == builds + 1 and s.distributions.claimable(d.id, m.alice.address).claimed
+    m.chain.w3.provider.make_request("evm_revert", [snap])  # type: ignore[arg-type]
+    m.platform.txm.reset_nonce()
+    other = s.distributions.create(m.issuer, "HVT", "456", deadline_in=HOUR)  # the same id, another root
+    assert other.id == d.id and other.root != d.root and other.amount == 456 * HKD
+    fresh = s.distributions.claimable(other.id, m.alice.address)
+    assert TREES.builds == builds + 2 and fresh.amount != first.amount and not fresh.claimed

@@ -127,21 +127,23 @@ def list_distributions(platform: PlatformDep, _: PrincipalDep) -> list[Distribut
     return [service.distribution_public(money, platform, d) for d in money.distributions.list()]
 
 
-@router.get("/distributions/{distribution_id}/claimable/{wallet}")
+@router.get("/distributions/{distribution_id}/claimable/{holder}")
 def get_claimable(
-    distribution_id: DistributionId, wallet: Recipient, runtime: RuntimeDep, platform: PlatformDep,
+    distribution_id: DistributionId, holder: Recipient, runtime: RuntimeDep, platform: PlatformDep,
     principal: PrincipalDep,
-) -> ClaimablePublic:  # fmt: skip
-    """A holder of record's amount and Merkle proof (an investor key: its own wallets only)."""
+) -> list[ClaimablePublic]:  # fmt: skip
+    """A holder of record's leaves (amount and Merkle proof each): a wallet's one leaf, or one per wallet of an
+    investor id (the wallets registered to it now); an investor key: its own wallets only."""
     return service.claimable(runtime=runtime, platform=platform, principal=principal, distribution_id=distribution_id,
-                             wallet=wallet)  # fmt: skip
+                             holder=holder)  # fmt: skip
 
 
-@router.post("/distributions/{distribution_id}/claim", response_model=ClaimablePublic, responses=KEYED)
+@router.post("/distributions/{distribution_id}/claim", response_model=list[ClaimablePublic], responses=KEYED)
 def claim(
     distribution_id: DistributionId, body: ClaimCreate, desk: ClaimDeskDep, idempotency_key: IdempotencyKey
 ) -> JSONResponse:
-    """Pay a holder of record their share (the platform sends the claim; the coins go to the wallet)."""
+    """Pay a holder of record their share: each leaf of the wallet, or of every wallet of an investor id, not
+    paid yet, one transaction each (the platform sends the claims; the coins go to the wallets)."""
     return stored_reply(desk.claim(distribution_id, body, idempotency_key))
 
 

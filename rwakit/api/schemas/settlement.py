@@ -77,4 +77,6 @@ class ClaimablePublic(BaseModel):
 
 
 class ClaimCreate(Body):
-    wallet: Recipient = Field(description="The holder of record's wallet (or an investor id: their first wallet)")
+    wallet: Recipient = Field(
+        description="The holder of record's wallet, or an investor id: every wallet registered to it now"
+    )
