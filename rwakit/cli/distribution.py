@@ -35,14 +35,20 @@ def create(
     amount: Annotated[str, typer.Argument(help="In the settlement currency, e.g. 250000")],
     deadline_days: Annotated[int, typer.Option(help="Days holders have to claim")] = 90,
     record_block: Annotated[int | None, typer.Option(help="Default: the block before the latest")] = None,
+    record_date: Annotated[
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="Instead of --record-block: the last block of this past UTC day"),
+    ] = None,
     uri: Annotated[str, typer.Option(help="Where the tree is published")] = "",
     tree_out: Annotated[Path | None, typer.Option(help="Write the tree (StandardMerkleTree JSON) here")] = None,
 ) -> None:
-    """Fund a distribution to the asset's holders at the record block (the issuer signs)."""
+    """Fund a distribution to the asset's holders at the record block, or at the last block of a past UTC day
+    (--record-date, found on chain by block timestamps); the issuer signs."""
     with reported():
         s = settlement()
+        day = None if record_date is None else record_date.date()
         d = s.distributions.create(signer_for(s, None), asset, amount, deadline_in=deadline_days * DAY,
-                                   record_block=record_block, uri=uri)  # fmt: skip
+                                   record_block=record_block, record_date=day, uri=uri)  # fmt: skip
         if tree_out is not None:
             tree_out.write_text(json.dumps(s.distributions.tree(d.id).dump(), indent=1) + "\n")
         typer.echo(_line(s, d))

@@ -16,6 +16,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from functools import cached_property
 
 from web3 import Web3
@@ -134,6 +135,12 @@ class Claimable:
     claimed: bool
 
 
+def one_record(record_block: int | None, record_date: date | None) -> None:
+    """A distribution's record is a block or a day, not both."""
+    if record_block is not None and record_date is not None:
+        raise InvalidInput("Give a record block or a record date, not both", code="record_block_and_date")
+
+
 class DistributionService:
     def __init__(self, chain: Chain, txm: TransactionManager, deployment: Deployment, assets: AssetService,
                  cash: CashService, register: RegisterSource, registry: RegistryService) -> None:  # fmt: skip
@@ -154,18 +161,23 @@ class DistributionService:
         return allocate(self._register.holders_at(self._assets.token(asset).address, record_block), amount)
 
     def create(self, issuer: Signer, asset: str, amount: str | int, *, deadline_in: int,
-               record_block: int | None = None, uri: str = "") -> Distribution:  # fmt: skip
-        """Fund `amount` (settlement currency) for the holders of `asset` at `record_block` (default: the
-        block before the latest, the last one whose register is final to this call), claimable for
-        `deadline_in` seconds."""
-        plan = self.plan(asset, amount, deadline_in=deadline_in, record_block=record_block, uri=uri)
+               record_block: int | None = None, record_date: date | None = None,
+               uri: str = "") -> Distribution:  # fmt: skip
+        """Fund `amount` (settlement currency) for the holders of `asset` at `record_block`, or at the last
+        block of UTC day `record_date` (neither: the block before the latest, the last one whose register is
+        final to this call), claimable for `deadline_in` seconds."""
+        plan = self.plan(asset, amount, deadline_in=deadline_in, record_block=record_block, record_date=record_date,
+                         uri=uri)  # fmt: skip
         self.approve(issuer, plan)
         return self.created(self.send_create(issuer, plan))
 
     def plan(self, asset: str, amount: str | int, *, deadline_in: int, record_block: int | None = None,
-             uri: str = "") -> Funding:  # fmt: skip
+             record_date: date | None = None, uri: str = "") -> Funding:  # fmt: skip
         """A distribution's register, tree and terms, checked (nothing is sent)."""
+        one_record(record_block, record_date)
         latest = self._chain.w3.eth.block_number
+        if record_date is not None:
+            record_block = self._register.last_block_of(record_date)
         block = latest - 1 if record_block is None else record_block
         if not 0 <= block < latest:
             raise InvalidInput(f"The record block must be mined and before the latest ({latest}), not {block}",

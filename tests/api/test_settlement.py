@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 
 import pytest
 from sqlmodel import Session, select
@@ -15,6 +16,7 @@ from rwakit.db.settlement import SettlementRequest
 from rwakit.platform import Platform
 from rwakit.settlement.services import Settlement
 from tests.api.conftest import Api, TestClient, ok, refused
+from tests.conftest import advance_time
 
 
 def keyed(key: str | None = None) -> dict[str, str]:
@@ -175,6 +177,34 @@ def test_the_register_comes_from_the_index_as_of_the_record_block(
     latest = api_platform.chain.w3.eth.block_number
     body = {"asset": "HVT", "amount": "1", "record_block": latest + 10}
     refused(api.issuer.post("/distributions", json=body, headers=keyed()), 422, "invalid_record_block")
+
+
+def test_a_record_date_is_dated_by_the_index(seeded: Api, wallets: list[str], api_platform: Platform) -> None:
+    api, w3 = seeded, api_platform.chain.w3
+
+    def day(block: int | str) -> str:
+        return datetime.fromtimestamp(int(w3.eth.get_block(block)["timestamp"]), UTC).date().isoformat()
+
+    record_day = day("latest")
+    advance_time(api_platform.chain, 2 * 86_400)
+    next_day = w3.eth.block_number
+    ok(api.investor("HK-0001").post("/transfers", json={"asset": "HVT", "from": wallets[0], "to": "SG-0001",
+                                                        "amount": "400"}), 201)  # fmt: skip
+    d = ok(api.issuer.post("/distributions", json={"asset": "HVT", "amount": "100", "record_date": record_day},
+                           headers=keyed()), 201)  # fmt: skip
+    # the index's rule (as ?at= reads): its last block of the day, the last with a platform event, so the
+    # register is the day's last (blocks with only coin mints after it are not indexed)
+    assert d["record_block"] <= next_day - 1
+    assert ok(api.issuer.get(f"/distributions/{d['id']}/claimable/HK-0001"))[0]["amount"] == "100"
+    refused(api.issuer.get(f"/distributions/{d['id']}/claimable/SG-0001"), 404, "not_a_holder_of_record")
+    for body, code in (({"record_date": day("latest")}, "record_date_in_future"),
+                       ({"record_date": "2000-01-01"}, "record_date_too_early"),
+                       ({"record_date": record_day, "record_block": 1}, "record_block_and_date")):  # fmt: skip
+        refused(api.issuer.post("/distributions", json={"asset": "HVT", "amount": "1", **body}, headers=keyed()), 422,
+                code)  # fmt: skip
+    assert api.issuer.post("/distributions", json={"asset": "HVT", "amount": "1", "record_date": "2026-13-01"},
+                           headers=keyed()).status_code == 422  # fmt: skip
+    assert len(ok(api.issuer.get("/distributions"))) == 1
 
 
 # -- idempotency keys ---------------------------------------------------------------------------

@@ -57,6 +57,10 @@ def test_cash_trades_and_distributions_through_the_cli(
     rwakit(env, "trade", "cancel", "4", "--as", "HK-0002")
 
     rwakit(env, "cash", "mint", "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266", "1000")  # the issuer (operator)
+    early = rwakit(env, "distribution", "create", "HVT", "1", "--record-date", "2000-01-01", ok=False).stderr
+    assert "record_date_too_early" in early
+    assert "record_date_in_future" in rwakit(env, "distribution", "create", "HVT", "1", "--record-date", "9999-12-31",
+                                             ok=False).stderr  # fmt: skip
     tree = tmp_path / "tree.json"
     created = rwakit(env, "distribution", "create", "HVT", "999.999999", "--tree-out", str(tree)).stdout
     assert "funded 999.999998 of 999.999999 HKD (remainder kept 0.000001)" in created

@@ -4,12 +4,14 @@ transaction manager, amounts as decimal strings, refusals as typed errors with c
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, date, datetime
 
 import pytest
 
 from rwakit.contracts.restrictions import Restriction
 from rwakit.errors import ComplianceError, ConfigError, ContractRevert, InvalidInput, NotFound
 from rwakit.settlement.distributions import TREES, RegisterMismatch
+from rwakit.settlement.register import ChainRegister
 from rwakit.settlement.services import Settlement
 from rwakit.settlement.trades import TradeStatus
 from tests.conftest import advance_time
@@ -134,12 +136,12 @@ def test_distribution_inputs_and_a_register_that_changed(money: Money, s: Settle
     assert caught.value.code == "invalid_amount"
     d = s.distributions.create(m.issuer, "HVT", "10", deadline_in=HOUR)
 
-    class Other:  # a register that disagrees with the one the root was built from
+    class Other(ChainRegister):  # a register that disagrees with the one the root was built from
         def holders_at(self, asset: str, block: int) -> dict[str, int]:
             return {m.carol.address: 1 * SHARE}
 
     with pytest.raises(RegisterMismatch):
-        Settlement.open(m.platform, Other()).distributions.claimable(d.id, m.alice.address)
+        Settlement.open(m.platform, Other(m.chain.w3, 0)).distributions.claimable(d.id, m.alice.address)
 
 
 def test_accepting_without_the_cash_or_against_compliance_sends_nothing(money: Money, s: Settlement) -> None:
@@ -290,3 +292,28 @@ def test_a_distributions_tree_is_built_once_and_never_served_for_another_root(mo
     assert other.id == d.id and other.root != d.root and other.amount == 456 * HKD
     fresh = s.distributions.claimable(other.id, m.alice.address)
     assert TREES.builds == builds + 2 and fresh.amount != first.amount and not fresh.claimed
+
+
+def day_of(m: Money, block: int | str) -> date:
+    return datetime.fromtimestamp(int(m.chain.w3.eth.get_block(block)["timestamp"]), UTC).date()
+
+
+def test_a_record_date_is_the_last_block_of_that_utc_day(money: Money, s: Settlement) -> None:
+    m = money
+    day = day_of(m, "latest")
+    advance_time(m.chain, 2 * 24 * HOUR)  # the next block is two days later: the day has ended on chain
+    next_day = m.chain.w3.eth.block_number
+    m.platform.assets.transfer("HVT", m.alice, m.carol.address, 1 * SHARE)  # after the record date
+    assert ChainRegister(m.chain.w3, m.platform.deployment.block_number).last_block_of(day) == next_day - 1
+    d = s.distributions.create(m.issuer, "HVT", "10", deadline_in=HOUR, record_date=day)
+    assert d.record_block == next_day - 1
+    with pytest.raises(NotFound):
+        s.distributions.claimable(d.id, m.carol.address)
+    for when, code in ((day_of(m, "latest"), "record_date_in_future"), (date(2000, 1, 1), "record_date_too_early"),
+                       (date.max, "record_date_in_future")):  # fmt: skip
+        with pytest.raises(InvalidInput) as refused:
+            s.distributions.create(m.issuer, "HVT", "10", deadline_in=HOUR, record_date=when)
+        assert refused.value.code == code
+    with pytest.raises(InvalidInput) as both:
+        s.distributions.create(m.issuer, "HVT", "10", deadline_in=HOUR, record_block=1, record_date=day)
+    assert both.value.code == "record_block_and_date"

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 
 from pydantic import BaseModel, Field
@@ -49,7 +50,12 @@ class DistributionCreate(Body):
     asset: AssetRef
     amount: Amount = Field(description="In the settlement currency")
     deadline_days: int = Field(90, ge=1, le=3650)
-    record_block: int | None = Field(None, ge=0, description="Default: the block before the latest")
+    record_block: int | None = Field(
+        None, ge=0, description="Default (neither this nor record_date): the block before the latest"
+    )
+    record_date: date | None = Field(
+        None, description="Instead of record_block: the last block at or before the end of this UTC day (a past day)"
+    )
     uri: str = Field("", max_length=500, description="Where the tree is published")
 
 

@@ -45,7 +45,7 @@ from rwakit.db.keyed import RequestStatus
 from rwakit.db.settlement import SettlementRequest, step_ref
 from rwakit.errors import ContractRevert, InvalidInput
 from rwakit.platform import Platform
-from rwakit.settlement.distributions import Distribution
+from rwakit.settlement.distributions import Distribution, one_record
 from rwakit.settlement.register import IndexRegister
 from rwakit.settlement.services import Settlement
 from rwakit.settlement.trades import ZERO_ADDRESS, Trade, TradeStatus
@@ -130,15 +130,20 @@ class SettlementDesk:
 
     def create_distribution(self, data: DistributionCreate, key: str | None) -> Outcome[Reply]:
         def plan() -> Planned:
+            one_record(data.record_block, data.record_date)
             latest = self.platform.chain.w3.eth.block_number
-            record = latest - 1 if data.record_block is None else data.record_block
-            if not 0 <= record < latest:
-                raise InvalidInput(f"The record block must be mined and before the latest ({latest}), not {record}",
-                                   code="invalid_record_block")  # fmt: skip
-            found = indexed(self.runtime, self.platform, record).distributions
+            record: int | None = None
+            if data.record_date is not None:  # the index, once it has every block the chain has now, dates it
+                found = indexed(self.runtime, self.platform, latest).distributions
+            else:
+                record = latest - 1 if data.record_block is None else data.record_block
+                if not 0 <= record < latest:
+                    raise InvalidInput(f"The record block must be mined and before the latest ({latest}), not {record}",
+                                       code="invalid_record_block")  # fmt: skip
+                found = indexed(self.runtime, self.platform, record).distributions
             operator = self.platform.chain.operator
             funding = found.plan(data.asset, data.amount, deadline_in=data.deadline_days * DAY, record_block=record,
-                                 uri=data.uri)  # fmt: skip
+                                 record_date=data.record_date, uri=data.uri)  # fmt: skip
             return Planned(None, lambda _: found.send_create(operator, funding),
                            lambda: found.approve(operator, funding))  # fmt: skip
 
