@@ -321,6 +321,8 @@ class DistributionService:
         key = self._key(distribution_id, root)
         event = self.distributor.events.DistributionCreated()
         known = TREES.created_block(key)
+        if known is not None and known > self._chain.w3.eth.block_number:
+            known = None  # a chain rolled back (a reorg, a test's snapshot): look again
         found = [] if known is None else event.get_logs(from_block=known, to_block=known,
                                                          argument_filters={"id": distribution_id})  # fmt: skip
         if not found:
