@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlmodel import Session, select
+from web3.types import BlockIdentifier
 
 from rwakit.api.services.keyed_steps import StepFaults
 from rwakit.db.journal import TxLog
@@ -182,7 +183,7 @@ def test_the_register_comes_from_the_index_as_of_the_record_block(
 def test_a_record_date_is_dated_by_the_index(seeded: Api, wallets: list[str], api_platform: Platform) -> None:
     api, w3 = seeded, api_platform.chain.w3
 
-    def day(block: int | str) -> str:
+    def day(block: BlockIdentifier) -> str:
         return datetime.fromtimestamp(int(w3.eth.get_block(block)["timestamp"]), UTC).date().isoformat()
 
     record_day = day("latest")

@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
+from web3.types import BlockIdentifier
 
 from rwakit.contracts.restrictions import Restriction
 from rwakit.errors import ComplianceError, ConfigError, ContractRevert, InvalidInput, NotFound
@@ -294,7 +295,7 @@ def test_a_distributions_tree_is_built_once_and_never_served_for_another_root(mo
     assert TREES.builds == builds + 2 and fresh.amount != first.amount and not fresh.claimed
 
 
-def day_of(m: Money, block: int | str) -> date:
+def day_of(m: Money, block: BlockIdentifier) -> date:
     return datetime.fromtimestamp(int(m.chain.w3.eth.get_block(block)["timestamp"]), UTC).date()
 
 

@@ -8,8 +8,9 @@ machinery (rwakit.api.services.idempotency, rwakit.api.services.keyed_steps): a 
 and body returns the first answer (``Idempotent-Replayed: true``) and sends nothing again; a request
 interrupted after its transaction was sent is settled from the journal (409 ``settlement_in_doubt``
 while the transaction's outcome is unknown), never sent twice. Each request has one step, the
-transaction that moves value; the approval that prepares it is journalled apart (an allowance: sending
-it again only sets it again), so an interruption before the step leaves no row and frees the key.
+transaction that moves value (an investor's claim: one per leaf, sent in order); the approval that
+prepares it is journalled apart (an allowance set to what the signer's live trades need: sending it
+again sets the same value), so an interruption before the step leaves no row and frees the key.
 """
 
 from __future__ import annotations
@@ -58,12 +59,13 @@ CREATED = ("propose_trade", "create_distribution")  # answered 201
 class SettlementStep(Step):
     """The one transaction of a keyed money-leg request, as stored."""
 
-    wallet: str | None = None  # a claim's holder of record: its answer is that holder's claim
+    wallet: str | None = None  # a claim's leaf: its holder of record's wallet (the answer lists every step's leaf)
 
 
 @dataclass
 class Planned:
-    """A request checked and ready: its approval (if any) and its one transaction."""
+    """A request checked and ready: its approval (if any), its transaction (an investor's claim: one per leaf)
+    and what follows it."""
 
     target: int | None  # the trade or distribution acted on; None: one the transaction creates
     send: Callable[[int], TxReceipt]  # step i's transaction
@@ -159,7 +161,6 @@ class SettlementDesk:
                 _ensure_own(self.platform, self.principal, wallet)
             leaves = found.to_claim(distribution_id, data.wallet)  # 404 not_a_holder_of_record: nothing sent
             operator = self.platform.chain.operator
-
             return Planned(distribution_id, lambda i: found.send_claim(operator, leaves[i]),
                            wallets=[leaf.wallet for leaf in leaves])  # fmt: skip
 
