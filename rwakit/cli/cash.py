@@ -1,4 +1,5 @@
-"""`rwakit cash ...`: the settlement currency (mint only where the platform deployed its test coin)."""
+"""`rwakit cash ...`: the settlement currency (mint only where the platform deployed its test coin; balances of
+any settlement currency)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ def mint(to: str, amount: str) -> None:
 
 @app.command("balance")
 def balance(who: str) -> None:
-    """An investor's or wallet's balance of the settlement currency."""
+    """An investor's (first wallet's) or a wallet's balance of the settlement currency, whichever ERC-20 it is:
+    the test coin or a real stablecoin (a read moves nothing; only minting is limited to the test coin)."""
     with reported():
         s = settlement()
         value = s.cash.balance(str(s.trades.assets.recipient(who)))

@@ -35,29 +35,39 @@ def create(
     amount: Annotated[str, typer.Argument(help="In the settlement currency, e.g. 250000")],
     deadline_days: Annotated[int, typer.Option(help="Days holders have to claim")] = 90,
     record_block: Annotated[int | None, typer.Option(help="Default: the block before the latest")] = None,
+    record_date: Annotated[
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="Instead of --record-block: the last block of this past UTC day"),
+    ] = None,
     uri: Annotated[str, typer.Option(help="Where the tree is published")] = "",
     tree_out: Annotated[Path | None, typer.Option(help="Write the tree (StandardMerkleTree JSON) here")] = None,
 ) -> None:
-    """Fund a distribution to the asset's holders at the record block (the issuer signs)."""
+    """Fund a distribution to the asset's holders at the record block, or at the last block of a past UTC day
+    (--record-date, found on chain by block timestamps); the issuer signs."""
     with reported():
         s = settlement()
+        day = None if record_date is None else record_date.date()
         d = s.distributions.create(signer_for(s, None), asset, amount, deadline_in=deadline_days * DAY,
-                                   record_block=record_block, uri=uri)  # fmt: skip
+                                   record_block=record_block, record_date=day, uri=uri)  # fmt: skip
         if tree_out is not None:
             tree_out.write_text(json.dumps(s.distributions.tree(d.id).dump(), indent=1) + "\n")
         typer.echo(_line(s, d))
 
 
 @app.command("claim")
-def claim(distribution_id: int, wallet: str, who: Annotated[str | None, typer.Option("--as")] = None) -> None:
-    """Claim a holder's share (anyone may send it; the coins go to the wallet)."""
+def claim(
+    distribution_id: int,
+    holder: Annotated[str, typer.Argument(help="A wallet, or an investor id: every wallet registered to it now")],
+    who: Annotated[str | None, typer.Option("--as", help="Who sends the claims (default: the operator)")] = None,
+) -> None:
+    """Claim a holder's share: each leaf of the wallet, or of every wallet of the investor, not paid yet, one
+    transaction per leaf (anyone may send them; the coins go to the wallets)."""
     with reported():
         s = settlement()
-        c = s.distributions.claimable(distribution_id, str(s.trades.assets.recipient(wallet)))
-        receipt = s.distributions.claim(signer_for(s, who), distribution_id, c.wallet)
-    typer.echo(
-        f"paid {s.cash.display(c.amount)} {s.cash.symbol} to {c.wallet} in {receipt['transactionHash'].to_0x_hex()}"
-    )
+        paid = s.distributions.claim_all(signer_for(s, who), distribution_id, holder)
+    for c, receipt in paid:
+        typer.echo(f"paid {s.cash.display(c.amount)} {s.cash.symbol} to {c.wallet} in "
+                   f"{receipt['transactionHash'].to_0x_hex()}")  # fmt: skip
 
 
 @app.command("push")

@@ -70,6 +70,19 @@ def accept(trade_id: int, who: Annotated[str, AS]) -> None:
         typer.echo(_line(s, s.trades.accept(signer_for(s, who), trade_id)))
 
 
+@app.command("match")
+def match(
+    sell_id: Annotated[int, typer.Argument(help="An open sell proposal")],
+    buy_id: Annotated[int, typer.Argument(help="A buy proposal on the same asset, quantity and price")],
+    who: Annotated[str | None, typer.Option("--as", help="The OTC desk that signs (default: the operator)")] = None,
+) -> None:
+    """The OTC desk matches a sell proposal with a buy proposal: the sell becomes the accepted trade (payment
+    escrowed), the buy ends cancelled."""
+    with reported():
+        s = settlement()
+        typer.echo(_line(s, s.trades.match(signer_for(s, who), sell_id, buy_id)))
+
+
 @app.command("settle")
 def settle(trade_id: int, who: Annotated[str | None, AS] = None) -> None:
     """Settle both legs (seller, buyer or the desk)."""

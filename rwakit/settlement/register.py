@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Protocol
 
 from web3 import Web3
@@ -28,6 +29,25 @@ class RegisterSource(Protocol):
         """Every wallet holding shares of `asset` at the end of `block`, with its balance (base units)."""
         ...
 
+    def last_block_of(self, day: date) -> int:
+        """The last block at or before the end of UTC day `day` (the rule of the index's `?at=` reads).
+        InvalidInput `record_date_in_future` until a block after that day's end is known (the day's last
+        block is final only then); `record_date_too_early` for a day before the platform's first block."""
+        ...
+
+
+def in_future(day: date) -> InvalidInput:
+    return InvalidInput(
+        f"{day.isoformat()} has not ended on chain yet (no block after its end, UTC): a record date must be a "
+        "past day",
+        code="record_date_in_future",
+    )
+
+
+def too_early(day: date) -> InvalidInput:
+    return InvalidInput(f"No block of the platform is as early as {day.isoformat()} (UTC)",
+                        code="record_date_too_early")  # fmt: skip
+
 
 class ChainRegister:
     """The register from the asset's Transfer events up to the record block (no archive state needed)."""
@@ -44,6 +64,24 @@ class ChainRegister:
             balances[args["from"]] -= args["value"]
             balances[args["to"]] += args["value"]
         return {w: v for w, v in sorted(balances.items()) if w != ZERO_ADDRESS and v > 0}
+
+    def last_block_of(self, day: date) -> int:
+        """By bisection over block timestamps from the platform's first block (about 25 reads)."""
+        if day >= date.max:
+            raise in_future(day)
+        until = int(datetime.combine(day + timedelta(days=1), time(0), UTC).timestamp()) - 1  # as the index's
+        low, high = self._from_block, int(self._w3.eth.block_number)
+        if self._stamp(high) <= until:
+            raise in_future(day)
+        if self._stamp(low) > until:
+            raise too_early(day)
+        while high - low > 1:  # stamp(low) <= until < stamp(high)
+            middle = (low + high) // 2
+            low, high = (middle, high) if self._stamp(middle) <= until else (low, middle)
+        return low
+
+    def _stamp(self, block: int) -> int:
+        return int(self._w3.eth.get_block(block)["timestamp"])
 
 
 class IndexRegister:
@@ -62,6 +100,20 @@ class IndexRegister:
             when = as_of(connection, self._chain_id, block=block)
             rows = wallet_balances(connection, self._chain_id, Web3.to_checksum_address(asset), when.past)
         return {str(wallet): int(amount) for wallet, amount, _ in sorted(rows)}
+
+    def last_block_of(self, day: date) -> int:
+        """The index's `as_of(at=day)`: the index must have passed the day's end (the caller waits for it to
+        reach the chain's head first)."""
+        from rwakit.indexer.queries import IndexNotReady, as_of, snapshot
+
+        with snapshot(self._engine) as connection:
+            try:
+                when = as_of(connection, self._chain_id, at=day)
+            except IndexNotReady as early:
+                raise too_early(day) from early
+        if not when.final:
+            raise in_future(day)
+        return when.block_number
 
 
 @dataclass(frozen=True)

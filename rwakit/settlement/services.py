@@ -27,5 +27,7 @@ class Settlement:
         return cls(
             cash=cash,
             trades=TradeService(chain, txm, deployment, platform.assets, cash),
-            distributions=DistributionService(chain, txm, deployment, platform.assets, cash, register),
+            distributions=DistributionService(
+                chain, txm, deployment, platform.assets, cash, register, platform.registry
+            ),
         )

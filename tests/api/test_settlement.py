@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 
 import pytest
 from sqlmodel import Session, select
+from web3.types import BlockIdentifier
 
 from rwakit.api.services.keyed_steps import StepFaults
 from rwakit.db.journal import TxLog
@@ -15,6 +17,7 @@ from rwakit.db.settlement import SettlementRequest
 from rwakit.platform import Platform
 from rwakit.settlement.services import Settlement
 from tests.api.conftest import Api, TestClient, ok, refused
+from tests.conftest import advance_time
 
 
 def keyed(key: str | None = None) -> dict[str, str]:
@@ -65,6 +68,46 @@ def test_a_trade_through_the_api(seeded: Api, wallets: list[str]) -> None:
     assert api.issuer.get("/trades", params={"status": "lost"}).status_code == 422
 
 
+def test_a_sellers_two_open_trades_settle_and_a_cancel_lowers_the_allowance_through_the_api(
+    seeded: Api, wallets: list[str], api_platform: Platform
+) -> None:
+    api, trades = seeded, Settlement.open(api_platform).trades
+    hk, sg = api.investor("HK-0001"), api.investor("SG-0001")
+    body = {"asset": "HVT", "side": "sell", "wallet": wallets[0], "counterparty": "SG-0001", "quantity": "10",
+            "price": "100"}  # fmt: skip
+    first, second, third = (ok(hk.post("/trades", json=body, headers=keyed()), 201) for _ in range(3))
+    assert trades.allowance(wallets[0], "HVT") == 30 * 10**6
+    ok(hk.post(f"/trades/{third['id']}/cancel", json={"wallet": wallets[0]}, headers=keyed()))
+    assert trades.allowance(wallets[0], "HVT") == 20 * 10**6  # what the two live trades need
+    for trade in (first, second):
+        ok(sg.post(f"/trades/{trade['id']}/accept", json={"wallet": wallets[2]}, headers=keyed()))
+    for trade in (first, second):
+        settled = ok(hk.post(f"/trades/{trade['id']}/settle", json={"wallet": wallets[0]}, headers=keyed()))
+        assert settled["status"] == "settled"
+    refused(  # a trade already cancelled: nothing is sent, nothing lowered twice
+        hk.post(f"/trades/{third['id']}/cancel", json={"wallet": wallets[0]}, headers=keyed()), 409, "contract_revert"
+    )
+
+
+def test_the_desk_matches_two_proposals_through_the_api(seeded: Api, wallets: list[str]) -> None:
+    api = seeded
+    hk, sg = api.investor("HK-0001"), api.investor("SG-0001")
+    sell = ok(hk.post("/trades", json={"asset": "HVT", "side": "sell", "wallet": wallets[0], "quantity": "3",
+                                       "price": "30"}, headers=keyed()), 201)  # fmt: skip
+    buy = ok(sg.post("/trades", json={"asset": "HVT", "side": "buy", "wallet": wallets[2], "quantity": "3",
+                                      "price": "30"}, headers=keyed()), 201)  # fmt: skip
+    odd = ok(sg.post("/trades", json={"asset": "HVT", "side": "buy", "wallet": wallets[2], "quantity": "4",
+                                      "price": "30"}, headers=keyed()), 201)  # fmt: skip
+    url = f"/trades/{sell['id']}/match"
+    refused(hk.post(url, json={"buy_id": buy["id"]}, headers=keyed()), 403, "forbidden")  # the desk only
+    refused(api.admin.post(url, json={"buy_id": 99}, headers=keyed()), 404, "trade_not_found")
+    refused(api.admin.post(url, json={"buy_id": odd["id"]}, headers=keyed()), 409, "contract_revert")
+    refused(api.admin.post(url, json={"buy_id": buy["id"]}), 422, "idempotency_key_required")
+    matched = ok(api.admin.post(url, json={"buy_id": buy["id"]}, headers=keyed()))
+    assert (matched["status"], matched["buyer"]) == ("accepted", wallets[2])
+    assert ok(api.issuer.get(f"/trades/{buy['id']}"))["status"] == "cancelled"
+
+
 def test_a_distribution_through_the_api(seeded: Api, wallets: list[str]) -> None:
     api = seeded
     refused(
@@ -79,13 +122,13 @@ def test_a_distribution_through_the_api(seeded: Api, wallets: list[str]) -> None
         201,
     )
     assert (d["amount"], d["allocated"], d["remainder"], d["claimed"]) == ("5000.000001", "5000.000001", "0", "0")
-    mine = ok(api.investor("HK-0001").get(f"/distributions/{d['id']}/claimable/HK-0001"))
+    [mine] = ok(api.investor("HK-0001").get(f"/distributions/{d['id']}/claimable/HK-0001"))
     assert mine["amount"] == "5000.000001" and not mine["claimed"] and mine["proof"] == []
     refused(api.investor("SG-0001").get(f"/distributions/{d['id']}/claimable/HK-0001"), 403, "forbidden_wallet")
     refused(api.issuer.get(f"/distributions/{d['id']}/claimable/SG-0001"), 404, "not_a_holder_of_record")
     assert ok(
         api.investor("HK-0001").post(f"/distributions/{d['id']}/claim", json={"wallet": wallets[0]}, headers=keyed())
-    )["claimed"]
+    )[0]["claimed"]
     claim = api.investor("HK-0001").post(
         f"/distributions/{d['id']}/claim", json={"wallet": wallets[0]}, headers=keyed()
     )
@@ -94,6 +137,26 @@ def test_a_distribution_through_the_api(seeded: Api, wallets: list[str]) -> None
         api.issuer.post(f"/distributions/{d['id']}/reclaim", headers=keyed()), 409, "contract_revert"
     )  # before the deadline
     assert ok(api.issuer.get("/distributions"))[0]["claimed"] == "5000.000001"
+
+
+def test_an_investor_with_two_wallets_sees_and_claims_both_leaves(
+    seeded: Api, wallets: list[str], api_platform: Platform
+) -> None:
+    api, hk, cash = seeded, seeded.investor("HK-0001"), Settlement.open(api_platform).cash
+    ok(api.registrar.post("/investors/HK-0001/wallets", json={"address": wallets[3]}), 201)
+    ok(api.registrar.post("/custodial-wallets", json={"address": wallets[3]}), 201)
+    ok(hk.post("/transfers", json={"asset": "HVT", "from": wallets[0], "to": wallets[3], "amount": "250"}), 201)
+    cash.mint(wallets[2], "1")  # a block after the transfer's: the default record block has it
+    d = ok(api.issuer.post("/distributions", json={"asset": "HVT", "amount": "10.000001"}, headers=keyed()), 201)
+    leaves = ok(hk.get(f"/distributions/{d['id']}/claimable/HK-0001"))
+    assert {leaf["wallet"]: leaf["amount"] for leaf in leaves} == {wallets[0]: "7.5", wallets[3]: "2.5"}  # each floored
+    refused(api.investor("SG-0001").get(f"/distributions/{d['id']}/claimable/HK-0001"), 403, "forbidden_wallet")
+    refused(api.investor("SG-0001").post(f"/distributions/{d['id']}/claim", json={"wallet": "HK-0001"},
+                                         headers=keyed()), 403, "forbidden_wallet")  # fmt: skip
+    paid = ok(hk.post(f"/distributions/{d['id']}/claim", json={"wallet": "HK-0001"}, headers=keyed()))
+    assert [leaf["claimed"] for leaf in paid] == [True, True] and cash.balance(wallets[3]) == 2_500_000
+    (row,) = [r for r in requests(api) if r.operation == "claim"]
+    assert [step["status"] for step in row.steps] == ["done", "done"]  # one transaction per leaf
 
 
 def test_the_register_comes_from_the_index_as_of_the_record_block(
@@ -111,10 +174,38 @@ def test_the_register_comes_from_the_index_as_of_the_record_block(
     )
     refused(api.issuer.get(f"/distributions/{before['id']}/claimable/SG-0001"), 404, "not_a_holder_of_record")
     now = ok(api.issuer.post("/distributions", json={"asset": "HVT", "amount": "100"}, headers=keyed()), 201)
-    assert ok(api.issuer.get(f"/distributions/{now['id']}/claimable/SG-0001"))["amount"] == "40"
+    assert ok(api.issuer.get(f"/distributions/{now['id']}/claimable/SG-0001"))[0]["amount"] == "40"
     latest = api_platform.chain.w3.eth.block_number
     body = {"asset": "HVT", "amount": "1", "record_block": latest + 10}
     refused(api.issuer.post("/distributions", json=body, headers=keyed()), 422, "invalid_record_block")
+
+
+def test_a_record_date_is_dated_by_the_index(seeded: Api, wallets: list[str], api_platform: Platform) -> None:
+    api, w3 = seeded, api_platform.chain.w3
+
+    def day(block: BlockIdentifier) -> str:
+        return datetime.fromtimestamp(int(w3.eth.get_block(block)["timestamp"]), UTC).date().isoformat()
+
+    record_day = day("latest")
+    advance_time(api_platform.chain, 2 * 86_400)
+    next_day = w3.eth.block_number
+    ok(api.investor("HK-0001").post("/transfers", json={"asset": "HVT", "from": wallets[0], "to": "SG-0001",
+                                                        "amount": "400"}), 201)  # fmt: skip
+    d = ok(api.issuer.post("/distributions", json={"asset": "HVT", "amount": "100", "record_date": record_day},
+                           headers=keyed()), 201)  # fmt: skip
+    # the index's rule (as ?at= reads): its last block of the day, the last with a platform event, so the
+    # register is the day's last (blocks with only coin mints after it are not indexed)
+    assert d["record_block"] <= next_day - 1
+    assert ok(api.issuer.get(f"/distributions/{d['id']}/claimable/HK-0001"))[0]["amount"] == "100"
+    refused(api.issuer.get(f"/distributions/{d['id']}/claimable/SG-0001"), 404, "not_a_holder_of_record")
+    for body, code in (({"record_date": day("latest")}, "record_date_in_future"),
+                       ({"record_date": "2000-01-01"}, "record_date_too_early"),
+                       ({"record_date": record_day, "record_block": 1}, "record_block_and_date")):  # fmt: skip
+        refused(api.issuer.post("/distributions", json={"asset": "HVT", "amount": "1", **body}, headers=keyed()), 422,
+                code)  # fmt: skip
+    assert api.issuer.post("/distributions", json={"asset": "HVT", "amount": "1", "record_date": "2026-13-01"},
+                           headers=keyed()).status_code == 422  # fmt: skip
+    assert len(ok(api.issuer.get("/distributions"))) == 1
 
 
 # -- idempotency keys ---------------------------------------------------------------------------
@@ -157,6 +248,7 @@ def test_every_value_moving_post_needs_an_idempotency_key(seeded: Api, wallets: 
             "price": "1"}  # fmt: skip
     calls = [(hk, "/trades", sell), (hk, "/trades/1/accept", {"wallet": wallets[0]}),
              (hk, "/trades/1/settle", {"wallet": wallets[0]}), (hk, "/trades/1/cancel", {"wallet": wallets[0]}),
+             (api.admin, "/trades/1/match", {"buy_id": 2}),
              (api.issuer, "/distributions", {"asset": "HVT", "amount": "1"}),
              (hk, "/distributions/1/claim", {"wallet": wallets[0]}),
              (api.issuer, "/distributions/1/reclaim", None)]  # fmt: skip
@@ -197,7 +289,7 @@ def test_a_retried_claim_pays_once(seeded: Api, wallets: list[str], api_platform
     d = ok(api.issuer.post("/distributions", json={"asset": "HVT", "amount": "30"}, headers=keyed()), 201)
     url = f"/distributions/{d['id']}/claim"
     paid = ok(hk.post(url, json={"wallet": wallets[0]}, headers=keyed("claim-1")))
-    assert paid["claimed"] and cash.balance(wallets[0]) == 30 * 10**6
+    assert paid[0]["claimed"] and cash.balance(wallets[0]) == 30 * 10**6
     again = hk.post(url, json={"wallet": wallets[0]}, headers=keyed("claim-1"))
     assert ok(again) == paid and again.headers["Idempotent-Replayed"] == "true"
     assert cash.balance(wallets[0]) == 30 * 10**6
@@ -316,5 +408,5 @@ def test_a_claim_that_crashed_after_paying_is_settled_at_startup(
         pass
     assert requests(api)[-1].status == "completed"
     replay = hk.post(url, json={"wallet": wallets[0]}, headers=keyed("paid-crash"))
-    assert ok(replay)["claimed"] and replay.headers["Idempotent-Replayed"] == "true"
+    assert ok(replay)[0]["claimed"] and replay.headers["Idempotent-Replayed"] == "true"
     assert cash.balance(wallets[0]) == 7 * 10**6

@@ -47,18 +47,30 @@ def test_cash_trades_and_distributions_through_the_cli(
     assert rwakit(env, "trade", "list", "--status", "proposed").stdout.strip() == "no trades"
     assert json.loads(rwakit(env, "trade", "list", "--status", "proposed", "--json").stdout) == []
     assert "trade_not_found" in rwakit(env, "trade", "settle", "7", ok=False).stderr
+    rwakit(env, "trade", "propose", "HVT", "1", "100", "--side", "sell", "--as", "HK-0001")  # open: for the desk
+    rwakit(env, "trade", "propose", "HVT", "1", "100", "--side", "buy", "--as", "HK-0002")
+    rwakit(env, "trade", "propose", "HVT", "2", "100", "--side", "buy", "--as", "HK-0002")
+    assert "DvPMismatch" in rwakit(env, "trade", "match", "2", "4", ok=False).stderr  # not the same quantity
+    assert "trade_not_found" in rwakit(env, "trade", "match", "2", "9", ok=False).stderr
+    assert "accepted" in rwakit(env, "trade", "match", "2", "3").stdout  # the operator is the desk
+    rwakit(env, "trade", "settle", "2")
+    rwakit(env, "trade", "cancel", "4", "--as", "HK-0002")
 
     rwakit(env, "cash", "mint", "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266", "1000")  # the issuer (operator)
+    early = rwakit(env, "distribution", "create", "HVT", "1", "--record-date", "2000-01-01", ok=False).stderr
+    assert "record_date_too_early" in early
+    assert "record_date_in_future" in rwakit(env, "distribution", "create", "HVT", "1", "--record-date", "9999-12-31",
+                                             ok=False).stderr  # fmt: skip
     tree = tmp_path / "tree.json"
     created = rwakit(env, "distribution", "create", "HVT", "999.999999", "--tree-out", str(tree)).stdout
     assert "funded 999.999998 of 999.999999 HKD (remainder kept 0.000001)" in created
     assert json.loads(tree.read_text())["format"] == "standard-v1"
     paid = rwakit(env, "distribution", "claim", "1", "HK-0002").stdout
-    assert paid.startswith("paid 99.999999 HKD to " + BOB)  # 10 of 100 shares, floored
+    assert paid.startswith("paid 109.999999 HKD to " + BOB)  # 11 of 100 shares
     again = rwakit(env, "distribution", "claim", "1", "HK-0002", ok=False).stderr
     assert "DistributionAlreadyClaimed" in again
     assert "DistributionOpen" in rwakit(env, "distribution", "reclaim", "1", ok=False).stderr
-    assert "claimed 99.999999" in rwakit(env, "distribution", "list").stdout
+    assert "claimed 109.999999" in rwakit(env, "distribution", "list").stdout
     pushed = rwakit(env, "distribution", "push", "1").stdout  # the issuer pays HK-0001, who did not claim
     assert "claimed 999.999998" in pushed and "in 1 transaction(s)" in pushed
     assert "paid already" in rwakit(env, "distribution", "push", "1").stdout

@@ -2,7 +2,8 @@
 
 - over random registers and amounts, everything claimable plus the remainder equals the amount funded,
   each holder's share is floor(amount x holding / supply), and every leaf's proof verifies;
-- on Anvil, over random registers built by issuances and transfers, every holder of record claims
+- on Anvil, over random registers built by issuances and transfers, and a record block drawn before,
+  between or after them, the leaves are the balances at that block, and every holder of record claims
   exactly their leaf once (a second claim and a non-holder's claim are refused), and after the issuer
   reclaims, the distributor holds nothing;
 - on Anvil, a trade either settles both legs or leaves both parties exactly as before, whatever happens
@@ -67,15 +68,33 @@ def test_every_holder_of_record_claims_once_and_nothing_is_left(money: Money, da
     snap = fresh(m)
     try:
         holders = [m.alice, m.bob, m.carol]
+        registers: dict[int, dict[str, int]] = {}  # the balances after each block that changed them
+
+        def mark() -> None:
+            registers[m.chain.w3.eth.block_number] = {h.address: m.shares(h) for h in holders}
+
+        mark()  # the fixture's register: alice and bob
+        start = m.chain.w3.eth.block_number
         issued = data.draw(st.lists(st.integers(0, 10**7), min_size=3, max_size=3), label="issued")
         extra = [(h.address, n) for h, n in zip(holders, issued, strict=True) if n]
-        if extra:  # else the register is the fixture's: alice and bob
+        if extra:
             m.platform.assets.issue_batch("HVT", extra)
-        if data.draw(st.booleans(), label="transfer after issuing"):
-            m.platform.assets.transfer("HVT", m.alice, m.carol.address, data.draw(st.integers(1, 10**5)))
+            mark()
+        moves = data.draw(st.lists(st.tuples(st.sampled_from([(0, 2), (1, 2), (0, 1), (2, 0)]), st.integers(1, 10**4)),
+                                   max_size=3), label="transfers")  # fmt: skip
+        for (source, target), value in moves:
+            if m.shares(holders[source]) >= value:
+                m.platform.assets.transfer("HVT", holders[source], holders[target].address, value)
+                mark()
+        advance_time(m.chain, 1)  # a block after the last transfer, so the record block may follow it
+        record = data.draw(st.integers(start, m.chain.w3.eth.block_number - 1), label="record block")
         amount = data.draw(st.integers(10**6, 10**11), label="amount")  # the issuer holds 10^12
-        d = s.distributions.create(m.issuer, "HVT", amount, deadline_in=3600)
+        d = s.distributions.create(m.issuer, "HVT", amount, deadline_in=3600, record_block=record)
+        held = registers[max(b for b in registers if b <= record)]
+        supply = sum(held.values())
+        expected = {w: amount * h // supply for w, h in held.items() if amount * h // supply}
         tree = s.distributions.tree(d.id)
+        assert {str(v[1]): v[2] for v in tree.values} == expected  # the register as of the drawn record block
         order = data.draw(st.permutations(range(len(tree.values))), label="claim order")
         for i in order:
             _, wallet, share = tree.values[i]

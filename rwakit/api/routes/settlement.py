@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, status
 from fastapi.responses import JSONResponse
 
 from rwakit.api.deps import (
+    AdminDep,
     CustodyDep,
     HolderDep,
     IdempotencyKey,
@@ -28,6 +29,7 @@ from rwakit.api.schemas.settlement import (
     DistributionCreate,
     DistributionPublic,
     TradeCreate,
+    TradeMatch,
     TradePublic,
     TradeStep,
 )
@@ -50,12 +52,17 @@ def get_issuer_desk(session: SessionDep, runtime: RuntimeDep, principal: IssuerD
     return SettlementDesk(session=session, runtime=runtime, principal=principal)
 
 
+def get_admin_desk(session: SessionDep, runtime: RuntimeDep, principal: AdminDep) -> SettlementDesk:
+    return SettlementDesk(session=session, runtime=runtime, principal=principal)
+
+
 def get_claim_desk(session: SessionDep, runtime: RuntimeDep, principal: PrincipalDep) -> SettlementDesk:
     return SettlementDesk(session=session, runtime=runtime, principal=principal)
 
 
 DeskDep = Annotated[SettlementDesk, Depends(get_desk)]
 IssuerDeskDep = Annotated[SettlementDesk, Depends(get_issuer_desk)]
+AdminDeskDep = Annotated[SettlementDesk, Depends(get_admin_desk)]
 ClaimDeskDep = Annotated[SettlementDesk, Depends(get_claim_desk)]
 KEYED = idempotent_responses("settlement", more="; or the contract refused the request")
 KEYED_CREATED = idempotent_responses("settlement", success=201, more="; or the contract refused the request")
@@ -85,6 +92,15 @@ def cancel_trade(trade_id: TradeId, body: TradeStep, desk: DeskDep, idempotency_
     return stored_reply(desk.step(trade_id, body, "cancel", idempotency_key))
 
 
+@router.post("/trades/{trade_id}/match", response_model=TradePublic, responses=KEYED)
+def match_trades(
+    trade_id: TradeId, body: TradeMatch, desk: AdminDeskDep, idempotency_key: IdempotencyKey
+) -> JSONResponse:
+    """The OTC desk matches sell proposal `trade_id` with buy proposal `buy_id` (same asset, quantity and
+    price): the sell proposal becomes the accepted trade, its payment escrowed; the buy proposal ends cancelled."""
+    return stored_reply(desk.match(trade_id, body, idempotency_key))
+
+
 @router.get("/trades")
 def list_trades(platform: PlatformDep, _: PrincipalDep, status: StatusQuery = None) -> list[TradePublic]:
     return service.trades(platform, TradeStatus[status.upper()] if status else None)
@@ -111,21 +127,23 @@ def list_distributions(platform: PlatformDep, _: PrincipalDep) -> list[Distribut
     return [service.distribution_public(money, platform, d) for d in money.distributions.list()]
 
 
-@router.get("/distributions/{distribution_id}/claimable/{wallet}")
+@router.get("/distributions/{distribution_id}/claimable/{holder}")
 def get_claimable(
-    distribution_id: DistributionId, wallet: Recipient, runtime: RuntimeDep, platform: PlatformDep,
+    distribution_id: DistributionId, holder: Recipient, runtime: RuntimeDep, platform: PlatformDep,
     principal: PrincipalDep,
-) -> ClaimablePublic:  # fmt: skip
-    """A holder of record's amount and Merkle proof (an investor key: its own wallets only)."""
+) -> list[ClaimablePublic]:  # fmt: skip
+    """A holder of record's leaves (amount and Merkle proof each): a wallet's one leaf, or one per wallet of an
+    investor id (the wallets registered to it now); an investor key: its own wallets only."""
     return service.claimable(runtime=runtime, platform=platform, principal=principal, distribution_id=distribution_id,
-                             wallet=wallet)  # fmt: skip
+                             holder=holder)  # fmt: skip
 
 
-@router.post("/distributions/{distribution_id}/claim", response_model=ClaimablePublic, responses=KEYED)
+@router.post("/distributions/{distribution_id}/claim", response_model=list[ClaimablePublic], responses=KEYED)
 def claim(
     distribution_id: DistributionId, body: ClaimCreate, desk: ClaimDeskDep, idempotency_key: IdempotencyKey
 ) -> JSONResponse:
-    """Pay a holder of record their share (the platform sends the claim; the coins go to the wallet)."""
+    """Pay a holder of record their share: each leaf of the wallet, or of every wallet of an investor id, not
+    paid yet, one transaction each (the platform sends the claims; the coins go to the wallets)."""
     return stored_reply(desk.claim(distribution_id, body, idempotency_key))
 
 

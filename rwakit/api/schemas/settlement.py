@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 
 from pydantic import BaseModel, Field
@@ -28,6 +29,10 @@ class TradeStep(Body):
     wallet: Address = Field(description="The custodial wallet that signs this step (a party of the trade)")
 
 
+class TradeMatch(Body):
+    buy_id: int = Field(ge=1, le=2**63, description="The buy proposal matched with the sell proposal in the path")
+
+
 class TradePublic(BaseModel):
     id: int
     status: str = Field(examples=["proposed", "accepted", "settled", "cancelled", "failed", "expired"])
@@ -45,7 +50,12 @@ class DistributionCreate(Body):
     asset: AssetRef
     amount: Amount = Field(description="In the settlement currency")
     deadline_days: int = Field(90, ge=1, le=3650)
-    record_block: int | None = Field(None, ge=0, description="Default: the block before the latest")
+    record_block: int | None = Field(
+        None, ge=0, description="Default (neither this nor record_date): the block before the latest"
+    )
+    record_date: date | None = Field(
+        None, description="Instead of record_block: the last block at or before the end of this UTC day (a past day)"
+    )
     uri: str = Field("", max_length=500, description="Where the tree is published")
 
 
@@ -73,4 +83,6 @@ class ClaimablePublic(BaseModel):
 
 
 class ClaimCreate(Body):
-    wallet: Recipient = Field(description="The holder of record's wallet (or an investor id: their first wallet)")
+    wallet: Recipient = Field(
+        description="The holder of record's wallet, or an investor id: every wallet registered to it now"
+    )

@@ -8,13 +8,14 @@ machinery (rwakit.api.services.idempotency, rwakit.api.services.keyed_steps): a 
 and body returns the first answer (``Idempotent-Replayed: true``) and sends nothing again; a request
 interrupted after its transaction was sent is settled from the journal (409 ``settlement_in_doubt``
 while the transaction's outcome is unknown), never sent twice. Each request has one step, the
-transaction that moves value; the approval that prepares it is journalled apart (an allowance: sending
-it again only sets it again), so an interruption before the step leaves no row and frees the key.
+transaction that moves value (an investor's claim: one per leaf, sent in order); the approval that
+prepares it is journalled apart (an allowance set to what the signer's live trades need: sending it
+again sets the same value), so an interruption before the step leaves no row and frees the key.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +32,7 @@ from rwakit.api.schemas.settlement import (
     DistributionCreate,
     DistributionPublic,
     TradeCreate,
+    TradeMatch,
     TradePublic,
     TradeStep,
 )
@@ -44,7 +46,7 @@ from rwakit.db.keyed import RequestStatus
 from rwakit.db.settlement import SettlementRequest, step_ref
 from rwakit.errors import ContractRevert, InvalidInput
 from rwakit.platform import Platform
-from rwakit.settlement.distributions import Distribution
+from rwakit.settlement.distributions import Distribution, one_record
 from rwakit.settlement.register import IndexRegister
 from rwakit.settlement.services import Settlement
 from rwakit.settlement.trades import ZERO_ADDRESS, Trade, TradeStatus
@@ -57,17 +59,19 @@ CREATED = ("propose_trade", "create_distribution")  # answered 201
 class SettlementStep(Step):
     """The one transaction of a keyed money-leg request, as stored."""
 
-    wallet: str | None = None  # a claim's holder of record: its answer is that holder's claim
+    wallet: str | None = None  # a claim's leaf: its holder of record's wallet (the answer lists every step's leaf)
 
 
 @dataclass
 class Planned:
-    """A request checked and ready: its approval (if any) and its one transaction."""
+    """A request checked and ready: its approval (if any), its transaction (an investor's claim: one per leaf)
+    and what follows it."""
 
     target: int | None  # the trade or distribution acted on; None: one the transaction creates
-    send: Callable[[], TxReceipt]
+    send: Callable[[int], TxReceipt]  # step i's transaction
     approve: Callable[[], None] | None = None
-    wallet: str | None = None
+    after: Callable[[], object] | None = None  # once the transaction is mined: lower what it left approved
+    wallets: Sequence[str] = ()  # a claim: one step per leaf, each its holder of record's wallet
 
 
 class SettlementDesk:
@@ -92,7 +96,7 @@ class SettlementDesk:
             terms = trades.terms(asset=data.asset, counterparty=data.counterparty, quantity=data.quantity,
                                  price=data.price, expires_in=data.expires_in_seconds,
                                  as_seller=data.side == "sell")  # fmt: skip
-            return Planned(None, lambda: trades.send_propose(signer, terms), lambda: trades.approve(signer, terms))
+            return Planned(None, lambda _: trades.send_propose(signer, terms), lambda: trades.approve(signer, terms))
 
         return self._once(key, "propose_trade", {}, data, plan)
 
@@ -103,39 +107,62 @@ class SettlementDesk:
             trades = self.money.trades
             trade = trades.get(trade_id)  # 404 before anything else
             signer = self._own_signer(data.wallet)
-            if action != "accept":
-                return Planned(trade.id, lambda: trades.send_step(signer, action, trade_id))
+            if action != "accept":  # a cancel, or a settlement the asset refuses, leaves a leg to un-approve
+                return Planned(trade.id, lambda _: trades.send_step(signer, action, trade_id),
+                               after=lambda: trades.after_step(signer, trade))  # fmt: skip
             accepted = trades.check_acceptance(trade_id)  # compliance and the buyer's cash, before anything is sent
-            return Planned(trade.id, lambda: trades.send_step(signer, action, trade_id),
+            return Planned(trade.id, lambda _: trades.send_step(signer, action, trade_id),
                            lambda: trades.approve_acceptance(signer, accepted))  # fmt: skip
 
         return self._once(key, f"{action}_trade", {"trade_id": str(trade_id)}, data, plan)
+
+    def match(self, sell_id: int, data: TradeMatch, key: str | None) -> Outcome[Reply]:
+        """The OTC desk (the operator, which holds OTC_DESK_ROLE) matches sell proposal `sell_id` with buy
+        proposal `data.buy_id`: the sell proposal becomes the accepted trade, the buy proposal ends cancelled."""
+
+        def plan() -> Planned:
+            trades = self.money.trades
+            trades.get(sell_id), trades.get(data.buy_id)  # 404 before anything else
+            desk = self.platform.chain.operator
+            return Planned(sell_id, lambda _: trades.send_match(desk, sell_id, data.buy_id))
+
+        return self._once(key, "match_trades", {"trade_id": str(sell_id)}, data, plan)
 
     # -- distributions --------------------------------------------------------------------
 
     def create_distribution(self, data: DistributionCreate, key: str | None) -> Outcome[Reply]:
         def plan() -> Planned:
+            one_record(data.record_block, data.record_date)
             latest = self.platform.chain.w3.eth.block_number
-            record = latest - 1 if data.record_block is None else data.record_block
-            if not 0 <= record < latest:
-                raise InvalidInput(f"The record block must be mined and before the latest ({latest}), not {record}",
-                                   code="invalid_record_block")  # fmt: skip
-            found = indexed(self.runtime, self.platform, record).distributions
+            record: int | None = None
+            if data.record_date is not None:  # the index, once it has every block the chain has now, dates it
+                found = indexed(self.runtime, self.platform, latest).distributions
+            else:
+                record = latest - 1 if data.record_block is None else data.record_block
+                if not 0 <= record < latest:
+                    raise InvalidInput(f"The record block must be mined and before the latest ({latest}), not {record}",
+                                       code="invalid_record_block")  # fmt: skip
+                found = indexed(self.runtime, self.platform, record).distributions
             operator = self.platform.chain.operator
             funding = found.plan(data.asset, data.amount, deadline_in=data.deadline_days * DAY, record_block=record,
-                                 uri=data.uri)  # fmt: skip
-            return Planned(None, lambda: found.send_create(operator, funding), lambda: found.approve(operator, funding))
+                                 record_date=data.record_date, uri=data.uri)  # fmt: skip
+            return Planned(None, lambda _: found.send_create(operator, funding),
+                           lambda: found.approve(operator, funding))  # fmt: skip
 
         return self._once(key, "create_distribution", {}, data, plan)
 
     def claim(self, distribution_id: int, data: ClaimCreate, key: str | None) -> Outcome[Reply]:
+        """Pay each leaf of `data.wallet` (a wallet, or every wallet of an investor id) not paid yet, one
+        transaction (step) per leaf, in index order."""
+
         def plan() -> Planned:
             found = self._indexed_for(distribution_id).distributions
-            address = str(self.platform.assets.recipient(data.wallet))
-            _ensure_own(self.platform, self.principal, address)
-            found.claimable(distribution_id, address)  # 404 not_a_holder_of_record before anything is sent
+            for wallet in found.wallets(data.wallet):
+                _ensure_own(self.platform, self.principal, wallet)
+            leaves = found.to_claim(distribution_id, data.wallet)  # 404 not_a_holder_of_record: nothing sent
             operator = self.platform.chain.operator
-            return Planned(distribution_id, lambda: found.claim(operator, distribution_id, address), wallet=address)
+            return Planned(distribution_id, lambda i: found.send_claim(operator, leaves[i]),
+                           wallets=[leaf.wallet for leaf in leaves])  # fmt: skip
 
         return self._once(key, "claim", {"distribution_id": str(distribution_id)}, data, plan)
 
@@ -144,7 +171,7 @@ class SettlementDesk:
             distributions = self.money.distributions
             distributions.get(distribution_id)
             operator = self.platform.chain.operator
-            return Planned(distribution_id, lambda: distributions.reclaim(operator, distribution_id))
+            return Planned(distribution_id, lambda _: distributions.reclaim(operator, distribution_id))
 
         return self._once(key, "reclaim", {"distribution_id": str(distribution_id)}, NoBody(), plan)
 
@@ -156,9 +183,10 @@ class SettlementDesk:
         step's reference + ``/approve``, send the step under its reference, record the answer."""
         planned: list[Planned] = []
 
-        def plan() -> tuple[int | None, Step]:
+        def plan() -> tuple[int | None, list[Step]]:
             planned[:] = [plans()]
-            return planned[0].target, SettlementStep(wallet=planned[0].wallet)
+            wallets = planned[0].wallets
+            return planned[0].target, [SettlementStep(wallet=wallet) for wallet in wallets] or [SettlementStep()]
 
         return once_per_key(self.session, self.runtime, self.principal, key, operation,
                             {"path": path, "body": data.model_dump(mode="json")}, plan,
@@ -170,7 +198,11 @@ class SettlementDesk:
             if planned.approve is not None:
                 with journal_ref(f"{step_ref(row, index)}/approve"):
                     planned.approve()
-            return planned.send()
+            receipt = planned.send(index)
+            if planned.after is not None:
+                with journal_ref(f"{step_ref(row, index)}/release"):
+                    planned.after()
+            return receipt
 
         return sent(_run(self.session, self.platform, row, self.money, self.runtime.faults), perform, row)
 
@@ -223,18 +255,20 @@ def one_step_run(session: Session, row: SettlementRequest, model: type[S], *, re
 
 
 def once_per_key(session: Session, runtime: Runtime, principal: Principal, key: str | None, operation: str,
-                 request: dict[str, Any], plans: Callable[[], tuple[int | None, Step]], *,
+                 request: dict[str, Any], plans: Callable[[], tuple[int | None, Step | list[Step]]], *,
                  execute: Callable[[SettlementRequest], Reply],
                  reconcile: Callable[[SettlementRequest], SettlementRequest | None]) -> Outcome[Reply]:  # fmt: skip
     """A settlement_request (a money-leg or fund request) run once per key: `plans()` checks it, writing
-    nothing, and gives its target and its one step; the row is claimed, then `execute(row)` sends."""
+    nothing, and gives its target and its step (or steps: a claim's leaves); the row is claimed, then
+    `execute(row)` sends."""
     request_hash = idempotency.fingerprint(operation, request)
 
     def plan(checked: str) -> SettlementRequest:
         target, step = plans()
+        steps = step if isinstance(step, list) else [step]
         return SettlementRequest(idempotency_key=checked, request_hash=request_hash, operation=operation,
                                  target=target, api_key_prefix=principal.prefix,
-                                 steps=[step.model_dump(mode="json")])  # fmt: skip
+                                 steps=[s.model_dump(mode="json") for s in steps])  # fmt: skip
 
     return idempotency.run_once(session, key, request_hash, caller=principal, table=SettlementRequest,
                                 lease_seconds=runtime.settings.issuance_lease_seconds, plan=plan, execute=execute,
@@ -265,15 +299,18 @@ def _answer(platform: Platform, money: Settlement, row: SettlementRequest, step:
     """What a request whose transaction was mined answers, from that transaction's receipt and the chain
     now: the trade or distribution (201 when it created one); a settlement whose shares leg the asset
     refused answers the refusal (409, the buyer refunded), as the first request did."""
-    receipt = platform.chain.w3.eth.get_transaction_receipt(step.tx_hash)  # type: ignore[arg-type]
+    def receipt() -> TxReceipt:
+        return platform.chain.w3.eth.get_transaction_receipt(step.tx_hash)  # type: ignore[arg-type]
+
     body: BaseModel
     if row.operation == "propose_trade":
-        body = trade_public(money, platform, money.trades.proposed(receipt))
+        body = trade_public(money, platform, money.trades.proposed(receipt()))
     elif row.operation == "create_distribution":
-        body = distribution_public(money, platform, money.distributions.created(receipt))
-    elif row.operation == "claim":
-        assert row.target is not None and step.wallet is not None, "a claim names its distribution and wallet"
-        body = _claimable(money, row.target, step.wallet)
+        body = distribution_public(money, platform, money.distributions.created(receipt()))
+    elif row.operation == "claim":  # every leaf the request sent a claim for, paid or not (a refused one)
+        assert row.target is not None, "a claim names its distribution"
+        wallets = [str(SettlementStep.model_validate(s).wallet) for s in row.steps]
+        return {"status_code": 200, "body": [c.model_dump(mode="json") for c in _claims(money, row.target, wallets)]}
     elif row.operation == "reclaim":
         assert row.target is not None, "a reclaim names its distribution"
         body = distribution_public(money, platform, money.distributions.get(row.target))
@@ -281,7 +318,7 @@ def _answer(platform: Platform, money: Settlement, row: SettlementRequest, step:
         assert row.target is not None, "a trade's step names its trade"
         if row.operation == "settle_trade":
             try:
-                money.trades.check_settled(receipt, row.target)
+                money.trades.check_settled(receipt(), row.target)
             except ContractRevert as refused:
                 status, error = error_body(refused)
                 return {"status_code": status, "body": error}
@@ -327,19 +364,21 @@ def indexed(runtime: Runtime, platform: Platform, record_block: int) -> Settleme
 
 
 def claimable(
-    *, runtime: Runtime, platform: Platform, principal: Principal, distribution_id: int, wallet: str
-) -> ClaimablePublic:
+    *, runtime: Runtime, platform: Platform, principal: Principal, distribution_id: int, holder: str
+) -> list[ClaimablePublic]:
+    """The leaves of `holder` (a wallet, or every wallet registered to an investor id now)."""
     money = indexed(runtime, platform, Settlement.open(platform).distributions.get(distribution_id).record_block)
-    address = str(platform.assets.recipient(wallet))
-    _ensure_own(platform, principal, address)
-    return _claimable(money, distribution_id, address)
+    wallets = money.distributions.wallets(holder)
+    for wallet in wallets:
+        _ensure_own(platform, principal, wallet)
+    return _claims(money, distribution_id, wallets)
 
 
-def _claimable(money: Settlement, distribution_id: int, address: str) -> ClaimablePublic:
-    c = money.distributions.claimable(distribution_id, address)
-    return ClaimablePublic(distribution=c.distribution, index=c.index, wallet=c.wallet,
-                           amount=money.cash.display(c.amount), proof=["0x" + p.hex() for p in c.proof],
-                           claimed=c.claimed)  # fmt: skip
+def _claims(money: Settlement, distribution_id: int, wallets: Sequence[str]) -> list[ClaimablePublic]:
+    leaves = money.distributions.holdings(distribution_id, wallets)
+    return [ClaimablePublic(distribution=c.distribution, index=c.index, wallet=c.wallet,
+                            amount=money.cash.display(c.amount), proof=["0x" + p.hex() for p in c.proof],
+                            claimed=c.claimed) for c in leaves]  # fmt: skip
 
 
 def own_signer(session: Session, platform: Platform, custody: Custody, principal: Principal, wallet: str) -> Signer:
