@@ -204,6 +204,11 @@ def test_kyc_expiring_within_days(api: Api, wallets: list[str]) -> None:
     assert ok(api.compliance.get("/investors/kyc/expiring?within_days=0"))["investors"] == []
     refused(api.compliance.get("/investors/kyc/expiring?within_days=-1"), 422, "invalid_request")
     refused(api.compliance.get("/investors/kyc/expiring?within_days=99999999"), 422, "invalid_request")
+    refused(api.compliance.get("/investors/kyc/expiring?within_days=36500"), 422, "invalid_request")  # ten years most
+    refused(api.compliance.get("/investors/kyc/expiring?limit=0"), 422, "invalid_request")
+    refused(api.compliance.get("/investors/kyc/expiring?limit=1001"), 422, "invalid_request")
+    page = ok(api.compliance.get("/investors/kyc/expiring?within_days=3660&offset=1&limit=1"))
+    assert [i["investor_id"] for i in page["investors"]] == ["LATER"] and (page["offset"], page["limit"]) == (1, 1)
     refused(api.investor("SOON").get("/investors/kyc/expiring"), 403, "forbidden")
     api.register("kyc", wallets[2])  # an investor id the route's path cannot shadow
     assert ok(api.registrar.get("/investors/kyc"))["investor_id"] == "kyc"
