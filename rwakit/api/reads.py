@@ -31,7 +31,7 @@ from rwakit.api.answers import Answers
 from rwakit.chain.transactions import TxJournal, TxRecord
 from rwakit.config import Settings
 from rwakit.errors import RwakitError
-from rwakit.indexer.follower import ReorgBeyondFinality
+from rwakit.indexer.follower import OtherDeployment, ReorgBeyondFinality
 from rwakit.indexer.queries import IndexBehind, IndexNotReady
 
 if TYPE_CHECKING:
@@ -100,6 +100,7 @@ class ReadModel:
         self._writes = 0  # transactions mined so far: a new one may sit at the height of a replaced block
         self._checked = 0  # the writes a read has seen indexed on the node's chain
         self._halted: RwakitError | None = None  # a reorg below finality stopped the indexer: reads refuse
+        self._deployment_known = False  # the index has recorded this deployment (not another's)
 
     def written(self, block: int) -> None:
         """A transaction of this process was mined in `block`: later reads wait for the index to reach it."""
@@ -119,6 +120,7 @@ class ReadModel:
                 return self._indexer
             self._written = self._writes = self._checked = 0  # an earlier run's writes are indexed or dropped
             self._halted = None
+            self._deployment_known = False
             self.answers.clear()
             options = IndexerOptions.from_settings(self.settings)
             indexer = Indexer(platform.chain.w3, self.engine, platform.deployment, options)
@@ -130,7 +132,9 @@ class ReadModel:
         """Run the follow loop in a thread (called with ``_lock`` held), unless ``api_indexer`` is off."""
         if self.settings.api_indexer:
             self._stop.clear()
-            self._thread = threading.Thread(target=self._follow, args=(indexer,), name="rwakit-api-indexer", daemon=True)
+            self._thread = threading.Thread(
+                target=self._follow, args=(indexer,), name="rwakit-api-indexer", daemon=True
+            )
             self._thread.start()
 
     def stop(self) -> None:
@@ -152,8 +156,12 @@ class ReadModel:
         the lock each interval, and takes over when that process dies."""
         while not self._stop.is_set():
             try:
+                indexer.check_deployment()  # before the lock: another deployment's indexer may want it
                 if indexer.lock.try_acquire():
                     indexer.catch_up()
+            except OtherDeployment as exc:  # reads refuse it too (ready); retried should the index be rebuilt
+                log.error("indexer: %s", exc.message)
+                indexer.close()
             except ReorgBeyondFinality as exc:  # retrying cannot help: free the lock for `rwakit index --rebuild`
                 log.error("indexer stopped: %s", exc.message)
                 with self._lock:
@@ -177,6 +185,8 @@ class ReadModel:
         indexer = self.start(platform)
         with self._lock:
             written, writes, checked, halted = self._written, self._writes, self._checked, self._halted
+        if not self._deployment_known:
+            self._deployment_known = indexer.check_deployment()  # 503 index_other_deployment
         if halted is not None:
             self._rebuilt(platform, indexer, halted)
         target = max(min_block or 0, written, platform.deployment.block_number)
