@@ -117,23 +117,41 @@ class IndexedDocument:
 
 
 def documents(connection: Connection, chain_id: int, found: IndexedAsset, when: AsOf) -> list[IndexedDocument]:
-    """The asset's ERC-1643 documents as of `when`, by name."""
+    """The asset's ERC-1643 documents as of `when`, in the contract's order (getAllDocuments: a new name
+    appended, a removed one replaced by the last), replayed from the setting history."""
     h = queries.SETTING_H
-    latest = queries._latest(
-        h, ("key", "value", "block_number"), ("key",), when.block_number,
-        h.c.chain_id == chain_id, h.c.contract == found.address, h.c.name == "document",
-    )  # fmt: skip
-    made = latest.outerjoin(BLOCK, (BLOCK.c.chain_id == chain_id) & (BLOCK.c.number == latest.c.block_number))
-    query = select(latest.c.key, latest.c.value, BLOCK.c.timestamp).select_from(made).where(latest.c.rank == 1)
-    result = []
-    for key, value, timestamp in connection.execute(query):
+    rows = connection.execute(
+        select(h.c.key, h.c.value, h.c.block_number)
+        .where(h.c.chain_id == chain_id, h.c.contract == found.address, h.c.name == "document",
+               h.c.block_number <= when.block_number)
+        .order_by(h.c.block_number, h.c.log_index)
+    ).all()  # fmt: skip
+    names: list[str] = []
+    latest: dict[str, tuple[dict[str, Any], int]] = {}
+    for key, value, block in rows:
         decoded = json.loads(value)
-        if decoded is None:
-            continue
+        if decoded is not None:
+            if key not in latest:
+                names.append(key)
+            latest[key] = (decoded, int(block))
+        elif key in latest:
+            del latest[key]
+            last = names.pop()
+            if last != key:
+                names[names.index(key)] = last
+    blocks = {block for _, block in latest.values()}
+    times = dict(
+        connection.execute(
+            select(BLOCK.c.number, BLOCK.c.timestamp).where(BLOCK.c.chain_id == chain_id, BLOCK.c.number.in_(blocks))
+        ).all()
+    )
+    result = []
+    for key in names:
+        value, block = latest[key]
         name = bytes.fromhex(str(key)[2:]).rstrip(b"\0").decode(errors="replace")
-        result.append(IndexedDocument(name, decoded["uri"], decoded["hash"], int(timestamp or 0),
-                                      bool(decoded.get("truncated", False))))  # fmt: skip
-    return sorted(result, key=lambda d: d.name)
+        result.append(IndexedDocument(name, value["uri"], value["hash"], int(times.get(block, 0)),
+                                      bool(value.get("truncated", False))))  # fmt: skip
+    return result
 
 
 @dataclass(frozen=True, slots=True)

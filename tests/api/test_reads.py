@@ -284,3 +284,34 @@ def test_a_reorg_below_finality_stops_the_apis_indexer_until_a_rebuild(
         assert ok(client.get("/assets", headers=headers)) == []
         again = ok(client.post("/investors", json={"investor_id": "KEPT", **body}, headers=headers), 201)
         assert ok(client.get(f"/assets?min_block={again['block_number']}", headers=headers)) == []  # following again
+
+
+def test_documents_and_wallet_state_as_of_a_block(seeded: Api, wallets: list[str]) -> None:
+    api = seeded
+    report = {"uri": "ipfs://hvt/report.pdf", "document_hash": "0x" + "cd" * 32, "reason": "annual report"}
+    first = ok(api.issuer.request("PUT", "/assets/HVT/documents/first", json=report))["block_number"]
+    second = ok(api.issuer.request("PUT", "/assets/HVT/documents/second", json=report))["block_number"]
+    removed = ok(api.issuer.delete("/assets/HVT/documents/first", params={"reason": "old"}))["block_number"]
+    frozen = ok(api.issuer.post("/assets/HVT/freeze", json={"wallet": wallets[0], "reason": "AML"}))["block_number"]
+
+    def names(query: str) -> list[str]:
+        return [d["name"] for d in ok(api.investor("HK-0001").get(f"/assets/HVT/documents{query}"))]
+
+    base = names(f"?block={first - 1}")
+    assert "first" not in base and names(f"?block={second}") == [*base, "first", "second"]  # the contract's order
+    assert names("") == [*base, "second"] and names(f"?block={removed}") == [*base, "second"]
+    got = ok(api.issuer.get(f"/assets/HVT/documents/first?block={second}"))
+    assert got["uri"] == report["uri"] and got["as_of_block"] == second and got["last_modified"]
+    refused(api.issuer.get(f"/assets/HVT/documents/second?block={first}"), 404, "document_not_found")
+    refused(api.issuer.get("/assets/HVT/documents/first"), 404, "document_not_found")
+    refused(api.issuer.get("/assets/HVT/documents?block=99999999"), 409, "block_not_indexed")
+    refused(api.issuer.get("/assets/NOPE/documents"), 404, "asset_not_found")
+
+    before = ok(api.issuer.get(f"/assets/HVT/wallets/{wallets[0]}?block={frozen - 1}"))
+    after = ok(api.investor("HK-0001").get(f"/assets/HVT/wallets/{wallets[0]}"))
+    assert not before["frozen"] and before["balance"] == "100" and before["investor_id"] == "HK-0001"
+    assert after["frozen"] and after["as_of_block"] >= frozen
+    nobody = ok(api.issuer.get(f"/assets/HVT/wallets/{wallets[5]}"))
+    assert (nobody["investor_id"], nobody["balance"], nobody["frozen"]) == (None, "0", False)
+    refused(api.issuer.get(f"/assets/HVT/wallets/{wallets[0]}?at=2026-02-30"), 422, "invalid_date")
+    refused(api.investor("HK-0001").get(f"/assets/HVT/wallets/{wallets[2]}"), 403, "forbidden_wallet")
