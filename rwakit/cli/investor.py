@@ -165,6 +165,7 @@ def kyc_expiring(
     from rwakit.units import country_alpha2, country_label
 
     with reported():
+        record_queries.check_within_days(within_days)
         engine, chain_id = caught_up(show_progress=not as_json)
         with queries.snapshot(engine) as connection:
             window = record_queries.kyc_expiring(connection, chain_id, within_days, offset=offset, limit=limit)

@@ -200,12 +200,17 @@ class KycWindow:
     records: list[queries.InvestorRecord]
 
 
-def kyc_expiring(connection: Connection, chain_id: int, within_days: int, *, offset: int, limit: int) -> KycWindow:
-    """Investors not revoked whose KYC lapses by now + `within_days` (lapsed ones too), soonest first, one page."""
+def check_within_days(within_days: int) -> int:
     if not 0 <= within_days <= MAX_WITHIN_DAYS:
         raise InvalidInput(
             f"within_days must be 0 to {MAX_WITHIN_DAYS}, not {within_days}", code="invalid_within_days"
         )
+    return within_days
+
+
+def kyc_expiring(connection: Connection, chain_id: int, within_days: int, *, offset: int, limit: int) -> KycWindow:
+    """Investors not revoked whose KYC lapses by now + `within_days` (lapsed ones too), soonest first, one page.
+    The API's route and the CLI bound `within_days` (check_within_days); the page bounds the answer."""
     when = queries.as_of(connection, chain_id)
     now = max(int(time.time()), when.timestamp or 0)  # never before the chain's own time
     until = now + within_days * queries.DAY
