@@ -153,7 +153,9 @@ class ReadModel:
     def _follow(self, indexer: Indexer) -> None:
         """Catch up, then again when a read asks (a kick) or every poll interval. Only with the index
         lock in hand: while another process holds it (it indexes this database) this one just retries
-        the lock each interval, and takes over when that process dies."""
+        the lock each interval, and takes over when that process dies. A reorg below finality ends the loop
+        and frees the lock (reads then refuse until the index is rebuilt: ``_rebuilt``); a database that
+        indexes another deployment is left alone (the lock untaken), and checked again each interval."""
         while not self._stop.is_set():
             try:
                 indexer.check_deployment()  # before the lock: another deployment's indexer may want it
