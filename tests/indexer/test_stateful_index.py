@@ -1,7 +1,8 @@
 """A property: under random issuance and transfers in two assets, controls (forced transfers, pauses,
-wallet and share freezes), registry changes (wallets added and removed, investors revoked and
+wallet and share freezes, recoveries of removed wallets), registry changes (wallets added and removed, investors revoked and
 reinstated), reorgs (evm_revert to a mark) and crashes between batches (a node that stops answering
-mid catch-up), the index always ends equal to the chain (verify) and to a rebuild from scratch: the
+mid catch-up), the index always ends equal to the chain (verify, and every wallet's freezes) and to a
+rebuild from scratch: the
 same current rows, the same history, and the same cap table of each asset as of every block.
 
 A step the chain refuses (a compliance rule, a frozen wallet, a revoked investor) sends nothing and
@@ -25,7 +26,7 @@ from web3.types import RPCEndpoint, RPCResponse
 from rwakit.chain.node import LocalNode
 from rwakit.chain.signer import Signer
 from rwakit.errors import ChainError, RwakitError
-from rwakit.indexer import queries, store
+from rwakit.indexer import queries, record_queries, store
 from rwakit.indexer.follower import Indexer, IndexerOptions
 from rwakit.indexer.projection import table
 from rwakit.indexer.store import ALL_TABLES
@@ -74,8 +75,9 @@ class IndexMachine(RuleBasedStateMachine):
         self.assets = [create_asset(platform, "PROP"), create_asset(platform, "PRO2", limits=False)]
         self.balances: dict[tuple[int, str], int] = {(a, w.address): 0 for a in range(2) for w in wallets}
         self.owner: dict[str, int | None] = {w.address: n if n < INVESTORS else None for n, w in enumerate(wallets)}
+        self.former: dict[str, int] = {}  # a removed wallet's investor, whose shares a recovery may move
         self.paused = False
-        self.mark: tuple[str, dict[tuple[int, str], int], dict[str, int | None], bool] | None = None
+        self.mark: tuple[str, dict[tuple[int, str], int], dict[str, int | None], dict[str, int], bool] | None = None
 
     def _rpc(self, method: str, *params: Any) -> Any:
         return self.provider.make_request(RPCEndpoint(method), list(params))["result"]
@@ -98,12 +100,27 @@ class IndexMachine(RuleBasedStateMachine):
             rebuilt = self._everything()
             for part in live:
                 assert live[part] == rebuilt[part], part
+            self._freezes_match_the_chain()
             indexed = {(r["asset"], r["wallet"]): r["amount"] for r in rows(self.engine, "index_balance", "wallet")}
             modelled = {(self.assets[a], w): amount for (a, w), amount in self.balances.items()}
             assert {k: a for k, a in modelled.items() if a or k in indexed} == indexed
         finally:
             self._rpc("evm_revert", self.snapshot)
             self.platform.txm.reset_nonce()
+
+    def _freezes_match_the_chain(self) -> None:
+        """Each wallet's frozen flag and frozen shares in each asset, index against chain (verify reads
+        balances and records, not freezes)."""
+        chain_id = self.platform.chain.chain_id
+        with queries.snapshot(self.engine) as connection:
+            for address in self.assets:
+                found = queries.asset(connection, chain_id, address)
+                when = queries.as_of(connection, chain_id)
+                token = self.platform.assets.token(address).functions
+                for signer in self.wallets:
+                    state = record_queries.wallet(connection, chain_id, found, signer.address, when)
+                    chain = (token.isFrozen(signer.address).call(), token.getFrozenTokens(signer.address).call())
+                    assert (state.frozen, state.frozen_amount) == chain, (address, signer.address)
 
     def _everything(self) -> dict[str, Any]:
         """The current rows (their hash), every history row, and each asset's cap table as of every block."""
@@ -194,6 +211,25 @@ class IndexMachine(RuleBasedStateMachine):
             return
         if self._sent(lambda: self.platform.registry.remove_wallet(address, investor_id=f"P-{investor}")):
             self.owner[address] = None
+            self.former[address] = investor
+
+    @rule(data=st.data(), asset=st.integers(0, 1))
+    def recover(self, data: st.DataObject, asset: int) -> None:
+        """A removed wallet's shares (and freezes) to another wallet of the investor it belonged to."""
+        lost = [w for w, n in self.former.items() if self.owner[w] is None and self.balances[(asset, w)]]
+        if not lost:
+            return
+        source = data.draw(st.sampled_from(sorted(lost)))
+        investor = self.former[source]
+        targets = sorted(w for w, n in self.owner.items() if n == investor)
+        if not targets:
+            return
+        target = data.draw(st.sampled_from(targets))
+        controls = self.platform.controls
+        if self._sent(lambda: controls.recover_wallet(self.assets[asset], source, target, f"P-{investor}",
+                                                      reason="lost")):  # fmt: skip
+            self.balances[(asset, target)] += self.balances[(asset, source)]
+            self.balances[(asset, source)] = 0
 
     @rule(investor=st.integers(0, INVESTORS - 1), revoked=st.booleans())
     def revoke(self, investor: int, revoked: bool) -> None:
@@ -218,13 +254,14 @@ class IndexMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.mark is None)
     @rule()
     def mark_chain(self) -> None:
-        self.mark = (self._rpc("evm_snapshot"), copy.copy(self.balances), copy.copy(self.owner), self.paused)
+        self.mark = (self._rpc("evm_snapshot"), copy.copy(self.balances), copy.copy(self.owner), copy.copy(self.former),
+                     self.paused)  # fmt: skip
 
     @precondition(lambda self: self.mark is not None)
     @rule()
     def reorg_to_mark(self) -> None:
         assert self.mark is not None
-        snapshot, self.balances, self.owner, self.paused = self.mark
+        snapshot, self.balances, self.owner, self.former, self.paused = self.mark
         self.mark = None
         self._rpc("evm_revert", snapshot)
         self.platform.txm.reset_nonce()
