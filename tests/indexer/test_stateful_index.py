@@ -1,9 +1,9 @@
 """A property: under random issuance and transfers in two assets, controls (forced transfers, pauses,
-wallet and share freezes, recoveries of removed wallets), registry changes (wallets added and removed, investors revoked and
-reinstated), reorgs (evm_revert to a mark) and crashes between batches (a node that stops answering
-mid catch-up), the index always ends equal to the chain (verify, and every wallet's freezes) and to a
-rebuild from scratch: the
-same current rows, the same history, and the same cap table of each asset as of every block.
+wallet and share freezes, recoveries of removed wallets), registry changes (wallets added and removed,
+investors revoked and reinstated), reorgs (evm_revert to a mark) and crashes between batches (a node
+that stops answering mid catch-up), the index always ends equal to the chain (verify, and every
+wallet's freezes) and to a rebuild from scratch: the same current rows, the same history, and the
+same cap table of each asset as of every block.
 
 A step the chain refuses (a compliance rule, a frozen wallet, a revoked investor) sends nothing and
 changes nothing in the model: the property is about the index, not the rules."""
