@@ -13,6 +13,7 @@ Status codes, by class of rwakit error:
 | a contract error named in ``REVERTS`` (e.g. AssetUnknownDocument) | its own status and code |
 | IndexNotReady (a block or date the index has not reached: ``block_not_indexed``, ``date_before_index``) | 409 |
 | ChainUnavailable, DeploymentMissing, DatabaseUnavailable, IndexBehind (``index_behind``, ``index_empty``) | 503 |
+| IndexBehind's two the operator must act on: ``index_reorg_beyond_finality``, ``index_other_deployment`` | 503 |
 | other chain errors (node refused a transaction), a receipt that does not come | 502, 504 |
 """
 
@@ -166,7 +167,8 @@ ERROR_STATUSES: dict[int, str] = {
     "the fields; `invalid_utf8`, `json_too_deep`",
     502: "`chain_error`: the chain's node returned an error",
     503: "`chain_unavailable`, `database_unavailable`, `deployment_missing`, `index_behind` (the index did not reach "
-    "the block a read waits for in time), `index_empty`: retry later",
+    "the block a read waits for in time), `index_empty`: retry later; `index_reorg_beyond_finality` (run `rwakit "
+    "index --rebuild`), `index_other_deployment` (the database indexes another deployment): the operator acts",
     504: "`tx_pending`: a transaction was sent and its receipt did not come in time",
 }
 

@@ -8,6 +8,10 @@ client reads its own writes by default, and another client's by passing the bloc
 answered with. The wait wakes the indexer at once instead of sleeping a poll interval, and is
 bounded (``api_read_wait_seconds``): past it the read answers 503 ``index_behind``; a ``min_block``
 beyond the chain's head answers 409 ``block_not_mined`` at once.
+
+A reorg below finality (``reorg_beyond_finality``) stops the API's indexer and frees the index lock, so
+that `rwakit index --rebuild` can take it; until the index is back on the node's chain every read
+answers 503 ``index_reorg_beyond_finality`` rather than a register that chain no longer has.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from rwakit.api.answers import Answers
 from rwakit.chain.transactions import TxJournal, TxRecord
 from rwakit.config import Settings
 from rwakit.errors import RwakitError
+from rwakit.indexer.follower import OtherDeployment, ReorgBeyondFinality
 from rwakit.indexer.queries import IndexBehind, IndexNotReady
 
 if TYPE_CHECKING:
@@ -94,6 +99,8 @@ class ReadModel:
         self._written = 0
         self._writes = 0  # transactions mined so far: a new one may sit at the height of a replaced block
         self._checked = 0  # the writes a read has seen indexed on the node's chain
+        self._halted: RwakitError | None = None  # a reorg below finality stopped the indexer: reads refuse
+        self._deployment_known = False  # the index has recorded this deployment (not another's)
 
     def written(self, block: int) -> None:
         """A transaction of this process was mined in `block`: later reads wait for the index to reach it."""
@@ -112,17 +119,23 @@ class ReadModel:
             if self._indexer is not None:
                 return self._indexer
             self._written = self._writes = self._checked = 0  # an earlier run's writes are indexed or dropped
+            self._halted = None
+            self._deployment_known = False
             self.answers.clear()
             options = IndexerOptions.from_settings(self.settings)
             indexer = Indexer(platform.chain.w3, self.engine, platform.deployment, options)
             self._indexer = indexer
-            if self.settings.api_indexer:
-                self._stop.clear()
-                self._thread = threading.Thread(
-                    target=self._follow, args=(indexer,), name="rwakit-api-indexer", daemon=True
-                )
-                self._thread.start()
+            self._spawn(indexer)
             return indexer
+
+    def _spawn(self, indexer: Indexer) -> None:
+        """Run the follow loop in a thread (called with ``_lock`` held), unless ``api_indexer`` is off."""
+        if self.settings.api_indexer:
+            self._stop.clear()
+            self._thread = threading.Thread(
+                target=self._follow, args=(indexer,), name="rwakit-api-indexer", daemon=True
+            )
+            self._thread.start()
 
     def stop(self) -> None:
         with self._lock:
@@ -140,11 +153,23 @@ class ReadModel:
     def _follow(self, indexer: Indexer) -> None:
         """Catch up, then again when a read asks (a kick) or every poll interval. Only with the index
         lock in hand: while another process holds it (it indexes this database) this one just retries
-        the lock each interval, and takes over when that process dies."""
+        the lock each interval, and takes over when that process dies. A reorg below finality ends the loop
+        and frees the lock (reads then refuse until the index is rebuilt: ``_rebuilt``); a database that
+        indexes another deployment is left alone (the lock untaken), and checked again each interval."""
         while not self._stop.is_set():
             try:
+                indexer.check_deployment()  # before the lock: another deployment's indexer may want it
                 if indexer.lock.try_acquire():
                     indexer.catch_up()
+            except OtherDeployment as exc:  # reads refuse it too (ready); retried should the index be rebuilt
+                log.error("indexer: %s", exc.message)
+                indexer.close()
+            except ReorgBeyondFinality as exc:  # retrying cannot help: free the lock for `rwakit index --rebuild`
+                log.error("indexer stopped: %s", exc.message)
+                with self._lock:
+                    self._halted = exc
+                indexer.close()
+                return
             except Exception as exc:  # a node or database hiccup: logged, retried at the next poll
                 log.warning("indexer: %s", exc.message if isinstance(exc, RwakitError) else exc)
             self._kick.wait(self.settings.index_poll_interval)
@@ -161,7 +186,11 @@ class ReadModel:
 
         indexer = self.start(platform)
         with self._lock:
-            written, writes, checked = self._written, self._writes, self._checked
+            written, writes, checked, halted = self._written, self._writes, self._checked, self._halted
+        if not self._deployment_known:
+            self._deployment_known = indexer.check_deployment()  # 503 index_other_deployment
+        if halted is not None:
+            self._rebuilt(platform, indexer, halted)
         target = max(min_block or 0, written, platform.deployment.block_number)
         cursor = read_cursor(self.engine, indexer.chain_id)
         if cursor is not None and cursor.number >= target and writes == checked:
@@ -188,6 +217,8 @@ class ReadModel:
                     indexed_block=cursor.number if cursor else None,
                     min_block=target,
                 )  # fmt: skip
+            if self._halted is not None:  # the indexer met a reorg below finality while this read waited
+                self._rebuilt(platform, indexer, self._halted)
             self._kick.set()
             if cursor is not None and cursor.number >= target:
                 time.sleep(min(POLL, remaining))  # on a replaced block: the indexer rolls back and reads again
@@ -196,6 +227,24 @@ class ReadModel:
             cursor = read_cursor(self.engine, indexer.chain_id)
         with self._lock:
             self._checked = max(self._checked, writes)
+
+    def _rebuilt(self, platform: Platform, indexer: Indexer, halted: RwakitError) -> None:
+        """After a reorg below finality: refuse (503) until the index is back on the node's chain (rebuilt,
+        or being rebuilt: no cursor yet), then follow again."""
+        from rwakit.indexer.store import read_cursor
+
+        cursor = read_cursor(self.engine, indexer.chain_id)
+        if cursor is not None and not _on_node_chain(platform.chain.w3, cursor.number, cursor.hash):
+            raise IndexBehind(
+                f"{halted.message}. Until then reads are refused: the index holds blocks the chain no longer has",
+                code="index_reorg_beyond_finality",
+                indexed_block=cursor.number,
+                **halted.details,
+            )
+        with self._lock:
+            if self._halted is halted and self._indexer is indexer:
+                self._halted = None
+                self._spawn(indexer)
 
 
 def _on_node_chain(w3: Web3, number: int, block_hash: str) -> bool:

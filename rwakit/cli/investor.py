@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from rwakit.cli.asset import AtOption, BlockOption
 from rwakit.cli.common import (
     InvestorClassName,
     JsonOption,
@@ -15,11 +16,14 @@ from rwakit.cli.common import (
     echo_json,
     one_proposal,
     platform,
+    print_table,
     progress_bar,
     read_csv,
     reported,
+    rich_table,
     stopped_after,
 )
+from rwakit.cli.indexed import caught_up, parse_date
 from rwakit.config import get_settings
 from rwakit.errors import InvalidInput, NotFound
 
@@ -117,17 +121,80 @@ def revoke(investor_id: str) -> None:
 
 
 @app.command("show")
-def show(investor_id: str) -> None:
-    """Show an investor's on-chain record."""
-    from rwakit.units import country_label
+def show(investor_id: str, block: BlockOption = None, at: AtOption = None, as_json: JsonOption = False) -> None:
+    """Show an investor's registry record from the index: now, as of a block or a date."""
+    from rwakit.indexer import queries, record_queries
+    from rwakit.registry.models import InvestorClass
+    from rwakit.units import country_alpha2, country_label
 
     with reported():
-        found = platform().registry.get(investor_id)
+        day = parse_date(at)
+        engine, chain_id = caught_up(show_progress=not as_json)
+        with queries.snapshot(engine) as connection:
+            when = queries.as_of(connection, chain_id, block=block, at=day)
+            found = record_queries.investor(connection, chain_id, investor_id, when)
+    r = found.record
+    data = {
+        "investor_id": r.investor_id, "number": r.number, "wallets": found.wallets,
+        "country": country_alpha2(r.country), "country_code": r.country,
+        "investor_class": InvestorClass(r.investor_class).name.lower(),
+        "kyc_expiry": _day_time(r.kyc_expiry), "revoked": r.revoked, "verified": found.verified,
+        "as_of_block": when.block_number,
+    }  # fmt: skip
+    if as_json:
+        echo_json(data)
+        return
     typer.echo(
-        f"{found.investor_id}: country {country_label(found.country)}, {found.investor_class.name.lower()}, "
-        f"KYC until {found.kyc_expiry:%Y-%m-%d %H:%M} UTC, {'revoked' if found.revoked else 'active'}, "
-        f"{'verified' if found.verified else 'NOT verified'}\n  wallets: {', '.join(found.wallets)}"
+        f"{r.investor_id}: country {country_label(r.country)}, {data['investor_class']}, "
+        f"KYC until {data['kyc_expiry']} UTC, {'revoked' if r.revoked else 'active'}, "
+        f"{'verified' if found.verified else 'NOT verified'} (as of block {when.block_number})\n"
+        f"  wallets: {', '.join(found.wallets)}"
     )
+
+
+@app.command("kyc-expiring")
+def kyc_expiring(
+    within_days: Annotated[int, typer.Option(help="Days from now (0 to 3660)")] = 30,
+    offset: Annotated[int, typer.Option(min=0, help="Investors to skip")] = 0,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="At most this many investors")] = 1000,
+    as_json: JsonOption = False,
+) -> None:
+    """Investors (not revoked) whose KYC lapses within N days, soonest first, lapsed ones marked; from the index."""
+    from rwakit.indexer import queries, record_queries
+    from rwakit.registry.models import InvestorClass
+    from rwakit.units import country_alpha2, country_label
+
+    with reported():
+        record_queries.check_within_days(within_days)
+        engine, chain_id = caught_up(show_progress=not as_json)
+        with queries.snapshot(engine) as connection:
+            window = record_queries.kyc_expiring(connection, chain_id, within_days, offset=offset, limit=limit)
+    rows = [
+        {"investor_id": r.investor_id, "country": country_alpha2(r.country), "country_code": r.country,
+         "investor_class": InvestorClass(r.investor_class).name.lower(), "kyc_expiry": _day_time(r.kyc_expiry),
+         "expired": r.kyc_expiry <= window.now}
+        for r in window.records
+    ]  # fmt: skip
+    if as_json:
+        echo_json({"as_of_block": window.when.block_number, "now": _day_time(window.now),
+                   "until": _day_time(window.until), "offset": offset, "limit": limit, "investors": rows})  # fmt: skip
+        return
+    title = f"KYC lapsing by {_day_time(window.until)} UTC (as of block {window.when.block_number})"
+    made = rich_table("investor", "country", "class", "KYC expiry (UTC)", "status", title=title)
+    for r in window.records:
+        made.add_row(r.investor_id, country_label(r.country), InvestorClass(r.investor_class).name.lower(),
+                     _day_time(r.kyc_expiry), "EXPIRED" if r.kyc_expiry <= window.now else "")  # fmt: skip
+    print_table(made)
+    if not rows:
+        typer.echo("no investor's KYC lapses in that window")
+
+
+def _day_time(seconds: int) -> str:
+    """Unix seconds as YYYY-MM-DD HH:MM (UTC); far-future expiries beyond year 9999 as the raw number."""
+    try:
+        return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d %H:%M")
+    except (OverflowError, ValueError, OSError):
+        return str(seconds)
 
 
 @app.command("add-wallet")

@@ -8,7 +8,9 @@ from typing import Annotated
 
 import typer
 
-from rwakit.cli.common import OnOff, platform, reported, send
+from rwakit.cli.asset import AtOption, BlockOption
+from rwakit.cli.common import JsonOption, OnOff, echo_json, reported, send
+from rwakit.cli.indexed import caught_up, parse_date
 
 app = typer.Typer(no_args_is_help=True, help="Show and set an asset's compliance rules.")
 
@@ -23,11 +25,33 @@ class AdmittedClass(StrEnum):
 
 
 @app.command("show")
-def show(asset: str) -> None:
-    """Print the asset's rules."""
+def show(asset: str, block: BlockOption = None, at: AtOption = None, as_json: JsonOption = False) -> None:
+    """Print the asset's rules and holder count from the index: now, as of a block or a date."""
+    from dataclasses import asdict
+
+    from rwakit.indexer import queries, record_queries
+    from rwakit.registry import InvestorClass
+
     with reported():
-        rules = platform().compliance.rules(asset)
-    for name, value in vars(rules).items():
+        day = parse_date(at)
+        engine, chain_id = caught_up(show_progress=not as_json)
+        with queries.snapshot(engine) as connection:
+            found = queries.asset(connection, chain_id, asset)
+            when = queries.as_of(connection, chain_id, block=block, at=day)
+            rules = record_queries.rules(connection, chain_id, found, when)
+    shown = {
+        **asdict(rules),
+        "allowed_classes": [c.name.lower() for c in InvestorClass if rules.allowed_classes >> c & 1],
+        "minimum_lot": found.display(rules.minimum_lot),
+        "max_balance": found.display(rules.max_balance) if rules.max_balance else None,
+        "max_holders": rules.max_holders or None,
+        "lockup_until": rules.lockup_until or None,
+        "as_of_block": when.block_number,
+    }
+    if as_json:
+        echo_json(shown)
+        return
+    for name, value in shown.items():
         typer.echo(f"{name:<20} {value}")
 
 

@@ -41,6 +41,7 @@ from rwakit.indexer.fund_projection import FundAtCreation
 from rwakit.indexer.lock import IndexLock, index_lock
 from rwakit.indexer.logs import Header, LogRange, LogRangeTooLarge, get_logs, header, headers
 from rwakit.indexer.projection import AssetAtCreation, table
+from rwakit.indexer.queries import IndexBehind
 
 log = logging.getLogger(__name__)
 RULES = "(bool,bool,bool,uint8,uint40,uint80,uint96)"
@@ -53,6 +54,13 @@ class ReorgBeyondFinality(RwakitError):
     """A block the node called final was replaced: the index cannot roll back that far safely."""
 
     code = "reorg_beyond_finality"
+
+
+class OtherDeployment(IndexBehind):
+    """The database's index of this chain belongs to another deployment (another registry): the rows and
+    the lock are the chain's, so two deployments cannot share one database."""
+
+    code = "index_other_deployment"
 
 
 class ChainMoved(ChainError):
@@ -109,8 +117,30 @@ class Indexer:
 
     # -- the lock -------------------------------------------------------------------------------
 
+    def check_deployment(self) -> bool:
+        """Refuse (OtherDeployment) a database whose index of this chain another deployment wrote: its first
+        batch records the deployment's registry (an `index_contract` row), which must be this one's. True
+        once that row names this deployment, False while the index of this chain is empty."""
+        contracts = table("index_contract")
+        query = select(contracts.c.address).where(
+            contracts.c.chain_id == self.chain_id, contracts.c.kind == "registry"
+        )  # fmt: skip
+        with self.engine.connect() as connection:
+            recorded = connection.execute(query).scalar()
+        if recorded is not None and recorded != self._platform[0]:
+            raise OtherDeployment(
+                f"This database indexes the deployment whose registry is {recorded} on chain {self.chain_id}; this "
+                f"deployment's registry is {self._platform[0]}. Give each deployment its own database "
+                "(RWAKIT_DATABASE_URL), or run `rwakit index --rebuild` to index this deployment instead of the other",
+                indexed_registry=recorded,
+                registry=self._platform[0],
+            )
+        return recorded is not None
+
     def acquire(self, *, timeout: float | None = None) -> bool:
-        """Wait for the database's index lock (another indexer may hold it) until `timeout` seconds."""
+        """Wait for the database's index lock (another indexer may hold it) until `timeout` seconds; refuse
+        at once a database another deployment indexes (its indexer would hold the lock forever)."""
+        self.check_deployment()
         deadline = None if timeout is None else time.monotonic() + timeout
         while not self.lock.try_acquire():
             if self._stop.is_set() or (deadline is not None and time.monotonic() >= deadline):
@@ -194,6 +224,7 @@ class Indexer:
         """Index up to the node's current head; if another indexer holds the lock, wait until it
         has got there instead (or until it dies and this one can take over). `progress` as catch_up's,
         when this one indexes."""
+        self.check_deployment()
         head = self.w3.eth.block_number
         while not self.lock.try_acquire():
             reached = self.indexed_block()
@@ -233,7 +264,7 @@ class Indexer:
             try:
                 self.catch_up()
                 self.last_error = None
-            except ReorgBeyondFinality:
+            except (ReorgBeyondFinality, OtherDeployment):
                 raise
             except RwakitError as exc:
                 if exc.code == "indexer_stopped":
@@ -246,7 +277,7 @@ class Indexer:
     def _follow(self) -> None:
         try:
             self.follow()
-        except ReorgBeyondFinality as exc:  # the thread ends: `last_error` tells why, the lock is free
+        except (ReorgBeyondFinality, OtherDeployment) as exc:  # the thread ends: `last_error` says why; lock freed
             self._failed(exc)
         finally:
             with self._mutex:

@@ -155,8 +155,24 @@ class Projection:
     def _on_ForcedTransfer(self, event: Event, *_: Any) -> None:
         self._mark_forced(event)
 
-    def _on_RecoverySuccess(self, event: Event, *_: Any) -> None:
+    def _on_RecoverySuccess(self, event: Event, lost: str, new: str, *_: Any) -> None:
         self._mark_forced(event)
+        if self._frozen(event.contract, lost):  # the asset moves the flag without an AddressFrozen event
+            self._set(event, "frozen", lost, False)
+            self._set(event, "frozen", new, True)
+
+    def _frozen(self, asset: str, wallet: str) -> bool:
+        """The wallet's frozen flag as this batch left it so far, else as the index has it."""
+        row = self.settings.get((asset, "frozen", wallet))
+        if row is None:
+            setting = table("index_setting")
+            assert self.funds.connection is not None, "load() gives the batch its connection"
+            value = self.funds.connection.execute(
+                select(setting.c.value).where(setting.c.chain_id == self.chain_id, setting.c.contract == asset,
+                                              setting.c.name == "frozen", setting.c.key == wallet)
+            ).scalar()  # fmt: skip
+            return value is not None and json.loads(value) is True
+        return json.loads(row["value"]) is True
 
     def _set(self, event: Event, name: str, key: str, value: Any) -> None:
         state = {"contract": event.contract, "name": name, "key": key, "value": _json(value)}

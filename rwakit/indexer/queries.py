@@ -480,12 +480,17 @@ def investor_wallets(connection: Connection, chain_id: int, investor_id: str, bl
     return sorted(str(w) for w in connection.execute(query).scalars())
 
 
-def kyc_expiring(connection: Connection, chain_id: int, until: int) -> list[InvestorRecord]:
-    """Investors not revoked whose KYC expires at or before `until` (unix seconds; lapsed ones too), soonest first."""
+def kyc_expiring(
+    connection: Connection, chain_id: int, until: int, *, offset: int = 0, limit: int = MAX_PAGE
+) -> list[InvestorRecord]:
+    """Investors not revoked whose KYC expires at or before `until` (unix seconds; lapsed ones too), soonest
+    first, one page."""
     query = (
         select(*(INVESTOR.c[c] for c in _INVESTOR_COLUMNS))
         .where(INVESTOR.c.chain_id == chain_id, INVESTOR.c.revoked == false(), INVESTOR.c.kyc_expiry <= until)
         .order_by(INVESTOR.c.kyc_expiry, INVESTOR.c.investor_id)
+        .offset(offset)
+        .limit(min(limit, MAX_PAGE))
     )
     return [InvestorRecord(*row) for row in connection.execute(query)]
 

@@ -64,6 +64,7 @@ def test_each_rule_is_set_and_read_back(market: Api) -> None:
         "asset": "HVT", "asset_address": rules["asset_address"], "paused": False, "allow_list_enabled": False,
         "allowed_countries": [], "blocked_countries": [], "allowed_classes": [], "lockup_until": None,
         "minimum_lot": "0", "investor_limits": True, "max_holders": None, "holders": 1, "max_balance": None,
+        "as_of_block": rules["as_of_block"],
     }  # fmt: skip
     assert ok(api.investor("HK-0001").get("/assets/HVT/rules"))["asset"] == "HVT"  # any key reads the rules
 
@@ -213,3 +214,23 @@ def test_only_compliance_and_admin_keys_set_rules(api: Api, wallets: list[str]) 
     assert ok(api.admin.request("PUT", "/assets/HVT/rules/minimum-lot", json={"amount": "3"}))["minimum_lot"] == "3"
     assert ok(api.compliance.request("PUT", "/assets/HVT/rules/minimum-lot", json={"amount": "2"}))["tx_hashes"]
     assert ok(api.compliance.get("/assets/HVT/rules"))["minimum_lot"] == "2"
+
+
+def test_rules_are_read_from_the_index_as_of_a_block(market: Api) -> None:
+    """A GET answers from the index (as_of_block, ?block=, ?at=) what a PUT read back from the chain."""
+    officer = market.compliance
+    put = officer.request
+    first = ok(put("PUT", "/assets/HVT/rules/blocked-countries", json={"countries": ["KP"]}))["block_number"]
+    changed = ok(put("PUT", "/assets/HVT/rules/max-holders", json={"max_holders": 5}))
+    chain = {k: v for k, v in changed.items() if k not in ("tx_hashes", "block_number", "as_of_block")}
+    indexed = ok(officer.get(f"/assets/HVT/rules?min_block={changed['block_number']}"))
+    assert indexed["as_of_block"] >= changed["block_number"]
+    assert indexed == {**chain, "as_of_block": indexed["as_of_block"]}
+    before = ok(officer.get(f"/assets/HVT/rules?block={first - 1}"))
+    assert before["blocked_countries"] == [] and before["max_holders"] is None and before["holders"] == 1
+    at_first = ok(officer.get(f"/assets/HVT/rules?block={first}"))
+    assert at_first["blocked_countries"] == ["KP"] and at_first["max_holders"] is None
+    refused(officer.get("/assets/HVT/rules?block=99999999"), 409, "block_not_indexed")
+    refused(officer.get("/assets/HVT/rules?at=2026-13-01"), 422, "invalid_date")
+    refused(officer.get("/assets/NOPE/rules"), 404, "asset_not_found")
+    refused(market.anonymous.get("/assets/HVT/rules"), 401, "unauthorized")

@@ -24,9 +24,40 @@ def test_register_and_get_an_investor_with_their_kyc_reference(api: Api, wallets
         created["kyc_reference"] == "KYC-42" and created["kyc_provider"] == "Acme KYC" and created["name"] == "Mei Chan"
     )
     assert isinstance(created["block_number"], int)  # the registration's block: a read's min_block
-    read = {**created, "block_number": None}  # a read names no write
-    assert ok(api.registrar.get("/investors/HK-0001")) == read
+    got = ok(api.registrar.get("/investors/HK-0001"))  # from the index: it names the block it is as of
+    assert got["as_of_block"] >= created["block_number"]
+    read = {**created, "block_number": None, "as_of_block": got["as_of_block"]}  # a read names no write
+    assert got == read
     assert ok(api.investor("HK-0001").get("/investors/HK-0001")) == read
+
+
+def test_an_investor_as_of_a_block(api: Api, wallets: list[str]) -> None:
+    """The registry record, wallets (in the registry's order) and verified flag as of past blocks; the
+    profile is the database's now."""
+    registered = api.register("HK-0001", wallets[0], wallets[1], wallets[2], name="Mei Chan")["block_number"]
+    moved = ok(api.registrar.patch("/investors/HK-0001", json={"country": "SG"}))["block_number"]
+    removed = ok(api.registrar.delete(f"/investors/HK-0001/wallets/{wallets[0]}"))
+    assert removed["wallets"] == [wallets[2], wallets[1]]  # the registry swaps the last wallet in
+    revoked = ok(api.registrar.post("/investors/HK-0001/revoke"))["block_number"]
+    now = ok(api.registrar.get(f"/investors/HK-0001?min_block={revoked}"))
+    assert now["wallets"] == removed["wallets"] and now["revoked"] and not now["verified"]
+    before = ok(api.registrar.get(f"/investors/HK-0001?block={moved - 1}"))
+    assert before["as_of_block"] == registered and before["country"] == "HK" and before["verified"]
+    assert before["wallets"] == [wallets[0], wallets[1], wallets[2]] and before["name"] == "Mei Chan"
+    at_move = ok(api.registrar.get(f"/investors/HK-0001?block={moved}"))
+    assert at_move["country"] == "SG" and not at_move["revoked"]
+    assert ok(api.registrar.get(f"/investors/HK-0001?block={revoked - 1}"))["wallets"] == removed["wallets"]
+
+
+def test_hostile_investor_reads(api: Api, wallets: list[str]) -> None:
+    registered = api.register("HK-0001", wallets[0])["block_number"]
+    refused(api.registrar.get(f"/investors/HK-0001?block={registered - 1}"), 404, "investor_not_found")
+    refused(api.registrar.get("/investors/HK-0001?block=99999999"), 409, "block_not_indexed")
+    refused(api.registrar.get("/investors/HK-0001?block=-1"), 422, "invalid_request")
+    refused(api.registrar.get("/investors/HK-0001?at=2026-02-30"), 422, "invalid_date")
+    refused(api.registrar.get("/investors/HK-0001?block=1&at=2026-01-01"), 422, "block_and_date")
+    refused(api.registrar.get("/investors/HK-0001?min_block=99999999"), 409, "block_not_mined")
+    refused(api.investor("OTHER").get("/investors/HK-0001"), 403, "forbidden_investor")
 
 
 def test_kyc_expiry_as_a_date_or_an_aware_datetime(api: Api, wallets: list[str]) -> None:

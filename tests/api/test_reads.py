@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +21,7 @@ from sqlalchemy.engine import Engine
 
 from rwakit.api import create_app
 from rwakit.api.schemas.assets import AssetDetail, CapTablePublic
+from rwakit.chain.node import LocalNode
 from rwakit.config import Settings
 from rwakit.platform import Platform
 from tests.api.conftest import Api, TestClient, iso, ok, refused
@@ -199,6 +204,11 @@ def test_kyc_expiring_within_days(api: Api, wallets: list[str]) -> None:
     assert ok(api.compliance.get("/investors/kyc/expiring?within_days=0"))["investors"] == []
     refused(api.compliance.get("/investors/kyc/expiring?within_days=-1"), 422, "invalid_request")
     refused(api.compliance.get("/investors/kyc/expiring?within_days=99999999"), 422, "invalid_request")
+    refused(api.compliance.get("/investors/kyc/expiring?within_days=36500"), 422, "invalid_request")  # ten years most
+    refused(api.compliance.get("/investors/kyc/expiring?limit=0"), 422, "invalid_request")
+    refused(api.compliance.get("/investors/kyc/expiring?limit=1001"), 422, "invalid_request")
+    page = ok(api.compliance.get("/investors/kyc/expiring?within_days=3660&offset=1&limit=1"))
+    assert [i["investor_id"] for i in page["investors"]] == ["LATER"] and (page["offset"], page["limit"]) == (1, 1)
     refused(api.investor("SOON").get("/investors/kyc/expiring"), 403, "forbidden")
     api.register("kyc", wallets[2])  # an investor id the route's path cannot shadow
     assert ok(api.registrar.get("/investors/kyc"))["investor_id"] == "kyc"
@@ -224,3 +234,84 @@ def test_a_replica_that_does_not_index_answers_index_behind(
         assert ok(client.get(f"/assets?min_block={block - 1}", headers={"Authorization": f"Bearer {key}"})) == []
     body = refused(response, 503, "index_behind")
     assert "rwakit index --follow" in body["message"] and body["min_block"] == block
+
+
+def test_a_reorg_below_finality_stops_the_apis_indexer_until_a_rebuild(
+    api: Api, api_settings: Settings, api_platform: Platform, db_engine: Engine, wallets: list[str],
+    anvil: LocalNode, tmp_path: Path,
+) -> None:  # fmt: skip
+    """A reorg deeper than finality (1 confirmation here): the API's indexer stops and frees the lock, reads
+    answer 503 index_reorg_beyond_finality, `rwakit index --rebuild` (another process) gets the lock at once,
+    and the API then reads and follows again."""
+    w3 = api_platform.chain.w3
+    ok(api.issuer.get(f"/assets?min_block={w3.eth.block_number}"))
+    api.client.app.state.runtime.reads.stop()  # type: ignore[attr-defined]
+    settings = api_settings.model_copy(
+        update={"index_confirmations": 1, "index_use_finalized_tag": False, "index_poll_interval": 0.1}
+    )
+    own = Platform.open(api_platform.chain, api_platform.deployment)
+    headers = {"Authorization": f"Bearer {api.key('registrar')}"}
+    body = {"wallets": [wallets[0]], "country": "HK", "investor_class": "professional",
+            "kyc_expiry": iso(api.now() + 365 * 86_400)}  # fmt: skip
+    with TestClient(create_app(settings, platform=own, engine=db_engine)) as client:
+        snapshot = w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+        block = ok(client.post("/investors", json={"investor_id": "GONE", **body}, headers=headers), 201)
+        w3.provider.make_request("anvil_mine", ["0x3"])  # type: ignore[arg-type]
+        assert ok(client.get(f"/investors/GONE?min_block={block['block_number'] + 3}", headers=headers))
+        w3.provider.make_request("evm_revert", [snapshot])  # type: ignore[arg-type]
+        own.txm.reset_nonce()
+        w3.provider.make_request("anvil_mine", ["0x6"])  # type: ignore[arg-type]
+
+        deadline = time.monotonic() + 20
+        while (response := client.get("/assets", headers=headers)).status_code == 200:
+            assert time.monotonic() < deadline, "the API's indexer never saw the reorg"
+            time.sleep(0.05)
+        refusal = refused(response, 503, "index_reorg_beyond_finality")
+        assert "rwakit index --rebuild" in refusal["message"]
+        refused(client.get("/assets/HVT/cap-table", headers=headers), 503, "index_reorg_beyond_finality")
+
+        data = tmp_path / "data"
+        api_platform.deployment.save(data / "deployment.json")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("RWAKIT_")} | {
+            "RWAKIT_DATA_DIR": str(data), "RWAKIT_RPC_URL": anvil.url,
+            "RWAKIT_DATABASE_URL": db_engine.url.render_as_string(hide_password=False),
+        }  # fmt: skip
+        rebuilt = subprocess.run([sys.executable, "-m", "rwakit.cli", "index", "--rebuild", "--no-progress"],
+                                 env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)  # fmt: skip
+        assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
+        assert "waiting" not in rebuilt.stderr  # the API had freed the lock
+
+        assert ok(client.get("/assets", headers=headers)) == []
+        again = ok(client.post("/investors", json={"investor_id": "KEPT", **body}, headers=headers), 201)
+        assert ok(client.get(f"/assets?min_block={again['block_number']}", headers=headers)) == []  # following again
+
+
+def test_documents_and_wallet_state_as_of_a_block(seeded: Api, wallets: list[str]) -> None:
+    api = seeded
+    report = {"uri": "ipfs://hvt/report.pdf", "document_hash": "0x" + "cd" * 32, "reason": "annual report"}
+    first = ok(api.issuer.request("PUT", "/assets/HVT/documents/first", json=report))["block_number"]
+    second = ok(api.issuer.request("PUT", "/assets/HVT/documents/second", json=report))["block_number"]
+    removed = ok(api.issuer.delete("/assets/HVT/documents/first", params={"reason": "old"}))["block_number"]
+    frozen = ok(api.issuer.post("/assets/HVT/freeze", json={"wallet": wallets[0], "reason": "AML"}))["block_number"]
+
+    def names(query: str) -> list[str]:
+        return [d["name"] for d in ok(api.investor("HK-0001").get(f"/assets/HVT/documents{query}"))]
+
+    base = names(f"?block={first - 1}")
+    assert "first" not in base and names(f"?block={second}") == [*base, "first", "second"]  # the contract's order
+    assert names("") == [*base, "second"] and names(f"?block={removed}") == [*base, "second"]
+    got = ok(api.issuer.get(f"/assets/HVT/documents/first?block={second}"))
+    assert got["uri"] == report["uri"] and got["as_of_block"] == second and got["last_modified"]
+    refused(api.issuer.get(f"/assets/HVT/documents/second?block={first}"), 404, "document_not_found")
+    refused(api.issuer.get("/assets/HVT/documents/first"), 404, "document_not_found")
+    refused(api.issuer.get("/assets/HVT/documents?block=99999999"), 409, "block_not_indexed")
+    refused(api.issuer.get("/assets/NOPE/documents"), 404, "asset_not_found")
+
+    before = ok(api.issuer.get(f"/assets/HVT/wallets/{wallets[0]}?block={frozen - 1}"))
+    after = ok(api.investor("HK-0001").get(f"/assets/HVT/wallets/{wallets[0]}"))
+    assert not before["frozen"] and before["balance"] == "100" and before["investor_id"] == "HK-0001"
+    assert after["frozen"] and after["as_of_block"] >= frozen
+    nobody = ok(api.issuer.get(f"/assets/HVT/wallets/{wallets[5]}"))
+    assert (nobody["investor_id"], nobody["balance"], nobody["frozen"]) == (None, "0", False)
+    refused(api.issuer.get(f"/assets/HVT/wallets/{wallets[0]}?at=2026-02-30"), 422, "invalid_date")
+    refused(api.investor("HK-0001").get(f"/assets/HVT/wallets/{wallets[2]}"), 403, "forbidden_wallet")

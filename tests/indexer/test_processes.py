@@ -1,6 +1,6 @@
 """`rwakit index` as processes: a kill -9 mid-way loses and duplicates nothing; one indexer per
-database, and another takes over when it dies; --rebuild gives the same content; verify reports
-a planted difference."""
+database, and another takes over when it dies (an API process too); --rebuild gives the same content;
+verify reports a planted difference."""
 
 from __future__ import annotations
 
@@ -17,10 +17,11 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
-from rwakit.chain.node import LocalNode
+from rwakit.api.reads import ReadModel
+from rwakit.chain.node import LocalNode, free_port
 from rwakit.chain.signer import Signer
 from rwakit.cli import app
-from rwakit.config import get_settings
+from rwakit.config import Settings, get_settings
 from rwakit.indexer import store
 from rwakit.indexer.follower import Indexer
 from rwakit.indexer.lock import index_lock
@@ -187,3 +188,43 @@ def test_index_without_a_deployment_says_to_deploy(
         get_settings.cache_clear()
     assert result.exit_code == 1
     assert "error [deployment_missing]" in result.output and "rwakit deploy" in result.output
+
+
+def test_an_api_killed_mid_follow_hands_the_index_to_another_api(
+    platform: Platform, signers: list[Signer], env: dict[str, str], engine: Engine, tmp_path: Path
+) -> None:
+    """Two API processes on one database: `rwakit serve` indexes (it holds the lock), another API's
+    ReadModel waits for the lock; kill -9 the first and the second takes over and indexes new blocks."""
+    asset = _history(platform, signers, issues=2, gap=1)
+    port, log = free_port(), tmp_path / "serve.log"
+    with open(log, "wb") as out:
+        served = subprocess.Popen([*RWAKIT, "serve", "--port", str(port)], env=env, cwd=tmp_path,
+                                  stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
+    settings = Settings(_env_file=None, data_dir=tmp_path / "other", index_poll_interval=0.1,
+                        api_read_wait_seconds=30, index_log_range=64)  # fmt: skip
+    reads = ReadModel(engine, settings)
+    chain_id = platform.chain.chain_id
+    try:
+        head = platform.chain.w3.eth.block_number
+        _wait(lambda: (store.read_cursor(engine, chain_id) or store.Cursor(0, "")).number == head,
+              "the served API to index", timeout=90)  # fmt: skip
+        assert served.poll() is None, log.read_text()
+        reads.start(platform)  # the second API's indexer: it retries the lock every poll
+        platform.assets.issue(asset, signers[2].address, 50)
+        reads.ready(platform, platform.chain.w3.eth.block_number)  # indexed by the served API
+        assert not index_lock(engine, chain_id).try_acquire()
+
+        served.send_signal(signal.SIGKILL)
+        served.wait(10)
+        platform.assets.issue(asset, signers[1].address, 200)
+        reads.ready(platform, platform.chain.w3.eth.block_number)  # the second took the lock and indexed it
+        assert [t["amount"] for t in rows(engine, "index_transfer", "block_number")] == [1, 2, 50, 200]
+        assert not index_lock(engine, chain_id).try_acquire()  # held by the second now
+        reads.stop()
+        taken = index_lock(engine, chain_id)
+        assert taken.try_acquire()  # stop() let it go
+        taken.release()
+    finally:
+        served.kill()
+        served.wait(10)
+        reads.stop()

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from rwakit.api.deps import ComplianceDep, PlatformDep, PrincipalDep
+from rwakit.api.deps import AsOfRead, ComplianceDep, PlatformDep, PrincipalDep
 from rwakit.api.errors import error_responses
 from rwakit.api.schemas.common import AssetRef
 from rwakit.api.schemas.compliance import (
@@ -35,9 +35,10 @@ RuleDeskDep = Annotated[service.RuleDesk, Depends(get_desk)]
 
 
 @router.get("")
-def get_rules(asset: AssetRef, platform: PlatformDep, _: PrincipalDep) -> RulesPublic:
-    """Every rule of the asset as the chain has it, with the current number of holders."""
-    return service.rules(platform=platform, asset=asset)
+def get_rules(asset: AssetRef, _: PrincipalDep, read: AsOfRead) -> RulesPublic:
+    """Every rule of the asset, with its number of holders, from the index: now, as of a block (`block`) or
+    the end of a UTC day (`at`)."""
+    return service.rules(read=read, asset=asset)
 
 
 @router.put("/allowed-countries")

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
 from rwakit.api.deps import (
+    AsOfRead,
     IdempotencyKey,
     IssuerDep,
     PlatformDep,
@@ -39,6 +40,7 @@ from rwakit.api.schemas.controls import (
     WalletsControl,
     WalletStatus,
 )
+from rwakit.api.services import asset_state
 from rwakit.api.services import assets as assets_service
 from rwakit.api.services import controls as service
 
@@ -131,9 +133,10 @@ def unfreeze_shares_batch(asset: AssetRef, body: SharesBatchControl, desk: Contr
 
 
 @router.get("/assets/{asset}/wallets/{wallet}")
-def get_wallet_status(asset: AssetRef, wallet: Address, platform: PlatformDep, principal: PrincipalDep) -> WalletStatus:
-    """A wallet's balance, frozen flag and frozen shares in the asset (an investor key: its own wallets)."""
-    status = service.wallet_status(platform, asset, wallet)
+def get_wallet_status(asset: AssetRef, wallet: Address, principal: PrincipalDep, read: AsOfRead) -> WalletStatus:
+    """A wallet's balance, frozen flag and frozen shares in the asset (an investor key: its own wallets), from
+    the index: now, as of a block (`block`) or the end of a UTC day (`at`)."""
+    status = asset_state.wallet_status(read, asset, wallet)
     if not principal.is_staff and status.investor_id != principal.investor_id:
         raise Forbidden(f"{status.wallet} is not a wallet of investor {principal.investor_id}", code="forbidden_wallet")
     return status
@@ -201,14 +204,15 @@ def redeem(
 
 
 @router.get("/assets/{asset}/documents")
-def list_documents(asset: AssetRef, platform: PlatformDep, _: PrincipalDep) -> list[DocumentPublic]:
-    """The asset's documents (the offering document given at creation is named `offering`)."""
-    return service.documents(platform, asset)
+def list_documents(asset: AssetRef, _: PrincipalDep, read: AsOfRead) -> list[DocumentPublic]:
+    """The asset's documents (the offering document given at creation is named `offering`), from the index:
+    now, as of a block (`block`) or the end of a UTC day (`at`)."""
+    return asset_state.documents(read, asset)
 
 
 @router.get("/assets/{asset}/documents/{name}")
-def get_document(asset: AssetRef, name: DocumentName, platform: PlatformDep, _: PrincipalDep) -> DocumentPublic:
-    return service.document(platform, asset, name)
+def get_document(asset: AssetRef, name: DocumentName, _: PrincipalDep, read: AsOfRead) -> DocumentPublic:
+    return asset_state.document(read, asset, name)
 
 
 @router.put("/assets/{asset}/documents/{name}")

@@ -31,6 +31,7 @@ from rwakit.api.schemas.investors import (
 from rwakit.api.services import holdings as holdings_service
 from rwakit.api.services import investors as service
 from rwakit.indexer.queries import MAX_PAGE
+from rwakit.indexer.record_queries import MAX_WITHIN_DAYS
 
 router = APIRouter(prefix="/investors", tags=["investors"], responses=error_responses(401, 403, 404, 409, 502, 504))
 
@@ -67,20 +68,24 @@ def list_investors(
 def kyc_expiring(
     _: StaffDep,
     read: FreshRead,
-    within_days: Annotated[int, Query(ge=0, le=36_500, description="Days from now")] = 30,
+    within_days: Annotated[int, Query(ge=0, le=MAX_WITHIN_DAYS, description="Days from now")] = 30,
+    offset: Offset = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
 ) -> KycExpiringPublic:
-    """Investors (not revoked) whose KYC expires within `within_days`, soonest first; those already lapsed
-    come first, marked `expired`. "Now" is the later of the clock and the indexed head block's time."""
-    return service.kyc_expiring(read=read, within_days=within_days)
+    """Investors (not revoked) whose KYC expires within `within_days` (at most ten years), soonest first, a
+    page at a time; those already lapsed come first, marked `expired`. "Now" is the later of the clock and
+    the indexed head block's time."""
+    return service.kyc_expiring(read=read, within_days=within_days, offset=offset, limit=limit)
 
 
 @router.get("/{investor_id}")
 def get_investor(
-    investor_id: InvestorId, session: SessionDep, platform: PlatformDep, principal: PrincipalDep
+    investor_id: InvestorId, session: SessionDep, principal: PrincipalDep, read: AsOfRead
 ) -> InvestorPublic:
-    """An investor's registry record and profile (an investor key: only its own)."""
+    """An investor's registry record (from the index: now, as of a block `block` or the end of a UTC day
+    `at`) and profile (an investor key: only its own). `verified` is as of that block's time."""
     principal.ensure_investor(investor_id)
-    return service.get_investor(session=session, platform=platform, investor_id=investor_id)
+    return service.get_investor(session=session, read=read, investor_id=investor_id)
 
 
 @router.patch("/{investor_id}")

@@ -24,8 +24,11 @@ class RulesPublic(BaseModel):
     minimum_lot: str = Field(description="Smallest transfer between holders, in shares ('0': no minimum)")
     investor_limits: bool = Field(description="The asset keeps investor totals: max_holders and max_balance apply")
     max_holders: int | None = Field(description="At most this many investors (not wallets) may hold; None: no limit")
-    holders: int | None = Field(description="Investors holding now (assets with investor limits)")
+    holders: int | None = Field(description="Investors holding (assets with investor limits), as of the same block")
     max_balance: str | None = Field(description="Most shares one investor may hold over all wallets; None: no limit")
+    as_of_block: int | None = Field(
+        None, description="A read: the indexed block the rules are as of (a change answers from the chain: None)"
+    )
 
 
 class RulesUpdated(RulesPublic):

@@ -84,6 +84,7 @@ class DocumentPublic(BaseModel):
     uri: str
     document_hash: str
     last_modified: Timestamp
+    as_of_block: int | None = Field(None, description="The indexed block the document is read as of")
 
 
 class WalletStatus(BaseModel):
@@ -94,6 +95,7 @@ class WalletStatus(BaseModel):
     frozen: bool = Field(description="The whole wallet is frozen: it can neither send nor receive")
     frozen_amount: str = Field(description="Shares frozen in the wallet (they stay but cannot move)")
     unfrozen_balance: str
+    as_of_block: int | None = Field(None, description="The indexed block the wallet's state is read as of")
 
 
 class AuditEntryPublic(BaseModel):

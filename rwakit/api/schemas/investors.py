@@ -60,6 +60,9 @@ class InvestorPublic(BaseModel):
     block_number: int | None = Field(
         None, description="After a registry change: the block its transaction was mined in, for `min_block`"
     )
+    as_of_block: int | None = Field(
+        None, description="A read: the indexed block the record is as of (a write answers from the chain: None)"
+    )
 
 
 class InvestorSummary(BaseModel):
@@ -91,4 +94,6 @@ class KycExpiringPublic(BaseModel):
     as_of_block: int
     now: Timestamp
     until: Timestamp = Field(description="now + within_days")
+    offset: int = Field(description="Investors skipped (the page's start)")
+    limit: int = Field(description="At most this many investors in the page")
     investors: list[KycExpiringInvestor]

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from web3.types import TxReceipt
 
-from rwakit.api.deps import Principal
+from rwakit.api.deps import IndexRead, Principal
 from rwakit.api.reads import written_block
 from rwakit.api.schemas.common import to_datetime
 from rwakit.api.schemas.compliance import (
@@ -28,14 +28,42 @@ from rwakit.api.schemas.compliance import (
 from rwakit.api.schemas.investors import InvestorClassName
 from rwakit.db.journal import journal_ref
 from rwakit.errors import InvalidInput
+from rwakit.indexer import queries, record_queries
+from rwakit.indexer.queries import snapshot
 from rwakit.platform import Platform
+from rwakit.registry import InvestorClass
 from rwakit.tokenize.audit import acting_as
-from rwakit.units import country_label, to_base_units, to_country_code, to_timestamp
+from rwakit.units import country_label, from_timestamp, to_base_units, to_country_code, to_timestamp
 
 Step = Callable[[], TxReceipt]  # one rule change: a transaction, audited by ComplianceService
 
 
-def rules(*, platform: Platform, asset: str) -> RulesPublic:
+def rules(*, read: IndexRead, asset: str) -> RulesPublic:
+    """Every rule of the asset, and its holder count, from the index: now, as of a block or a date."""
+    with snapshot(read.engine) as connection:
+        found = queries.asset(connection, read.chain_id, asset)
+        when = queries.as_of(connection, read.chain_id, block=read.block, at=read.at)
+        current = record_queries.rules(connection, read.chain_id, found, when)
+    return RulesPublic(
+        asset=found.symbol,
+        asset_address=found.address,
+        paused=current.paused,
+        allow_list_enabled=current.allow_list_enabled,
+        allowed_countries=sorted(country_label(c) for c in current.allowed_countries),
+        blocked_countries=sorted(country_label(c) for c in current.blocked_countries),
+        allowed_classes=[InvestorClassName(c.name.lower()) for c in InvestorClass if current.allowed_classes >> c & 1],
+        lockup_until=from_timestamp(current.lockup_until) if current.lockup_until else None,
+        minimum_lot=found.display(current.minimum_lot),
+        investor_limits=current.investor_limits,
+        max_holders=current.max_holders or None,
+        holders=current.holders,
+        max_balance=found.display(current.max_balance) if current.max_balance else None,
+        as_of_block=when.block_number,
+    )
+
+
+def _on_chain(platform: Platform, asset: str) -> RulesPublic:
+    """After a rule change: the rules as the chain has them (the index may not have read the block yet)."""
     info = platform.assets.get(asset)
     current = platform.compliance.rules(asset)
     return RulesPublic(
@@ -129,7 +157,7 @@ class RuleDesk:
         address = self.platform.assets.resolve(asset)
         with acting_as(self.principal.actor), journal_ref(f"rules:{self.principal.prefix}"):
             tx_hashes = [send()["transactionHash"].to_0x_hex() for send in steps]
-        current = rules(platform=self.platform, asset=address).model_dump()
+        current = _on_chain(self.platform, address).model_dump()
         return RulesUpdated(**current, tx_hashes=tx_hashes, block_number=written_block())
 
     def _base_units(self, asset: str, amount: str) -> int:

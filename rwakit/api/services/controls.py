@@ -27,7 +27,6 @@ from rwakit.api.deps import Principal
 from rwakit.api.errors import Conflict
 from rwakit.api.schemas.controls import (
     ControlPublic,
-    DocumentPublic,
     DocumentSet,
     ForcedTransferBatchCreate,
     ForcedTransferCreate,
@@ -38,22 +37,19 @@ from rwakit.api.schemas.controls import (
     SharesControl,
     WalletControl,
     WalletsControl,
-    WalletStatus,
 )
 from rwakit.api.services import audit as audit_service
 from rwakit.api.services import idempotency
 from rwakit.api.services.idempotency import Outcome
 from rwakit.api.services.keyed_steps import Step, StepFaults, StepRun, StepStatus
-from rwakit.chain.reads import Call, read
 from rwakit.db.audit import AuditRecord
 from rwakit.db.controls import ControlRequest, step_ref
 from rwakit.db.journal import journal_ref
 from rwakit.db.keyed import RequestStatus
-from rwakit.errors import NotFound
 from rwakit.platform import Platform
 from rwakit.tokenize.audit import AuditEntry, acting_as
 from rwakit.tokenize.audited import AuditedCall
-from rwakit.units import format_units, from_timestamp, to_address
+from rwakit.units import from_timestamp
 
 Reply = dict[str, Any]  # what a keyed control answered: {"status_code": ..., "body": ...}
 MANY = ("recover_wallet_everywhere",)  # operations answered with a list of entries
@@ -320,42 +316,3 @@ def _entry(session: Session, platform: Platform, step: ControlStep) -> dict[str,
     (entry,) = audit_service.public(platform, [record])
     public = ControlPublic(**entry.model_dump(), block_number=step.block_number, gas_used=step.gas_used)
     return public.model_dump(mode="json")
-
-
-def documents(platform: Platform, asset: str) -> list[DocumentPublic]:
-    return [
-        DocumentPublic(name=d.name, uri=d.uri, document_hash=d.document_hash, last_modified=d.last_modified)
-        for d in platform.controls.documents(asset)
-    ]
-
-
-def document(platform: Platform, asset: str, name: str) -> DocumentPublic:
-    for found in documents(platform, asset):
-        if found.name == name:
-            return found
-    raise NotFound(f"{asset} has no document named {name!r}", code="document_not_found", asset=asset, name=name)
-
-
-def wallet_status(platform: Platform, asset: str, wallet: str) -> WalletStatus:
-    """A wallet's balance and frozen state in one asset, read at one block."""
-    wallet = to_address(wallet)
-    address = platform.assets.token(asset).address
-    symbol, decimals, balance, frozen, frozen_amount = read(
-        platform.chain.w3,
-        [
-            Call(address, "symbol()", (), "string"),
-            Call(address, "decimals()", (), "uint8"),
-            Call(address, "balanceOf(address)", (wallet,)),
-            Call(address, "isFrozen(address)", (wallet,), "bool"),
-            Call(address, "getFrozenTokens(address)", (wallet,)),
-        ],
-    )
-    return WalletStatus(
-        asset=symbol,
-        wallet=wallet,
-        investor_id=platform.registry.investor_of(wallet),
-        balance=format_units(balance, decimals),
-        frozen=frozen,
-        frozen_amount=format_units(frozen_amount, decimals),
-        unfrozen_balance=format_units(max(balance - frozen_amount, 0), decimals),
-    )

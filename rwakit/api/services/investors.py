@@ -4,7 +4,6 @@ profile committed after it, so a refused registration leaves no row."""
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 
 from sqlmodel import Session, select
@@ -29,7 +28,7 @@ from rwakit.db.clock import utcnow
 from rwakit.db.journal import journal_ref
 from rwakit.db.records import InvestorProfile, list_profiles
 from rwakit.errors import InvalidInput
-from rwakit.indexer import queries
+from rwakit.indexer import queries, record_queries
 from rwakit.indexer.queries import snapshot
 from rwakit.platform import Platform
 from rwakit.registry import InvestorClass, InvestorInput
@@ -42,7 +41,7 @@ def register(*, session: Session, platform: Platform, data: InvestorCreate) -> I
         platform.registry.register(_input(data))
     session.add(_profile(data))
     session.commit()
-    return _after_write(get_investor(session=session, platform=platform, investor_id=data.investor_id))
+    return _after_write(_on_chain(session, platform, data.investor_id))
 
 
 def register_batch(
@@ -70,23 +69,56 @@ def register_batch(
     )
 
 
-def get_investor(*, session: Session, platform: Platform, investor_id: str) -> InvestorPublic:
-    found = platform.registry.get(investor_id)
-    profile = session.get(InvestorProfile, investor_id)
-    return InvestorPublic(
-        investor_id=found.investor_id,
-        number=found.number,
-        wallets=found.wallets,
-        country=country_alpha2(found.country),
-        country_code=found.country,
-        investor_class=InvestorClassName(found.investor_class.name.lower()),
-        kyc_expiry=found.kyc_expiry,
-        revoked=found.revoked,
-        verified=found.verified,
-        kyc_reference=profile.kyc_reference if profile else "",
-        kyc_provider=profile.kyc_provider if profile else "",
-        name=profile.name if profile else "",
+def get_investor(*, session: Session, read: IndexRead, investor_id: str) -> InvestorPublic:
+    """The registry record from the index (now, as of a block or a date), the profile from the database."""
+    with snapshot(read.engine) as connection:
+        when = queries.as_of(connection, read.chain_id, block=read.block, at=read.at)
+        found = record_queries.investor(connection, read.chain_id, investor_id, when)
+    r = found.record
+    return _public(
+        session,
+        InvestorPublic(
+            investor_id=r.investor_id,
+            number=r.number,
+            wallets=found.wallets,
+            country=country_alpha2(r.country),
+            country_code=r.country,
+            investor_class=InvestorClassName(InvestorClass(r.investor_class).name.lower()),
+            kyc_expiry=_moment(r.kyc_expiry),
+            revoked=r.revoked,
+            verified=found.verified,
+            as_of_block=when.block_number,
+        ),
     )
+
+
+def _on_chain(session: Session, platform: Platform, investor_id: str) -> InvestorPublic:
+    """After a write: the registry record as the chain has it (the index may not have read the block yet)."""
+    found = platform.registry.get(investor_id)
+    return _public(
+        session,
+        InvestorPublic(
+            investor_id=found.investor_id,
+            number=found.number,
+            wallets=found.wallets,
+            country=country_alpha2(found.country),
+            country_code=found.country,
+            investor_class=InvestorClassName(found.investor_class.name.lower()),
+            kyc_expiry=found.kyc_expiry,
+            revoked=found.revoked,
+            verified=found.verified,
+        ),
+    )
+
+
+def _public(session: Session, investor: InvestorPublic) -> InvestorPublic:
+    """The database-only profile fields (KYC reference and provider, display name) added."""
+    profile = session.get(InvestorProfile, investor.investor_id)
+    if profile is not None:
+        investor.kyc_reference, investor.kyc_provider, investor.name = (
+            profile.kyc_reference, profile.kyc_provider, profile.name
+        )  # fmt: skip
+    return investor
 
 
 def update(*, session: Session, platform: Platform, investor_id: str, data: InvestorUpdate) -> InvestorPublic:
@@ -109,7 +141,7 @@ def update(*, session: Session, platform: Platform, investor_id: str, data: Inve
         profile.updated_at = utcnow()
         session.add(profile)
         session.commit()
-    return _after_write(get_investor(session=session, platform=platform, investor_id=investor_id))
+    return _after_write(_on_chain(session, platform, investor_id))
 
 
 def set_revoked(*, session: Session, platform: Platform, investor_id: str, revoked: bool) -> InvestorPublic:
@@ -118,14 +150,14 @@ def set_revoked(*, session: Session, platform: Platform, investor_id: str, revok
             platform.registry.revoke(investor_id)
         else:
             platform.registry.reinstate(investor_id)
-    return _after_write(get_investor(session=session, platform=platform, investor_id=investor_id))
+    return _after_write(_on_chain(session, platform, investor_id))
 
 
 def add_wallet(*, session: Session, platform: Platform, investor_id: str, wallet: str) -> InvestorPublic:
     """Another wallet of the investor (e.g. the new wallet of a recovery)."""
     with journal_ref(f"investor:{investor_id}"):
         platform.registry.add_wallet(investor_id, wallet)
-    return _after_write(get_investor(session=session, platform=platform, investor_id=investor_id))
+    return _after_write(_on_chain(session, platform, investor_id))
 
 
 def remove_wallet(*, session: Session, platform: Platform, investor_id: str, wallet: str) -> InvestorPublic:
@@ -135,7 +167,7 @@ def remove_wallet(*, session: Session, platform: Platform, investor_id: str, wal
     # wallet_not_found) when the transaction is estimated, before anything is sent.
     with journal_ref(f"investor:{investor_id}"):
         platform.registry.remove_wallet(wallet, investor_id=investor_id)
-    return _after_write(get_investor(session=session, platform=platform, investor_id=investor_id))
+    return _after_write(_on_chain(session, platform, investor_id))
 
 
 def list_investors(*, session: Session, offset: int, limit: int) -> list[InvestorSummary]:
@@ -151,17 +183,18 @@ def list_investors(*, session: Session, offset: int, limit: int) -> list[Investo
     ]
 
 
-def kyc_expiring(*, read: IndexRead, within_days: int) -> KycExpiringPublic:
-    """From the index: investors not revoked whose KYC lapses by now + `within_days` (lapsed ones too)."""
+def kyc_expiring(
+    *, read: IndexRead, within_days: int, offset: int = 0, limit: int = queries.MAX_PAGE
+) -> KycExpiringPublic:
+    """From the index: investors not revoked whose KYC lapses by now + `within_days` (lapsed ones too), a page."""
     with snapshot(read.engine) as connection:
-        when = queries.as_of(connection, read.chain_id)
-        now = max(int(time.time()), when.timestamp or 0)  # never before the chain's own time
-        until = now + within_days * queries.DAY
-        records = queries.kyc_expiring(connection, read.chain_id, until)
+        window = record_queries.kyc_expiring(connection, read.chain_id, within_days, offset=offset, limit=limit)
     return KycExpiringPublic(
-        as_of_block=when.block_number,
-        now=from_timestamp(now),
-        until=from_timestamp(until),
+        as_of_block=window.when.block_number,
+        now=from_timestamp(window.now),
+        until=from_timestamp(window.until),
+        offset=offset,
+        limit=limit,
         investors=[
             KycExpiringInvestor(
                 investor_id=r.investor_id,
@@ -169,9 +202,9 @@ def kyc_expiring(*, read: IndexRead, within_days: int) -> KycExpiringPublic:
                 country_code=r.country,
                 investor_class=InvestorClassName(InvestorClass(r.investor_class).name.lower()),
                 kyc_expiry=_moment(r.kyc_expiry),
-                expired=r.kyc_expiry <= now,
+                expired=r.kyc_expiry <= window.now,
             )
-            for r in records
+            for r in window.records
         ],
     )
 
