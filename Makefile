@@ -37,7 +37,7 @@ browser:
 # Test files are shared among this many processes (pytest-xdist), each with its own Anvil; 1 runs them in one.
 TEST_WORKERS ?= 2
 test: deps browser
-	RWAKIT_TEST_POSTGRES_URL=$(RWAKIT_TEST_POSTGRES_URL) $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+	RWAKIT_TEST_POSTGRES_URL=$(RWAKIT_TEST_POSTGRES_URL) $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=15
 
 lint: deps
 	$(BIN)/ruff check rwakit tests bench scripts
