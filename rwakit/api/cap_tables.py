@@ -44,10 +44,6 @@ class KeptCapTable:
     rows: dict[Investor, dict[str, Any]]  # CapTableEntryPublic of each investor, as a plain dict
     entries: bytes  # the JSON array of rows, largest holding first
 
-    @property
-    def size(self) -> int:
-        return len(self.entries)
-
 
 def render(
     asset: IndexedAsset, total_supply: int, investor: Investor, wallets: dict[str, int], amount: int
